@@ -1,0 +1,54 @@
+# Shopfloor: `make run` to try it, `make test` to check it. See README.md.
+PYTHON ?= python3
+VENV   := .venv
+BIN    := $(VENV)/bin
+HOST   ?= 127.0.0.1
+PORT   ?= 5000
+PYTEST_ARGS ?=
+
+.PHONY: run test setup setup-dev system-deps system-deps-test lint vendor clean
+
+## run: set everything up, migrate, load demo data and serve on http://127.0.0.1:5000
+run: setup
+	$(BIN)/flask db upgrade
+	SHOPFLOOR_DEV_MODE=true $(BIN)/flask seed-demo
+	@echo "\nShopfloor is starting on http://$(HOST):$(PORT)  (Ctrl+C stops it)\n"
+	SHOPFLOOR_DEV_MODE=true $(BIN)/flask run --host $(HOST) --port $(PORT)
+
+## test: set up the test tools (Chromium included) and run the whole suite
+test: setup-dev
+	$(BIN)/python -m pytest $(PYTEST_ARGS)
+
+## lint: ruff over the code base
+lint: setup-dev
+	$(BIN)/ruff check app tests migrations wsgi.py
+	$(BIN)/ruff format --check app tests wsgi.py
+
+setup: system-deps $(VENV)/.installed-runtime
+setup-dev: system-deps-test $(VENV)/.installed-dev
+
+system-deps:
+	@scripts/system-deps.sh
+
+system-deps-test:
+	@scripts/system-deps.sh --test
+
+$(BIN)/python:
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+
+# Installs are pinned by constraints.txt, so every machine gets the same versions.
+$(VENV)/.installed-runtime: pyproject.toml constraints.txt | $(BIN)/python
+	$(BIN)/python -m pip install --quiet -c constraints.txt -e .
+	touch $@
+
+$(VENV)/.installed-dev: pyproject.toml constraints.txt | $(BIN)/python
+	$(BIN)/python -m pip install --quiet -c constraints.txt -e '.[dev]'
+	touch $@ $(VENV)/.installed-runtime
+
+## vendor: refresh app/static/vendor from the npm packages pinned in package.json
+vendor:
+	scripts/vendor-assets.sh
+
+clean:
+	rm -rf $(VENV) node_modules tests/artifacts *.egg-info

@@ -1,0 +1,13 @@
+"""Command-line interface: ``flask users``, ``flask orgs``, ``flask seed-demo``."""
+
+from __future__ import annotations
+
+from flask import Flask
+
+from app.cli import demo, orgs, users
+
+
+def register_commands(app: Flask) -> None:
+    app.cli.add_command(users.group)
+    app.cli.add_command(orgs.group)
+    app.cli.add_command(demo.seed_demo)

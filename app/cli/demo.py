@@ -1,0 +1,29 @@
+from __future__ import annotations
+
+import click
+from flask import current_app
+
+from app.extensions import db
+from app.database import utcnow
+from app.services import demo
+
+
+@click.command("seed-demo")
+def seed_demo() -> None:
+    """Create demo organizations and one account per role (safe to run again).
+
+    The demo accounts share a published password, so this runs only in development.
+    """
+    if not (current_app.config["DEV_MODE"] or current_app.testing):
+        raise click.ClickException(
+            "seed-demo creates accounts with a published password, so it runs only with "
+            "SHOPFLOOR_DEV_MODE=true (as `make run` sets)."
+        )
+    report = demo.seed(now=utcnow())
+    db.session.commit()
+    made = len(report.created_orgs) + len(report.created_users)
+    click.echo(f"Demo data: {made} records created." if made else "Demo data already present.")
+    click.echo(f"\nDemo accounts (password for all: {demo.DEMO_PASSWORD}):")
+    for user in demo.demo_accounts():
+        org = user.organization.name if user.organization else "no organization"
+        click.echo(f"  {user.role.label:<15} {user.email:<32} {org}")

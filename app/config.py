@@ -1,0 +1,140 @@
+"""Configuration defaults and the checks that run before the app starts.
+
+Load order (see ``create_app``): these defaults, then ``instance/config.py``, then
+``SHOPFLOOR_*`` environment variables (plus the conventional ``DATABASE_URL`` and
+``REDIS_URL``), then the overrides a caller passes (tests pass a dict).
+"""
+
+from __future__ import annotations
+
+import os
+import secrets
+from collections.abc import MutableMapping
+from datetime import timedelta
+from pathlib import Path
+from typing import Any
+
+import click
+from sqlalchemy.engine import make_url
+from sqlalchemy.exc import ArgumentError, NoSuchModuleError
+
+
+class ConfigError(click.ClickException):
+    """The configuration cannot work; the message says what to change.
+
+    It is a ``ClickException`` so that ``flask <command>`` prints the message alone,
+    without a traceback, when the app cannot be built.
+    """
+
+
+class Config:
+    # Signs sessions and CSRF tokens. From SHOPFLOOR_SECRET_KEY, instance/config.py,
+    # or generated once into instance/secret_key (mode 0600). Never committed.
+    SECRET_KEY: str | None = None
+    # Development conveniences: the mail outbox viewer at /dev/outbox and a banner.
+    # `make run` turns it on; never on in production.
+    DEV_MODE = False
+    # Database; None means instance/shopfloor.db (SQLite). DATABASE_URL overrides.
+    SQLALCHEMY_DATABASE_URI: str | None = None
+    SQLALCHEMY_ENGINE_OPTIONS: dict[str, Any] = {"pool_pre_ping": True}
+    # Redis for shared state (rate limits); None keeps everything in process.
+    REDIS_URL: str | None = None
+
+    # Sessions: HttpOnly and SameSite=Lax always; Secure whenever the request came over
+    # HTTPS (see web/security.py), or always when this is True.
+    SESSION_COOKIE_NAME = "shopfloor_session"
+    SESSION_COOKIE_HTTPONLY = True
+    SESSION_COOKIE_SAMESITE = "Lax"
+    SESSION_COOKIE_SECURE = False
+    PERMANENT_SESSION_LIFETIME = timedelta(days=14)
+    # Number of reverse proxies in front of the app whose X-Forwarded-* headers to trust.
+    PROXY_COUNT = 0
+
+    # CSRF tokens last as long as a session, so a form left open on a shop-floor tablet
+    # during a shift still submits.
+    WTF_CSRF_TIME_LIMIT: int | None = None
+
+    # Rate limits (Flask-Limiter). Storage is memory:// unless REDIS_URL is set.
+    RATELIMIT_ENABLED = True
+    RATELIMIT_STORAGE_URI: str | None = None
+    RATELIMIT_HEADERS_ENABLED = True
+    LOGIN_RATE_LIMIT = "10 per minute;50 per hour"
+    RESET_RATE_LIMIT = "5 per 15 minutes;20 per day"
+    REGISTER_RATE_LIMIT = "10 per hour"
+
+    # Password reset links expire after this many minutes and work once.
+    PASSWORD_RESET_MINUTES = 60
+
+    # Mail: with MAIL_SERVER set, mail goes over SMTP; otherwise it is written to
+    # instance/outbox as .eml files (shown at /dev/outbox in DEV_MODE).
+    MAIL_SERVER: str | None = None
+    MAIL_PORT = 587
+    MAIL_USE_TLS = True  # STARTTLS on MAIL_PORT
+    MAIL_USE_SSL = False  # implicit TLS (usually port 465)
+    MAIL_USERNAME: str | None = None
+    MAIL_PASSWORD: str | None = None
+    MAIL_DEFAULT_SENDER = "Shopfloor <no-reply@shopfloor.localhost>"
+    MAIL_OUTBOX_DIR: str | None = None  # None means instance/outbox
+
+    # Absolute base URL for links in emails when there is no request (CLI, workers).
+    PUBLIC_BASE_URL = "http://127.0.0.1:5000"
+
+
+def load_environment(config: MutableMapping[str, Any], environ: MutableMapping[str, str]) -> None:
+    """Apply the conventional unprefixed variables (the SHOPFLOOR_* ones Flask reads)."""
+    if environ.get("DATABASE_URL"):
+        config["SQLALCHEMY_DATABASE_URI"] = environ["DATABASE_URL"]
+    if environ.get("REDIS_URL"):
+        config["REDIS_URL"] = environ["REDIS_URL"]
+
+
+def finish(config: MutableMapping[str, Any], instance_path: Path) -> None:
+    """Fill in derived defaults and refuse settings that cannot work."""
+    instance_path.mkdir(parents=True, exist_ok=True)
+    if not config.get("SECRET_KEY"):
+        config["SECRET_KEY"] = _instance_secret(instance_path / "secret_key")
+    config["SQLALCHEMY_DATABASE_URI"] = database_url(
+        config.get("SQLALCHEMY_DATABASE_URI") or f"sqlite:///{instance_path / 'shopfloor.db'}"
+    )
+    if not config.get("RATELIMIT_STORAGE_URI"):
+        config["RATELIMIT_STORAGE_URI"] = config.get("REDIS_URL") or "memory://"
+    if not config.get("MAIL_OUTBOX_DIR"):
+        config["MAIL_OUTBOX_DIR"] = str(instance_path / "outbox")
+    if len(config["SECRET_KEY"]) < 32 and not config.get("TESTING"):
+        raise ConfigError("SECRET_KEY is too short: use at least 32 random characters.")
+
+
+def database_url(url: str) -> str:
+    """Normalise a database URL and check that its driver is installed.
+
+    ``postgres://`` and ``postgresql://`` select psycopg 3, the driver Shopfloor ships.
+    """
+    try:
+        parsed = make_url(url)
+    except ArgumentError:
+        raise ConfigError(
+            f"DATABASE_URL is not a database URL: {url!r}. "
+            "Examples: sqlite:////srv/shopfloor.db, postgresql://user@host/dbname"
+        ) from None
+    if parsed.drivername in ("postgres", "postgresql"):
+        parsed = parsed.set(drivername="postgresql+psycopg")
+    try:
+        parsed.get_dialect()
+    except (NoSuchModuleError, ImportError) as exc:
+        raise ConfigError(
+            f"DATABASE_URL uses '{parsed.drivername}', which this installation cannot load "
+            f"({exc}). Shopfloor supports sqlite:// and postgresql:// (psycopg 3); for another "
+            "database install its SQLAlchemy driver into the virtual environment."
+        ) from None
+    return parsed.render_as_string(hide_password=False)
+
+
+def _instance_secret(path: Path) -> str:
+    """Read the generated secret key, creating it once (0600) if missing."""
+    try:
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    except FileExistsError:
+        return path.read_text().strip()
+    with os.fdopen(fd, "w") as handle:
+        handle.write(secrets.token_hex(32))
+    return path.read_text().strip()

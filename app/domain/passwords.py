@@ -1,0 +1,50 @@
+"""Password rules and hashing (Argon2id). Pure functions; no Flask, no database."""
+
+from __future__ import annotations
+
+from argon2 import PasswordHasher
+from argon2.exceptions import InvalidHashError, VerificationError
+from zxcvbn import zxcvbn
+
+MIN_LENGTH = 10
+MAX_LENGTH = 128
+# zxcvbn scores 0-4; 2 means "somewhat guessable", the least we accept.
+MIN_STRENGTH = 2
+
+_hasher = PasswordHasher()  # argon2-cffi's RFC 9106 low-memory profile (Argon2id)
+# A valid hash to verify against when no account matches, so both paths cost the same.
+_DUMMY_HASH = _hasher.hash("not a real password, used for timing")
+
+
+def problem(password: str, *, context: tuple[str, ...] = ()) -> str | None:
+    """Return why *password* is not acceptable, or None if it is.
+
+    *context* holds words the password must not be built from (the user's name, email).
+    """
+    if len(password) < MIN_LENGTH:
+        return f"Use at least {MIN_LENGTH} characters."
+    if len(password) > MAX_LENGTH:
+        return f"Use at most {MAX_LENGTH} characters."
+    result = zxcvbn(password, user_inputs=[word for word in context if word])
+    if result["score"] >= MIN_STRENGTH:
+        return None
+    feedback = result["feedback"]
+    hint = feedback.get("warning") or "This password is too easy to guess."
+    suggestion = " ".join(feedback.get("suggestions") or [])
+    return f"{hint.rstrip('.')}. {suggestion or 'Try a longer phrase of unrelated words.'}"
+
+
+def hash_password(password: str) -> str:
+    return _hasher.hash(password)
+
+
+def verify(password_hash: str | None, password: str) -> bool:
+    """Check *password*; with no hash (unknown account) spend the same time and fail."""
+    try:
+        return _hasher.verify(password_hash or _DUMMY_HASH, password) and bool(password_hash)
+    except (VerificationError, InvalidHashError):
+        return False
+
+
+def needs_rehash(password_hash: str) -> bool:
+    return _hasher.check_needs_rehash(password_hash)

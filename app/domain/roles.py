@@ -1,0 +1,58 @@
+"""The roles people hold on Shopfloor and the kinds of organization they belong to."""
+
+from __future__ import annotations
+
+from enum import StrEnum
+from typing import Self
+
+
+class _Choice(StrEnum):
+    """A value people type in forms and on the command line, with a display label."""
+
+    @property
+    def label(self) -> str:
+        return self.value.replace("_", " ").capitalize()
+
+    @classmethod
+    def parse(cls, text: str) -> Self:
+        """Read a value written loosely ("partner-admin", "Partner admin", ...).
+
+        Raises ValueError naming the valid choices.
+        """
+        key = text.strip().lower().replace("-", "_").replace(" ", "_")
+        try:
+            return cls(key)
+        except ValueError:
+            valid = ", ".join(member.value for member in cls)
+            raise ValueError(f"unknown {cls._noun()} {text!r}; choose one of: {valid}") from None
+
+    @classmethod
+    def _noun(cls) -> str:
+        return "value"
+
+
+class Role(_Choice):
+    APPRENTICE = "apprentice"
+    MENTOR = "mentor"
+    INSTRUCTOR = "instructor"
+    PARTNER_ADMIN = "partner_admin"
+    EMPLOYER = "employer"
+    PLATFORM_ADMIN = "platform_admin"
+
+    @classmethod
+    def _noun(cls) -> str:
+        return "role"
+
+
+# Roles that work for an organization and may see who else belongs to it.
+STAFF_ROLES = frozenset({Role.MENTOR, Role.INSTRUCTOR, Role.PARTNER_ADMIN, Role.EMPLOYER})
+
+
+class OrgKind(_Choice):
+    TRAINING_PARTNER = "training_partner"
+    EMPLOYER = "employer"
+    PROGRAM_OPERATOR = "program_operator"
+
+    @classmethod
+    def _noun(cls) -> str:
+        return "organization kind"

@@ -1,0 +1,28 @@
+"""Domain exceptions. ``web/errors.py`` maps them to HTTP statuses in one table."""
+
+from __future__ import annotations
+
+
+class DomainError(Exception):
+    """Base class: something the user asked for cannot be done as asked."""
+
+
+class NotFound(DomainError):
+    pass
+
+
+class PermissionDenied(DomainError):
+    pass
+
+
+class Conflict(DomainError):
+    pass
+
+
+class InvalidInput(DomainError):
+    """A value breaks a rule. ``field`` names the form field it belongs to, if any."""
+
+    def __init__(self, field: str | None, message: str) -> None:
+        super().__init__(message)
+        self.field = field
+        self.message = message

@@ -1,0 +1,49 @@
+"""Every "may this user do X to Y?" decision, as pure predicates.
+
+Views call these through ``web.access.require``; templates use ``can(name, obj)`` only to
+hide controls. Nothing else in the code base decides who may do what.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from app.domain.roles import STAFF_ROLES, Role
+
+if TYPE_CHECKING:
+    from app.models import Organization, User
+
+
+def is_signed_in(user: User | None) -> bool:
+    return bool(user is not None and getattr(user, "is_authenticated", False) and user.is_active)
+
+
+def is_platform_admin(user: User | None) -> bool:
+    return is_signed_in(user) and user.role is Role.PLATFORM_ADMIN
+
+
+def can_view_dashboard(user: User | None) -> bool:
+    return is_signed_in(user)
+
+
+def can_manage_own_account(user: User | None) -> bool:
+    return is_signed_in(user)
+
+
+def can_view_platform_admin(user: User | None) -> bool:
+    return is_platform_admin(user)
+
+
+def can_view_organization(user: User | None, org: Organization) -> bool:
+    """Members may see their organization's page; staff also see its member list."""
+    return is_platform_admin(user) or (is_signed_in(user) and user.organization_id == org.id)
+
+
+def can_view_members(user: User | None, org: Organization) -> bool:
+    """Platform admins and the organization's own staff see who belongs to it.
+
+    Apprentices do not see their fellow members' contact details.
+    """
+    if is_platform_admin(user):
+        return True
+    return is_signed_in(user) and user.organization_id == org.id and user.role in STAFF_ROLES

@@ -1,0 +1,1 @@
+"""Use cases. Services flush; the calling view or command commits."""

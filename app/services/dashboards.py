@@ -1,0 +1,73 @@
+"""What each person sees on their dashboard, gathered in one place per role."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from app import policy
+from app.domain.roles import Role
+from app.models import Organization, User
+from app.services import organizations, users
+
+
+@dataclass(frozen=True)
+class PeoplePanel:
+    title: str
+    people: list[User]
+    empty: str
+
+
+@dataclass(frozen=True)
+class Dashboard:
+    user: User
+    org: Organization | None
+    panels: list[PeoplePanel] = field(default_factory=list)
+    role_counts: dict[Role, int] | None = None
+    org_count: int | None = None
+
+
+# Whom each role works with, shown as people panels: (role listed, panel title, empty text).
+_PANELS = {
+    Role.APPRENTICE: [
+        (Role.INSTRUCTOR, "Your instructors", "No instructor is listed for your organization yet."),
+    ],
+    Role.MENTOR: [
+        (Role.APPRENTICE, "Apprentices", "No apprentices belong to your organization yet."),
+        (Role.MENTOR, "Fellow mentors", "You are the only mentor here so far."),
+    ],
+    Role.INSTRUCTOR: [
+        (Role.APPRENTICE, "Learners", "No learners belong to your organization yet."),
+        (Role.INSTRUCTOR, "Fellow instructors", "You are the only instructor here so far."),
+    ],
+    Role.EMPLOYER: [
+        (Role.APPRENTICE, "Apprentices", "No apprentices belong to your organization yet."),
+        (Role.MENTOR, "Mentors", "No mentors belong to your organization yet."),
+    ],
+}
+
+
+def for_user(user: User) -> Dashboard:
+    if user.role is Role.PLATFORM_ADMIN:
+        return Dashboard(
+            user=user,
+            org=user.organization,
+            panels=[PeoplePanel("Newest accounts", users.recent(8), "No accounts yet.")],
+            role_counts=organizations.role_counts(),
+            org_count=len(organizations.list_all()),
+        )
+    org = user.organization
+    if org is None:
+        return Dashboard(user=user, org=None)
+    if user.role is Role.PARTNER_ADMIN:
+        return Dashboard(
+            user=user,
+            org=org,
+            panels=[PeoplePanel("Everyone at " + org.name, organizations.members(org), "")],
+            role_counts=organizations.role_counts(org),
+        )
+    panels = [
+        PeoplePanel(title, [p for p in organizations.members(org, role=role) if p.id != user.id], empty)
+        for role, title, empty in _PANELS.get(user.role, [])
+    ]
+    counts = organizations.role_counts(org) if policy.can_view_members(user, org) else None
+    return Dashboard(user=user, org=org, panels=panels, role_counts=counts)

@@ -1,0 +1,96 @@
+"""Demonstration organizations and one account per role, for trying Shopfloor out.
+
+Everything made here is labelled as demo data, and addresses use the reserved
+``.example`` domain, so nothing can be mistaken for a real college, company or person.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy import select
+
+from app.domain.roles import OrgKind, Role
+from app.extensions import db
+from app.models import Organization, User
+from app.services import accounts, organizations
+from app.services.organizations import NewOrganization
+
+DEMO_PASSWORD = "shopfloor-demo-lathe-42"
+
+ORGANIZATIONS = (
+    NewOrganization(
+        slug="lakeshore-cc",
+        name="Lakeshore Community College (demo)",
+        kind=OrgKind.TRAINING_PARTNER,
+        location="Demo City, OH",
+        description="Demo training partner: a community college running a smart manufacturing "
+        "technician program with related technical instruction for registered apprentices.",
+    ),
+    NewOrganization(
+        slug="carver-state",
+        name="Carver State University (demo)",
+        kind=OrgKind.TRAINING_PARTNER,
+        location="Demo City, AL",
+        description="Demo training partner: an HBCU offering industrial engineering "
+        "technology courses and co-branded credentials.",
+    ),
+    NewOrganization(
+        slug="riverbend-packaging",
+        name="Riverbend Precision Packaging (demo)",
+        kind=OrgKind.EMPLOYER,
+        location="Demo City, OH",
+        description="Demo employer: a 60-person manufacturer running two packaging lines, "
+        "sponsoring apprentices and providing on-the-job mentors.",
+    ),
+)
+
+
+@dataclass(frozen=True)
+class DemoUser:
+    email: str
+    name: str
+    role: Role
+    org_slug: str | None
+
+
+USERS = (
+    DemoUser("apprentice@shopfloor.example", "Avery Apprentice", Role.APPRENTICE, "lakeshore-cc"),
+    DemoUser("mentor@shopfloor.example", "Morgan Mentor", Role.MENTOR, "riverbend-packaging"),
+    DemoUser("instructor@shopfloor.example", "Indira Instructor", Role.INSTRUCTOR, "lakeshore-cc"),
+    DemoUser("partner@shopfloor.example", "Parker Partner-Admin", Role.PARTNER_ADMIN, "carver-state"),
+    DemoUser("employer@shopfloor.example", "Emery Employer", Role.EMPLOYER, "riverbend-packaging"),
+    DemoUser("admin@shopfloor.example", "Adrian Admin", Role.PLATFORM_ADMIN, None),
+)
+
+
+@dataclass(frozen=True)
+class SeedReport:
+    created_orgs: list[str]
+    created_users: list[str]
+
+
+def seed(*, now: datetime) -> SeedReport:
+    """Create whatever demo organizations and users are missing; change nothing else."""
+    created_orgs = []
+    for new in ORGANIZATIONS:
+        if db.session.scalar(select(Organization).where(Organization.slug == new.slug)) is None:
+            organizations.create(new, now=now)
+            created_orgs.append(new.slug)
+    created_users = []
+    for demo in USERS:
+        if accounts.find_by_email(demo.email) is not None:
+            continue
+        org = organizations.get_by_slug(demo.org_slug) if demo.org_slug else None
+        accounts.register(
+            accounts.NewAccount(demo.email, demo.name, DEMO_PASSWORD, demo.role, org), now=now
+        )
+        created_users.append(demo.email)
+    return SeedReport(created_orgs, created_users)
+
+
+def demo_accounts() -> list[User]:
+    emails = [demo.email for demo in USERS]
+    found = {u.email: u for u in db.session.scalars(select(User).where(User.email.in_(emails)))}
+    return [found[email] for email in emails if email in found]

@@ -1,0 +1,23 @@
+"""The web layer: blueprints, request-wide security, error pages."""
+
+from __future__ import annotations
+
+from flask import Flask
+from werkzeug.middleware.proxy_fix import ProxyFix
+
+from app.extensions import login_manager
+from app.services import accounts
+from app.web import access, account, admin, auth, dev, errors, filters, main, orgs, security
+
+
+def init_app(app: Flask) -> None:
+    if app.config["PROXY_COUNT"]:
+        count = int(app.config["PROXY_COUNT"])
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=count, x_proto=count, x_host=count)
+    security.init_app(app)
+    errors.init_app(app)
+    access.init_app(app)
+    filters.init_app(app)
+    login_manager.user_loader(accounts.user_for_session)
+    for module in (main, auth, account, orgs, admin, dev):
+        app.register_blueprint(module.bp)

@@ -1,0 +1,120 @@
+"""Register, sign in, sign out and reset a forgotten password."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from urllib.parse import urlsplit
+
+from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
+from flask_login import current_user, login_user, logout_user
+
+from app.errors import Conflict, InvalidInput
+from app.extensions import db, limiter
+from app.database import utcnow
+from app.services import accounts
+from app.web.forms import attach_error
+from app.web.forms.auth import (
+    ForgotPasswordForm,
+    LoginForm,
+    RegisterForm,
+    ResetPasswordForm,
+)
+
+bp = Blueprint("auth", __name__)
+
+
+def _limit(key: str):
+    return limiter.limit(lambda: current_app.config[key], methods=["POST"])
+
+
+@bp.route("/register", methods=["GET", "POST"])
+@_limit("REGISTER_RATE_LIMIT")
+def register():
+    if current_user.is_authenticated:
+        return redirect(url_for("main.dashboard"))
+    form = RegisterForm()
+    if form.validate_on_submit():
+        account = accounts.NewAccount(form.email.data, form.name.data, form.password.data)
+        try:
+            user = accounts.register(account, now=utcnow())
+        except InvalidInput as exc:
+            attach_error(form, exc)
+        except Conflict as exc:
+            form.email.errors = [str(exc)]
+        else:
+            db.session.commit()
+            login_user(user)
+            flash(f"Welcome to Shopfloor, {user.name}.", "success")
+            return redirect(url_for("main.dashboard"))
+    return render_template("auth/register.html", form=form)
+
+
+@bp.route("/login", methods=["GET", "POST"])
+@_limit("LOGIN_RATE_LIMIT")
+def login():
+    if current_user.is_authenticated:
+        return redirect(url_for("main.dashboard"))
+    form = LoginForm()
+    if form.validate_on_submit():
+        user = accounts.authenticate(form.email.data, form.password.data, now=utcnow())
+        if user is None:
+            form.form_errors.append("That email and password do not match an active account.")
+        else:
+            db.session.commit()
+            login_user(user)
+            return redirect(_safe_next(request.args.get("next")))
+    return render_template("auth/login.html", form=form)
+
+
+@bp.post("/logout")
+def logout():
+    logout_user()
+    flash("You are signed out.", "info")
+    return redirect(url_for("main.home"))
+
+
+@bp.route("/forgot-password", methods=["GET", "POST"])
+@_limit("RESET_RATE_LIMIT")
+def forgot_password():
+    form = ForgotPasswordForm()
+    if form.validate_on_submit():
+        accounts.request_password_reset(
+            form.email.data,
+            now=utcnow(),
+            lifetime=timedelta(minutes=current_app.config["PASSWORD_RESET_MINUTES"]),
+            link_for=lambda token: url_for("auth.reset_password", token=token, _external=True),
+            mailer=current_app.extensions["mailer"],
+        )
+        db.session.commit()
+        return render_template("auth/reset_sent.html", email=form.email.data)
+    return render_template("auth/forgot_password.html", form=form)
+
+
+@bp.route("/reset-password/<token>", methods=["GET", "POST"])
+@_limit("RESET_RATE_LIMIT")
+def reset_password(token: str):
+    if accounts.user_for_reset_token(token, now=utcnow()) is None:
+        return render_template("auth/reset_invalid.html"), 410
+    form = ResetPasswordForm()
+    if form.validate_on_submit():
+        try:
+            accounts.reset_password(
+                token, form.password.data, now=utcnow(), mailer=current_app.extensions["mailer"]
+            )
+        except InvalidInput as exc:
+            attach_error(form, exc)
+        else:
+            db.session.commit()
+            logout_user()
+            flash("Your password is changed. Sign in with the new one.", "success")
+            return redirect(url_for("auth.login"))
+    return render_template("auth/reset_password.html", form=form, token=token)
+
+
+def _safe_next(target: str | None) -> str:
+    """Follow ?next= only to a path on this site, never to another host."""
+    if target:
+        parts = urlsplit(target)
+        if not parts.scheme and not parts.netloc and target.startswith("/") and "\\" not in target:
+            return target
+    return url_for("main.dashboard")

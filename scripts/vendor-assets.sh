@@ -1,0 +1,20 @@
+#!/usr/bin/env bash
+# Copy the front-end packages pinned in package.json into app/static/vendor.
+# The copies are committed, so running Shopfloor never needs Node.js or a network;
+# this script is only for refreshing them after a version bump (`make vendor`).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+npm ci --no-audit --no-fund
+dest=app/static/vendor
+rm -rf "$dest"
+mkdir -p "$dest/pico" "$dest/inter"
+cp node_modules/@picocss/pico/css/pico.min.css node_modules/@picocss/pico/LICENSE.md "$dest/pico/"
+inter=node_modules/@fontsource-variable/inter
+cp "$inter/LICENSE" "$dest/inter/"
+for subset in latin latin-ext; do
+  cp "$inter/files/inter-$subset-wght-normal.woff2" "$dest/inter/"
+done
+# The package's CSS points at ./files/; ours keeps the fonts next to the stylesheet.
+grep -A12 -E "^/\* inter-(latin|latin-ext)-wght-normal \*/" "$inter/wght.css" \
+  | sed -e 's#\./files/#./#g' -e '/^--$/d' > "$dest/inter/inter.css"
+echo "vendored: $(find "$dest" -type f | wc -l) files into $dest"

@@ -1,0 +1,109 @@
+from __future__ import annotations
+
+import os
+import re
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from flask import Flask
+from flask.testing import FlaskClient
+
+from app import create_app
+from app.extensions import db, limiter
+from app.models import User
+from tests import databases
+
+pytest_plugins = ["tests.e2e.fixtures"]
+
+
+@pytest.fixture(scope="session")
+def test_databases(tmp_path_factory) -> Iterator:
+    workdir = tmp_path_factory.mktemp("db")
+    admin_url = os.environ.get("TEST_DATABASE_URL")
+    if admin_url:
+        yield from databases.postgres_databases(admin_url, workdir)
+    else:
+        yield databases.sqlite_databases(workdir)
+
+
+@pytest.fixture
+def make_app(test_databases, tmp_path) -> Iterator:
+    """Build apps on this test's fresh database: ``make_app(DEV_MODE=True)``."""
+    url = test_databases.for_test(tmp_path)
+    built: list[Flask] = []
+
+    def build(**overrides) -> Flask:
+        config = databases.base_config(url, tmp_path / "instance")
+        config.update(overrides)
+        app = create_app(config)
+        if app.config["RATELIMIT_ENABLED"]:
+            limiter.reset()  # the limiter is one object shared by every app in the run
+        built.append(app)
+        return app
+
+    yield build
+    for app in built:
+        with app.app_context():
+            db.session.remove()
+            db.engine.dispose()
+    test_databases.clean()
+
+
+@pytest.fixture
+def app(make_app) -> Flask:
+    return make_app()
+
+
+@pytest.fixture
+def client(app) -> FlaskClient:
+    return app.test_client()
+
+
+@pytest.fixture
+def runner(app):
+    return app.test_cli_runner()
+
+
+@pytest.fixture
+def ctx(app) -> Iterator[None]:
+    """An app context, for service tests that call the database directly."""
+    with app.app_context():
+        yield
+
+
+@pytest.fixture
+def outbox(app):
+    """Read the mail the app has 'sent' (kept in the instance outbox folder)."""
+    from app.mail import read_outbox
+
+    return lambda: read_outbox(app.config["MAIL_OUTBOX_DIR"])
+
+
+def csrf_token(html: str) -> str:
+    found = re.search(r'name="csrf_token" type="hidden" value="([^"]+)"', html) or re.search(
+        r'name="csrf_token" value="([^"]+)"', html
+    )
+    assert found, "page has no CSRF token"
+    return found.group(1)
+
+
+def submit(client: FlaskClient, page: str, data: dict, *, action: str | None = None, **kwargs):
+    """Load *page*, take its CSRF token, and post *data* to *action* (default: the page)."""
+    response = client.get(page)
+    token = csrf_token(response.get_data(as_text=True))
+    return client.post(action or page, data={"csrf_token": token, **data}, **kwargs)
+
+
+def sign_in(client: FlaskClient, user: User) -> None:
+    """Start a session for *user* without going through the (slow, hashed) login form."""
+    with client.session_transaction() as session:
+        session["_user_id"] = user.get_id()
+        session["_fresh"] = True
+
+
+@pytest.fixture(scope="session")
+def artifacts() -> Path:
+    path = Path(__file__).parent / "artifacts"
+    path.mkdir(exist_ok=True)
+    return path

@@ -1,0 +1,100 @@
+"""Test databases: SQLite always, PostgreSQL too when TEST_DATABASE_URL is set.
+
+Both run the real Alembic migrations once per session. SQLite gives each test a copy of
+the migrated file; PostgreSQL gets a database of its own for the run (dropped at the end),
+emptied after each test.
+"""
+
+from __future__ import annotations
+
+import shutil
+import uuid
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+from flask_migrate import upgrade
+from sqlalchemy import create_engine, text
+from sqlalchemy.engine import make_url
+
+from app import create_app
+from app.config import database_url
+
+SECRET = "test-secret-key-" + "x" * 32
+MIGRATIONS = str(Path(__file__).resolve().parent.parent / "migrations")
+
+
+def base_config(url: str, instance: Path) -> dict:
+    return {
+        "TESTING": True,
+        "SECRET_KEY": SECRET,
+        "SQLALCHEMY_DATABASE_URI": url,
+        "INSTANCE_PATH": str(instance),
+        "MIGRATIONS_DIR": MIGRATIONS,
+        "RATELIMIT_ENABLED": False,
+    }
+
+
+def migrate(url: str, instance: Path) -> None:
+    app = create_app(base_config(url, instance))
+    with app.app_context():
+        upgrade(directory=MIGRATIONS)
+        app.extensions["sqlalchemy"].engine.dispose()
+
+
+@dataclass
+class SQLiteDatabases:
+    template: Path
+
+    def for_test(self, tmp_path: Path) -> str:
+        copy = tmp_path / "test.sqlite"
+        shutil.copyfile(self.template, copy)
+        return f"sqlite:///{copy}"
+
+    def clean(self) -> None:
+        """Nothing to do: every test has its own file."""
+
+
+@dataclass
+class PostgresDatabases:
+    url: str
+
+    def for_test(self, tmp_path: Path) -> str:
+        return self.url
+
+    def clean(self) -> None:
+        engine = create_engine(self.url)
+        with engine.begin() as conn:
+            tables = conn.execute(
+                text(
+                    "SELECT tablename FROM pg_tables WHERE schemaname = 'public' "
+                    "AND tablename <> 'alembic_version'"
+                )
+            ).scalars()
+            names = ", ".join(f'"{name}"' for name in tables)
+            if names:
+                conn.execute(text(f"TRUNCATE {names} RESTART IDENTITY CASCADE"))
+        engine.dispose()
+
+
+def sqlite_databases(workdir: Path) -> SQLiteDatabases:
+    template = workdir / "template.sqlite"
+    migrate(f"sqlite:///{template}", workdir / "instance")
+    return SQLiteDatabases(template)
+
+
+def postgres_databases(admin_url: str, workdir: Path) -> Iterator[PostgresDatabases]:
+    """Create a database just for this run next to *admin_url*'s, and drop it afterwards."""
+    admin = make_url(database_url(admin_url))
+    name = f"shopfloor_test_{uuid.uuid4().hex[:12]}"
+    engine = create_engine(admin, isolation_level="AUTOCOMMIT")
+    with engine.connect() as conn:
+        conn.execute(text(f'CREATE DATABASE "{name}"'))
+    url = admin.set(database=name).render_as_string(hide_password=False)
+    try:
+        migrate(url, workdir / "instance")
+        yield PostgresDatabases(url)
+    finally:
+        with engine.connect() as conn:
+            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        engine.dispose()

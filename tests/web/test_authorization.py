@@ -1,0 +1,130 @@
+"""Every route × every role: who gets the page, who is sent to sign in, who gets 403."""
+
+from __future__ import annotations
+
+import pytest
+
+from app.domain.roles import OrgKind, Role
+from app.extensions import db
+from tests import factories
+from tests.conftest import sign_in
+
+ANON = "anonymous"
+ROLES = [ANON, *Role]
+
+# The users' organization is "home"; everyone but the platform admin belongs to it.
+OK, LOGIN, FORBIDDEN, GONE, NOT_FOUND, REDIRECT = 200, 302, 403, 410, 404, 302
+
+
+def signed_in_only(role):
+    return LOGIN if role == ANON else OK
+
+
+def guests_only(role):
+    """Sign-in and registration pages send signed-in users on to their dashboard."""
+    return OK if role == ANON else REDIRECT
+
+
+def platform_admin_only(role):
+    return {ANON: LOGIN, Role.PLATFORM_ADMIN: OK}.get(role, FORBIDDEN)
+
+
+# endpoint → (URL, expected status for each role)
+MATRIX = {
+    "main.home": ("/", lambda role: OK),
+    "main.healthz": ("/healthz", lambda role: OK),
+    "main.dashboard": ("/dashboard", signed_in_only),
+    "auth.register": ("/register", guests_only),
+    "auth.login": ("/login", guests_only),
+    "auth.forgot_password": ("/forgot-password", lambda role: OK),
+    "auth.reset_password": ("/reset-password/not-a-real-token", lambda role: GONE),
+    "account.settings": ("/account/", signed_in_only),
+    "orgs.detail": ("/orgs/home", signed_in_only),  # every role here is a member or admin
+    "admin.overview": ("/admin/", platform_admin_only),
+    "admin.user_list": ("/admin/users", platform_admin_only),
+    "dev.outbox": ("/dev/outbox", lambda role: NOT_FOUND),  # DEV_MODE is off
+    "dev.message": ("/dev/outbox/20260101T000000000000Z-00000000", lambda role: NOT_FOUND),
+}
+# Routes that only accept POST, checked in test_csrf and the auth tests.
+POST_ONLY = {"auth.logout", "account.change_password"}
+
+
+@pytest.fixture
+def people(app):
+    with app.app_context():
+        home = factories.make_org(slug="home")
+        users = {
+            role: factories.make_user(
+                role=role, org=None if role is Role.PLATFORM_ADMIN else home
+            ).id
+            for role in Role
+        }
+        db.session.commit()
+    return users
+
+
+def test_matrix_covers_every_route(app):
+    endpoints = {rule.endpoint for rule in app.url_map.iter_rules()} - {"static"}
+    assert endpoints == set(MATRIX) | POST_ONLY
+
+
+@pytest.mark.parametrize("role", ROLES, ids=str)
+@pytest.mark.parametrize("endpoint", sorted(MATRIX))
+def test_route_answers_each_role_as_expected(app, client, people, role, endpoint):
+    url, expected = MATRIX[endpoint]
+    if role != ANON:
+        with app.app_context():
+            sign_in(client, db.session.get(factories.User, people[role]))
+    response = client.get(url)
+    assert response.status_code == expected(role)
+    if response.status_code == LOGIN and role == ANON:
+        assert response.location.startswith("/login?next=")
+
+
+@pytest.mark.parametrize("role", [r for r in Role if r is not Role.PLATFORM_ADMIN], ids=str)
+def test_org_page_is_closed_to_other_organizations(app, client, role):
+    with app.app_context():
+        factories.make_org(slug="elsewhere", kind=OrgKind.EMPLOYER)
+        outsider = factories.make_user(role=role, org=factories.make_org(slug="mine"))
+        db.session.commit()
+        sign_in(client, outsider)
+    assert client.get("/orgs/elsewhere").status_code == 403
+    assert client.get("/orgs/mine").status_code == 200
+
+
+def test_apprentices_see_their_org_but_not_its_member_list(app, client, people):
+    with app.app_context():
+        sign_in(client, db.session.get(factories.User, people[Role.APPRENTICE]))
+    page = client.get("/orgs/home").get_data(as_text=True)
+    assert "Members per role" in page
+    assert "Everyone at" not in page and "@shopfloor.example" not in page
+
+
+@pytest.mark.parametrize("role", [Role.MENTOR, Role.INSTRUCTOR, Role.PARTNER_ADMIN, Role.EMPLOYER])
+def test_staff_see_their_org_member_list(app, client, people, role):
+    with app.app_context():
+        sign_in(client, db.session.get(factories.User, people[role]))
+        apprentice_email = db.session.get(factories.User, people[Role.APPRENTICE]).email
+    page = client.get("/orgs/home").get_data(as_text=True)
+    assert apprentice_email in page
+
+
+def test_unknown_org_is_404(app, client, people):
+    with app.app_context():
+        sign_in(client, db.session.get(factories.User, people[Role.PLATFORM_ADMIN]))
+    assert client.get("/orgs/no-such-org").status_code == 404
+
+
+def test_dev_outbox_is_open_only_in_dev_mode(make_app):
+    client = make_app(DEV_MODE=True).test_client()
+    assert client.get("/dev/outbox").status_code == 200
+    assert client.get("/dev/outbox/20260101T000000000000Z-00000000").status_code == 404
+
+
+def test_deactivated_user_is_treated_as_signed_out(app, client):
+    with app.app_context():
+        user = factories.make_user(active=False)
+        db.session.commit()
+        sign_in(client, user)
+    response = client.get("/dashboard")
+    assert response.status_code == 302 and response.location.startswith("/login")
