@@ -119,7 +119,7 @@ def database_url(url: str) -> str:
     if parsed.drivername in ("postgres", "postgresql"):
         parsed = parsed.set(drivername="postgresql+psycopg")
     try:
-        parsed.get_dialect()
+        parsed.get_dialect().import_dbapi()
     except (NoSuchModuleError, ImportError) as exc:
         raise ConfigError(
             f"DATABASE_URL uses '{parsed.drivername}', which this installation cannot load "

@@ -2,6 +2,7 @@ from __future__ import annotations
 
 import click
 from flask import current_app
+from flask.cli import with_appcontext
 
 from app.extensions import db
 from app.database import utcnow
@@ -9,6 +10,7 @@ from app.services import demo
 
 
 @click.command("seed-demo")
+@with_appcontext
 def seed_demo() -> None:
     """Create demo organizations and one account per role (safe to run again).
 

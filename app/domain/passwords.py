@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 from zxcvbn import zxcvbn
@@ -19,13 +21,18 @@ _DUMMY_HASH = _hasher.hash("not a real password, used for timing")
 def problem(password: str, *, context: tuple[str, ...] = ()) -> str | None:
     """Return why *password* is not acceptable, or None if it is.
 
-    *context* holds words the password must not be built from (the user's name, email).
+    *context* holds what the password must not be built from: the user's name and email.
     """
     if len(password) < MIN_LENGTH:
         return f"Use at least {MIN_LENGTH} characters."
     if len(password) > MAX_LENGTH:
         return f"Use at most {MAX_LENGTH} characters."
-    result = zxcvbn(password, user_inputs=[word for word in context if word])
+    flat = _letters(password)
+    for item in context:
+        if len(_letters(item.split("@")[0])) >= 5 and _letters(item.split("@")[0]) in flat:
+            return "Do not build your password from your name or email address."
+    words = [w for item in context for w in re.split(r"[^\w]+", item) if w]
+    result = zxcvbn(password, user_inputs=[*context, *words])
     if result["score"] >= MIN_STRENGTH:
         return None
     feedback = result["feedback"]
@@ -48,3 +55,7 @@ def verify(password_hash: str | None, password: str) -> bool:
 
 def needs_rehash(password_hash: str) -> bool:
     return _hasher.check_needs_rehash(password_hash)
+
+
+def _letters(text: str) -> str:
+    return re.sub(r"[^a-z0-9]", "", text.lower())

@@ -55,7 +55,7 @@ def register(account: NewAccount, *, now: datetime) -> User:
         raise InvalidInput("name", "Please enter your name.")
     if len(name) > MAX_NAME:
         raise InvalidInput("name", f"Use at most {MAX_NAME} characters.")
-    problem = passwords.problem(account.password, context=(*name.split(), *email.split("@")))
+    problem = passwords.problem(account.password, context=(name, email))
     if problem:
         raise InvalidInput("password", problem)
     if find_by_email(email) is not None:
@@ -96,7 +96,7 @@ def change_password(user: User, current: str, new: str, *, now: datetime) -> Non
 
 
 def _set_password(user: User, new: str, *, now: datetime) -> None:
-    problem = passwords.problem(new, context=(*user.name.split(), *user.email.split("@")))
+    problem = passwords.problem(new, context=(user.name, user.email))
     if problem:
         raise InvalidInput("password", problem)
     user.password_hash = passwords.hash_password(new)

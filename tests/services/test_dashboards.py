@@ -1,0 +1,52 @@
+"""Each role's dashboard shows the people it works with, and nothing it should not."""
+
+from __future__ import annotations
+
+from app.domain.roles import OrgKind, Role
+from app.services import dashboards
+from tests import factories
+
+
+def test_apprentice_sees_instructors_of_their_org_only(ctx):
+    college = factories.make_org()
+    other = factories.make_org()
+    me = factories.make_user(role=Role.APPRENTICE, org=college)
+    mine = factories.make_user(role=Role.INSTRUCTOR, org=college)
+    factories.make_user(role=Role.INSTRUCTOR, org=other)
+    factories.make_user(role=Role.APPRENTICE, org=college)
+    board = dashboards.for_user(me)
+    assert [p.title for p in board.panels] == ["Your instructors"]
+    assert board.panels[0].people == [mine]
+    assert board.role_counts is None  # apprentices do not see member statistics
+
+
+def test_mentor_sees_apprentices_and_other_mentors(ctx):
+    plant = factories.make_org(kind=OrgKind.EMPLOYER)
+    me = factories.make_user(role=Role.MENTOR, org=plant)
+    apprentice = factories.make_user(role=Role.APPRENTICE, org=plant)
+    board = dashboards.for_user(me)
+    assert board.panels[0].people == [apprentice]
+    assert board.panels[1].people == []  # not listed as their own colleague
+    assert board.role_counts[Role.MENTOR] == 1 and board.role_counts[Role.APPRENTICE] == 1
+
+
+def test_partner_admin_sees_everyone_in_the_org(ctx):
+    college = factories.make_org()
+    me = factories.make_user(role=Role.PARTNER_ADMIN, org=college)
+    others = [factories.make_user(role=r, org=college) for r in (Role.APPRENTICE, Role.INSTRUCTOR)]
+    board = dashboards.for_user(me)
+    assert {u.id for u in board.panels[0].people} == {me.id, *(u.id for u in others)}
+
+
+def test_platform_admin_sees_platform_totals(ctx):
+    factories.make_org()
+    admin = factories.make_user(role=Role.PLATFORM_ADMIN)
+    factories.make_user()
+    board = dashboards.for_user(admin)
+    assert board.org_count == 1
+    assert sum(board.role_counts.values()) == 2
+
+
+def test_user_without_org_gets_a_profile_only_dashboard(ctx):
+    board = dashboards.for_user(factories.make_user(role=Role.MENTOR))
+    assert board.org is None and board.panels == []

@@ -1,0 +1,78 @@
+"""Configuration: database URLs, the generated secret key, clear errors for bad settings."""
+
+from __future__ import annotations
+
+import os
+import stat
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from app import create_app
+from app.config import ConfigError, database_url
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def test_postgres_urls_select_psycopg3():
+    assert database_url("postgres://u@h/db") == "postgresql+psycopg://u@h/db"
+    assert database_url("postgresql://u:p@h:5432/db") == "postgresql+psycopg://u:p@h:5432/db"
+
+
+def test_missing_driver_is_a_clear_error():
+    with pytest.raises(ConfigError, match="mysql.*cannot load"):
+        database_url("mysql://u@h/db")
+
+
+def test_nonsense_url_is_a_clear_error():
+    with pytest.raises(ConfigError, match="not a database URL"):
+        database_url("not a url")
+
+
+def test_secret_key_is_generated_once_and_private(tmp_path):
+    first = create_app({"INSTANCE_PATH": str(tmp_path)})
+    second = create_app({"INSTANCE_PATH": str(tmp_path)})
+    key_file = tmp_path / "secret_key"
+    assert first.secret_key == second.secret_key == key_file.read_text().strip()
+    assert len(first.secret_key) >= 32
+    assert stat.S_IMODE(key_file.stat().st_mode) == 0o600
+
+
+def test_short_secret_key_is_refused(tmp_path):
+    with pytest.raises(ConfigError, match="too short"):
+        create_app({"INSTANCE_PATH": str(tmp_path), "SECRET_KEY": "dev"})
+
+
+def test_default_database_is_sqlite_in_the_instance_folder(tmp_path):
+    app = create_app({"INSTANCE_PATH": str(tmp_path)})
+    assert app.config["SQLALCHEMY_DATABASE_URI"] == f"sqlite:///{tmp_path / 'shopfloor.db'}"
+
+
+def test_environment_overrides_defaults(tmp_path, monkeypatch):
+    monkeypatch.setenv("SHOPFLOOR_PASSWORD_RESET_MINUTES", "15")
+    monkeypatch.setenv("DATABASE_URL", f"sqlite:///{tmp_path / 'other.db'}")
+    app = create_app({"INSTANCE_PATH": str(tmp_path)})
+    assert app.config["PASSWORD_RESET_MINUTES"] == 15
+    assert app.config["SQLALCHEMY_DATABASE_URI"].endswith("other.db")
+
+
+def test_cli_reports_a_bad_database_url_without_a_traceback(tmp_path):
+    env = {
+        **os.environ,
+        "DATABASE_URL": "mysql://root@127.0.0.1/shopfloor",
+        "SHOPFLOOR_INSTANCE_PATH": str(tmp_path),
+    }
+    result = subprocess.run(
+        [str(Path(sys.executable).parent / "flask"), "users", "list"],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+    assert result.returncode != 0
+    assert "DATABASE_URL uses 'mysql'" in result.stderr
+    assert "Traceback" not in result.stderr
