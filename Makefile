@@ -15,8 +15,10 @@ run: setup
 	@echo "\nShopfloor is starting on http://$(HOST):$(PORT)  (Ctrl+C stops it)\n"
 	SHOPFLOOR_DEV_MODE=true $(BIN)/flask run --host $(HOST) --port $(PORT)
 
-## test: set up the test tools (Chromium included) and run the whole suite
+## test: set up the test tools (Chromium included), lint, and run the whole suite
 test: setup-dev
+	$(BIN)/ruff check app tests migrations wsgi.py
+	$(BIN)/ruff format --check --quiet app tests wsgi.py
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
 
 ## lint: ruff over the code base

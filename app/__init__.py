@@ -10,8 +10,10 @@ from typing import Any
 from flask import Flask
 
 from app import config as app_config
-from app import models  # noqa: F401  (registers every table on the metadata)
-from app import extensions
+from app import (
+    extensions,
+    models,  # noqa: F401  (registers every table on the metadata)
+)
 from app.mail import build_mailer
 
 

@@ -63,7 +63,9 @@ def test_plain_layers_do_not_import_flask(path, layer):
 def test_templates_mark_nothing_safe():
     """Only the Markdown renderer's output may be marked safe; no template uses |safe."""
     offenders = [
-        str(p.relative_to(APP)) for p in APP.rglob("*.html") if "|safe" in p.read_text().replace(" ", "")
+        str(p.relative_to(APP))
+        for p in APP.rglob("*.html")
+        if "|safe" in p.read_text().replace(" ", "")
     ]
     assert offenders == []
 

@@ -4,8 +4,8 @@ import click
 from flask import current_app
 from flask.cli import with_appcontext
 
-from app.extensions import db
 from app.database import utcnow
+from app.extensions import db
 from app.services import demo
 
 

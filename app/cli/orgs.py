@@ -3,10 +3,10 @@ from __future__ import annotations
 import click
 from flask.cli import AppGroup
 
+from app.database import utcnow
 from app.domain.roles import OrgKind
 from app.errors import Conflict, InvalidInput
 from app.extensions import db
-from app.database import utcnow
 from app.services import organizations
 
 from .params import ORG_KIND, fail

@@ -3,16 +3,16 @@ from __future__ import annotations
 import click
 from flask.cli import AppGroup
 
+from app.database import utcnow
 from app.domain.roles import Role
 from app.errors import Conflict, InvalidInput, NotFound
 from app.extensions import db
-from app.database import utcnow
 from app.services import accounts, organizations
 from app.services import users as user_service
 
 from .params import ROLE, fail
 
-group = AppGroup("users", help="Create and list user accounts.")
+group = AppGroup("users", help="Create, list and administer user accounts.")
 
 
 @group.command("create")
@@ -34,6 +34,48 @@ def create(email: str, role: Role, org_slug: str | None, name: str | None, passw
     db.session.commit()
     where = f" at {org.name}" if org else ""
     click.echo(f"Created {user.email} as {role.label}{where}.")
+
+
+@group.command("set-role")
+@click.argument("email")
+@click.argument("role", type=ROLE)
+@click.option("--org", "org_slug", help="Organization slug; omit to leave the organization as is.")
+@click.option("--no-org", is_flag=True, help="Remove the user from their organization.")
+def set_role(email: str, role: Role, org_slug: str | None, no_org: bool) -> None:
+    """Change the role (and optionally the organization) of the account EMAIL."""
+    try:
+        user = user_service.get_by_email(email)
+        org = organizations.get_by_slug(org_slug) if org_slug else user.organization
+        user_service.assign(user, role=role, org=None if no_org else org)
+    except NotFound as exc:
+        raise fail(exc) from None
+    db.session.commit()
+    where = f" at {user.organization.name}" if user.organization else ""
+    click.echo(f"{user.email} is now {role.label}{where}.")
+
+
+@group.command("deactivate")
+@click.argument("email")
+def deactivate(email: str) -> None:
+    """Stop EMAIL from signing in, and sign it out everywhere. Its records are kept."""
+    _set_active(email, active=False)
+
+
+@group.command("activate")
+@click.argument("email")
+def activate(email: str) -> None:
+    """Let a deactivated account sign in again."""
+    _set_active(email, active=True)
+
+
+def _set_active(email: str, *, active: bool) -> None:
+    try:
+        user = user_service.get_by_email(email)
+    except NotFound as exc:
+        raise fail(exc) from None
+    user_service.set_active(user, active)
+    db.session.commit()
+    click.echo(f"{user.email} is {'active' if active else 'deactivated'}.")
 
 
 @group.command("list")

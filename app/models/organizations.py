@@ -6,9 +6,9 @@ from typing import TYPE_CHECKING
 from sqlalchemy import Enum, String
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+from app.database import UTCDateTime, utcnow
 from app.domain.roles import OrgKind
 from app.extensions import db
-from app.database import UTCDateTime, utcnow
 
 if TYPE_CHECKING:
     from app.models.users import User

@@ -7,9 +7,9 @@ from flask_login import UserMixin
 from sqlalchemy import Enum, ForeignKey, String
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+from app.database import UTCDateTime, utcnow
 from app.domain.roles import Role
 from app.extensions import db
-from app.database import UTCDateTime, utcnow
 from app.models.organizations import Organization
 
 

@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from email_validator import EmailNotValidError, validate_email
-from sqlalchemy import func, select, update
+from sqlalchemy import select, update
 
 from app.domain import passwords
 from app.domain.roles import Role
@@ -44,7 +44,7 @@ def find_by_email(raw: str) -> User | None:
         email = normalize_email(raw)
     except InvalidInput:
         return None
-    return db.session.scalar(select(User).where(func.lower(User.email) == email))
+    return db.session.scalar(select(User).where(User.email == email))  # stored lower-case
 
 
 def register(account: NewAccount, *, now: datetime) -> User:

@@ -66,7 +66,9 @@ def for_user(user: User) -> Dashboard:
             role_counts=organizations.role_counts(org),
         )
     panels = [
-        PeoplePanel(title, [p for p in organizations.members(org, role=role) if p.id != user.id], empty)
+        PeoplePanel(
+            title, [p for p in organizations.members(org, role=role) if p.id != user.id], empty
+        )
         for role, title, empty in _PANELS.get(user.role, [])
     ]
     counts = organizations.role_counts(org) if policy.can_view_members(user, org) else None

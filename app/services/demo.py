@@ -17,7 +17,7 @@ from app.models import Organization, User
 from app.services import accounts, organizations
 from app.services.organizations import NewOrganization
 
-DEMO_PASSWORD = "shopfloor-demo-lathe-42"
+DEMO_PASSWORD = "shopfloor-demo-lathe-42"  # noqa: S105 (published on purpose; dev only)
 
 ORGANIZATIONS = (
     NewOrganization(
@@ -59,7 +59,9 @@ USERS = (
     DemoUser("apprentice@shopfloor.example", "Avery Apprentice", Role.APPRENTICE, "lakeshore-cc"),
     DemoUser("mentor@shopfloor.example", "Morgan Mentor", Role.MENTOR, "riverbend-packaging"),
     DemoUser("instructor@shopfloor.example", "Indira Instructor", Role.INSTRUCTOR, "lakeshore-cc"),
-    DemoUser("partner@shopfloor.example", "Parker Partner-Admin", Role.PARTNER_ADMIN, "carver-state"),
+    DemoUser(
+        "partner@shopfloor.example", "Parker Partner-Admin", Role.PARTNER_ADMIN, "carver-state"
+    ),
     DemoUser("employer@shopfloor.example", "Emery Employer", Role.EMPLOYER, "riverbend-packaging"),
     DemoUser("admin@shopfloor.example", "Adrian Admin", Role.PLATFORM_ADMIN, None),
 )

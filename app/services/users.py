@@ -5,8 +5,33 @@ from __future__ import annotations
 from sqlalchemy import select
 
 from app.domain.roles import Role
+from app.errors import NotFound
 from app.extensions import db
 from app.models import Organization, User
+from app.models.users import new_session_token
+from app.services import accounts
+
+
+def get_by_email(email: str) -> User:
+    user = accounts.find_by_email(email)
+    if user is None:
+        raise NotFound(f"No account for {email}.")
+    return user
+
+
+def assign(user: User, *, role: Role, org: Organization | None) -> None:
+    """Give *user* a role and organization; their open sessions continue with the new role."""
+    user.role = role
+    user.organization = org
+    db.session.flush()
+
+
+def set_active(user: User, active: bool) -> None:
+    """(De)activate an account. Deactivating signs it out everywhere at once."""
+    user.active = active
+    if not active:
+        user.session_token = new_session_token()
+    db.session.flush()
 
 
 def list_users(*, role: Role | None = None, org: Organization | None = None) -> list[User]:

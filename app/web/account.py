@@ -6,9 +6,9 @@ from flask import Blueprint, current_app, flash, redirect, render_template, url_
 from flask_login import current_user, login_required, login_user
 
 from app import policy
+from app.database import utcnow
 from app.errors import InvalidInput
 from app.extensions import db
-from app.database import utcnow
 from app.services import accounts
 from app.web.access import require
 from app.web.forms import attach_error
@@ -39,7 +39,8 @@ def change_password():
         else:
             db.session.commit()
             accounts.notify_password_changed(current_user, mailer=current_app.extensions["mailer"])
-            login_user(current_user)  # the session id changed with the session token
+            # The session id includes the rotated session token: renew this device's session.
+            login_user(current_user._get_current_object())
             flash("Your password is changed. Other devices have been signed out.", "success")
             return redirect(url_for("account.settings"))
     return render_template("account/settings.html", form=form), 422

@@ -8,9 +8,9 @@ from urllib.parse import urlsplit
 from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_user, logout_user
 
+from app.database import utcnow
 from app.errors import Conflict, InvalidInput
 from app.extensions import db, limiter
-from app.database import utcnow
 from app.services import accounts
 from app.web.forms import attach_error
 from app.web.forms.auth import (

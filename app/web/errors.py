@@ -57,7 +57,8 @@ def init_app(app: Flask) -> None:
     @app.errorhandler(CSRFError)
     def csrf_error(exc: CSRFError):
         return render_error(
-            400, "This form has expired or was not sent from Shopfloor. Reload the page and try again."
+            400,
+            "This form has expired or was not sent from Shopfloor. Reload the page and try again.",
         )
 
     @app.errorhandler(errors.DomainError)

@@ -5,9 +5,8 @@ Revises:
 Create Date: 2026-11-22 04:22:31.715518
 
 """
-from alembic import op
 import sqlalchemy as sa
-
+from alembic import op
 
 # revision identifiers, used by Alembic.
 revision = 'cb19c967429f'

@@ -14,7 +14,18 @@ def run(runner, *args):
 
 
 def test_orgs_create_and_list(app, runner):
-    result = run(runner, "orgs", "create", "tri-c", "--name", "Cuyahoga CC", "--kind", "training partner", "--location", "Cleveland, OH")
+    result = run(
+        runner,
+        "orgs",
+        "create",
+        "tri-c",
+        "--name",
+        "Cuyahoga CC",
+        "--kind",
+        "training partner",
+        "--location",
+        "Cleveland, OH",
+    )
     assert result.exit_code == 0, result.output
     assert "Created training partner Cuyahoga CC (tri-c)." in result.output
     listed = run(runner, "orgs", "list").output
@@ -22,7 +33,10 @@ def test_orgs_create_and_list(app, runner):
 
 
 def test_orgs_create_refuses_bad_slug_kind_and_duplicates(app, runner):
-    assert "slug: Use lower-case" in run(runner, "orgs", "create", "Bad Slug", "--name", "X", "--kind", "employer").output
+    assert (
+        "slug: Use lower-case"
+        in run(runner, "orgs", "create", "Bad Slug", "--name", "X", "--kind", "employer").output
+    )
     bad_kind = run(runner, "orgs", "create", "acme", "--name", "Acme", "--kind", "factory")
     assert bad_kind.exit_code == 2 and "unknown organization kind 'factory'" in bad_kind.output
     run(runner, "orgs", "create", "acme", "--name", "Acme", "--kind", "employer")
@@ -34,7 +48,20 @@ def test_orgs_create_refuses_bad_slug_kind_and_duplicates(app, runner):
 
 def test_users_create_with_role_and_org(app, runner):
     run(runner, "orgs", "create", "acme", "--name", "Acme Packaging", "--kind", "employer")
-    result = run(runner, "users", "create", "Jo@Acme.example", "--role", "mentor", "--org", "acme", "--name", "Jo Rivera", "--password", PASSWORD)
+    result = run(
+        runner,
+        "users",
+        "create",
+        "Jo@Acme.example",
+        "--role",
+        "mentor",
+        "--org",
+        "acme",
+        "--name",
+        "Jo Rivera",
+        "--password",
+        PASSWORD,
+    )
     assert result.exit_code == 0, result.output
     assert result.output.strip() == "Created jo@acme.example as Mentor at Acme Packaging."
     with app.app_context():
@@ -45,15 +72,21 @@ def test_users_create_with_role_and_org(app, runner):
 
 
 def test_users_create_prompts_for_the_password(app, runner):
-    result = runner.invoke(args=["users", "create", "kai@plant.example"], input=f"{PASSWORD}\n{PASSWORD}\n")
+    result = runner.invoke(
+        args=["users", "create", "kai@plant.example"], input=f"{PASSWORD}\n{PASSWORD}\n"
+    )
     assert result.exit_code == 0, result.output
     assert "Created kai@plant.example as Apprentice." in result.output
 
 
 def test_users_create_bad_input_is_explained(app, runner):
-    unknown_role = run(runner, "users", "create", "a@b.example", "--role", "boss", "--password", PASSWORD)
+    unknown_role = run(
+        runner, "users", "create", "a@b.example", "--role", "boss", "--password", PASSWORD
+    )
     assert unknown_role.exit_code == 2 and "unknown role 'boss'" in unknown_role.output
-    no_org = run(runner, "users", "create", "a@b.example", "--org", "nowhere", "--password", PASSWORD)
+    no_org = run(
+        runner, "users", "create", "a@b.example", "--org", "nowhere", "--password", PASSWORD
+    )
     assert no_org.exit_code == 1 and "No organization called 'nowhere'" in no_org.output
     bad_email = run(runner, "users", "create", "not-an-email", "--password", PASSWORD)
     assert "email: That email address is not valid" in bad_email.output
@@ -70,7 +103,14 @@ def test_seed_demo_is_idempotent_and_prints_credentials(app, runner):
     assert first.exit_code == 0, first.output
     assert "9 records created" in first.output
     assert "shopfloor-demo-lathe-42" in first.output
-    for role in ("Apprentice", "Mentor", "Instructor", "Partner admin", "Employer", "Platform admin"):
+    for role in (
+        "Apprentice",
+        "Mentor",
+        "Instructor",
+        "Partner admin",
+        "Employer",
+        "Platform admin",
+    ):
         assert role in first.output
     second = run(runner, "seed-demo")
     assert "Demo data already present." in second.output
@@ -84,3 +124,35 @@ def test_seed_demo_refuses_outside_development(make_app):
     app = make_app(TESTING=False)
     result = app.test_cli_runner().invoke(args=["seed-demo"])
     assert result.exit_code == 1 and "runs only with SHOPFLOOR_DEV_MODE=true" in result.output
+
+
+def test_set_role_moves_a_user(app, runner):
+    run(runner, "orgs", "create", "acme", "--name", "Acme", "--kind", "employer")
+    run(runner, "users", "create", "jo@acme.example", "--password", PASSWORD)
+    result = run(runner, "users", "set-role", "jo@acme.example", "partner-admin", "--org", "acme")
+    assert result.output.strip() == "jo@acme.example is now Partner admin at Acme."
+    removed = run(runner, "users", "set-role", "JO@acme.example", "mentor", "--no-org")
+    assert removed.output.strip() == "jo@acme.example is now Mentor."
+    missing = run(runner, "users", "set-role", "nobody@acme.example", "mentor")
+    assert missing.exit_code == 1 and "No account for nobody@acme.example" in missing.output
+
+
+def test_deactivate_signs_out_and_blocks_sign_in(app, runner):
+    from tests.conftest import sign_in, submit
+
+    run(runner, "users", "create", "jo@acme.example", "--password", PASSWORD)
+    client = app.test_client()
+    with app.app_context():
+        sign_in(client, db.session.query(User).one())
+    assert client.get("/dashboard").status_code == 200
+    assert run(runner, "users", "deactivate", "jo@acme.example").output.strip() == (
+        "jo@acme.example is deactivated."
+    )
+    assert client.get("/dashboard").status_code == 302
+    login = {"email": "jo@acme.example", "password": PASSWORD}
+    assert "do not match an active account" in submit(client, "/login", login).get_data(
+        as_text=True
+    )
+    run(runner, "users", "activate", "jo@acme.example")
+    assert submit(client, "/login", login).location == "/dashboard"
+    assert "(deactivated)" not in run(runner, "users", "list").output

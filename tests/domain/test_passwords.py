@@ -6,7 +6,10 @@ def test_short_common_and_personal_passwords_are_refused_with_a_reason():
     assert "at least 10" in passwords.problem("Sh0rt!")
     assert "common" in passwords.problem("password123")
     assert passwords.problem("x" * 129) == "Use at most 128 characters."
-    assert passwords.problem("rosaramirez1", context=("Rosa Ramirez", "rosa@plant.example")) is not None
+    assert (
+        passwords.problem("rosaramirez1", context=("Rosa Ramirez", "rosa@plant.example"))
+        is not None
+    )
 
 
 def test_a_long_uncommon_phrase_is_accepted():

@@ -50,7 +50,12 @@ def test_apprentice_dashboard_and_org_page(demo_site, ui):
     [
         ("mentor@shopfloor.example", "Hello, Morgan", "Apprentices", None),
         ("instructor@shopfloor.example", "Hello, Indira", "Learners", "Avery Apprentice"),
-        ("partner@shopfloor.example", "Hello, Parker", "Everyone at Carver State University (demo)", "Parker Partner-Admin"),
+        (
+            "partner@shopfloor.example",
+            "Hello, Parker",
+            "Everyone at Carver State University (demo)",
+            "Parker Partner-Admin",
+        ),
         ("employer@shopfloor.example", "Hello, Emery", "Mentors", "Morgan Mentor"),
     ],
     ids=["mentor", "instructor", "partner-admin", "employer"],

@@ -23,8 +23,15 @@ def test_outbox_keeps_messages_newest_first(tmp_path):
 def test_build_mailer_picks_smtp_only_when_configured(tmp_path):
     config = {"MAIL_OUTBOX_DIR": str(tmp_path), "MAIL_DEFAULT_SENDER": "s@x.example"}
     assert isinstance(build_mailer(config), OutboxMailer)
-    smtp = build_mailer({**config, "MAIL_SERVER": "mail.example", "MAIL_PORT": "2525",
-                         "MAIL_USE_TLS": False, "MAIL_USE_SSL": False})
+    smtp = build_mailer(
+        {
+            **config,
+            "MAIL_SERVER": "mail.example",
+            "MAIL_PORT": "2525",
+            "MAIL_USE_TLS": False,
+            "MAIL_USE_SSL": False,
+        }
+    )
     assert isinstance(smtp, SMTPMailer) and smtp.port == 2525
 
 
@@ -45,6 +52,7 @@ class TinySMTPServer:
 
     def _talk(self, conn):
         with conn, conn.makefile("rwb") as stream:
+
             def reply(line):
                 stream.write(line.encode() + b"\r\n")
                 stream.flush()
@@ -70,7 +78,9 @@ class TinySMTPServer:
 
 def test_smtp_mailer_delivers_to_a_server():
     server = TinySMTPServer()
-    mailer = SMTPMailer(host="127.0.0.1", port=server.port, sender="s@shopfloor.example", use_tls=False)
+    mailer = SMTPMailer(
+        host="127.0.0.1", port=server.port, sender="s@shopfloor.example", use_tls=False
+    )
     mailer.send(Message("kai@plant.example", "Hello", "Body text"))
     server.thread.join(timeout=10)
     assert len(server.received) == 1

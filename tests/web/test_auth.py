@@ -25,7 +25,10 @@ def test_register_creates_an_apprentice_and_signs_in(app, client):
     page = client.get("/dashboard").get_data(as_text=True)
     assert "Hello, Rosa" in page and "rosa@plant.example" in page
     with app.app_context():
-        assert db.session.query(User).filter_by(email="rosa@plant.example").one().role.value == "apprentice"
+        assert (
+            db.session.query(User).filter_by(email="rosa@plant.example").one().role.value
+            == "apprentice"
+        )
 
 
 @pytest.mark.parametrize(

@@ -34,7 +34,9 @@ def test_every_mutating_route_needs_a_csrf_token(app, client, routes):
 
 
 def test_json_requests_without_a_token_get_a_json_400(app, client):
-    response = client.post("/login", json={"email": "a@b.example"}, headers={"Accept": "application/json"})
+    response = client.post(
+        "/login", json={"email": "a@b.example"}, headers={"Accept": "application/json"}
+    )
     assert response.status_code == 400
     assert response.get_json()["status"] == 400
 
@@ -42,7 +44,12 @@ def test_json_requests_without_a_token_get_a_json_400(app, client):
 def test_registration_without_a_token_creates_nobody(app, client):
     response = client.post(
         "/register",
-        data={"name": "Eve", "email": "eve@x.example", "password": "a-long-pass-phrase", "confirm": "a-long-pass-phrase"},
+        data={
+            "name": "Eve",
+            "email": "eve@x.example",
+            "password": "a-long-pass-phrase",
+            "confirm": "a-long-pass-phrase",
+        },
     )
     assert response.status_code == 400
     with app.app_context():

@@ -2,6 +2,11 @@
 
 from __future__ import annotations
 
+import uuid
+
+import pytest
+import redis
+
 from app.extensions import db
 from tests import factories
 from tests.conftest import sign_in, submit
@@ -95,3 +100,27 @@ def test_markup_in_names_is_escaped(app, client):
         sign_in(client, user)
     page = client.get("/dashboard").get_data(as_text=True)
     assert "<script>alert" not in page and "&lt;script&gt;" in page
+
+
+def test_rate_limits_are_kept_in_redis_when_configured(make_app):
+    """With REDIS_URL set, every worker and host counts against one budget kept in Redis."""
+    url = "redis://127.0.0.1:6379/0"
+    client = redis.Redis.from_url(url, socket_connect_timeout=2)
+    try:
+        client.ping()
+    except redis.exceptions.ConnectionError:
+        pytest.skip("no Redis on 127.0.0.1:6379 (CI always has one)")
+    prefix = f"shopfloor-test-{uuid.uuid4().hex}"
+    app = make_app(
+        RATELIMIT_ENABLED=True,
+        LOGIN_RATE_LIMIT="2 per minute",
+        REDIS_URL=url,
+        RATELIMIT_KEY_PREFIX=prefix,
+    )
+    assert app.config["RATELIMIT_STORAGE_URI"] == url
+    data = {"email": "kai@plant.example", "password": "wrong-password-x"}
+    statuses = [submit(app.test_client(), "/login", data).status_code for _ in range(3)]
+    assert statuses == [200, 200, 429]
+    keys = client.keys(f"*{prefix}*")
+    assert keys, "the rate-limit counters are not in Redis"
+    client.delete(*keys)

@@ -11,7 +11,9 @@ EMAIL_MAX = 254
 
 class RegisterForm(FlaskForm):
     name = StringField(
-        "Full name", validators=[DataRequired(), Length(max=120)], render_kw={"autocomplete": "name"}
+        "Full name",
+        validators=[DataRequired(), Length(max=120)],
+        render_kw={"autocomplete": "name"},
     )
     email = EmailField(
         "Email address",
