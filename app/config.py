@@ -76,6 +76,12 @@ class Config:
     MAIL_DEFAULT_SENDER = "Shopfloor <no-reply@shopfloor.localhost>"
     MAIL_OUTBOX_DIR: str | None = None  # None means instance/outbox
 
+    # Where `flask curriculum validate|sync` read from by default (the repository's folders).
+    CURRICULUM_ROOT = str(Path(__file__).resolve().parent.parent / "curricula")
+    LABS_ROOT = str(Path(__file__).resolve().parent.parent / "labs")
+    # How many rendered lessons to keep in memory, keyed by content hash.
+    LESSON_CACHE_SIZE = 512
+
     # Absolute base URL for links in emails when there is no request (CLI, workers).
     PUBLIC_BASE_URL = "http://127.0.0.1:5000"
 

@@ -19,6 +19,10 @@ class Conflict(DomainError):
     pass
 
 
+class BadRequest(DomainError):
+    """The request names something that does not exist here, or has the wrong shape."""
+
+
 class InvalidInput(DomainError):
     """A value breaks a rule. ``field`` names the form field it belongs to, if any."""
 

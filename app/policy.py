@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING
 from app.domain.roles import STAFF_ROLES, Role
 
 if TYPE_CHECKING:
-    from app.models import Organization, User
+    from app.models import Course, Organization, User
 
 
 def is_signed_in(user: User | None) -> bool:
@@ -47,3 +47,26 @@ def can_view_members(user: User | None, org: Organization) -> bool:
     if is_platform_admin(user):
         return True
     return is_signed_in(user) and user.organization_id == org.id and user.role in STAFF_ROLES
+
+
+# Roles that author or run courses and may preview drafts.
+COURSE_STAFF = frozenset({Role.INSTRUCTOR, Role.PARTNER_ADMIN, Role.PLATFORM_ADMIN})
+
+
+def can_preview_drafts(user: User | None) -> bool:
+    return is_signed_in(user) and user.role in COURSE_STAFF
+
+
+def can_view_course(user: User | None, course: Course) -> bool:
+    """Published courses are open to everyone; drafts only to the people who author them."""
+    if course.archived_at is not None:
+        return False
+    return course.published or can_preview_drafts(user)
+
+
+def can_read_lesson(user: User | None, course: Course) -> bool:
+    return is_signed_in(user) and can_view_course(user, course)
+
+
+def can_answer_quiz(user: User | None, course: Course) -> bool:
+    return can_read_lesson(user, course)

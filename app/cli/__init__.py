@@ -4,10 +4,11 @@ from __future__ import annotations
 
 from flask import Flask
 
-from app.cli import demo, orgs, users
+from app.cli import curriculum, demo, orgs, users
 
 
 def register_commands(app: Flask) -> None:
     app.cli.add_command(users.group)
     app.cli.add_command(orgs.group)
     app.cli.add_command(demo.seed_demo)
+    app.cli.add_command(curriculum.group)

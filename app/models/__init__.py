@@ -1,6 +1,32 @@
 """Database models, one module per aggregate. Importing this package registers them all."""
 
+from app.models.curriculum import (
+    Competency,
+    ContentSync,
+    Course,
+    CourseAsset,
+    Framework,
+    Lesson,
+    Module,
+    Question,
+)
 from app.models.organizations import Organization
+from app.models.progress import CompetencyEvidence, LessonCompletion, QuizAttempt
 from app.models.users import PasswordResetToken, User
 
-__all__ = ["Organization", "PasswordResetToken", "User"]
+__all__ = [
+    "CompetencyEvidence",
+    "Competency",
+    "ContentSync",
+    "Course",
+    "CourseAsset",
+    "Framework",
+    "Lesson",
+    "LessonCompletion",
+    "Module",
+    "Organization",
+    "PasswordResetToken",
+    "Question",
+    "QuizAttempt",
+    "User",
+]

@@ -7,7 +7,21 @@ from werkzeug.middleware.proxy_fix import ProxyFix
 
 from app.extensions import login_manager
 from app.services import accounts
-from app.web import access, account, admin, auth, dev, errors, filters, main, orgs, security
+from app.web import (
+    access,
+    account,
+    admin,
+    auth,
+    case,
+    courses,
+    dev,
+    errors,
+    filters,
+    lesson_render,
+    main,
+    orgs,
+    security,
+)
 
 
 def init_app(app: Flask) -> None:
@@ -18,6 +32,7 @@ def init_app(app: Flask) -> None:
     errors.init_app(app)
     access.init_app(app)
     filters.init_app(app)
+    lesson_render.init_app(app)
     login_manager.user_loader(accounts.user_for_session)
-    for module in (main, auth, account, orgs, admin, dev):
+    for module in (main, auth, account, orgs, admin, dev, courses, case):
         app.register_blueprint(module.bp)

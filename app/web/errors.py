@@ -18,6 +18,7 @@ STATUS_FOR = {
     errors.PermissionDenied: 403,
     errors.Conflict: 409,
     errors.InvalidInput: 422,
+    errors.BadRequest: 400,
 }
 
 TITLES = {
@@ -35,7 +36,7 @@ TITLES = {
 
 def _wants_json() -> bool:
     best = request.accept_mimetypes.best_match(["text/html", "application/json"])
-    return request.is_json or best == "application/json"
+    return request.is_json or best == "application/json" or request.path.startswith("/ims/")
 
 
 def render_error(status: int, detail: str | None = None) -> tuple[Response | str, int]:

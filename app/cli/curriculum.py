@@ -1,0 +1,122 @@
+"""``flask curriculum``: validate, sync, and move frameworks in and out as CASE JSON."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import click
+from flask import current_app
+from flask.cli import AppGroup
+
+from app.content import case, validate
+from app.content import version as content_version
+from app.database import utcnow
+from app.extensions import db
+from app.services import curriculum_sync, frameworks
+
+group = AppGroup("curriculum", help="Check and load course content from curricula/.")
+
+ROOT = click.Path(exists=True, file_okay=False, path_type=Path)
+
+
+def _default_root() -> Path:
+    return Path(current_app.config["CURRICULUM_ROOT"])
+
+
+@group.command("validate")
+@click.argument("root", type=ROOT, required=False)
+@click.option("--ignore", multiple=True, metavar="CODE", help="Hide warnings with this code.")
+def validate_command(root: Path | None, ignore: tuple[str, ...]) -> None:
+    """Check every file under ROOT; print problems as file:line:col: CODE message."""
+    curriculum, problems = validate.load(root or _default_root(), labs_root=_labs_root())
+    shown = problems.sorted(ignore=frozenset(code for code in ignore if code.startswith("W-")))
+    for problem in shown:
+        click.echo(str(problem))
+    errors = len(problems.errors)
+    warnings = sum(1 for p in shown if p.severity == "warning")
+    lessons = sum(len(c.lessons()) for c in curriculum.courses)
+    click.echo(
+        f"{len(curriculum.courses)} courses, {lessons} lessons, {len(curriculum.frameworks)} "
+        f"frameworks: {errors} errors, {warnings} warnings",
+        err=True,
+    )
+    if errors:
+        raise SystemExit(1)
+
+
+@group.command("sync")
+@click.argument("root", type=ROOT, required=False)
+@click.option("--dry-run", is_flag=True, help="Show what would change and change nothing.")
+def sync_command(root: Path | None, dry_run: bool) -> None:
+    """Validate ROOT, then load it into the database in one transaction (all or nothing)."""
+    root = (root or _default_root()).resolve()
+    curriculum, problems = validate.load(root, labs_root=_labs_root())
+    if problems.errors:
+        for problem in problems.errors:
+            click.echo(str(problem), err=True)
+        raise click.ClickException(f"{len(problems.errors)} errors: nothing was changed.")
+    total = sum(len(course.lessons()) for course in curriculum.courses)
+    with click.progressbar(
+        length=total, label="Loading lessons", file=click.get_text_stream("stderr")
+    ) as bar:
+        report = curriculum_sync.sync(
+            curriculum,
+            version=content_version.describe(root),
+            now=utcnow(),
+            step=lambda _: bar.update(1),
+        )
+    for line in report.lines():
+        click.echo(line)
+    if dry_run:
+        db.session.rollback()
+        click.echo("Dry run: nothing was changed.")
+    else:
+        db.session.commit()
+        click.echo("Synced." if report.changed_anything else "Already up to date.")
+
+
+@group.command("export-case")
+@click.argument("framework")
+@click.option("--base-url", default=None, help="Base of CASE URIs (default: PUBLIC_BASE_URL).")
+@click.option(
+    "-o", "--output", type=click.Path(dir_okay=False, path_type=Path), help="File to write."
+)
+def export_case(framework: str, base_url: str | None, output: Path | None) -> None:
+    """Print the synced FRAMEWORK (its id) as a 1EdTech CASE 1.1 CFPackage."""
+    base = (base_url or current_app.config["PUBLIC_BASE_URL"]).rstrip("/") + "/ims/case/v1p1"
+    try:
+        row = frameworks.get(framework)
+    except Exception as exc:
+        raise click.ClickException(str(exc)) from None
+    text = json.dumps(frameworks.package(row, base), indent=2, ensure_ascii=False)
+    if output:
+        output.write_text(text + "\n", encoding="utf-8")
+        click.echo(f"Wrote {output}")
+    else:
+        click.echo(text)
+
+
+@group.command("import-case")
+@click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+def import_case(file: Path) -> None:
+    """Import a CASE 1.1 CFPackage (JSON) as a competency framework."""
+    try:
+        data = json.loads(file.read_text(encoding="utf-8"))
+        framework = case.read(data, source=f"case:{file.name}")
+    except (json.JSONDecodeError, UnicodeDecodeError) as exc:
+        raise click.ClickException(f"{file} is not JSON: {exc}") from None
+    except case.CaseError as exc:
+        raise click.ClickException(f"{file}: {exc}") from None
+    report = curriculum_sync.Report(version=f"case:{file.name}")
+    curriculum_sync.upsert_framework(framework, utcnow(), report)
+    db.session.commit()
+    items = report.of("competencies")
+    click.echo(
+        f"Imported '{framework.title}' as framework '{framework.id}': {len(items.added)} added, "
+        f"{len(items.changed)} changed, {items.unchanged} unchanged competencies."
+    )
+
+
+def _labs_root() -> Path:
+    return Path(current_app.config["LABS_ROOT"])

@@ -1,0 +1,1 @@
+"""Curriculum files: parsing, validation and rendering. No Flask, no database."""

@@ -1,0 +1,206 @@
+"""One lesson file: front matter, body, quiz and lab blocks, links and figures."""
+
+from __future__ import annotations
+
+import hashlib
+import posixpath
+import re
+from dataclasses import dataclass
+from functools import cache
+from pathlib import Path
+
+from markdown_it import MarkdownIt
+from pygments.lexers import get_lexer_by_name
+from pygments.util import ClassNotFound
+
+from app.content import quizzes, yamlfiles
+from app.content.fields import Fields
+from app.content.model import LabRef, Lesson, Question
+from app.content.problems import Problems
+
+UNSAFE_SCHEME = re.compile(r"^\s*(javascript|vbscript|data|file):", re.IGNORECASE)
+SPECIAL_LANGS = {"quiz", "lab", "text", "plain", "mermaid"}
+
+
+@dataclass(frozen=True)
+class Context:
+    """What a lesson is checked against."""
+
+    course_folder: Path
+    competencies: frozenset[str] | None  # None: the course's framework is unknown
+
+
+def load(path: Path, ctx: Context, problems: Problems) -> Lesson | None:
+    """Parse and check one lesson file; None if its front matter cannot be read."""
+    try:
+        raw = path.read_bytes()
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError:
+        problems.add(path, 1, 1, "E-YAML", "the file is not UTF-8 text")
+        return None
+    front, body, body_line = _split_front_matter(text)
+    if front is None:
+        problems.add(
+            path, 1, 1, "E-FRONT-MATTER", "a lesson starts with '---', YAML fields and '---'"
+        )
+        return None
+    try:
+        data = yamlfiles.load(front, line_offset=1)
+    except yamlfiles.YamlError as exc:
+        problems.add(path, exc.mark.line, exc.mark.col, "E-YAML", exc.message)
+        return None
+    fields = Fields(data, path, problems, "lesson front matter")
+    competencies = fields.texts("competencies")
+    _check_codes(fields, "competencies", competencies, ctx)
+    if not competencies:
+        fields.problem("id", "W-NO-COMPETENCY", "this lesson is mapped to no competency")
+    minutes = fields.number("minutes", required=False, default=10)
+    if minutes <= 0 or minutes > 600:
+        fields.problem("minutes", None, "minutes must be between 1 and 600")
+    questions, labs = _scan_body(path, body, body_line, ctx, problems)
+    return Lesson(
+        id=fields.slug(),
+        title=fields.text("title"),
+        path=path.relative_to(ctx.course_folder),
+        minutes=int(minutes),
+        objectives=fields.texts("objectives"),
+        competencies=competencies,
+        body=body,
+        body_line=body_line,
+        content_hash=hashlib.sha256(raw).hexdigest(),
+        questions=tuple(questions),
+        labs=tuple(labs),
+        id_line=fields.mark("id").line,
+    )
+
+
+def _split_front_matter(text: str) -> tuple[str | None, str, int]:
+    lines = text.split("\n")
+    if not lines or lines[0].strip() != "---":
+        return None, text, 1
+    for index in range(1, len(lines)):
+        if lines[index].strip() == "---":
+            return "\n".join(lines[1:index]), "\n".join(lines[index + 1 :]), index + 2
+    return None, text, 1
+
+
+def _check_codes(fields: Fields, key: str, codes, ctx: Context) -> None:
+    if ctx.competencies is None:
+        return
+    for code in codes:
+        if code not in ctx.competencies:
+            fields.problem(
+                key, "E-UNKNOWN-COMPETENCY", f"competency '{code}' is not in the framework"
+            )
+
+
+@cache
+def _scanner() -> MarkdownIt:
+    # html on, only to find raw HTML and warn about it; rendering keeps it off.
+    return MarkdownIt("js-default", {"html": True})
+
+
+def _scan_body(path: Path, body: str, body_line: int, ctx: Context, problems: Problems):
+    questions: list[Question] = []
+    labs: list[LabRef] = []
+    for token in _scanner().parse(body):
+        line = body_line + (token.map[0] if token.map else 0)
+        if token.type == "fence":
+            info = token.info.strip().split()[0] if token.info.strip() else ""
+            if info in ("quiz", "lab"):
+                _block(info, token.content, path, line, ctx, problems, questions, labs)
+            elif info and info not in SPECIAL_LANGS and not _known_language(info):
+                problems.add(path, line, 1, "W-UNKNOWN-LANGUAGE", f"no highlighter for '{info}'")
+        elif token.type == "html_block":
+            problems.add(path, line, 1, "W-RAW-HTML", "raw HTML is shown as text, not rendered")
+        elif token.type == "inline":
+            _check_inline(token, path, line, ctx, problems)
+    return questions, labs
+
+
+def _block(kind, content, path, line, ctx, problems, questions, labs) -> None:
+    try:
+        data = yamlfiles.load(content, line_offset=line)
+    except yamlfiles.YamlError as exc:
+        problems.add(path, exc.mark.line, exc.mark.col, "E-YAML", f"in {kind} block: {exc.message}")
+        return
+    if kind == "lab":
+        lab = quizzes.parse_lab(data, path, problems, line=line)
+        if lab:
+            labs.append(lab)
+        return
+    question = quizzes.parse_question(data, path, problems, line=line)
+    if question:
+        fields = Fields(data, path, problems, "a quiz", code="E-QUIZ")
+        _check_codes(fields, "competencies", question.competencies, ctx)
+        questions.append(question)
+
+
+def _check_inline(token, path: Path, first_line: int, ctx: Context, problems: Problems) -> None:
+    def line_of(fragment: str) -> int:
+        at = token.content.find(fragment)
+        return first_line + (token.content[:at].count("\n") if at > 0 else 0)
+
+    for child in token.children or []:
+        line = line_of(str(child.attrGet("href") or child.attrGet("src") or child.content or ""))
+        if child.type == "html_inline":
+            problems.add(
+                path, line, 1, "W-RAW-HTML", f"raw HTML {child.content!r} is shown as text"
+            )
+        elif child.type == "link_open":
+            _check_link(str(child.attrGet("href") or ""), path, line, ctx, problems)
+        elif child.type == "image":
+            src = str(child.attrGet("src") or "")
+            if UNSAFE_SCHEME.match(src):
+                problems.add(path, line, 1, "E-UNSAFE-LINK", f"image source '{src}' is refused")
+            elif (
+                not re.match(r"^[a-z]+://", src)
+                and resolve_asset(src, path, ctx.course_folder) is None
+            ):
+                problems.add(path, line, 1, "E-MISSING-ASSET", f"figure '{src}' does not exist")
+    # markdown-it drops links it refuses; find them in the source text instead.
+    for match in re.finditer(r"\]\(\s*<?([a-zA-Z]+:[^)\s>]*)", token.content):
+        if UNSAFE_SCHEME.match(match.group(1)):
+            line = line_of(match.group(0))
+            problems.add(path, line, 1, "E-UNSAFE-LINK", f"link '{match.group(1)}' is refused")
+
+
+def _check_link(href: str, path: Path, line: int, ctx: Context, problems: Problems) -> None:
+    target = href.split("#")[0]
+    if not target or re.match(r"^[a-z][a-z0-9+.-]*:|^/", target):
+        return
+    if target.endswith(".md") and resolve_lesson_link(target, path, ctx.course_folder) is None:
+        problems.add(path, line, 1, "E-BROKEN-LINK", f"link '{href}' points to no lesson file")
+
+
+def resolve_lesson_link(href: str, lesson_path: Path, course_folder: Path) -> str | None:
+    """The course-relative path of the lesson file *href* points to, if it exists."""
+    joined = posixpath.normpath(posixpath.join(lesson_path.parent.as_posix(), href.split("#")[0]))
+    candidate = Path(joined)
+    try:
+        relative = candidate.resolve().relative_to(course_folder.resolve())
+    except ValueError:
+        return None
+    return relative.as_posix() if candidate.is_file() else None
+
+
+def resolve_asset(src: str, lesson_path: Path, course_folder: Path) -> str | None:
+    """The course-relative path of a figure: relative to the lesson, else to the course."""
+    for base in (lesson_path.parent, course_folder):
+        candidate = (base / src).resolve()
+        try:
+            relative = candidate.relative_to(course_folder.resolve())
+        except ValueError:
+            continue
+        if candidate.is_file() and relative.parts[0] == "assets":
+            return relative.as_posix()
+    return None
+
+
+@cache
+def _known_language(name: str) -> bool:
+    try:
+        get_lexer_by_name(name)
+    except ClassNotFound:
+        return False
+    return True

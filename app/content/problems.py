@@ -1,0 +1,79 @@
+"""Problems found in curriculum files, reported as ``file:line:col: CODE message``."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from enum import StrEnum
+from pathlib import Path
+
+
+class Severity(StrEnum):
+    ERROR = "error"
+    WARNING = "warning"
+
+
+# Every kind of problem has a named code. Errors start with E-, warnings with W-.
+CODES: dict[str, str] = {
+    "E-YAML": "the file is not valid YAML",
+    "E-FRONT-MATTER": "a lesson does not start with YAML front matter",
+    "E-SCHEMA": "a required field is missing or has the wrong type",
+    "E-BAD-ID": "an id is not lower-case letters, digits and hyphens (or a framework code)",
+    "E-DUP-ID": "the same id is used twice",
+    "E-UNKNOWN-FRAMEWORK": "a course names a competency framework that does not exist",
+    "E-UNKNOWN-COMPETENCY": "a competency id does not exist in the framework",
+    "E-MISSING-FILE": "a listed module folder or lesson file does not exist",
+    "E-BROKEN-LINK": "a link points to a lesson file that does not exist",
+    "E-MISSING-ASSET": "a figure or asset file does not exist",
+    "E-UNSAFE-LINK": "a link uses a scheme that is never followed (javascript:, data:, ...)",
+    "E-QUIZ": "a quiz block is malformed",
+    "E-LAB": "a lab block is malformed",
+    "E-MISSING-LAB": "a lab block names a notebook that does not exist in labs/",
+    "E-CYCLE": "competency prerequisites (precedes) form a cycle",
+    "W-NO-COMPETENCY": "a lesson is mapped to no competency",
+    "W-ORPHAN-MODULE": "a module folder is not listed in course.yml, so learners never reach it",
+    "W-ORPHAN-LESSON": "a lesson file is not listed in its module.yml, so learners never reach it",
+    "W-NO-QUIZ": "a module has no quiz",
+    "W-LAB-PLANNED": "a lab block names a notebook that is planned but not written yet",
+    "W-RAW-HTML": "raw HTML in Markdown is shown as text, not rendered",
+    "W-UNKNOWN-LANGUAGE": "a code block names a language the highlighter does not know",
+}
+
+
+@dataclass(frozen=True, order=True)
+class Problem:
+    path: str
+    line: int
+    col: int
+    code: str
+    message: str
+
+    @property
+    def severity(self) -> Severity:
+        return Severity.ERROR if self.code.startswith("E-") else Severity.WARNING
+
+    def __str__(self) -> str:
+        return f"{self.path}:{self.line}:{self.col}: {self.code} {self.message}"
+
+
+class Problems:
+    """Collects problems with paths shown relative to the curriculum root."""
+
+    def __init__(self, root: Path) -> None:
+        self.root = root
+        self.items: list[Problem] = []
+
+    def add(self, path: Path, line: int, col: int, code: str, message: str) -> None:
+        if code not in CODES:
+            raise ValueError(f"unknown problem code {code}")
+        try:
+            shown = str(path.relative_to(self.root))
+        except ValueError:
+            shown = str(path)
+        self.items.append(Problem(shown, line, col, code, message))
+
+    @property
+    def errors(self) -> list[Problem]:
+        return [p for p in self.items if p.severity is Severity.ERROR]
+
+    def sorted(self, ignore: frozenset[str] = frozenset()) -> list[Problem]:
+        return sorted(p for p in self.items if p.code not in ignore)
