@@ -102,6 +102,29 @@ def sign_in(client: FlaskClient, user: User) -> None:
         session["_fresh"] = True
 
 
+FIXTURE_CURRICULA = Path(__file__).parent / "fixtures" / "curricula"
+
+
+def sync_tree(root: Path) -> None:
+    """Validate and sync a curriculum tree (inside an app context), and commit."""
+    from app.content import validate
+    from app.database import utcnow
+    from app.services import curriculum_sync
+
+    curriculum, problems = validate.load(root, labs_root=FIXTURE_CURRICULA / "no-labs")
+    assert problems.errors == [], problems.errors
+    curriculum_sync.sync(curriculum, version="test", now=utcnow())
+    db.session.commit()
+
+
+@pytest.fixture
+def synced(app):
+    """The small 'good' fixture curriculum, loaded into this test's database."""
+    with app.app_context():
+        sync_tree(FIXTURE_CURRICULA / "good")
+    return app
+
+
 @pytest.fixture(scope="session")
 def artifacts() -> Path:
     path = Path(__file__).parent / "artifacts"

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import sys
 from pathlib import Path
 
 import click
@@ -57,9 +58,7 @@ def sync_command(root: Path | None, dry_run: bool) -> None:
             click.echo(str(problem), err=True)
         raise click.ClickException(f"{len(problems.errors)} errors: nothing was changed.")
     total = sum(len(course.lessons()) for course in curriculum.courses)
-    with click.progressbar(
-        length=total, label="Loading lessons", file=click.get_text_stream("stderr")
-    ) as bar:
+    with click.progressbar(length=total, label="Loading lessons", file=sys.stderr) as bar:
         report = curriculum_sync.sync(
             curriculum,
             version=content_version.describe(root),

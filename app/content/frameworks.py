@@ -120,7 +120,7 @@ class _Parser:
                     )
                 else:
                     graph.setdefault(item.code, []).append(target)
-            where[item.code] = mark
+            where.setdefault(item.code, mark)
         for cycle in find_cycles(graph):
             path = " → ".join([*cycle, cycle[0]])
             self.add(where[cycle[0]], "E-CYCLE", f"prerequisites go round in a circle: {path}")

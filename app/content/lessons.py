@@ -152,7 +152,8 @@ def _check_inline(token, path: Path, first_line: int, ctx: Context, problems: Pr
         elif child.type == "image":
             src = str(child.attrGet("src") or "")
             if UNSAFE_SCHEME.match(src):
-                problems.add(path, line, 1, "E-UNSAFE-LINK", f"image source '{src}' is refused")
+                scheme = src.split(":")[0].strip()
+                problems.add(path, line, 1, "E-UNSAFE-LINK", f"a '{scheme}:' image is refused")
             elif (
                 not re.match(r"^[a-z]+://", src)
                 and resolve_asset(src, path, ctx.course_folder) is None
@@ -162,7 +163,8 @@ def _check_inline(token, path: Path, first_line: int, ctx: Context, problems: Pr
     for match in re.finditer(r"\]\(\s*<?([a-zA-Z]+:[^)\s>]*)", token.content):
         if UNSAFE_SCHEME.match(match.group(1)):
             line = line_of(match.group(0))
-            problems.add(path, line, 1, "E-UNSAFE-LINK", f"link '{match.group(1)}' is refused")
+            scheme = match.group(1).split(":")[0]
+            problems.add(path, line, 1, "E-UNSAFE-LINK", f"a '{scheme}:' link is refused")
 
 
 def _check_link(href: str, path: Path, line: int, ctx: Context, problems: Problems) -> None:

@@ -251,7 +251,12 @@ def _lesson(
         "objectives": list(lesson.objectives),
         "competencies": list(lesson.competencies),
         "labs": [
-            {"id": lab.id, "title": lab.title, "objectives": list(lab.objectives), "planned": lab.planned}
+            {
+                "id": lab.id,
+                "title": lab.title,
+                "objectives": list(lab.objectives),
+                "planned": lab.planned,
+            }
             for lab in lesson.labs
         ],
         "source": lesson.body,

@@ -86,7 +86,9 @@ def asset(slug: str, name: str):
     response.set_etag(found.sha256)
     response.headers["Cache-Control"] = "public, max-age=3600"
     # SVG figures are documents: never let one run script or load anything.
-    response.headers["Content-Security-Policy"] = "default-src 'none'; style-src 'unsafe-inline'; sandbox"
+    response.headers["Content-Security-Policy"] = (
+        "default-src 'none'; style-src 'unsafe-inline'; sandbox"
+    )
     return response.make_conditional(request)
 
 

@@ -4,10 +4,14 @@ from __future__ import annotations
 
 import pytest
 
+from app.content.case import derived_uuid
 from app.domain.roles import OrgKind, Role
 from app.extensions import db
 from tests import factories
-from tests.conftest import sign_in
+from tests.conftest import FIXTURE_CURRICULA, sign_in, sync_tree
+
+FRAMEWORK = derived_uuid("framework", "mini")
+ITEM = derived_uuid("competency", "mini", "MINI.A.1")
 
 ANON = "anonymous"
 ROLES = [ANON, *Role]
@@ -44,14 +48,24 @@ MATRIX = {
     "admin.user_list": ("/admin/users", platform_admin_only),
     "dev.outbox": ("/dev/outbox", lambda role: NOT_FOUND),  # DEV_MODE is off
     "dev.message": ("/dev/outbox/20260101T000000000000Z-00000000", lambda role: NOT_FOUND),
+    "courses.catalog": ("/courses", lambda role: OK),
+    "courses.detail": ("/courses/demo-course", lambda role: OK),
+    "courses.lesson": ("/courses/demo-course/lessons/demo-first", signed_in_only),
+    "courses.asset": ("/courses/demo-course/assets/dot.svg", lambda role: OK),
+    "courses.search": ("/search?q=scan", lambda role: OK),
+    "case.documents": ("/ims/case/v1p1/CFDocuments", lambda role: OK),
+    "case.document": (f"/ims/case/v1p1/CFDocuments/{FRAMEWORK}", lambda role: OK),
+    "case.package": (f"/ims/case/v1p1/CFPackages/{FRAMEWORK}", lambda role: OK),
+    "case.item": (f"/ims/case/v1p1/CFItems/{ITEM}", lambda role: OK),
 }
-# Routes that only accept POST, checked in test_csrf and the auth tests.
-POST_ONLY = {"auth.logout", "account.change_password"}
+# Routes that only accept POST, checked in test_csrf and their own tests.
+POST_ONLY = {"auth.logout", "account.change_password", "courses.complete", "courses.answer"}
 
 
 @pytest.fixture
 def people(app):
     with app.app_context():
+        sync_tree(FIXTURE_CURRICULA / "good")
         home = factories.make_org(slug="home")
         users = {
             role: factories.make_user(

@@ -1,0 +1,98 @@
+"""Reading a lesson and answering its quizzes in a real browser, on a phone and a desktop."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+from playwright.sync_api import expect
+
+from app.extensions import db
+from tests import factories
+from tests.conftest import FIXTURE_CURRICULA, sync_tree
+
+pytestmark = pytest.mark.e2e
+
+
+@pytest.fixture
+def course_site(live_server):
+    with live_server.app.app_context():
+        sync_tree(FIXTURE_CURRICULA / "good")
+        factories.make_user(email="ana@plant.example", name="Ana Lopez")
+        db.session.commit()
+    return live_server
+
+
+def sign_in(ui, site):
+    ui.goto(site("/login"))
+    ui.get_by_label("Email address").fill("ana@plant.example")
+    ui.get_by_label("Password").fill(factories.PASSWORD)
+    ui.get_by_role("button", name="Sign in").click()
+    expect(ui.get_by_role("heading", level=1)).to_have_text("Hello, Ana")
+
+
+def test_read_a_lesson_and_answer_its_quizzes(course_site, ui):
+    sign_in(ui, course_site)
+    ui.get_by_role("navigation", name="Main").get_by_role("link", name="Courses").click()
+    expect(ui.get_by_role("heading", name="Demo Course")).to_be_visible()
+    ui.shot("catalog")
+    ui.get_by_role("link", name="Demo Course").click()
+    expect(ui.get_by_text("0 of 3 lessons done (0 %).")).to_be_visible()
+    ui.shot("course")
+    ui.get_by_role("link", name="Start: The first lesson").click()
+    expect(ui.get_by_role("heading", level=1)).to_have_text("The first lesson")
+    expect(ui.get_by_role("figure", name="One dot")).to_be_visible()
+    expect(ui.get_by_role("note", name="Safety")).to_contain_text("Lock out first")
+    ui.shot("lesson")
+
+    first = ui.locator("#q-demo-first-q1")
+    first.get_by_label("Write outputs").check()
+    first.get_by_role("button", name="Check answer").click()
+    expect(first.get_by_role("status")).to_contain_text("Not quite.")
+    expect(first.get_by_role("status")).to_contain_text(
+        "Inputs are read into the input image first."
+    )
+    ui.shot("quiz-wrong")
+    first.get_by_label("Read inputs").check()
+    first.get_by_role("button", name="Check answer").click()
+    expect(first.get_by_role("status")).to_contain_text("Correct.")
+    expect(first.get_by_role("status")).to_contain_text("Attempt 2.")
+
+    second = ui.locator("#q-demo-first-q2")
+    second.get_by_label("A motor contactor coil").check()
+    second.get_by_role("button", name="Check answer").click()
+    expect(second.get_by_role("status")).to_contain_text("Partly right (67 %).")
+    ui.shot("quiz-partial")
+
+    # The feedback is stored: it is still there after a reload.
+    ui.reload()
+    expect(ui.locator("#q-demo-first-q1").get_by_role("status")).to_contain_text("Correct.")
+
+    ui.get_by_role("button", name="Mark complete and continue").click()
+    expect(ui.get_by_role("heading", level=1)).to_have_text("The second lesson")
+    numeric = ui.locator("#q-demo-second-q1")
+    numeric.get_by_label("Your answer (in %)").fill("84.6")
+    numeric.get_by_role("button", name="Check answer").click()
+    expect(numeric.get_by_role("status")).to_contain_text("Correct.")
+    expect(ui.get_by_role("heading", name="A demo lab")).to_be_visible()
+    ui.shot("numeric-and-lab")
+
+    ui.get_by_role("link", name=re.compile("Next")).click()
+    order = ui.locator("#q-demo-third-q1")
+    for position, step in enumerate(["Read inputs", "Run the program", "Write outputs"], start=1):
+        order.get_by_label(step).select_option(str(position))
+    order.get_by_role("button", name="Check answer").click()
+    expect(order.get_by_role("status")).to_contain_text("Correct.")
+    ui.shot("order")
+    assert ui.console_errors == []
+
+    ui.goto(course_site("/courses/demo-course"))
+    expect(ui.get_by_text("1 of 3 lessons done (33 %).")).to_be_visible()
+
+
+def test_search_from_the_catalog(course_site, ui):
+    ui.goto(course_site("/courses"))
+    ui.get_by_label("Search lessons").fill("running machine")
+    ui.get_by_role("button", name="Search").click()
+    expect(ui.get_by_role("status")).to_have_text("1 lesson found for “running machine”.")
+    ui.shot("results")

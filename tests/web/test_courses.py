@@ -1,0 +1,176 @@
+"""Catalog, course and lesson pages, quizzes in place, completion, search and figures."""
+
+from __future__ import annotations
+
+from sqlalchemy import select
+
+from app.domain.roles import Role
+from app.extensions import db
+from app.models import CompetencyEvidence, Course, Question, QuizAttempt
+from app.services.quizzes import spec_of
+from tests import factories
+from tests.conftest import csrf_token, sign_in
+
+LESSON = "/courses/demo-course/lessons/demo-first"
+
+
+def learner(app, client, role=Role.APPRENTICE):
+    with app.app_context():
+        user = factories.make_user(role=role)
+        db.session.commit()
+        sign_in(client, user)
+        return user.id
+
+
+def keys(app, slug):
+    with app.app_context():
+        question = db.session.scalar(select(Question).where(Question.slug == slug))
+        return {c.text: c.key for c in spec_of(question).choices}
+
+
+def post_answer(client, slug, answer, **kwargs):
+    token = csrf_token(client.get(LESSON).get_data(as_text=True))
+    return client.post(
+        f"/courses/demo-course/questions/{slug}",
+        json={"answer": answer},
+        headers={"X-CSRFToken": token, "Accept": "application/json"},
+        **kwargs,
+    )
+
+
+def test_catalog_and_course_page_are_public(synced, client):
+    catalog = client.get("/courses").get_data(as_text=True)
+    assert "Demo Course" in catalog and "3 lessons" in catalog
+    course = client.get("/courses/demo-course").get_data(as_text=True)
+    assert "The first lesson" in course and "MINI.A.1" in course and "Sign in to start" in course
+
+
+def test_drafts_are_visible_to_instructors_only(synced, client):
+    with synced.app_context():
+        db.session.scalar(select(Course)).published = False
+        db.session.commit()
+    assert "Demo Course" not in client.get("/courses").get_data(as_text=True)
+    assert client.get("/courses/demo-course").status_code == 403
+    learner(synced, client, Role.INSTRUCTOR)
+    assert "Draft: visible to instructors" in client.get("/courses").get_data(as_text=True)
+    assert client.get(LESSON).status_code == 200
+
+
+def test_lesson_page_renders_content_without_answers(synced, client):
+    learner(synced, client)
+    page = client.get(LESSON).get_data(as_text=True)
+    assert '<h2 id="s-reading-inputs">Reading inputs</h2>' in page
+    assert 'href="/courses/demo-course/lessons/demo-second#later"' in page
+    assert 'src="/courses/demo-course/assets/dot.svg"' in page
+    assert "What does a PLC do first in each scan?" in page
+    assert "correct" not in page.lower().replace("correct the marked", "")
+    assert "Inputs are read into the input image first" not in page  # explanation comes later
+    assert 'rel="next"' in page and "The second lesson" in page
+
+
+def test_answering_records_attempt_and_evidence(synced, client):
+    user_id = learner(synced, client)
+    choice = keys(synced, "demo-first-q1")
+    wrong = post_answer(client, "demo-first-q1", choice["Write outputs"]).get_json()
+    assert wrong["correct"] is False
+    assert wrong["right"] == [{"key": choice["Read inputs"], "text": "Read inputs"}]
+    assert "input image" in wrong["explanation"]
+    right = post_answer(client, "demo-first-q1", choice["Read inputs"]).get_json()
+    assert right["correct"] is True and right["attempts"] == 2
+    with synced.app_context():
+        evidence = db.session.scalars(
+            select(CompetencyEvidence).where(CompetencyEvidence.user_id == user_id)
+        ).all()
+        assert [(e.competency.code, e.score, e.source_ref) for e in evidence] == [
+            ("MINI.A.1", 0.0, "demo-first-q1"),
+            ("MINI.A.1", 1.0, "demo-first-q1"),
+        ]
+        assert all(e.content_version == "test" for e in evidence)
+    page = client.get(LESSON).get_data(as_text=True)
+    assert "Correct." in page and "Attempt 2." in page
+
+
+def test_numeric_and_order_answers(synced, client):
+    learner(synced, client)
+    assert post_answer(client, "demo-second-q1", "84.62").get_json()["correct"] is True
+    order = keys(synced, "demo-third-q1")
+    steps = [order["Read inputs"], order["Run the program"], order["Write outputs"]]
+    assert post_answer(client, "demo-third-q1", steps).get_json()["correct"] is True
+    swapped = post_answer(client, "demo-third-q1", [steps[1], steps[0], steps[2]]).get_json()
+    assert swapped["correct"] is False and swapped["score"] == 1 / 3
+
+
+def test_bad_answers_get_a_400_with_a_clear_message(synced, client):
+    learner(synced, client)
+    unknown = post_answer(client, "no-such-question", "x")
+    assert unknown.status_code == 400
+    assert (
+        unknown.get_json()["message"] == "There is no question 'no-such-question' in this course."
+    )
+    wrong_type = post_answer(client, "demo-second-q1", ["84.6"])
+    assert wrong_type.status_code == 400
+    assert "does not fit a numeric question" in wrong_type.get_json()["message"]
+    not_a_choice = post_answer(client, "demo-first-q1", "made-up-key")
+    assert not_a_choice.status_code == 400
+    with synced.app_context():
+        assert db.session.query(QuizAttempt).count() == 0
+
+
+def test_answers_work_without_javascript(synced, client):
+    learner(synced, client)
+    choice = keys(synced, "demo-first-q1")
+    token = csrf_token(client.get(LESSON).get_data(as_text=True))
+    response = client.post(
+        "/courses/demo-course/questions/demo-first-q1",
+        data={"csrf_token": token, "answer": choice["Read inputs"]},
+    )
+    assert response.status_code == 302 and response.location.endswith("#q-demo-first-q1")
+    assert "Correct." in client.get(LESSON).get_data(as_text=True)
+    order = keys(synced, "demo-third-q1")
+    form = {
+        "csrf_token": token,
+        f"position-{order['Read inputs']}": "1",
+        f"position-{order['Run the program']}": "2",
+        f"position-{order['Write outputs']}": "2",
+    }
+    bad = client.post("/courses/demo-course/questions/demo-third-q1", data=form)
+    assert bad.status_code == 400 and "exactly once" in bad.get_data(as_text=True)
+
+
+def test_mark_complete_moves_on_and_counts_progress(synced, client):
+    learner(synced, client)
+    token = csrf_token(client.get(LESSON).get_data(as_text=True))
+    response = client.post(f"{LESSON}/complete", data={"csrf_token": token, "done": "1"})
+    assert response.location == "/courses/demo-course/lessons/demo-second"
+    course = client.get("/courses/demo-course").get_data(as_text=True)
+    assert "1 of 3 lessons done (33 %)" in course
+    client.post(f"{LESSON}/complete", data={"csrf_token": token, "done": "0"})
+    assert "0 of 3 lessons done" in client.get("/courses/demo-course").get_data(as_text=True)
+
+
+def test_search_finds_lessons_by_their_text(synced, client):
+    page = client.get("/search?q=reach+running").get_data(as_text=True)
+    assert "1 lesson found" in page and "The first lesson" in page
+    assert "0 lessons found" in client.get("/search?q=%25").get_data(as_text=True)
+
+
+def test_figures_are_served_sandboxed(synced, client):
+    response = client.get("/courses/demo-course/assets/dot.svg")
+    assert response.status_code == 200 and response.mimetype == "image/svg+xml"
+    assert "sandbox" in response.headers["Content-Security-Policy"]
+    assert client.get("/courses/demo-course/assets/missing.svg").status_code == 404
+    etag = response.headers["ETag"]
+    assert (
+        client.get(
+            "/courses/demo-course/assets/dot.svg", headers={"If-None-Match": etag}
+        ).status_code
+        == 304
+    )
+
+
+def test_rendered_lessons_are_cached_by_content(synced, client):
+    learner(synced, client)
+    cache = synced.extensions["lesson_cache"]
+    client.get(LESSON)
+    client.get(LESSON)
+    assert (cache.misses, cache.hits) == (1, 1)
