@@ -6,7 +6,7 @@ HOST   ?= 127.0.0.1
 PORT   ?= 5000
 PYTEST_ARGS ?=
 
-.PHONY: run test setup setup-dev system-deps system-deps-test lint vendor clean
+.PHONY: run test setup setup-dev system-deps system-deps-test lint vendor clean bench-curriculum
 
 ## run: set everything up, migrate, load demo data and serve on http://127.0.0.1:5000
 run: setup
@@ -47,6 +47,10 @@ $(VENV)/.installed-runtime: pyproject.toml constraints.txt | $(BIN)/python
 $(VENV)/.installed-dev: pyproject.toml constraints.txt | $(BIN)/python
 	$(BIN)/python -m pip install --quiet -c constraints.txt -e '.[dev]'
 	touch $@ $(VENV)/.installed-runtime
+
+## bench-curriculum: validate, sync and render a generated 500-lesson curriculum
+bench-curriculum: setup-dev
+	$(BIN)/python benchmarks/curriculum.py
 
 ## vendor: refresh app/static/vendor from the npm packages pinned in package.json
 vendor:

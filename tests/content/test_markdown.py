@@ -102,7 +102,10 @@ Energy $E = P t$ and a note.[^1]
 
 
 def test_quiz_and_lab_blocks_split_the_page():
-    source = "Before.\n\n```quiz\nid: q-1\ntype: single\n```\n\nMiddle.\n\n```lab\nid: lab-x\n```\n\nAfter."
+    source = (
+        "Before.\n\n```quiz\nid: q-1\ntype: single\n```\n\n"
+        "Middle.\n\n```lab\nid: lab-x\n```\n\nAfter."
+    )
     parts = render(source).parts
     assert [(p.kind, p.ref) for p in parts] == [
         ("html", ""),
