@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 from app import policy
 from app.domain.roles import Role
 from app.models import Organization, User
-from app.services import organizations, users
+from app.services import courses, evidence, organizations, users
 
 
 @dataclass(frozen=True)
@@ -24,6 +24,8 @@ class Dashboard:
     panels: list[PeoplePanel] = field(default_factory=list)
     role_counts: dict[Role, int] | None = None
     org_count: int | None = None
+    courses: list[courses.CourseCard] = field(default_factory=list)
+    evidence: list[evidence.EvidenceLine] = field(default_factory=list)
 
 
 # Whom each role works with, shown as people panels: (role listed, panel title, empty text).
@@ -47,6 +49,13 @@ _PANELS = {
 
 
 def for_user(user: User) -> Dashboard:
+    board = _people(user)
+    board.courses.extend(courses.catalog(user))
+    board.evidence.extend(evidence.summary(user))
+    return board
+
+
+def _people(user: User) -> Dashboard:
     if user.role is Role.PLATFORM_ADMIN:
         return Dashboard(
             user=user,

@@ -174,3 +174,14 @@ def test_rendered_lessons_are_cached_by_content(synced, client):
     client.get(LESSON)
     client.get(LESSON)
     assert (cache.misses, cache.hits) == (1, 1)
+
+
+def test_dashboard_shows_course_progress_and_evidence(synced, client):
+    learner(synced, client)
+    choice = keys(synced, "demo-first-q1")
+    post_answer(client, "demo-first-q1", choice["Write outputs"])
+    post_answer(client, "demo-first-q1", choice["Read inputs"])
+    page = client.get("/dashboard").get_data(as_text=True)
+    assert "Demo Course" in page and "0 of 3 lessons" in page
+    assert "Your competency evidence" in page
+    assert "MINI.A.1" in page and "100 % (2)" in page
