@@ -8,9 +8,10 @@ PYTEST_ARGS ?=
 
 .PHONY: run test setup setup-dev system-deps system-deps-test lint vendor clean bench-curriculum
 
-## run: set everything up, migrate, load demo data and serve on http://127.0.0.1:5000
+## run: set everything up, migrate, load the curriculum and demo data, serve on http://127.0.0.1:5000
 run: setup
 	$(BIN)/flask db upgrade
+	$(BIN)/flask curriculum sync
 	SHOPFLOOR_DEV_MODE=true $(BIN)/flask seed-demo
 	@echo "\nShopfloor is starting on http://$(HOST):$(PORT)  (Ctrl+C stops it)\n"
 	SHOPFLOOR_DEV_MODE=true $(BIN)/flask run --host $(HOST) --port $(PORT)

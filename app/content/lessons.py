@@ -10,11 +10,10 @@ from functools import cache
 from pathlib import Path
 
 from markdown_it import MarkdownIt
-from pygments.lexers import get_lexer_by_name
-from pygments.util import ClassNotFound
 
 from app.content import quizzes, yamlfiles
 from app.content.fields import Fields
+from app.content.lexers import lexer_for
 from app.content.model import LabRef, Lesson, Question
 from app.content.problems import Problems
 
@@ -201,8 +200,4 @@ def resolve_asset(src: str, lesson_path: Path, course_folder: Path) -> str | Non
 
 @cache
 def _known_language(name: str) -> bool:
-    try:
-        get_lexer_by_name(name)
-    except ClassNotFound:
-        return False
-    return True
+    return lexer_for(name) is not None

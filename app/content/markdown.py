@@ -22,9 +22,8 @@ from mdit_py_plugins.dollarmath import dollarmath_plugin
 from mdit_py_plugins.footnote import footnote_plugin
 from pygments import highlight
 from pygments.formatters import HtmlFormatter
-from pygments.lexers import get_lexer_by_name
-from pygments.util import ClassNotFound
 
+from app.content.lexers import lexer_for
 from app.content.maths import to_mathml
 
 ADMONITIONS = {"note": "Note", "tip": "Tip", "warning": "Warning", "safety": "Safety"}
@@ -99,10 +98,7 @@ def _slug(text: str) -> str:
 
 
 def _highlight(code: str, lang: str, _attrs) -> str:
-    try:
-        lexer = get_lexer_by_name(lang) if lang else None
-    except ClassNotFound:
-        lexer = None
+    lexer = lexer_for(lang) if lang else None
     if lexer is None:
         return ""  # markdown-it escapes and wraps it itself
     return highlight(code, lexer, _FORMATTER)

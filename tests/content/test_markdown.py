@@ -126,3 +126,10 @@ def test_lesson_links_are_resolved():
 def test_inline_renders_without_a_paragraph():
     assert str(inline("**OEE** is `A × P × Q`")) == "<strong>OEE</strong> is <code>A × P × Q</code>"
     assert dangerous(str(inline("<script>x</script> [a](javascript:x)"))) == []
+
+
+def test_structured_text_is_highlighted():
+    html = html_of("```iecst\nIF Start THEN (* run *)\n  Motor := TRUE;\nEND_IF;\n```")
+    assert '<span class="k">IF</span>' in html
+    assert '<span class="cm">(* run *)</span>' in html
+    assert '<span class="kc">TRUE</span>' in html
