@@ -18,14 +18,14 @@ run: setup
 
 ## test: set up the test tools (Chromium included), lint, and run the whole suite
 test: setup-dev
-	$(BIN)/ruff check app tests migrations wsgi.py
-	$(BIN)/ruff format --check --quiet app tests wsgi.py
+	$(BIN)/ruff check app tests migrations wsgi.py benchmarks
+	$(BIN)/ruff format --check --quiet app tests wsgi.py benchmarks
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
 
 ## lint: ruff over the code base
 lint: setup-dev
-	$(BIN)/ruff check app tests migrations wsgi.py
-	$(BIN)/ruff format --check app tests wsgi.py
+	$(BIN)/ruff check app tests migrations wsgi.py benchmarks
+	$(BIN)/ruff format --check app tests wsgi.py benchmarks
 
 setup: system-deps $(VENV)/.installed-runtime
 setup-dev: system-deps-test $(VENV)/.installed-dev

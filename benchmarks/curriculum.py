@@ -27,6 +27,11 @@ from app.database import utcnow  # noqa: E402
 from app.extensions import db  # noqa: E402
 from app.services import curriculum_sync  # noqa: E402
 
+TABLE = (
+    "| Machine | Speed | State |\n| --- | --- | --- |\n"
+    "| Filler | 120 | EXECUTE |\n| Capper | 118 | HELD |"
+)
+TIP = "::: tip Watch the counters\nCounters roll over; compute differences modulo the range.\n:::"
 PARAGRAPH = (
     "A packaging line runs a filler, a capper and a labeler. Each machine reports its state, "
     "its counts and its faults to the PLC, which scans its inputs, runs its program and "
@@ -40,8 +45,8 @@ def lesson_text(course: int, module: int, number: int) -> str:
         [
             f"## Part one of {ident}",
             PARAGRAPH * 6,
-            "| Machine | Speed | State |\n| --- | --- | --- |\n| Filler | 120 | EXECUTE |\n| Capper | 118 | HELD |",
-            "::: tip Watch the counters\nCounters roll over; compute differences modulo the range.\n:::",
+            TABLE,
+            TIP,
             f"## Part two of {ident}",
             PARAGRAPH * 6,
             "```python\ngood = total - rejects\noee = availability * performance * quality\n```",
@@ -61,10 +66,15 @@ def lesson_text(course: int, module: int, number: int) -> str:
                 explanation: EXECUTE is the producing state.
                 ```"""
             ),
-            f"[Next lesson]({'0' if number + 1 < 10 else ''}{number + 1}-lesson.md)" if number < 9 else "",
+            f"[Next lesson]({'0' if number + 1 < 10 else ''}{number + 1}-lesson.md)"
+            if number < 9
+            else "",
         ]
     )
-    front = f"---\nid: {ident}\ntitle: Lesson {number} of module {module}\nminutes: 20\ncompetencies: [BENCH.A.1]\n---\n\n"
+    front = (
+        f"---\nid: {ident}\ntitle: Lesson {number} of module {module}\nminutes: 20\n"
+        "competencies: [BENCH.A.1]\n---\n\n"
+    )
     return front + body + "\n"
 
 
@@ -91,7 +101,8 @@ def generate(root: Path, lessons: int) -> None:
                 (folder / name / file_name).write_text(lesson_text(course, module, number))
         (folder / "course.yml").write_text(
             f"id: course-{course}\ntitle: Course {course}\nsummary: Generated.\nversion: '1'\n"
-            f"published: true\nframework: bench\nmodules:\n" + "".join(f"  - {m}\n" for m in modules)
+            f"published: true\nframework: bench\nmodules:\n"
+            + "".join(f"  - {m}\n" for m in modules)
         )
 
 
@@ -156,9 +167,11 @@ def main() -> None:
             warm.append(took)
     cold_ms, warm_ms = statistics.median(cold) * 1000, statistics.median(warm) * 1000
     print(f"lessons generated         {lessons}")
-    print(f"validate                  {validate_s:8.2f} s   ({validate_s / lessons * 1000:.1f} ms per lesson)")
+    per_lesson = validate_s / lessons * 1000
+    print(f"validate                  {validate_s:8.2f} s   ({per_lesson:.1f} ms per lesson)")
     print(f"sync, first load          {sync_s:8.2f} s")
-    print(f"sync, nothing changed     {resync_s:8.2f} s   (ratio to first load {resync_s / sync_s:.2f})")
+    ratio = resync_s / sync_s
+    print(f"sync, nothing changed     {resync_s:8.2f} s   (ratio to first load {ratio:.2f})")
     print(f"lesson page, cold cache   {cold_ms:8.1f} ms  (median of {len(cold)} pages)")
     print(f"lesson page, cached       {warm_ms:8.1f} ms  (median of {len(warm)} pages)")
     print(f"ratio cached/cold         {warm_ms / cold_ms:8.2f}")

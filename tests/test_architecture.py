@@ -11,16 +11,36 @@ APP = Path(__file__).resolve().parent.parent / "app"
 
 # What each layer may import from inside app/ (besides itself and the modules listed).
 ALLOWED = {
-    "web": {"services", "policy", "errors", "domain", "extensions", "database", "mail", "models"},
-    "cli": {"services", "errors", "domain", "extensions", "database"},
-    "services": {"models", "domain", "errors", "extensions", "database", "mail", "policy"},
+    "web": {
+        "services",
+        "policy",
+        "errors",
+        "domain",
+        "extensions",
+        "database",
+        "mail",
+        "models",
+        "content",
+    },
+    "cli": {"services", "errors", "domain", "extensions", "database", "content"},
+    "services": {
+        "models",
+        "domain",
+        "errors",
+        "extensions",
+        "database",
+        "mail",
+        "policy",
+        "content",
+    },
     "models": {"domain", "extensions", "database"},
     "policy": {"domain", "models"},
-    "domain": set(),
+    "domain": {"content"},
+    "content": set(),
     "mail": set(),
     "errors": set(),
 }
-FLASK_FREE = {"domain", "mail", "errors", "policy"}
+FLASK_FREE = {"domain", "mail", "errors", "policy", "content"}
 
 
 def _modules():

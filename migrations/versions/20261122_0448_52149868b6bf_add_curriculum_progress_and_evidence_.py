@@ -5,9 +5,8 @@ Revises: cb19c967429f
 Create Date: 2026-11-22 04:48:18.348658
 
 """
-from alembic import op
 import sqlalchemy as sa
-
+from alembic import op
 
 # revision identifiers, used by Alembic.
 revision = '52149868b6bf'
