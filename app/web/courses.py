@@ -31,9 +31,7 @@ def detail(slug: str):
 @bp.get("/courses/<slug>/lessons/<lesson_slug>")
 @login_required
 def lesson(slug: str, lesson_slug: str):
-    course = courses.get_course(slug)
-    require(policy.can_read_lesson(current_user, course))
-    lesson = courses.get_lesson(course, lesson_slug)
+    course, lesson = _readable_lesson(slug, lesson_slug)
     previous, following = courses.neighbours(course, lesson)
     return render_template(
         "courses/lesson.html",
@@ -50,9 +48,7 @@ def lesson(slug: str, lesson_slug: str):
 @bp.post("/courses/<slug>/lessons/<lesson_slug>/complete")
 @login_required
 def complete(slug: str, lesson_slug: str):
-    course = courses.get_course(slug)
-    require(policy.can_read_lesson(current_user, course))
-    lesson = courses.get_lesson(course, lesson_slug)
+    course, lesson = _readable_lesson(slug, lesson_slug)
     done = request.form.get("done", "1") == "1"
     courses.set_completed(current_user, lesson, done, now=utcnow())
     db.session.commit()
@@ -60,6 +56,12 @@ def complete(slug: str, lesson_slug: str):
     if done and following is not None:
         return redirect(url_for(".lesson", slug=slug, lesson_slug=following.slug))
     return redirect(url_for(".lesson", slug=slug, lesson_slug=lesson_slug))
+
+
+def _readable_lesson(slug: str, lesson_slug: str):
+    course = courses.get_course(slug)
+    require(policy.can_read_lesson(current_user, course))
+    return course, courses.get_lesson(course, lesson_slug)
 
 
 @bp.post("/courses/<slug>/questions/<question_slug>")
