@@ -1,6 +1,7 @@
 # Shopfloor: `make run` to try it, `make test` to check it. See README.md.
 PYTHON ?= python3
 VENV   := .venv
+LABVENV := .venv-lab
 BIN    := $(VENV)/bin
 HOST   ?= 127.0.0.1
 PORT   ?= 5000
@@ -27,8 +28,8 @@ lint: setup-dev
 	$(BIN)/ruff check app tests migrations wsgi.py benchmarks
 	$(BIN)/ruff format --check app tests wsgi.py benchmarks
 
-setup: system-deps $(VENV)/.installed-runtime
-setup-dev: system-deps-test $(VENV)/.installed-dev
+setup: system-deps $(VENV)/.installed-runtime $(LABVENV)/.installed
+setup-dev: system-deps-test $(VENV)/.installed-dev $(LABVENV)/.installed
 
 system-deps:
 	@scripts/system-deps.sh
@@ -53,9 +54,16 @@ $(VENV)/.installed-dev: pyproject.toml constraints.txt | $(BIN)/python
 bench-curriculum: setup-dev
 	$(BIN)/python benchmarks/curriculum.py
 
+# The Python that learners' lab kernels run (numpy, pandas, ...), kept apart from the app's.
+$(LABVENV)/.installed: requirements-lab.txt
+	test -x $(LABVENV)/bin/python || $(PYTHON) -m venv $(LABVENV)
+	$(LABVENV)/bin/python -m pip install --quiet --upgrade pip
+	$(LABVENV)/bin/python -m pip install --quiet -r requirements-lab.txt
+	touch $@
+
 ## vendor: refresh app/static/vendor from the npm packages pinned in package.json
 vendor:
 	scripts/vendor-assets.sh
 
 clean:
-	rm -rf $(VENV) node_modules tests/artifacts *.egg-info
+	rm -rf $(VENV) $(LABVENV) node_modules tests/artifacts *.egg-info

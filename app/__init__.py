@@ -15,6 +15,7 @@ from app import (
     models,  # noqa: F401  (registers every table on the metadata)
 )
 from app.mail import build_mailer
+from app.sandbox import build_executor
 
 
 def create_app(overrides: Mapping[str, Any] | None = None) -> Flask:
@@ -36,6 +37,7 @@ def create_app(overrides: Mapping[str, Any] | None = None) -> Flask:
 
     extensions.init_app(app)
     app.extensions["mailer"] = build_mailer(app.config)
+    app.extensions["executor"] = build_executor(app.config["SANDBOX"], Path(app.root_path).parent)
 
     from app import cli, web
 

@@ -79,6 +79,18 @@ class Config:
     # Where `flask curriculum validate|sync` read from by default (the repository's folders).
     CURRICULUM_ROOT = str(Path(__file__).resolve().parent.parent / "curricula")
     LABS_ROOT = str(Path(__file__).resolve().parent.parent / "labs")
+    # The lab engine. backend: "jupyter" (sandboxed kernels) or "fake" (tests of pages only).
+    # lab_python: the lab environment's interpreter (relative to the repository).
+    # allow_unsandboxed: DEVELOPMENT ONLY, for machines without bubblewrap; loudly logged and
+    # shown as a banner. limits: overrides of app.sandbox.base.Limits.
+    # From the environment: SHOPFLOOR_SANDBOX__ALLOW_UNSANDBOXED=true and so on.
+    SANDBOX: dict[str, Any] = {
+        "backend": "jupyter",
+        "lab_python": ".venv-lab/bin/python",
+        "allow_unsandboxed": False,
+        "read_only": [],
+        "limits": {},
+    }
     # How many rendered lessons to keep in memory, keyed by content hash.
     LESSON_CACHE_SIZE = 512
 

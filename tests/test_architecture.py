@@ -22,7 +22,7 @@ ALLOWED = {
         "models",
         "content",
     },
-    "cli": {"services", "errors", "domain", "extensions", "database", "content"},
+    "cli": {"services", "errors", "domain", "extensions", "database", "content", "sandbox"},
     "services": {
         "models",
         "domain",
@@ -37,10 +37,11 @@ ALLOWED = {
     "policy": {"domain", "models"},
     "domain": {"content"},
     "content": set(),
+    "sandbox": set(),
     "mail": set(),
     "errors": set(),
 }
-FLASK_FREE = {"domain", "mail", "errors", "policy", "content"}
+FLASK_FREE = {"domain", "mail", "errors", "policy", "content", "sandbox"}
 
 
 def _modules():
@@ -90,13 +91,20 @@ def test_templates_mark_nothing_safe():
     assert offenders == []
 
 
+def _calls_sleep(path: Path) -> bool:
+    for node in ast.walk(ast.parse(path.read_text(), str(path))):
+        if isinstance(node, ast.Call):
+            func = node.func
+            name = func.attr if isinstance(func, ast.Attribute) else getattr(func, "id", "")
+            if name == "sleep":
+                return True
+    return False
+
+
 def test_no_sleeps_in_tests():
+    """Tests poll with a deadline instead of sleeping (learner code in strings may sleep)."""
     here = Path(__file__).resolve().parent
-    offenders = [
-        str(p.relative_to(here))
-        for p in here.rglob("*.py")
-        if p.name != "test_architecture.py" and "sleep(" in p.read_text()
-    ]
+    offenders = [str(p.relative_to(here)) for p in here.rglob("*.py") if _calls_sleep(p)]
     assert offenders == []
 
 

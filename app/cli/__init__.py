@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from flask import Flask
 
-from app.cli import curriculum, demo, orgs, users
+from app.cli import curriculum, demo, labs, orgs, users
 
 
 def register_commands(app: Flask) -> None:
@@ -12,3 +12,4 @@ def register_commands(app: Flask) -> None:
     app.cli.add_command(orgs.group)
     app.cli.add_command(demo.seed_demo)
     app.cli.add_command(curriculum.group)
+    app.cli.add_command(labs.group)

@@ -1,0 +1,60 @@
+"""Run a whole notebook in a fresh sandboxed kernel, cell by cell, within its limits."""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from concurrent.futures import ThreadPoolExecutor
+
+import nbformat
+
+from app.sandbox.base import CellResult, Limits, RunResult, SandboxUnavailable
+from app.sandbox.kernel import KernelConfig, SandboxKernel
+from app.sandbox.notebooks import code_cells
+
+FATAL = {"memory", "cpu", "killed", "notebook-timeout"}
+
+
+async def run_notebook(
+    notebook: nbformat.NotebookNode, config: KernelConfig, *, kernel: SandboxKernel | None = None
+) -> RunResult:
+    """Execute every code cell in order; learner errors are results, not exceptions.
+
+    A *kernel* from a warm pool may be passed in; it is shut down afterwards either way.
+    """
+    limits: Limits = config.limits
+    sources = code_cells(notebook)
+    cells = [CellResult(index=i) for i in range(len(sources))]
+    start = time.monotonic()
+    try:
+        kernel = kernel or await SandboxKernel.start(config)
+    except SandboxUnavailable as exc:
+        return RunResult("failed", cells, time.monotonic() - start, str(exc))
+    try:
+        deadline = start + limits.notebook_seconds
+        for index, source in enumerate(sources):
+            remaining = deadline - time.monotonic()
+            if remaining <= 0:
+                cells[index].status = "notebook-timeout"
+                break
+            cell = await kernel.run_code(source, index, timeout=min(limits.cell_seconds, remaining))
+            if cell.status == "timeout" and remaining < limits.cell_seconds:
+                cell.status = "notebook-timeout"
+            cells[index] = cell
+            if cell.status in FATAL or not await kernel.is_alive():
+                if cell.status == "ok":
+                    cell.status = "killed"
+                break
+    finally:
+        await kernel.shutdown()
+    return RunResult("completed", cells, time.monotonic() - start)
+
+
+def run_sync(notebook: nbformat.NotebookNode, config: KernelConfig) -> RunResult:
+    """``run_notebook`` for synchronous callers (CLI, web workers).
+
+    It runs on a thread of its own with its own event loop, so it works whether or not the
+    calling thread already has a loop running.
+    """
+    with ThreadPoolExecutor(max_workers=1, thread_name_prefix="sandbox") as pool:
+        return pool.submit(asyncio.run, run_notebook(notebook, config)).result()

@@ -1,0 +1,63 @@
+"""Executors: what the rest of Shopfloor calls to run a notebook."""
+
+from __future__ import annotations
+
+from typing import Protocol
+
+import nbformat
+
+from app.sandbox import bwrap
+from app.sandbox.base import CellResult, Limits, RunResult, SandboxUnavailable
+from app.sandbox.execute import run_sync
+from app.sandbox.kernel import KernelConfig
+from app.sandbox.notebooks import code_cells
+
+
+class Executor(Protocol):
+    sandboxed: bool
+
+    def check(self) -> None:
+        """Raise SandboxUnavailable (with the fix) if notebooks cannot run here."""
+
+    def run(self, notebook: nbformat.NotebookNode, limits: Limits | None = None) -> RunResult:
+        """Execute all code cells in a fresh kernel; learner errors are results, not raised."""
+
+
+class JupyterExecutor:
+    def __init__(self, environment: bwrap.Environment, limits: Limits, *, sandboxed: bool) -> None:
+        self.environment = environment
+        self.limits = limits
+        self.sandboxed = sandboxed
+
+    def check(self) -> None:
+        if not self.environment.python.exists():
+            raise SandboxUnavailable(
+                f"The lab Python environment is missing ({self.environment.python}). "
+                "Run `make run` (or `make test`) to install it."
+            )
+        if self.sandboxed:
+            bwrap.check()
+
+    def config(self, limits: Limits | None = None) -> KernelConfig:
+        return KernelConfig(self.environment, limits or self.limits, sandboxed=self.sandboxed)
+
+    def run(self, notebook: nbformat.NotebookNode, limits: Limits | None = None) -> RunResult:
+        try:
+            self.check()
+        except SandboxUnavailable as exc:
+            cells = [CellResult(index=i) for i in range(len(code_cells(notebook)))]
+            return RunResult("failed", cells, 0.0, str(exc))
+        return run_sync(notebook, self.config(limits))
+
+
+class FakeExecutor:
+    """Pretends every cell ran and printed nothing. For tests of pages, never for learners."""
+
+    sandboxed = True
+
+    def check(self) -> None:
+        return None
+
+    def run(self, notebook: nbformat.NotebookNode, limits: Limits | None = None) -> RunResult:
+        cells = [CellResult(index=i, status="ok") for i in range(len(code_cells(notebook)))]
+        return RunResult("completed", cells, 0.0)

@@ -1,0 +1,235 @@
+"""One sandboxed IPython kernel, driven through jupyter-client over Unix sockets."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import json
+import logging
+import shutil
+import subprocess
+import tempfile
+import time
+import uuid
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from jupyter_client import AsyncKernelManager
+from jupyter_client.kernelspec import KernelSpecManager
+
+from app.sandbox import bwrap, cgroups
+from app.sandbox.base import CellResult, Limits, Output, SandboxUnavailable
+from app.sandbox.outputs import OutputCollector
+
+logger = logging.getLogger(__name__)
+RUNTIME_ROOT = Path(tempfile.gettempdir()) / "shopfloor-kernels"  # short: sun_path ≤ 107 bytes
+KERNEL_NAME = "shopfloor-sandbox"
+
+
+@dataclass(frozen=True)
+class KernelConfig:
+    environment: bwrap.Environment
+    limits: Limits = Limits()
+    sandboxed: bool = True  # False only with the loudly logged development setting
+    startup_seconds: float = 60.0
+
+
+class SandboxKernel:
+    """Start with ``await SandboxKernel.start(config)``; always ``await kernel.shutdown()``."""
+
+    def __init__(self, config: KernelConfig) -> None:
+        self.config = config
+        self.id = uuid.uuid4().hex[:12]
+        self.runtime = RUNTIME_ROOT / self.id
+        self.group: cgroups.Cgroup | None = None
+        self.manager: AsyncKernelManager | None = None
+        self.client = None
+        self.started_at = 0.0
+        self.last_used = 0.0
+        self.log = None
+
+    @classmethod
+    async def start(cls, config: KernelConfig) -> SandboxKernel:
+        kernel = cls(config)
+        try:
+            await kernel._start()
+        except BaseException:
+            await kernel.shutdown()
+            raise
+        return kernel
+
+    async def _start(self) -> None:
+        limits = self.config.limits
+        self.runtime.mkdir(parents=True, mode=0o700)
+        spec_dir = self.runtime / "spec" / KERNEL_NAME
+        spec_dir.mkdir(parents=True)
+        if self.config.sandboxed:
+            bwrap.check()
+            argv = bwrap.command(self.config.environment, limits, self.runtime)
+        else:
+            argv = [
+                str(self.config.environment.python),
+                "-m",
+                "ipykernel_launcher",
+                "-f",
+                "{connection_file}",
+            ]
+        self.group = cgroups.create(
+            self.id, memory_bytes=limits.memory_mb * 1024 * 1024, pids=limits.processes
+        )
+        launch = {
+            "argv": argv,
+            "rlimits": _rlimits(limits, self.group),
+            "cgroup": self.group.to_json() if self.group else None,
+        }
+        (self.runtime / "launch.json").write_text(json.dumps(launch))
+        kernel_json = {
+            "argv": bwrap.launcher_argv(self.runtime / "launch.json"),
+            "display_name": "Shopfloor lab (sandboxed)",
+            "language": "python",
+            "interrupt_mode": "message",
+        }
+        (spec_dir / "kernel.json").write_text(json.dumps(kernel_json))
+        self.manager = AsyncKernelManager(
+            kernel_name=KERNEL_NAME,
+            kernel_spec_manager=KernelSpecManager(kernel_dirs=[str(spec_dir.parent)]),
+            transport="ipc",
+            connection_file=str(self.runtime / "k.json"),
+            ip=str(self.runtime / "k"),
+        )
+        self.log = open(self.runtime / "kernel.log", "wb")  # noqa: SIM115 - closed in shutdown
+        await self.manager.start_kernel(stdout=self.log, stderr=subprocess.STDOUT)
+        self.client = self.manager.client()
+        self.client.start_channels()
+        try:
+            await self.client.wait_for_ready(timeout=self.config.startup_seconds)
+        except RuntimeError as exc:
+            tail = (self.runtime / "kernel.log").read_text(errors="replace")[-500:]
+            raise SandboxUnavailable(f"the sandboxed kernel did not start: {exc}. {tail}") from None
+        self.started_at = self.last_used = time.monotonic()
+
+    async def run_code(
+        self,
+        code: str,
+        index: int,
+        *,
+        timeout: float,
+        on_output: Callable[[Output], None] | None = None,
+    ) -> CellResult:
+        """Execute one cell, streaming outputs to *on_output*; never raises for learner errors."""
+        result = CellResult(index=index, status="ok")
+        collector = OutputCollector(self.config.limits, on_output)
+        start = time.monotonic()
+        msg_id = self.client.execute(code, store_history=True, allow_stdin=False)
+        deadline = start + timeout
+        status = await self._drain(msg_id, collector, deadline)
+        if status == "timeout":
+            status = await self._interrupt(msg_id, collector)
+        result.outputs = collector.outputs
+        result.error = collector.error
+        result.seconds = time.monotonic() - start
+        self.last_used = time.monotonic()
+        result.status = self._classify(status, collector)
+        return result
+
+    async def _drain(self, msg_id: str, collector: OutputCollector, deadline: float) -> str:
+        """Read iopub until the cell is idle; return ok, error, timeout or dead."""
+        while True:
+            remaining = deadline - time.monotonic()
+            if remaining <= 0:
+                return "timeout"
+            try:
+                msg = await self.client.get_iopub_msg(timeout=min(remaining, 0.5))
+            except Exception:  # queue.Empty: nothing yet; check the kernel is still there
+                if not await self.manager.is_alive():
+                    return "dead"
+                continue
+            if msg["parent_header"].get("msg_id") != msg_id:
+                continue
+            kind = msg["msg_type"]
+            if kind == "status" and msg["content"]["execution_state"] == "idle":
+                return "error" if collector.error else "ok"
+            collector.add(kind, msg["content"])
+
+    async def _interrupt(self, msg_id: str, collector: OutputCollector) -> str:
+        with contextlib.suppress(Exception):
+            await self.manager.interrupt_kernel()
+        status = await self._drain(msg_id, collector, time.monotonic() + 5)
+        if status in ("ok", "error"):
+            collector.error = None  # the KeyboardInterrupt is ours, not the learner's
+            collector.drop_interrupt_traceback()
+            return "timeout"
+        await self.kill()
+        return "timeout"
+
+    def _classify(self, status: str, collector: OutputCollector) -> str:
+        if self.group and cgroups.oom_killed(self.group):
+            return "memory"
+        if status == "dead":
+            return self._death_reason()
+        if self.group and cgroups.pids_exhausted(self.group) and status == "error":
+            return "processes"
+        if status == "error" and collector.error_mentions(("No space left", "File too large")):
+            return "disk"
+        if status == "error" and collector.error_mentions(("MemoryError",)):
+            return "memory"
+        return status
+
+    def _death_reason(self) -> str:
+        process = getattr(self.manager.provisioner, "process", None) if self.manager else None
+        code = process.poll() if process else None
+        if code in (-24, 128 + 24):  # SIGXCPU: the CPU-time limit
+            return "cpu"
+        if code in (-9, 128 + 9) and self.group and cgroups.oom_killed(self.group):
+            return "memory"
+        return "killed"
+
+    async def is_alive(self) -> bool:
+        return bool(self.manager) and await self.manager.is_alive()
+
+    async def interrupt(self) -> None:
+        await self.manager.interrupt_kernel()
+
+    async def kill(self) -> None:
+        if self.manager:
+            with contextlib.suppress(Exception):
+                await self.manager.kill_kernel()
+        if self.group:
+            cgroups.remove(self.group)
+
+    async def shutdown(self) -> None:
+        """Stop the kernel and remove everything it had: sockets, home, cgroup."""
+        if self.client:
+            with contextlib.suppress(Exception):
+                self.client.stop_channels()
+        if self.manager:
+            with contextlib.suppress(Exception):
+                await asyncio.wait_for(self.manager.shutdown_kernel(now=True), timeout=10)
+            with contextlib.suppress(Exception):
+                await self.manager.kill_kernel()
+        if self.group:
+            cgroups.remove(self.group)
+        if self.log:
+            self.log.close()
+        shutil.rmtree(self.runtime, ignore_errors=True)
+
+
+def _rlimits(limits: Limits, group: cgroups.Cgroup | None) -> dict[str, int | list[int]]:
+    values = {
+        # SIGXCPU at the soft limit tells "CPU time" apart from other kills; SIGKILL follows.
+        "RLIMIT_CPU": [limits.cpu_seconds, limits.cpu_seconds + 5],
+        "RLIMIT_FSIZE": limits.file_mb * 1024 * 1024,
+        "RLIMIT_NOFILE": limits.open_files,
+        "RLIMIT_CORE": 0,
+    }
+    if group is None:
+        # No cgroup: the cruder rlimits stand in for memory.max and pids.max.
+        values["RLIMIT_AS"] = limits.memory_mb * 1024 * 1024 * 2
+        values["RLIMIT_NPROC"] = limits.processes * 4
+    return values
+
+
+def describe(kernel: SandboxKernel) -> dict[str, Any]:
+    return {"id": kernel.id, "cgroup": kernel.group.to_json() if kernel.group else None}

@@ -1,0 +1,50 @@
+"""Reading notebooks safely: size cap, nbformat upgrade, validation — before anything runs."""
+
+from __future__ import annotations
+
+import json
+
+import nbformat
+from nbformat.validator import ValidationError
+
+MAX_NOTEBOOK_BYTES = 5 * 1024 * 1024
+
+
+class BadNotebook(ValueError):
+    """The notebook cannot be run; the message says why in words a learner understands."""
+
+
+def read(raw: bytes | str) -> nbformat.NotebookNode:
+    """Parse, upgrade (nbformat 3 → 4) and validate a notebook; raise BadNotebook."""
+    size = len(raw.encode() if isinstance(raw, str) else raw)
+    if size > MAX_NOTEBOOK_BYTES:
+        raise BadNotebook(
+            f"The notebook is {size / 1024 / 1024:.1f} MB; the limit is "
+            f"{MAX_NOTEBOOK_BYTES // 1024 // 1024} MB. Clear large outputs and try again."
+        )
+    try:
+        data = json.loads(raw)
+    except (json.JSONDecodeError, UnicodeDecodeError) as exc:
+        raise BadNotebook(f"This is not a notebook file (not valid JSON: {exc}).") from None
+    if not isinstance(data, dict) or "cells" not in data and "worksheets" not in data:
+        raise BadNotebook("This is not a Jupyter notebook: it has no cells.")
+    try:
+        notebook = nbformat.reads(json.dumps(data), as_version=4)
+        nbformat.validate(notebook)
+    except (
+        ValidationError,
+        nbformat.reader.NotJSONError,
+        KeyError,
+        TypeError,
+        AttributeError,
+    ) as exc:
+        raise BadNotebook(f"The notebook is not valid ({_first_line(exc)}).") from None
+    return notebook
+
+
+def code_cells(notebook: nbformat.NotebookNode) -> list[str]:
+    return [cell.source for cell in notebook.cells if cell.cell_type == "code"]
+
+
+def _first_line(exc: Exception) -> str:
+    return str(exc).strip().splitlines()[0][:200] if str(exc).strip() else type(exc).__name__

@@ -1,0 +1,102 @@
+"""Legitimate work runs; malformed notebooks are refused before anything runs."""
+
+from __future__ import annotations
+
+import json
+
+import nbformat
+import pytest
+
+from app.sandbox import notebooks
+from tests.sandbox.conftest import text
+
+
+def test_a_scientific_notebook_works(run):
+    result = run(
+        "import numpy as np, pandas as pd\n"
+        "df = pd.DataFrame({'t': np.arange(10), 'v': np.arange(10) ** 2})\n"
+        "float(df.describe().loc['mean', 'v'])",
+        "import matplotlib.pyplot as plt\nplt.plot(df.t, df.v)\nplt.title('Energy')\nplt.show()",
+        "from scipy import stats\nprint(round(stats.linregress(df.t, df.v).slope, 2))",
+        "from sklearn.linear_model import LinearRegression\n"
+        "print(LinearRegression().fit(df[['t']], df.v).coef_.round(1))",
+    )
+    assert [c.status for c in result.cells] == ["ok"] * 4
+    assert text(result.cells[0]) == "28.5"
+    assert [o.mime for o in result.cells[1].outputs] == ["image/png"]
+    assert text(result.cells[2]) == "9.0\n" and text(result.cells[3]) == "[9.]\n"
+
+
+def test_errors_are_results_not_exceptions(run):
+    result = run("1/0", "print('next')")
+    assert result.cells[0].status == "error"
+    assert result.cells[0].error == {"name": "ZeroDivisionError", "message": "division by zero"}
+    assert result.cells[1].status == "ok"
+
+
+@pytest.mark.parametrize(
+    "raw,message",
+    [
+        (b"not json", "not valid JSON"),
+        (b"[]", "no cells"),
+        (
+            json.dumps({"cells": "x", "nbformat": 4, "nbformat_minor": 5, "metadata": {}}).encode(),
+            "not valid",
+        ),
+        (b" " * (6 * 1024 * 1024), "limit is 5 MB"),
+    ],
+)
+def test_malformed_notebooks_are_refused(raw, message):
+    with pytest.raises(notebooks.BadNotebook, match=message):
+        notebooks.read(raw)
+
+
+def test_nbformat3_notebooks_are_upgraded():
+    old = {
+        "nbformat": 3,
+        "nbformat_minor": 0,
+        "metadata": {},
+        "worksheets": [
+            {
+                "cells": [
+                    {
+                        "cell_type": "code",
+                        "input": "print(3)",
+                        "language": "python",
+                        "outputs": [],
+                        "metadata": {},
+                    }
+                ],
+                "metadata": {},
+            }
+        ],
+    }
+    notebook = notebooks.read(json.dumps(old))
+    assert notebook.nbformat == 4
+    assert notebooks.code_cells(notebook) == ["print(3)"]
+
+
+def test_cli_exec_prints_one_json_object(app, tmp_path):
+    path = tmp_path / "n.ipynb"
+    notebook = nbformat.v4.new_notebook()
+    notebook.cells = [
+        nbformat.v4.new_code_cell("print('hi')"),
+        nbformat.v4.new_code_cell("1/0"),
+        nbformat.v4.new_markdown_cell("# text"),
+    ]
+    nbformat.write(notebook, path)
+    result = app.test_cli_runner().invoke(
+        args=["labs", "exec", str(path), "--json", "--timeout", "5"]
+    )
+    assert result.exit_code == 0, result.output
+    data = json.loads(result.output)
+    assert [c["status"] for c in data["cells"]] == ["ok", "error"]
+    assert data["cells"][0]["outputs"] == [{"type": "stream", "name": "stdout", "text": "hi\n"}]
+    assert data["cells"][1]["error"]["name"] == "ZeroDivisionError"
+
+
+def test_cli_refuses_a_bad_notebook_before_running(app, tmp_path):
+    path = tmp_path / "bad.ipynb"
+    path.write_text("{oops")
+    result = app.test_cli_runner().invoke(args=["labs", "exec", str(path)])
+    assert result.exit_code == 1 and "not valid JSON" in result.output
