@@ -81,6 +81,7 @@ class Config:
     LABS_ROOT = str(Path(__file__).resolve().parent.parent / "labs")
     # The lab engine. backend: "jupyter" (sandboxed kernels) or "fake" (tests of pages only).
     # lab_python: the lab environment's interpreter (relative to the repository).
+    # pool_size: kernels started ahead of time, each used once.
     # allow_unsandboxed: DEVELOPMENT ONLY, for machines without bubblewrap; loudly logged and
     # shown as a banner. limits: overrides of app.sandbox.base.Limits.
     # From the environment: SHOPFLOOR_SANDBOX__ALLOW_UNSANDBOXED=true and so on.
@@ -88,6 +89,7 @@ class Config:
         "backend": "jupyter",
         "lab_python": ".venv-lab/bin/python",
         "allow_unsandboxed": False,
+        "pool_size": 2,  # warm single-use kernels kept ready (0: start one per run)
         "read_only": [],
         "limits": {},
     }

@@ -30,7 +30,7 @@ def exec_command(notebook: Path, timeout: float | None, as_json: bool) -> None:
     limits = executor.limits
     if timeout is not None:
         limits = dataclasses.replace(limits, cell_seconds=timeout)
-    result = executor.run(parsed, limits)
+    result = executor.run(parsed, limits, pooled=False)  # one run: no pool to warm up
     if as_json:
         click.echo(json.dumps(result.as_dict()))
     else:

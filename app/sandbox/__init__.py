@@ -50,4 +50,5 @@ def build_executor(settings: Mapping[str, Any], root: Path) -> Executor:
         Environment(python, tuple(Path(p) for p in read_only)),
         limits,
         sandboxed=not allow_unsandboxed,
+        pool_size=int(settings.get("pool_size", 2)),
     )

@@ -11,6 +11,7 @@ from app.sandbox.base import CellResult, Limits, RunResult, SandboxUnavailable
 from app.sandbox.execute import run_sync
 from app.sandbox.kernel import KernelConfig
 from app.sandbox.notebooks import code_cells
+from app.sandbox.pool import KernelPool
 
 
 class Executor(Protocol):
@@ -19,15 +20,26 @@ class Executor(Protocol):
     def check(self) -> None:
         """Raise SandboxUnavailable (with the fix) if notebooks cannot run here."""
 
-    def run(self, notebook: nbformat.NotebookNode, limits: Limits | None = None) -> RunResult:
+    def run(
+        self, notebook: nbformat.NotebookNode, limits: Limits | None = None, *, pooled: bool = True
+    ) -> RunResult:
         """Execute all code cells in a fresh kernel; learner errors are results, not raised."""
 
 
 class JupyterExecutor:
-    def __init__(self, environment: bwrap.Environment, limits: Limits, *, sandboxed: bool) -> None:
+    def __init__(
+        self, environment: bwrap.Environment, limits: Limits, *, sandboxed: bool, pool_size: int = 0
+    ) -> None:
         self.environment = environment
         self.limits = limits
         self.sandboxed = sandboxed
+        self.pool = KernelPool(self.config(), pool_size) if pool_size > 0 else None
+
+    def prestart(self) -> None:
+        """Start filling the warm pool now rather than on the first run."""
+        if self.pool:
+            self.check()
+            self.pool.start()
 
     def check(self) -> None:
         if not self.environment.python.exists():
@@ -41,12 +53,16 @@ class JupyterExecutor:
     def config(self, limits: Limits | None = None) -> KernelConfig:
         return KernelConfig(self.environment, limits or self.limits, sandboxed=self.sandboxed)
 
-    def run(self, notebook: nbformat.NotebookNode, limits: Limits | None = None) -> RunResult:
+    def run(
+        self, notebook: nbformat.NotebookNode, limits: Limits | None = None, *, pooled: bool = True
+    ) -> RunResult:
         try:
             self.check()
         except SandboxUnavailable as exc:
             cells = [CellResult(index=i) for i in range(len(code_cells(notebook)))]
             return RunResult("failed", cells, 0.0, str(exc))
+        if self.pool and pooled:
+            return self.pool.run(notebook, limits or self.limits)
         return run_sync(notebook, self.config(limits))
 
 
@@ -58,6 +74,8 @@ class FakeExecutor:
     def check(self) -> None:
         return None
 
-    def run(self, notebook: nbformat.NotebookNode, limits: Limits | None = None) -> RunResult:
+    def run(
+        self, notebook: nbformat.NotebookNode, limits: Limits | None = None, *, pooled: bool = True
+    ) -> RunResult:
         cells = [CellResult(index=i, status="ok") for i in range(len(code_cells(notebook)))]
         return RunResult("completed", cells, 0.0)

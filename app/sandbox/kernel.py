@@ -102,7 +102,7 @@ class SandboxKernel:
         self.log = open(self.runtime / "kernel.log", "wb")  # noqa: SIM115 - closed in shutdown
         await self.manager.start_kernel(stdout=self.log, stderr=subprocess.STDOUT)
         self.client = self.manager.client()
-        self.client.start_channels()
+        self.client.start_channels(hb=False)  # liveness comes from the process, not heartbeats
         try:
             await self.client.wait_for_ready(timeout=self.config.startup_seconds)
         except RuntimeError as exc:
@@ -209,6 +209,8 @@ class SandboxKernel:
                 await asyncio.wait_for(self.manager.shutdown_kernel(now=True), timeout=10)
             with contextlib.suppress(Exception):
                 await self.manager.kill_kernel()
+            with contextlib.suppress(Exception):
+                self.manager.context.destroy(linger=0)
         if self.group:
             cgroups.remove(self.group)
         if self.log:

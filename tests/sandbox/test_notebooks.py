@@ -100,3 +100,23 @@ def test_cli_refuses_a_bad_notebook_before_running(app, tmp_path):
     path.write_text("{oops")
     result = app.test_cli_runner().invoke(args=["labs", "exec", str(path)])
     assert result.exit_code == 1 and "not valid JSON" in result.output
+
+
+def test_pool_serves_warm_single_use_kernels():
+    from app.sandbox import Environment, JupyterExecutor
+    from tests.sandbox.conftest import FAST, LAB_PYTHON
+
+    executor = JupyterExecutor(Environment(LAB_PYTHON), FAST, sandboxed=True, pool_size=2)
+    executor.prestart()
+    try:
+        assert executor.pool.wait_until_full(timeout=60)
+        first = nbformat.v4.new_notebook()
+        first.cells = [nbformat.v4.new_code_cell("secret = 'left by learner A'\nprint('A')")]
+        second = nbformat.v4.new_notebook()
+        second.cells = [nbformat.v4.new_code_cell("print(globals().get('secret', 'clean'))")]
+        assert text(executor.run(first).cells[0]) == "A\n"
+        assert text(executor.run(second).cells[0]) == "clean\n"  # never the same kernel twice
+        assert executor.pool.stats["warm"] == 2 and executor.pool.stats["cold"] == 0
+        assert executor.pool.wait_until_full(timeout=60)  # refilled in the background
+    finally:
+        executor.pool.close()

@@ -1,0 +1,156 @@
+"""A warm pool of single-use sandboxed kernels, refilled in the background.
+
+Starting a kernel costs most of a grading run (about 0.8 s here), so kernels are started
+ahead of time. Each serves exactly one run and is then destroyed: nothing a learner leaves
+in a kernel can reach the next learner. The pool runs on its own thread and event loop;
+synchronous callers use ``run``.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import atexit
+import contextlib
+import dataclasses
+import logging
+import threading
+
+import nbformat
+
+from app.sandbox.base import CellResult, Limits, RunResult, SandboxUnavailable
+from app.sandbox.execute import run_notebook
+from app.sandbox.kernel import KernelConfig, SandboxKernel
+from app.sandbox.notebooks import code_cells
+
+logger = logging.getLogger(__name__)
+
+# Limits fixed when a kernel starts (cgroup, rlimits); the others apply per run.
+KERNEL_LEVEL = ("cpu_seconds", "memory_mb", "processes", "file_mb", "disk_mb", "open_files")
+
+
+def same_kernel_limits(a: Limits, b: Limits) -> bool:
+    return all(getattr(a, name) == getattr(b, name) for name in KERNEL_LEVEL)
+
+
+class KernelPool:
+    def __init__(self, config: KernelConfig, size: int) -> None:
+        self.config = config
+        self.size = size
+        # Made on start: an app that never runs a lab owns no loop and no thread.
+        self.loop: asyncio.AbstractEventLoop | None = None
+        self.thread: threading.Thread | None = None
+        self.ready: asyncio.Queue[SandboxKernel] | None = None
+        self.starting = 0
+        self.started = False
+        self.closed = False
+        self.stats = {"warm": 0, "cold": 0, "start_failures": 0}
+
+    def start(self) -> None:
+        """Begin filling the pool (idempotent)."""
+        if self.started:
+            return
+        self.started = True
+        self.loop = asyncio.new_event_loop()
+        self.thread = threading.Thread(
+            target=self.loop.run_forever, name="kernel-pool", daemon=True
+        )
+        self.thread.start()
+        asyncio.run_coroutine_threadsafe(self._init(), self.loop).result()
+        atexit.register(self.close)
+
+    async def _init(self) -> None:
+        self.ready = asyncio.Queue()
+        self._refill()
+
+    def _refill(self) -> None:
+        while not self.closed and self.ready.qsize() + self.starting < self.size:
+            self.starting += 1
+            self.loop.create_task(self._start_one())
+
+    async def _start_one(self) -> None:
+        try:
+            kernel = await SandboxKernel.start(self.config)
+        except SandboxUnavailable as exc:
+            self.stats["start_failures"] += 1
+            logger.error("kernel pool: cannot start a kernel: %s", exc)
+            return
+        finally:
+            self.starting -= 1
+        if self.closed:
+            await kernel.shutdown()
+        else:
+            await self.ready.put(kernel)
+
+    async def acquire(self) -> SandboxKernel:
+        """A started kernel for one run: from the pool if one is ready, else a cold start."""
+        try:
+            kernel = self.ready.get_nowait()
+        except asyncio.QueueEmpty:
+            kernel = None
+        self._refill()
+        if kernel is None and self.starting > 0:
+            # One is on its way: waiting for it beats starting yet another on a busy host.
+            with contextlib.suppress(TimeoutError):
+                kernel = await asyncio.wait_for(self.ready.get(), self.config.startup_seconds)
+        if kernel is not None and await kernel.is_alive():
+            self.stats["warm"] += 1
+            return kernel
+        if kernel is not None:
+            await kernel.shutdown()
+        self.stats["cold"] += 1
+        return await SandboxKernel.start(self.config)
+
+    def warm_count(self) -> int:
+        return self.ready.qsize() if self.ready else 0
+
+    def wait_until_full(self, timeout: float = 60.0) -> bool:
+        """Block until every pool slot holds a ready kernel (for benchmarks and tests)."""
+        future = asyncio.run_coroutine_threadsafe(self._wait_full(timeout), self.loop)
+        return future.result(timeout + 5)
+
+    async def _wait_full(self, timeout: float) -> bool:
+        deadline = self.loop.time() + timeout
+        while self.ready.qsize() < self.size:
+            if self.loop.time() > deadline:
+                return False
+            await asyncio.sleep(0.05)
+        return True
+
+    def run(self, notebook: nbformat.NotebookNode, limits: Limits) -> RunResult:
+        """Run *notebook* on a pooled kernel (or a fresh one if its limits differ)."""
+        self.start()
+        future = asyncio.run_coroutine_threadsafe(self._run(notebook, limits), self.loop)
+        return future.result()
+
+    async def _run(self, notebook: nbformat.NotebookNode, limits: Limits) -> RunResult:
+        config = dataclasses.replace(self.config, limits=limits)
+        if not same_kernel_limits(limits, self.config.limits):
+            return await run_notebook(notebook, config)
+        try:
+            kernel = await self.acquire()
+        except SandboxUnavailable as exc:
+            cells = [CellResult(index=i) for i in range(len(code_cells(notebook)))]
+            return RunResult("failed", cells, 0.0, str(exc))
+        kernel.config = config  # run-level limits (timeouts, output caps) for this run
+        return await run_notebook(notebook, config, kernel=kernel)
+
+    def close(self) -> None:
+        """Shut every pooled kernel down."""
+        if not self.started or self.closed:
+            return
+        self.closed = True
+
+        async def drain() -> None:
+            deadline = self.loop.time() + 30
+            while self.starting and self.loop.time() < deadline:
+                await asyncio.sleep(0.05)  # let kernels being started arrive, then stop them
+            while not self.ready.empty():
+                kernel = self.ready.get_nowait()
+                await kernel.shutdown()
+
+        with contextlib.suppress(Exception):
+            asyncio.run_coroutine_threadsafe(drain(), self.loop).result(30)
+        self.loop.call_soon_threadsafe(self.loop.stop)
+        self.thread.join(timeout=10)
+        if not self.loop.is_running():
+            self.loop.close()
