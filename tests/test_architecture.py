@@ -32,6 +32,7 @@ ALLOWED = {
         "mail",
         "policy",
         "content",
+        "sandbox",
     },
     "models": {"domain", "extensions", "database"},
     "policy": {"domain", "models"},

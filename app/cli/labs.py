@@ -7,11 +7,15 @@ import json
 from pathlib import Path
 
 import click
+import nbformat
 from flask import current_app
 from flask.cli import AppGroup
 
+from app.content import labs as lab_files
+from app.domain.grading import SubmissionError
 from app.sandbox import notebooks
 from app.sandbox.base import STATUS_TEXT
+from app.services import lab_grading
 
 group = AppGroup("labs", help="Run and grade lab notebooks in the sandbox.")
 
@@ -53,3 +57,99 @@ def _print(result) -> None:
                 click.echo("    " + output.text.rstrip().replace("\n", "\n    "))
     ran = sum(1 for c in result.cells if c.status != "skipped")
     click.echo(f"{ran} of {len(result.cells)} code cells ran in {result.seconds:.2f} s.")
+
+
+def _load_lab(path: Path) -> lab_files.Lab:
+    try:
+        return lab_files.parse(notebooks.read(path.read_bytes()))
+    except (notebooks.BadNotebook, lab_files.LabError) as exc:
+        raise click.ClickException(f"{path}: {exc}") from None
+
+
+def _sources(root: Path) -> list[Path]:
+    return sorted(p for p in root.glob("*.ipynb") if p.is_file())
+
+
+@group.command("build")
+@click.option(
+    "--labs",
+    "root",
+    type=click.Path(file_okay=False, path_type=Path),
+    default=None,
+    help="Folder of lab source notebooks (default: LABS_ROOT).",
+)
+def build(root: Path | None) -> None:
+    """Write the learner version of every source notebook into LABS/learner/."""
+    root = root or Path(current_app.config["LABS_ROOT"])
+    out = root / "learner"
+    sources = _sources(root)
+    if not sources:
+        click.echo(f"No lab notebooks in {root}.")
+        return
+    out.mkdir(exist_ok=True)
+    for path in sources:
+        lab = _load_lab(path)
+        try:
+            learner = lab_files.learner_version(lab)
+        except lab_files.LabError as exc:
+            raise click.ClickException(
+                f"{path}: refusing to write a learner version: {exc}"
+            ) from None
+        target = out / f"{lab.id}.ipynb"
+        target.write_text(nbformat.writes(learner), encoding="utf-8")
+        click.echo(f"{path.name} → {target}")
+
+
+@group.command("grade")
+@click.argument("source", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.argument("submission", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option("--seed", type=int, default=0, show_default=True, help="The learner's seed.")
+@click.option("--json", "as_json", is_flag=True, help="Print one JSON object.")
+def grade_command(source: Path, submission: Path, seed: int, as_json: bool) -> None:
+    """Grade SUBMISSION against the lab SOURCE notebook: total, maximum and every check."""
+    lab = _load_lab(source)
+    try:
+        submitted = notebooks.read(submission.read_bytes())
+        graded = lab_grading.grade(
+            lab, submitted, seed=seed, executor=current_app.extensions["executor"]
+        )
+    except (notebooks.BadNotebook, SubmissionError) as exc:
+        raise click.ClickException(f"{submission}: {exc}") from None
+    if as_json:
+        click.echo(json.dumps(graded.as_dict()))
+        return
+    for check in graded.grade.checks:
+        mark = "PASS" if check.passed else "FAIL"
+        click.echo(
+            f"{mark} {check.earned:g}/{check.points:g}  {check.description}: {check.feedback}"
+        )
+    click.echo(f"Total: {graded.grade.total:g} of {graded.grade.maximum:g}")
+
+
+@group.command("check")
+@click.option("--labs", "root", type=click.Path(file_okay=False, path_type=Path), default=None)
+def check_command(root: Path | None) -> None:
+    """Every lab's reference solution must earn full marks, and its learner version zero."""
+    root = root or Path(current_app.config["LABS_ROOT"])
+    sources = _sources(root)
+    if not sources:
+        click.echo(f"No lab notebooks in {root}.")
+        return
+    executor = current_app.extensions["executor"]
+    failures = 0
+    for path in sources:
+        lab = _load_lab(path)
+        reference = lab_grading.grade(lab, lab.notebook, seed=1, executor=executor)
+        learner = lab_grading.grade(lab, lab_files.learner_version(lab), seed=1, executor=executor)
+        ok = (
+            reference.grade.total == lab.max_points
+            and learner.grade.total == 0
+            and learner.run.status == "completed"
+        )
+        failures += not ok
+        click.echo(
+            f"{'ok  ' if ok else 'FAIL'} {lab.id}: reference {reference.grade.total:g}/"
+            f"{lab.max_points:g}, learner version {learner.grade.total:g}/{lab.max_points:g}"
+        )
+    if failures:
+        raise click.ClickException(f"{failures} lab(s) failed the check.")
