@@ -7,7 +7,7 @@ HOST   ?= 127.0.0.1
 PORT   ?= 5000
 PYTEST_ARGS ?=
 
-.PHONY: run test setup setup-dev system-deps system-deps-test lint vendor clean bench-curriculum
+.PHONY: run test setup setup-dev system-deps system-deps-test lint vendor clean bench-curriculum bench-lab
 
 ## run: set everything up, migrate, load the curriculum and demo data, serve on http://127.0.0.1:5000
 run: setup
@@ -60,6 +60,10 @@ $(LABVENV)/.installed: requirements-lab.txt
 	$(LABVENV)/bin/python -m pip install --quiet --upgrade pip
 	$(LABVENV)/bin/python -m pip install --quiet -r requirements-lab.txt
 	touch $@
+
+## bench-lab: cold unsandboxed vs cold sandboxed vs pool-warm grading of a 10-cell lab
+bench-lab: setup-dev
+	$(BIN)/python benchmarks/lab_engine.py
 
 ## vendor: refresh app/static/vendor from the npm packages pinned in package.json
 vendor:

@@ -200,15 +200,24 @@ class SandboxKernel:
             cgroups.remove(self.group)
 
     async def shutdown(self) -> None:
-        """Stop the kernel and remove everything it had: sockets, home, cgroup."""
+        """Stop the kernel and remove everything it had: sockets, home, cgroup.
+
+        A kernel serves one run and keeps nothing worth saving, so it is killed outright:
+        the sandbox's processes die with bubblewrap (--die-with-parent) and the cgroup sweep
+        catches anything left.
+        """
         if self.client:
             with contextlib.suppress(Exception):
                 self.client.stop_channels()
+        process = getattr(self.manager.provisioner, "process", None) if self.manager else None
+        if process is not None and process.poll() is None:
+            with contextlib.suppress(ProcessLookupError):
+                process.kill()
+            with contextlib.suppress(Exception):
+                await asyncio.get_running_loop().run_in_executor(None, process.wait, 10)
         if self.manager:
             with contextlib.suppress(Exception):
-                await asyncio.wait_for(self.manager.shutdown_kernel(now=True), timeout=10)
-            with contextlib.suppress(Exception):
-                await self.manager.kill_kernel()
+                await self.manager.cleanup_resources()
             with contextlib.suppress(Exception):
                 self.manager.context.destroy(linger=0)
         if self.group:

@@ -124,3 +124,11 @@ def test_rate_limits_are_kept_in_redis_when_configured(make_app):
     keys = client.keys(f"*{prefix}*")
     assert keys, "the rate-limit counters are not in Redis"
     client.delete(*keys)
+
+
+def test_unsandboxed_development_setting_shows_a_warning_on_every_page(make_app):
+    normal = make_app().test_client().get("/").get_data(as_text=True)
+    assert "WITHOUT the sandbox" not in normal
+    unsafe = make_app(SANDBOX={"backend": "jupyter", "allow_unsandboxed": True})
+    page = unsafe.test_client().get("/").get_data(as_text=True)
+    assert "Lab code runs WITHOUT the sandbox on this server" in page
