@@ -10,6 +10,7 @@ from app.models.curriculum import (
     Module,
     Question,
 )
+from app.models.labs import LabSubmission
 from app.models.organizations import Organization
 from app.models.progress import CompetencyEvidence, LessonCompletion, QuizAttempt
 from app.models.users import PasswordResetToken, User
@@ -21,6 +22,7 @@ __all__ = [
     "Course",
     "CourseAsset",
     "Framework",
+    "LabSubmission",
     "Lesson",
     "LessonCompletion",
     "Module",

@@ -13,13 +13,13 @@ import atexit
 import contextlib
 import dataclasses
 import logging
-import threading
 
 import nbformat
 
 from app.sandbox.base import CellResult, Limits, RunResult, SandboxUnavailable
 from app.sandbox.execute import run_notebook
 from app.sandbox.kernel import KernelConfig, SandboxKernel
+from app.sandbox.loop import LoopThread
 from app.sandbox.notebooks import code_cells
 
 logger = logging.getLogger(__name__)
@@ -36,9 +36,8 @@ class KernelPool:
     def __init__(self, config: KernelConfig, size: int) -> None:
         self.config = config
         self.size = size
-        # Made on start: an app that never runs a lab owns no loop and no thread.
-        self.loop: asyncio.AbstractEventLoop | None = None
-        self.thread: threading.Thread | None = None
+        # The loop starts with the pool: an app that never runs a lab owns no thread.
+        self.runner = LoopThread("kernel-pool")
         self.ready: asyncio.Queue[SandboxKernel] | None = None
         self.starting = 0
         self.started = False
@@ -50,13 +49,12 @@ class KernelPool:
         if self.started:
             return
         self.started = True
-        self.loop = asyncio.new_event_loop()
-        self.thread = threading.Thread(
-            target=self.loop.run_forever, name="kernel-pool", daemon=True
-        )
-        self.thread.start()
-        asyncio.run_coroutine_threadsafe(self._init(), self.loop).result()
+        self.runner.call(self._init())
         atexit.register(self.close)
+
+    @property
+    def loop(self) -> asyncio.AbstractEventLoop:
+        return self.runner.loop
 
     async def _init(self) -> None:
         self.ready = asyncio.Queue()
@@ -105,8 +103,7 @@ class KernelPool:
 
     def wait_until_full(self, timeout: float = 60.0) -> bool:
         """Block until every pool slot holds a ready kernel (for benchmarks and tests)."""
-        future = asyncio.run_coroutine_threadsafe(self._wait_full(timeout), self.loop)
-        return future.result(timeout + 5)
+        return self.runner.call(self._wait_full(timeout), timeout + 5)
 
     async def _wait_full(self, timeout: float) -> bool:
         deadline = self.loop.time() + timeout
@@ -119,8 +116,7 @@ class KernelPool:
     def run(self, notebook: nbformat.NotebookNode, limits: Limits) -> RunResult:
         """Run *notebook* on a pooled kernel (or a fresh one if its limits differ)."""
         self.start()
-        future = asyncio.run_coroutine_threadsafe(self._run(notebook, limits), self.loop)
-        return future.result()
+        return self.runner.call(self._run(notebook, limits))
 
     async def _run(self, notebook: nbformat.NotebookNode, limits: Limits) -> RunResult:
         config = dataclasses.replace(self.config, limits=limits)
@@ -149,8 +145,5 @@ class KernelPool:
                 await kernel.shutdown()
 
         with contextlib.suppress(Exception):
-            asyncio.run_coroutine_threadsafe(drain(), self.loop).result(30)
-        self.loop.call_soon_threadsafe(self.loop.stop)
-        self.thread.join(timeout=10)
-        if not self.loop.is_running():
-            self.loop.close()
+            self.runner.call(drain(), 60)
+        self.runner.stop()

@@ -34,8 +34,6 @@ def init_app(app: Flask) -> None:
     filters.init_app(app)
     lesson_render.init_app(app)
     login_manager.user_loader(accounts.user_for_session)
-    app.context_processor(
-        lambda: {"sandbox_unprotected": not app.extensions["executor"].sandboxed}
-    )
+    app.context_processor(lambda: {"sandbox_unprotected": not app.extensions["executor"].sandboxed})
     for module in (main, auth, account, orgs, admin, dev, courses, case):
         app.register_blueprint(module.bp)

@@ -1,0 +1,38 @@
+"""Lab submissions: stored before anything runs, so no learner's work is ever lost."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import JSON, Float, ForeignKey, Integer, String, Text
+from sqlalchemy.orm import Mapped, mapped_column
+
+from app.database import UTCDateTime, utcnow
+from app.extensions import db
+
+
+class LabSubmission(db.Model):
+    """One submitted notebook and its grading. Status: queued → running → graded | failed.
+
+    A submission left ``running`` by a crash is picked up again after its lease expires.
+    """
+
+    __tablename__ = "lab_submissions"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int | None] = mapped_column(
+        ForeignKey("users.id", ondelete="CASCADE"), index=True
+    )
+    lab_slug: Mapped[str] = mapped_column(String(100), index=True)
+    seed: Mapped[int] = mapped_column(Integer)
+    notebook: Mapped[str] = mapped_column(Text)  # the submitted .ipynb, as received
+    status: Mapped[str] = mapped_column(String(20), default="queued", index=True)
+    tries: Mapped[int] = mapped_column(Integer, default=0)
+    total: Mapped[float | None] = mapped_column(Float)
+    maximum: Mapped[float | None] = mapped_column(Float)
+    result: Mapped[dict[str, Any] | None] = mapped_column(JSON)
+    message: Mapped[str] = mapped_column(Text, default="")
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    started_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    finished_at: Mapped[datetime | None] = mapped_column(UTCDateTime())

@@ -1,0 +1,125 @@
+"""Interactive kernels for the lab workspace: start, execute, interrupt, restart, cull.
+
+Each learner session gets its own sandboxed kernel (from the warm pool when one is ready);
+it lives until the learner shuts it down, restarts it, or leaves it idle too long. The
+manager runs on its own event loop thread, so web request threads call it synchronously.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from app.sandbox.base import CellResult, Output
+from app.sandbox.kernel import KernelConfig, SandboxKernel
+from app.sandbox.loop import LoopThread
+from app.sandbox.pool import KernelPool
+
+
+@dataclass
+class Session:
+    kernel: SandboxKernel
+    busy: bool = False
+
+
+class SessionManager:
+    def __init__(
+        self, config: KernelConfig, *, pool: KernelPool | None = None, idle_seconds: float = 900
+    ) -> None:
+        self.config = config
+        self.pool = pool
+        self.idle_seconds = idle_seconds
+        self.sessions: dict[str, Session] = {}
+        self.runner = pool.runner if pool else LoopThread("lab-sessions")
+
+    def _call(self, coroutine, timeout: float | None = None):
+        if self.pool:
+            self.pool.start()
+        return self.runner.call(coroutine, timeout)
+
+    def start(self, key: str) -> str:
+        """Start (or keep) the kernel of session *key*; return the kernel's id."""
+        return self._call(self._start(key))
+
+    async def _start(self, key: str) -> str:
+        session = self.sessions.get(key)
+        if session is not None and await session.kernel.is_alive():
+            return session.kernel.id
+        if session is not None:
+            await session.kernel.shutdown()
+        kernel = await (self.pool.acquire() if self.pool else SandboxKernel.start(self.config))
+        self.sessions[key] = Session(kernel)
+        return kernel.id
+
+    def execute(
+        self, key: str, code: str, *, on_output: Callable[[Output], None] | None = None
+    ) -> CellResult:
+        """Run *code* in session *key*; *on_output* sees each output as it is produced."""
+        return self._call(self._execute(key, code, on_output))
+
+    async def _execute(self, key, code, on_output) -> CellResult:
+        await self._start(key)
+        session = self.sessions[key]
+        session.busy = True
+        try:
+            return await session.kernel.run_code(
+                code, 0, timeout=self.config.limits.cell_seconds, on_output=on_output
+            )
+        finally:
+            session.busy = False
+
+    def interrupt(self, key: str) -> None:
+        self._call(self._interrupt(key))
+
+    async def _interrupt(self, key: str) -> None:
+        session = self.sessions.get(key)
+        if session is not None:
+            with contextlib.suppress(Exception):
+                await session.kernel.interrupt()
+
+    def restart(self, key: str) -> str:
+        """A fresh kernel for the session: nothing of the old one survives."""
+        self.shutdown(key)
+        return self.start(key)
+
+    def shutdown(self, key: str) -> None:
+        self._call(self._shutdown(key))
+
+    async def _shutdown(self, key: str) -> None:
+        session = self.sessions.pop(key, None)
+        if session is not None:
+            await session.kernel.shutdown()
+
+    def status(self, key: str) -> str:
+        """none, busy, idle or dead."""
+        return self._call(self._status(key))
+
+    async def _status(self, key: str) -> str:
+        session = self.sessions.get(key)
+        if session is None:
+            return "none"
+        if not await session.kernel.is_alive():
+            return "dead"
+        return "busy" if session.busy else "idle"
+
+    def cull_idle(self, *, now: float | None = None) -> list[str]:
+        """Shut down sessions idle for longer than ``idle_seconds``; return their keys."""
+        return self._call(self._cull(time.monotonic() if now is None else now))
+
+    async def _cull(self, now: float) -> list[str]:
+        stale = [
+            key
+            for key, session in self.sessions.items()
+            if not session.busy and now - session.kernel.last_used > self.idle_seconds
+        ]
+        await asyncio.gather(*(self._shutdown(key) for key in stale))
+        return stale
+
+    def close(self) -> None:
+        for key in list(self.sessions):
+            self.shutdown(key)
+        if not self.pool:
+            self.runner.stop()

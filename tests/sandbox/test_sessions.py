@@ -1,0 +1,76 @@
+"""Interactive sessions: one kernel per learner, streamed outputs, interrupt, restart, cull."""
+
+from __future__ import annotations
+
+import threading
+import time
+
+import pytest
+
+from app.sandbox.sessions import SessionManager
+from tests.sandbox.conftest import text
+
+
+@pytest.fixture
+def sessions(executor):
+    manager = SessionManager(executor.config(), idle_seconds=60)
+    yield manager
+    manager.close()
+
+
+def test_each_learner_has_a_kernel_of_their_own(sessions):
+    sessions.execute("ana", "x = 'ana'")
+    sessions.execute("ben", "x = 'ben'")
+    assert text(sessions.execute("ana", "print(x)")) == "ana\n"
+    assert text(sessions.execute("ben", "print(x)")) == "ben\n"
+    assert sessions.status("ana") == "idle" and sessions.status("nobody") == "none"
+
+
+def test_outputs_stream_while_the_cell_runs(sessions):
+    seen = []
+    result = sessions.execute(
+        "ana",
+        "import sys\nfor i in range(3):\n    print(i, flush=True)",
+        on_output=lambda output: seen.append(output.text),
+    )
+    assert "".join(seen) == "0\n1\n2\n" and result.status == "ok"
+
+
+def test_interrupt_stops_a_running_cell(sessions):
+    sessions.start("ana")
+    running = threading.Event()
+    outcome = {}
+
+    def work():
+        outcome["result"] = sessions.execute(
+            "ana",
+            "import time\nprint('started', flush=True)\ntime.sleep(60)",
+            on_output=lambda output: running.set(),
+        )
+
+    worker = threading.Thread(target=work)
+    worker.start()
+    assert running.wait(timeout=20)
+    sessions.interrupt("ana")
+    worker.join(timeout=20)
+    assert outcome["result"].error["name"] == "KeyboardInterrupt"
+    assert text(sessions.execute("ana", "print('after')")) == "after\n"
+
+
+def test_restart_forgets_everything(sessions):
+    sessions.execute("ana", "secret = 42")
+    sessions.restart("ana")
+    assert text(sessions.execute("ana", "print(globals().get('secret'))")) == "None\n"
+
+
+def test_idle_sessions_are_culled(sessions):
+    sessions.execute("ana", "1")
+    assert sessions.cull_idle(now=time.monotonic()) == []
+    assert sessions.cull_idle(now=time.monotonic() + 3600) == ["ana"]
+    assert sessions.status("ana") == "none"
+
+
+def test_a_dead_kernel_is_reported_and_replaced(sessions):
+    sessions.execute("ana", "import os\nos._exit(1)")
+    assert sessions.status("ana") == "dead"
+    assert text(sessions.execute("ana", "print('back')")) == "back\n"
