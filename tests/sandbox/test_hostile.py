@@ -202,3 +202,15 @@ def test_host_has_no_leftover_kernel_state(run):
     before = leftovers()
     run("import os; open('/home/learner/x', 'w').write('x'); print(1)")
     assert leftovers() - before == set()  # sockets, connection file and home are gone
+
+
+def test_a_100_mb_image_is_dropped_and_the_kernel_goes_on(run):
+    code = (
+        "from IPython.display import Image, display\n"
+        "display(Image(data=b'\\x89PNG\\r\\n\\x1a\\n' + b'0' * 100_000_000, format='png'))"
+    )
+    result = run(code, ALIVE, memory_mb=1024, cell_seconds=30)
+    assert result.cells[0].status == "ok"
+    assert [o.type for o in result.cells[0].outputs] == ["note"]
+    assert "left out" in result.cells[0].outputs[0].text
+    assert result.cells[1].status == "ok"
