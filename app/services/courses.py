@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
+from pathlib import Path
 
 from sqlalchemy import func, or_, select
 
@@ -213,3 +215,16 @@ def _snippet(text: str, word: str, width: int = 160) -> str:
     start = max(0, at - width // 2)
     end = min(len(text), start + width)
     return ("…" if start else "") + text[start:end].strip() + ("…" if end < len(text) else "")
+
+
+def learner_notebook(labs_root: Path, lab_id: str) -> Path | None:
+    """The built learner version of a lab (``flask labs build``), if there is one."""
+    if not re.fullmatch(r"[a-z0-9]+(?:-[a-z0-9]+)*", lab_id):
+        return None
+    path = labs_root / "learner" / f"{lab_id}.ipynb"
+    return path if path.is_file() else None
+
+
+def lesson_labs(labs_root: Path, lesson: Lesson) -> dict[str, bool]:
+    """Lab id → whether its learner notebook can be downloaded now."""
+    return {lab["id"]: learner_notebook(labs_root, lab["id"]) is not None for lab in lesson.labs}

@@ -2,11 +2,23 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, Response, redirect, render_template, request, url_for
+from pathlib import Path
+
+from flask import (
+    Blueprint,
+    Response,
+    current_app,
+    redirect,
+    render_template,
+    request,
+    send_file,
+    url_for,
+)
 from flask_login import current_user, login_required
 
 from app import policy
 from app.database import utcnow
+from app.errors import NotFound
 from app.extensions import db
 from app.services import courses, quizzes
 from app.web import lesson_render
@@ -40,6 +52,7 @@ def lesson(slug: str, lesson_slug: str):
         page=lesson_render.rendered(course, lesson),
         questions=quizzes.views(current_user, lesson),
         completed=courses.is_completed(current_user, lesson),
+        downloadable=courses.lesson_labs(_labs_root(), lesson),
         previous=previous,
         following=following,
     )
@@ -56,6 +69,25 @@ def complete(slug: str, lesson_slug: str):
     if done and following is not None:
         return redirect(url_for(".lesson", slug=slug, lesson_slug=following.slug))
     return redirect(url_for(".lesson", slug=slug, lesson_slug=lesson_slug))
+
+
+@bp.get("/courses/<slug>/lessons/<lesson_slug>/labs/<lab_id>.ipynb")
+@login_required
+def lab_download(slug: str, lesson_slug: str, lab_id: str):
+    _, lesson = _readable_lesson(slug, lesson_slug)
+    path = courses.learner_notebook(_labs_root(), lab_id)
+    if path is None or lab_id not in {lab["id"] for lab in lesson.labs}:
+        raise NotFound("This lab's notebook is not available yet.")
+    return send_file(
+        path,
+        mimetype="application/x-ipynb+json",
+        as_attachment=True,
+        download_name=f"{lab_id}.ipynb",
+    )
+
+
+def _labs_root() -> Path:
+    return Path(current_app.config["LABS_ROOT"])
 
 
 def _readable_lesson(slug: str, lesson_slug: str):

@@ -53,6 +53,10 @@ MATRIX = {
     "courses.lesson": ("/courses/demo-course/lessons/demo-first", signed_in_only),
     "courses.asset": ("/courses/demo-course/assets/dot.svg", lambda role: OK),
     "courses.search": ("/search?q=scan", lambda role: OK),
+    "courses.lab_download": (
+        "/courses/demo-course/lessons/demo-second/labs/lab-demo.ipynb",
+        lambda role: LOGIN if role == ANON else NOT_FOUND,  # not built in the fixture
+    ),
     "case.documents": ("/ims/case/v1p1/CFDocuments", lambda role: OK),
     "case.document": (f"/ims/case/v1p1/CFDocuments/{FRAMEWORK}", lambda role: OK),
     "case.package": (f"/ims/case/v1p1/CFPackages/{FRAMEWORK}", lambda role: OK),

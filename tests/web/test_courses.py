@@ -185,3 +185,24 @@ def test_dashboard_shows_course_progress_and_evidence(synced, client):
     assert "Demo Course" in page and "0 of 3 lessons" in page
     assert "Your competency evidence" in page
     assert "MINI.A.1" in page and "100 % (2)" in page
+
+
+def test_lab_card_offers_the_learner_notebook_once_built(make_app, tmp_path):
+    labs_root = tmp_path / "labs"
+    app = make_app(LABS_ROOT=str(labs_root))
+    from tests.conftest import FIXTURE_CURRICULA, sync_tree
+
+    with app.app_context():
+        sync_tree(FIXTURE_CURRICULA / "good")
+    client = app.test_client()
+    learner(app, client)
+    lesson = "/courses/demo-course/lessons/demo-second"
+    assert "not available to open or download yet" in client.get(lesson).get_data(as_text=True)
+    assert client.get(f"{lesson}/labs/lab-demo.ipynb").status_code == 404
+    (labs_root / "learner").mkdir(parents=True)
+    (labs_root / "learner" / "lab-demo.ipynb").write_text('{"cells": []}')
+    assert "Download the notebook" in client.get(lesson).get_data(as_text=True)
+    with client.get(f"{lesson}/labs/lab-demo.ipynb") as download:
+        assert download.status_code == 200 and download.data == b'{"cells": []}'
+        assert "attachment" in download.headers["Content-Disposition"]
+    assert client.get(f"{lesson}/labs/..%2Fsecret.ipynb").status_code == 404
