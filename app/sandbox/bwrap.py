@@ -12,6 +12,12 @@ from pathlib import Path
 from app.sandbox.base import Limits, SandboxUnavailable
 
 HOME = "/home/learner"
+# The system's programs and libraries, read-only; nothing else of the host's root.
+SYSTEM = (
+    "--ro-bind", "/usr", "/usr",
+    "--symlink", "usr/lib", "/lib", "--symlink", "usr/lib64", "/lib64",
+    "--symlink", "usr/bin", "/bin", "--symlink", "usr/sbin", "/sbin",
+)  # fmt: skip
 SANDBOX_UID = 1000
 
 FIX = (
@@ -65,21 +71,7 @@ def command(env: Environment, limits: Limits, runtime_dir: Path) -> list[str]:
         "--die-with-parent",
         "--new-session",
         "--clearenv",
-        "--ro-bind",
-        "/usr",
-        "/usr",
-        "--symlink",
-        "usr/lib",
-        "/lib",
-        "--symlink",
-        "usr/lib64",
-        "/lib64",
-        "--symlink",
-        "usr/bin",
-        "/bin",
-        "--symlink",
-        "usr/sbin",
-        "/sbin",
+        *SYSTEM,
         "--ro-bind-try",
         "/etc/ld.so.cache",
         "/etc/ld.so.cache",
@@ -163,18 +155,7 @@ def _probe() -> None:
                 "--cap-drop",
                 "ALL",
                 "--die-with-parent",
-                "--ro-bind",
-                "/usr",
-                "/usr",
-                "--symlink",
-                "usr/bin",
-                "/bin",
-                "--symlink",
-                "usr/lib",
-                "/lib",
-                "--symlink",
-                "usr/lib64",
-                "/lib64",
+                *SYSTEM,
                 "--",
                 "/usr/bin/true",
             ],

@@ -14,7 +14,6 @@ import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
 
 from jupyter_client import AsyncKernelManager
 from jupyter_client.kernelspec import KernelSpecManager
@@ -240,7 +239,3 @@ def _rlimits(limits: Limits, group: cgroups.Cgroup | None) -> dict[str, int | li
         values["RLIMIT_AS"] = limits.memory_mb * 1024 * 1024 * 2
         values["RLIMIT_NPROC"] = limits.processes * 4
     return values
-
-
-def describe(kernel: SandboxKernel) -> dict[str, Any]:
-    return {"id": kernel.id, "cgroup": kernel.group.to_json() if kernel.group else None}

@@ -8,7 +8,7 @@ import nbformat
 
 from app.content.labs import Lab
 from app.domain import grading
-from app.sandbox.base import STATUS_TEXT, CellResult, Limits, RunResult
+from app.sandbox.base import STATUS_TEXT, CellResult, RunResult
 from app.sandbox.executor import Executor
 
 
@@ -35,8 +35,7 @@ def grade(
     """Grade *submission*; raises grading.SubmissionError before running anything if malformed."""
     answers = grading.answers_from(lab, submission)
     plan = grading.plan(lab, answers, seed=seed)
-    limits = executor.limits.merged(lab.limits) if lab.limits else None
-    run = executor.run(plan.notebook, limits or executor.limits)
+    run = executor.run(plan.notebook, executor.limits.merged(lab.limits))
     observe = run.cells[-1] if run.cells else None
     stdout = "".join(o.text for o in observe.outputs if o.type == "stream") if observe else ""
     observed = grading.observations(stdout, plan.nonce)
@@ -58,7 +57,3 @@ def _why_stopped(run: RunResult) -> str:
         if cell.status not in ("ok", "error", "skipped"):
             return f"Not checked. {STATUS_TEXT[cell.status]}"
     return ""
-
-
-def limits_for(lab: Lab, default: Limits) -> Limits:
-    return default.merged(lab.limits)

@@ -51,3 +51,12 @@ def run(executor):
 
 def text(cell) -> str:
     return "".join(o.text for o in cell.outputs)
+
+
+@pytest.fixture
+def lab():
+    """The small lab of labs_fixture.py, parsed."""
+    from app.content import labs
+    from tests.sandbox.labs_fixture import source_notebook
+
+    return labs.parse(source_notebook())

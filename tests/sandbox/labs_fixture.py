@@ -5,6 +5,11 @@ from __future__ import annotations
 import nbformat
 
 HIDDEN_CASES = "__cases = [(0.9, 0.95, 0.99), (0.5, 0.5, 0.5)]"
+# A learner's correct answers, by answer cell id.
+HONEST = {
+    "answer-availability": "availability = shift['run'] / shift['planned']",
+    "answer-oee": "def oee(a, p, q):\n    return a * p * q",
+}
 
 
 def cell(kind: str, source: str, role: str | None = None, cell_id: str | None = None):

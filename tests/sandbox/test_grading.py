@@ -11,17 +11,7 @@ from app.content import labs
 from app.domain.grading import SubmissionError
 from app.sandbox import FakeExecutor
 from app.services import lab_grading
-from tests.sandbox.labs_fixture import HIDDEN_CASES, source_notebook, submission
-
-HONEST = {
-    "answer-availability": "availability = shift['run'] / shift['planned']",
-    "answer-oee": "def oee(a, p, q):\n    return a * p * q",
-}
-
-
-@pytest.fixture
-def lab():
-    return labs.parse(source_notebook())
+from tests.sandbox.labs_fixture import HIDDEN_CASES, HONEST, source_notebook, submission
 
 
 def grade(lab, notebook, executor, seed=1):

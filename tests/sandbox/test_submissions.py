@@ -7,23 +7,12 @@ from datetime import timedelta
 import nbformat
 import pytest
 
-from app.content import labs
 from app.database import utcnow
 from app.errors import InvalidInput
 from app.extensions import db
 from app.models import LabSubmission
 from app.services import lab_submissions
-from tests.sandbox.labs_fixture import source_notebook, submission
-
-HONEST = {
-    "answer-availability": "availability = shift['run'] / shift['planned']",
-    "answer-oee": "def oee(a, p, q):\n    return a * p * q",
-}
-
-
-@pytest.fixture
-def lab():
-    return labs.parse(source_notebook())
+from tests.sandbox.labs_fixture import HONEST, submission
 
 
 def store(lab, notebook):
