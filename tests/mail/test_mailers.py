@@ -5,7 +5,14 @@ from __future__ import annotations
 import socket
 import threading
 
-from app.mail import Message, OutboxMailer, SMTPMailer, build_mailer, read_outbox
+from app.mail import (
+    BackgroundMailer,
+    Message,
+    OutboxMailer,
+    SMTPMailer,
+    build_mailer,
+    read_outbox,
+)
 
 
 def test_outbox_keeps_messages_newest_first(tmp_path):
@@ -32,7 +39,8 @@ def test_build_mailer_picks_smtp_only_when_configured(tmp_path):
             "MAIL_USE_SSL": False,
         }
     )
-    assert isinstance(smtp, SMTPMailer) and smtp.port == 2525
+    assert isinstance(smtp, BackgroundMailer) and isinstance(smtp.inner, SMTPMailer)
+    assert smtp.inner.port == 2525
 
 
 class TinySMTPServer:
@@ -85,3 +93,31 @@ def test_smtp_mailer_delivers_to_a_server():
     server.thread.join(timeout=10)
     assert len(server.received) == 1
     assert "Subject: Hello" in server.received[0] and "Body text" in server.received[0]
+
+
+def test_background_mailer_returns_before_the_server_answers(caplog):
+    release = threading.Event()
+    sent = []
+
+    class SlowServer:
+        def send(self, message):
+            assert release.wait(timeout=10)
+            sent.append(message.to)
+
+    mailer = BackgroundMailer(SlowServer())
+    future = mailer.send(Message("kai@plant.example", "Hi", "Body"))
+    assert not future.done() and sent == []  # the caller did not wait
+    release.set()
+    future.result(timeout=10)
+    assert sent == ["kai@plant.example"]
+
+
+def test_background_mailer_logs_failures(caplog):
+    class BrokenServer:
+        def send(self, message):
+            raise OSError("connection refused")
+
+    BackgroundMailer(BrokenServer()).send(Message("a@b.example", "Hi", "Body")).exception(
+        timeout=10
+    )
+    assert "sending mail failed: connection refused" in caplog.text
