@@ -7,7 +7,7 @@ HOST   ?= 127.0.0.1
 PORT   ?= 5000
 PYTEST_ARGS ?=
 
-.PHONY: run test setup setup-dev system-deps system-deps-test lint vendor clean bench-curriculum bench-lab
+.PHONY: run test setup setup-dev system-deps system-deps-test lint vendor clean bench-curriculum bench-lab bench-plcsim
 
 ## run: set everything up, migrate, load the curriculum and demo data, serve on http://127.0.0.1:5000
 run: setup
@@ -19,14 +19,14 @@ run: setup
 
 ## test: set up the test tools (Chromium included), lint, and run the whole suite
 test: setup-dev
-	$(BIN)/ruff check app tests migrations wsgi.py benchmarks
-	$(BIN)/ruff format --check --quiet app tests wsgi.py benchmarks
+	$(BIN)/ruff check app plcsim tests migrations wsgi.py benchmarks
+	$(BIN)/ruff format --check --quiet app plcsim tests wsgi.py benchmarks
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
 
 ## lint: ruff over the code base
 lint: setup-dev
-	$(BIN)/ruff check app tests migrations wsgi.py benchmarks
-	$(BIN)/ruff format --check app tests wsgi.py benchmarks
+	$(BIN)/ruff check app plcsim tests migrations wsgi.py benchmarks
+	$(BIN)/ruff format --check app plcsim tests wsgi.py benchmarks
 
 setup: system-deps $(VENV)/.installed-runtime $(LABVENV)/.installed
 setup-dev: system-deps-test $(VENV)/.installed-dev $(LABVENV)/.installed
@@ -64,6 +64,10 @@ $(LABVENV)/.installed: requirements-lab.txt
 ## bench-lab: cold unsandboxed vs cold sandboxed vs pool-warm grading of a 10-cell lab
 bench-lab: setup-dev
 	$(BIN)/python benchmarks/lab_engine.py
+
+## bench-plcsim: simulate an 8-hour shift and export its historian
+bench-plcsim: setup-dev
+	$(LABVENV)/bin/python benchmarks/plcsim_shift.py
 
 ## vendor: refresh app/static/vendor from the npm packages pinned in package.json
 vendor:

@@ -90,7 +90,8 @@ class Config:
         "lab_python": ".venv-lab/bin/python",
         "allow_unsandboxed": False,
         "pool_size": 2,  # warm single-use kernels kept ready (0: start one per run)
-        "read_only": [],
+        "read_only": [],  # extra folders learners may read (lab data)
+        "packages": ["plcsim"],  # importable in kernels, read-only
         "limits": {},
     }
     # How many rendered lessons to keep in memory, keyed by content hash.

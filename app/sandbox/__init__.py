@@ -45,9 +45,12 @@ def build_executor(settings: Mapping[str, Any], root: Path) -> Executor:
             "SANDBOX allow_unsandboxed is ON: learner code runs WITHOUT the sandbox. "
             "Never use this setting where learners can reach the server."
         )
+    packages = tuple(
+        (Path(p) if Path(p).is_absolute() else root / p) for p in settings.get("packages", ())
+    )
     limits = Limits().merged(settings.get("limits"))
     return JupyterExecutor(
-        Environment(python, tuple(Path(p) for p in read_only)),
+        Environment(python, tuple(Path(p) for p in read_only), packages),
         limits,
         sandboxed=not allow_unsandboxed,
         pool_size=int(settings.get("pool_size", 2)),

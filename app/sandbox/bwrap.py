@@ -34,6 +34,8 @@ class Environment:
 
     python: Path  # the lab environment's interpreter, e.g. .venv-lab/bin/python
     read_only: tuple[Path, ...] = field(default_factory=tuple)
+    # Packages bound read-only and importable (their parent folders go on PYTHONPATH).
+    packages: tuple[Path, ...] = field(default_factory=tuple)
 
     @property
     def prefix(self) -> Path:
@@ -96,7 +98,7 @@ def command(env: Environment, limits: Limits, runtime_dir: Path) -> list[str]:
     ]
     for path in _interpreter_paths(env):
         argv += ["--ro-bind", str(path), str(path)]
-    for path in env.read_only:
+    for path in (*env.read_only, *env.packages):
         argv += ["--ro-bind", str(path), str(path)]
     argv += ["--bind", str(runtime_dir), str(runtime_dir)]
     # bwrap's root is a writable tmpfs with no size limit: make it read-only once built.
@@ -112,6 +114,8 @@ def command(env: Environment, limits: Limits, runtime_dir: Path) -> list[str]:
         "OMP_NUM_THREADS": "1",
         "MKL_NUM_THREADS": "1",
     }
+    if env.packages:
+        environment["PYTHONPATH"] = ":".join(sorted({str(p.parent) for p in env.packages}))
     for key, value in environment.items():
         argv += ["--setenv", key, value]
     argv += [

@@ -120,3 +120,32 @@ def test_pool_serves_warm_single_use_kernels():
         assert executor.pool.wait_until_full(timeout=60)  # refilled in the background
     finally:
         executor.pool.close()
+
+
+def test_the_simulator_is_importable_and_read_only_in_the_sandbox():
+    from app.sandbox import Environment, JupyterExecutor
+    from tests.sandbox.conftest import FAST, LAB_PYTHON, ROOT
+
+    executor = JupyterExecutor(
+        Environment(LAB_PYTHON, packages=(ROOT / "plcsim",)), FAST, sandboxed=True
+    )
+    notebook = nbformat.v4.new_notebook()
+    notebook.cells = [
+        nbformat.v4.new_code_cell(
+            "from plcsim.scenarios import scenario\n"
+            "line = scenario('packaging-line', seed=SEED)\n"
+            "frame = line.run(600).to_dataframe()\n"
+            "print(frame.groupby('unit').produced_total.max()['Filler'] > 0)".replace("SEED", "4")
+        ),
+        nbformat.v4.new_code_cell(
+            "import os, plcsim\n"
+            "path = os.path.dirname(plcsim.__file__)\n"
+            "try:\n    open(os.path.join(path, 'evil.py'), 'w')\n"
+            "except OSError:\n    print('read-only')\n"
+            "print(sorted(os.listdir(os.path.dirname(path))))"
+        ),
+    ]
+    result = executor.run(notebook)
+    assert text(result.cells[0]) == "True\n"
+    out = text(result.cells[1])
+    assert out.startswith("read-only") and "'app'" not in out and "'instance'" not in out
