@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from plcsim.line import Line, UnitSpec
+from plcsim.machining import machining_cell
 
 PACKAGING_UNITS = [
     UnitSpec("Infeed", design_speed=130, power_kw=2.2, defect_rate=0.0, fault_per_hour=0.1),
@@ -21,6 +22,8 @@ def packaging_line(seed: int, **options) -> Line:
 
 
 SCENARIOS = {"packaging-line": packaging_line}
+# Scenarios that produce a table of cycles rather than a running line.
+DATASETS = {"machining-cell": machining_cell}
 
 
 def scenario(name: str, seed: int, **options) -> Line:
