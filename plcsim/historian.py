@@ -46,3 +46,24 @@ class Historian:
             writer.writerow(COLUMNS)
             writer.writerows(zip(*(self.columns[name] for name in COLUMNS), strict=True))
         return path
+
+
+class SensorLog:
+    """Sensor readings, one row per sensor per scan (value None during a dropout)."""
+
+    COLUMNS = ("time_s", "tag", "value", "quality")
+
+    def __init__(self) -> None:
+        self.columns: dict[str, list] = {name: [] for name in self.COLUMNS}
+
+    def append(self, *values) -> None:
+        for name, value in zip(self.COLUMNS, values, strict=True):
+            self.columns[name].append(value)
+
+    def __len__(self) -> int:
+        return len(self.columns["time_s"])
+
+    def to_dataframe(self):
+        import pandas as pd
+
+        return pd.DataFrame(self.columns)

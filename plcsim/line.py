@@ -7,10 +7,13 @@ the same on every machine, and each learner's seed gives them their own data.
 from __future__ import annotations
 
 import random
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
-from plcsim.historian import Historian
+from plcsim.alarms import Alarm, AlarmEvent, AlarmState
+from plcsim.historian import Historian, SensorLog
 from plcsim.packml import Command, Mode, State, StateMachine
+from plcsim.sensors import Sensor
 from plcsim.tags import Counter, Quality, Tag
 
 # Power drawn in each kind of state, as a fraction of the unit's running power.
@@ -104,6 +107,23 @@ class Line:
         self.clock = 0.0
         self.events: list[Event] = []
         self.historian = Historian()
+        self.sensors: list[tuple[Sensor, Callable[[Line, float], float]]] = []
+        self.readings: dict[str, float | None] = {}
+        self.sensor_log = SensorLog()
+        self.alarms: list[Alarm] = []
+        self.alarm_log: list[AlarmEvent] = []
+        self._operator = random.Random(f"plcsim:{seed}:operator")  # noqa: S311
+        self._sensor_rng = random.Random(f"plcsim:{seed}:sensors")  # noqa: S311
+        self._ack_due: dict[str, float] = {}
+
+    def add_sensor(self, sensor: Sensor, process: Callable[[Line, float], float]) -> None:
+        """Read *sensor* every scan; *process* gives the true value at a time."""
+        self.sensors.append((sensor, process))
+
+    def add_alarm(self, alarm: Alarm) -> None:
+        if alarm.tag not in {sensor.tag for sensor, _ in self.sensors}:
+            raise ValueError(f"alarm {alarm.id!r} watches unknown tag {alarm.tag!r}")
+        self.alarms.append(alarm)
 
     def schedule(self, at: float, unit: str, command: Command, reason: int = 0) -> None:
         """Send *command* to *unit* ("*" for all) at *at* seconds from the start."""
@@ -133,6 +153,7 @@ class Line:
                 self._scan(unit, dt)
             self.clock += dt
             self._record()
+            self._read_sensors()
         return self.historian
 
     def _apply_events(self) -> None:
@@ -213,6 +234,24 @@ class Line:
                 round(unit.energy_kwh, 6),
                 unit.stop_reason,
             )
+
+    def _read_sensors(self) -> None:
+        for sensor, process in self.sensors:
+            value, quality = sensor.read(process(self, self.clock), self.clock, self._sensor_rng)
+            self.readings[sensor.tag] = value
+            self.sensor_log.append(self.clock, sensor.tag, value, str(quality))
+        for alarm in self.alarms:
+            value = self.readings.get(alarm.tag)
+            if value is not None:
+                before = alarm.state
+                alarm.update(value, self.clock, self.alarm_log)
+                if alarm.state is AlarmState.UNACKNOWLEDGED and before is not alarm.state:
+                    # The operator answers after a while: seconds to a few minutes.
+                    self._ack_due[alarm.id] = self.clock + self._operator.expovariate(1 / 90)
+            due = self._ack_due.get(alarm.id)
+            if due is not None and self.clock >= due:
+                alarm.acknowledge(self.clock, self.alarm_log, value or 0.0)
+                del self._ack_due[alarm.id]
 
     def tags(self) -> dict[str, Tag]:
         """The live tag table, named by ISA-95 path and PackTags group."""

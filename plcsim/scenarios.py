@@ -2,8 +2,14 @@
 
 from __future__ import annotations
 
+import math
+import random
+
+from plcsim.alarms import Alarm, Priority
 from plcsim.line import Line, UnitSpec
 from plcsim.machining import machining_cell
+from plcsim.packml import State
+from plcsim.sensors import Fault, Sensor
 
 PACKAGING_UNITS = [
     UnitSpec("Infeed", design_speed=130, power_kw=2.2, defect_rate=0.0, fault_per_hour=0.1),
@@ -15,9 +21,112 @@ PACKAGING_UNITS = [
 
 
 def packaging_line(seed: int, **options) -> Line:
-    """The five-unit bottling line of the labs, started at time zero."""
+    """The five-unit bottling line of the labs, started at time zero, with sensors and alarms.
+
+    Each seed places its own sensor faults: a drifting temperature probe, a stuck level
+    sensor, a motor-current signal with spikes and a vibration sensor that drops out.
+    """
     line = Line([UnitSpec(**vars(spec)) for spec in PACKAGING_UNITS], seed=seed, **options)
     line.start_production()
+    rng = random.Random(f"plcsim:{seed}:faults")  # noqa: S311 - simulation stream
+    hour = 3600.0
+
+    def window(length_h: float) -> tuple[float, float]:
+        start = rng.uniform(0.5, 7.0 - length_h) * hour
+        return start, start + length_h * hour
+
+    def executing(unit: str) -> bool:
+        return line.units[unit].machine.state is State.EXECUTE
+
+    drift, stuck, spikes, dropout = window(1.5), window(0.4), window(0.5), window(0.1)
+    line.add_sensor(
+        Sensor(
+            "Filler/ProductTemp",
+            "degC",
+            0,
+            50,
+            noise_sd=0.08,
+            faults=[Fault("drift", *drift, size=2.0)],
+        ),
+        lambda line, t: 20.5 + 0.8 * math.sin(2 * math.pi * t / (4 * hour)),
+    )
+    line.add_sensor(
+        Sensor("Filler/BowlLevel", "%", 0, 100, noise_sd=0.4, faults=[Fault("stuck", *stuck)]),
+        lambda line, t: (
+            62 + 12 * math.sin(2 * math.pi * t / 900) - (25 if not executing("Infeed") else 0)
+        ),
+    )
+    line.add_sensor(
+        Sensor(
+            "Infeed/MotorCurrent",
+            "A",
+            0,
+            20,
+            noise_sd=0.35,
+            faults=[Fault("spikes", *spikes, size=6.0)],
+        ),
+        lambda line, t: (
+            9.4 if executing("Infeed") else (2.0 if line.units["Infeed"].speed > 1 else 0.3)
+        ),
+    )
+    line.add_sensor(
+        Sensor(
+            "Capper/Vibration", "mm/s", 0, 20, noise_sd=0.12, faults=[Fault("dropout", *dropout)]
+        ),
+        lambda line, t: (2.1 + 0.06 * t / hour) if executing("Capper") else 0.4,
+    )
+    for alarm in (
+        Alarm(
+            "Filler.ProductTemp.HI",
+            "Filler/ProductTemp",
+            "HI",
+            22.5,
+            Priority.MEDIUM,
+            deadband=0.3,
+            on_delay=10,
+            message="Product temperature high",
+        ),
+        Alarm(
+            "Filler.ProductTemp.HIHI",
+            "Filler/ProductTemp",
+            "HIHI",
+            24.0,
+            Priority.HIGH,
+            deadband=0.3,
+            on_delay=5,
+            message="Product temperature very high",
+        ),
+        Alarm(
+            "Filler.BowlLevel.LO",
+            "Filler/BowlLevel",
+            "LO",
+            40.0,
+            Priority.LOW,
+            deadband=2.0,
+            on_delay=5,
+            message="Filler bowl level low",
+        ),
+        # No deadband and no delay: this one chatters, like many real bad actors.
+        Alarm(
+            "Infeed.MotorCurrent.HI",
+            "Infeed/MotorCurrent",
+            "HI",
+            10.0,
+            Priority.LOW,
+            message="Infeed motor current high",
+        ),
+        Alarm(
+            "Capper.Vibration.HI",
+            "Capper/Vibration",
+            "HI",
+            2.5,
+            Priority.MEDIUM,
+            deadband=0.2,
+            on_delay=30,
+            message="Capper vibration high",
+        ),
+    ):
+        line.add_alarm(alarm)
     return line
 
 
