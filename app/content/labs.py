@@ -12,6 +12,7 @@ A source notebook in ``labs/`` carries the reference solution and every check:
 from __future__ import annotations
 
 import copy
+import hashlib
 import re
 from dataclasses import dataclass, field
 from typing import Any
@@ -22,6 +23,7 @@ ROLES = ("answer", "readonly", "test", "hidden-test")
 SOLUTION = re.compile(r"^[ \t]*### BEGIN SOLUTION.*?^[ \t]*### END SOLUTION[^\n]*\n?", re.M | re.S)
 STUB = "# YOUR CODE HERE\nraise NotImplementedError()\n"
 COMPARES = ("equal", "close", "set", "type")
+REFERENCE = "reference"
 
 
 class LabError(ValueError):
@@ -33,7 +35,9 @@ class Check:
     id: str
     points: float
     observe: str  # expression evaluated in the learner's kernel: its value is what we compare
-    expected: str  # expression evaluated by the grader (trusted), with `seed` available
+    # An expression the grader evaluates (trusted, with `seed`), or "reference": the value
+    # the lab's reference solution observes when run with the learner's seed.
+    expected: str = REFERENCE
     compare: str = "close"
     tolerance: float = 1e-6
     visible: bool = True
@@ -51,6 +55,7 @@ class Lab:
     minutes: int = 30
     limits: dict[str, Any] = field(default_factory=dict)
     max_attempts: int | None = None
+    version: str = ""  # content hash of the source notebook
 
     @property
     def max_points(self) -> float:
@@ -97,6 +102,7 @@ def parse(notebook: nbformat.NotebookNode) -> Lab:
         minutes=int(lab.get("minutes") or 30),
         limits=dict(lab.get("limits") or {}),
         max_attempts=lab.get("max_attempts"),
+        version=hashlib.sha256(nbformat.writes(notebook).encode()).hexdigest()[:16],
     )
 
 
@@ -106,7 +112,7 @@ def _check(raw: dict, index: int) -> Check:
             id=str(raw["id"]),
             points=float(raw.get("points", 1)),
             observe=str(raw["observe"]),
-            expected=str(raw["expected"]),
+            expected=str(raw.get("expected", REFERENCE)),
             compare=str(raw.get("compare", "close")),
             tolerance=float(raw.get("tolerance", 1e-6)),
             visible=bool(raw.get("visible", True)),
@@ -114,12 +120,13 @@ def _check(raw: dict, index: int) -> Check:
             hint=str(raw.get("hint", "")),
         )
     except (KeyError, TypeError, ValueError) as exc:
-        raise LabError(f"check {index}: needs id, observe and expected ({exc})") from None
+        raise LabError(f"check {index}: needs an id and an observe expression ({exc})") from None
     if check.compare not in COMPARES:
         raise LabError(f"check {check.id}: compare must be one of {', '.join(COMPARES)}")
     try:
         compile(check.observe, "<observe>", "eval")
-        compile(check.expected, "<expected>", "eval")
+        if check.expected != REFERENCE:
+            compile(check.expected, "<expected>", "eval")
     except SyntaxError as exc:
         raise LabError(f"check {check.id}: not a Python expression ({exc.msg})") from None
     return check

@@ -143,3 +143,26 @@ def test_build_refuses_a_lab_that_would_leak(tmp_path, app):
     result = app.test_cli_runner().invoke(args=["labs", "build", "--labs", str(tmp_path)])
     assert result.exit_code == 1 and "refusing to write a learner version" in result.output
     assert not (tmp_path / "learner" / "lab-availability.ipynb").exists()
+
+
+def test_expected_values_can_come_from_the_reference_solution(executor):
+    notebook = source_notebook()
+    notebook.metadata["shopfloor"]["checks"].append(
+        {
+            "id": "margin",
+            "points": 1,
+            "observe": "round(availability * 100, 1)",
+            "description": "availability in percent, one decimal",
+        }
+    )  # no "expected": the reference solution's own value, for this learner's seed
+    lab = labs.parse(notebook)
+    honest = grade(lab, submission(HONEST, base=labs.learner_version(lab)), executor, seed=6)
+    assert earned(honest)["margin"] == 1
+    wrong = {**HONEST, "answer-availability": "availability = shift['run'] / 480"}
+    assert (
+        earned(grade(lab, submission(wrong, base=labs.learner_version(lab)), executor, seed=6))[
+            "margin"
+        ]
+        == 0
+    )
+    assert grade(lab, labs.learner_version(lab), executor, seed=6).grade.total == 0
