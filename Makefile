@@ -13,6 +13,7 @@ PYTEST_ARGS ?=
 run: setup
 	$(BIN)/flask db upgrade
 	$(BIN)/flask curriculum sync
+	$(BIN)/flask labs build
 	SHOPFLOOR_DEV_MODE=true $(BIN)/flask seed-demo
 	@echo "\nShopfloor is starting on http://$(HOST):$(PORT)  (Ctrl+C stops it)\n"
 	SHOPFLOOR_DEV_MODE=true $(BIN)/flask run --host $(HOST) --port $(PORT)
