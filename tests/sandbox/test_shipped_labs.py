@@ -1,0 +1,60 @@
+"""Every lab in labs/ is well formed, its reference earns full marks and its learner version
+earns zero (what `flask labs check` verifies), and every lab the course names exists."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import pytest
+
+from app.content import labs as lab_files
+from app.content import validate
+from app.sandbox import notebooks
+from app.services import lab_grading
+
+ROOT = Path(__file__).resolve().parents[2]
+SOURCES = sorted((ROOT / "labs").glob("*.ipynb"))
+
+
+def test_the_course_names_only_labs_that_exist():
+    curriculum, problems = validate.load(ROOT / "curricula", labs_root=ROOT / "labs")
+    named = {
+        lab.id
+        for course in curriculum.courses
+        for lesson in course.lessons()
+        for lab in lesson.labs
+    }
+    assert named <= {path.stem for path in SOURCES}
+    assert not [p for p in problems.items if p.code in ("E-MISSING-LAB", "W-LAB-PLANNED")]
+
+
+@pytest.fixture(scope="module")
+def lab_executor():
+    """The limits labs really run with, and a warm pool to keep this quick."""
+    from app.sandbox import Environment, JupyterExecutor, Limits
+    from tests.sandbox.conftest import LAB_PYTHON
+
+    executor = JupyterExecutor(
+        Environment(LAB_PYTHON, packages=(ROOT / "plcsim",)), Limits(), sandboxed=True, pool_size=2
+    )
+    yield executor
+    executor.pool.close()
+
+
+@pytest.mark.parametrize("path", SOURCES, ids=[p.stem for p in SOURCES])
+def test_lab_reference_full_marks_and_learner_version_zero(path, lab_executor):
+    executor = lab_executor
+    lab = lab_files.parse(notebooks.read(path.read_bytes()))
+    assert lab.id == path.stem
+    assert re.fullmatch(r"lab-[a-z0-9-]+", lab.id)
+    learner = lab_files.learner_version(lab)
+    reference = lab_grading.grade(lab, lab.notebook, seed=11, executor=executor)
+    assert reference.grade.total == lab.max_points, [
+        (c.id, c.feedback) for c in reference.grade.checks if not c.passed
+    ]
+    empty = lab_grading.grade(lab, learner, seed=11, executor=executor)
+    assert empty.run.status == "completed" and empty.grade.total == 0
+    # And with another learner's seed, whose data and expected values differ.
+    other = lab_grading.grade(lab, lab.notebook, seed=12, executor=executor)
+    assert other.grade.total == lab.max_points
