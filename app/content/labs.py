@@ -20,7 +20,9 @@ from typing import Any
 import nbformat
 
 ROLES = ("answer", "readonly", "test", "hidden-test")
-SOLUTION = re.compile(r"^[ \t]*### BEGIN SOLUTION.*?^[ \t]*### END SOLUTION[^\n]*\n?", re.M | re.S)
+SOLUTION = re.compile(
+    r"^([ \t]*)### BEGIN SOLUTION.*?^[ \t]*### END SOLUTION[^\n]*\n?", re.M | re.S
+)
 STUB = "# YOUR CODE HERE\nraise NotImplementedError()\n"
 COMPARES = ("equal", "close", "set", "type")
 REFERENCE = "reference"
@@ -159,7 +161,10 @@ def learner_version(lab: Lab) -> nbformat.NotebookNode:
 
 
 def strip_solution(source: str) -> str:
-    return SOLUTION.sub(STUB, source)
+    """Replace each solution region by the stub, indented like the region's marker."""
+    return SOLUTION.sub(
+        lambda m: "".join(m.group(1) + line + "\n" for line in STUB.splitlines()), source
+    )
 
 
 def _public(check: Check) -> dict[str, Any]:

@@ -191,7 +191,8 @@ def _close(value: Any, expected: Any, tolerance: float) -> bool:
     if isinstance(expected, bool) or isinstance(value, bool):
         return value is expected
     if isinstance(expected, (int, float)) and isinstance(value, (int, float)):
-        return math.isclose(value, expected, rel_tol=tolerance, abs_tol=tolerance)
+        # The tolerance is absolute: 0.01 means within ±0.01, whatever the magnitude.
+        return math.isclose(value, expected, rel_tol=1e-12, abs_tol=tolerance)
     if isinstance(expected, list) and isinstance(value, list):
         return len(value) == len(expected) and all(
             _close(v, e, tolerance) for v, e in zip(value, expected, strict=True)

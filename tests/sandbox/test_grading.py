@@ -166,3 +166,18 @@ def test_expected_values_can_come_from_the_reference_solution(executor):
         == 0
     )
     assert grade(lab, labs.learner_version(lab), executor, seed=6).grade.total == 0
+
+
+def test_stubs_keep_the_indentation_of_their_solution_region(lab):
+    learner = labs.learner_version(lab)
+    oee_cell = next(c for c in learner.cells if c.get("id") == "answer-oee")
+    assert "    raise NotImplementedError()" in oee_cell.source
+    compile(oee_cell.source, "answer-oee", "exec")  # a function with a stub body, not an error
+
+
+def test_close_compares_within_an_absolute_tolerance():
+    from app.content.labs import Check
+    from app.domain.grading import compare
+
+    check = Check(id="x", points=1, observe="x", expected="1", compare="close", tolerance=0.5)
+    assert compare(check, 100.4, 100) and not compare(check, 140, 100)
