@@ -287,7 +287,7 @@ CHECKS = [
         "observe": "[round(float(line_kwh), 4), int(good_bottles), "
         "round(float(line_kwh_per_bottle) * 1000, 5)]",
         "compare": "close",
-        "tolerance": 1e-5,
+        "tolerance": 2e-4,
         "hint": "Add the five units' energy, and divide by the Filler's produced_total minus "
         "defective_total.",
     },
