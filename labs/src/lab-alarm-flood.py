@@ -5,25 +5,9 @@ Run from the repository root:  .venv/bin/python labs/src/lab-alarm-flood.py
 
 from __future__ import annotations
 
-from pathlib import Path
-
-import nbformat
+from _notebook import code, lab_notebook, md, write
 
 LAB_ID = "lab-alarm-flood"
-OUT = Path(__file__).resolve().parents[1] / f"{LAB_ID}.ipynb"
-
-
-def md(cell_id: str, text: str):
-    cell = nbformat.v4.new_markdown_cell(text.strip("\n"))
-    cell.id = cell_id
-    return cell
-
-
-def code(cell_id: str, role: str, source: str):
-    cell = nbformat.v4.new_code_cell(source.strip("\n"))
-    cell.id = cell_id
-    cell.metadata["shopfloor"] = {"role": role}
-    return cell
 
 
 INTRO = r"""
@@ -352,41 +336,29 @@ CHECKS = [
 ]
 
 
-def build() -> nbformat.NotebookNode:
-    notebook = nbformat.v4.new_notebook()
-    notebook.cells = [
-        md("intro", INTRO),
-        code("setup", "readonly", SETUP),
-        md("task-windows", TASK_WINDOWS),
-        code("answer-windows", "answer", ANSWER_WINDOWS),
-        md("task-actors", TASK_ACTORS),
-        code("answer-actors", "answer", ANSWER_ACTORS),
-        md("task-chatter", TASK_CHATTER),
-        code("answer-chatter", "answer", ANSWER_CHATTER),
-        md("task-fix", TASK_FIX),
-        code("answer-fix", "answer", ANSWER_FIX),
-        code("test-shapes", "test", TEST),
-        md("wrap-up", WRAP),
-    ]
-    notebook.metadata["kernelspec"] = {
-        "name": "python3",
-        "display_name": "Python 3",
-        "language": "python",
-    }
-    notebook.metadata["language_info"] = {"name": "python"}
-    notebook.metadata["shopfloor"] = {
-        "lab": {
-            "id": LAB_ID,
-            "title": "Alarm flood analysis",
-            "competencies": ["SM.ALM.1", "SM.ALM.2"],
-            "minutes": 50,
-        },
-        "checks": CHECKS,
-    }
-    return notebook
+def build():
+    return lab_notebook(
+        LAB_ID,
+        title="Alarm flood analysis",
+        competencies=["SM.ALM.1", "SM.ALM.2"],
+        minutes=50,
+        cells=[
+            md("intro", INTRO),
+            code("setup", "readonly", SETUP),
+            md("task-windows", TASK_WINDOWS),
+            code("answer-windows", "answer", ANSWER_WINDOWS),
+            md("task-actors", TASK_ACTORS),
+            code("answer-actors", "answer", ANSWER_ACTORS),
+            md("task-chatter", TASK_CHATTER),
+            code("answer-chatter", "answer", ANSWER_CHATTER),
+            md("task-fix", TASK_FIX),
+            code("answer-fix", "answer", ANSWER_FIX),
+            code("test-shapes", "test", TEST),
+            md("wrap-up", WRAP),
+        ],
+        checks=CHECKS,
+    )
 
 
 if __name__ == "__main__":
-    nbformat.validate(notebook := build())
-    nbformat.write(notebook, OUT)
-    print(f"wrote {OUT}")
+    write(build())

@@ -5,25 +5,9 @@ Run from the repository root:  .venv/bin/python labs/src/lab-downtime-pareto.py
 
 from __future__ import annotations
 
-from pathlib import Path
-
-import nbformat
+from _notebook import code, lab_notebook, md, write
 
 LAB_ID = "lab-downtime-pareto"
-OUT = Path(__file__).resolve().parents[1] / f"{LAB_ID}.ipynb"
-
-
-def md(cell_id: str, text: str):
-    cell = nbformat.v4.new_markdown_cell(text.strip("\n"))
-    cell.id = cell_id
-    return cell
-
-
-def code(cell_id: str, role: str, source: str):
-    cell = nbformat.v4.new_code_cell(source.strip("\n"))
-    cell.id = cell_id
-    cell.metadata["shopfloor"] = {"role": role}
-    return cell
 
 
 INTRO = r"""
@@ -315,41 +299,29 @@ CHECKS = [
 ]
 
 
-def build() -> nbformat.NotebookNode:
-    notebook = nbformat.v4.new_notebook()
-    notebook.cells = [
-        md("intro", INTRO),
-        code("setup", "readonly", SETUP),
-        md("task-stops", TASK_STOPS),
-        code("answer-stops", "answer", ANSWER_STOPS),
-        code("test-stops", "test", TEST_STOPS),
-        md("task-pareto", TASK_PARETO),
-        code("answer-pareto", "answer", ANSWER_PARETO),
-        md("task-vital-few", TASK_VITAL),
-        code("answer-vital-few", "answer", ANSWER_VITAL),
-        md("task-losses", TASK_LOSSES),
-        code("answer-losses", "answer", ANSWER_LOSSES),
-        md("wrap-up", WRAP),
-    ]
-    notebook.metadata["kernelspec"] = {
-        "name": "python3",
-        "display_name": "Python 3",
-        "language": "python",
-    }
-    notebook.metadata["language_info"] = {"name": "python"}
-    notebook.metadata["shopfloor"] = {
-        "lab": {
-            "id": LAB_ID,
-            "title": "Downtime Pareto from stop reasons",
-            "competencies": ["SM.KPI.2"],
-            "minutes": 40,
-        },
-        "checks": CHECKS,
-    }
-    return notebook
+def build():
+    return lab_notebook(
+        LAB_ID,
+        title="Downtime Pareto from stop reasons",
+        competencies=["SM.KPI.2"],
+        minutes=40,
+        cells=[
+            md("intro", INTRO),
+            code("setup", "readonly", SETUP),
+            md("task-stops", TASK_STOPS),
+            code("answer-stops", "answer", ANSWER_STOPS),
+            code("test-stops", "test", TEST_STOPS),
+            md("task-pareto", TASK_PARETO),
+            code("answer-pareto", "answer", ANSWER_PARETO),
+            md("task-vital-few", TASK_VITAL),
+            code("answer-vital-few", "answer", ANSWER_VITAL),
+            md("task-losses", TASK_LOSSES),
+            code("answer-losses", "answer", ANSWER_LOSSES),
+            md("wrap-up", WRAP),
+        ],
+        checks=CHECKS,
+    )
 
 
 if __name__ == "__main__":
-    nbformat.validate(notebook := build())
-    nbformat.write(notebook, OUT)
-    print(f"wrote {OUT}")
+    write(build())

@@ -5,25 +5,9 @@ Run from the repository root:  .venv/bin/python labs/src/lab-energy-per-unit.py
 
 from __future__ import annotations
 
-from pathlib import Path
-
-import nbformat
+from _notebook import code, lab_notebook, md, write
 
 LAB_ID = "lab-energy-per-unit"
-OUT = Path(__file__).resolve().parents[1] / f"{LAB_ID}.ipynb"
-
-
-def md(cell_id: str, text: str):
-    cell = nbformat.v4.new_markdown_cell(text.strip("\n"))
-    cell.id = cell_id
-    return cell
-
-
-def code(cell_id: str, role: str, source: str):
-    cell = nbformat.v4.new_code_cell(source.strip("\n"))
-    cell.id = cell_id
-    cell.metadata["shopfloor"] = {"role": role}
-    return cell
 
 
 INTRO = r"""
@@ -347,43 +331,31 @@ CHECKS = [
 ]
 
 
-def build() -> nbformat.NotebookNode:
-    notebook = nbformat.v4.new_notebook()
-    notebook.cells = [
-        md("intro", INTRO),
-        code("setup", "readonly", SETUP),
-        md("task-units", TASK_UNITS),
-        code("answer-units", "answer", ANSWER_UNITS),
-        md("task-line", TASK_LINE),
-        code("answer-line", "answer", ANSWER_LINE),
-        md("task-states", TASK_STATES),
-        code("answer-states", "answer", ANSWER_STATES),
-        md("task-power", TASK_POWER),
-        code("answer-power", "answer", ANSWER_POWER),
-        md("task-plot", TASK_PLOT),
-        code("answer-plot", "answer", ANSWER_PLOT),
-        code("test-shapes", "test", TEST),
-        md("wrap-up", WRAP),
-    ]
-    notebook.metadata["kernelspec"] = {
-        "name": "python3",
-        "display_name": "Python 3",
-        "language": "python",
-    }
-    notebook.metadata["language_info"] = {"name": "python"}
-    notebook.metadata["shopfloor"] = {
-        "lab": {
-            "id": LAB_ID,
-            "title": "Energy per unit and emissions",
-            "competencies": ["SM.ENRG.1", "SM.ENRG.2"],
-            "minutes": 40,
-        },
-        "checks": CHECKS,
-    }
-    return notebook
+def build():
+    return lab_notebook(
+        LAB_ID,
+        title="Energy per unit and emissions",
+        competencies=["SM.ENRG.1", "SM.ENRG.2"],
+        minutes=40,
+        cells=[
+            md("intro", INTRO),
+            code("setup", "readonly", SETUP),
+            md("task-units", TASK_UNITS),
+            code("answer-units", "answer", ANSWER_UNITS),
+            md("task-line", TASK_LINE),
+            code("answer-line", "answer", ANSWER_LINE),
+            md("task-states", TASK_STATES),
+            code("answer-states", "answer", ANSWER_STATES),
+            md("task-power", TASK_POWER),
+            code("answer-power", "answer", ANSWER_POWER),
+            md("task-plot", TASK_PLOT),
+            code("answer-plot", "answer", ANSWER_PLOT),
+            code("test-shapes", "test", TEST),
+            md("wrap-up", WRAP),
+        ],
+        checks=CHECKS,
+    )
 
 
 if __name__ == "__main__":
-    nbformat.validate(notebook := build())
-    nbformat.write(notebook, OUT)
-    print(f"wrote {OUT}")
+    write(build())

@@ -7,25 +7,9 @@ Run from the repository root:  .venv/bin/python labs/src/lab-modbus-decoding.py
 
 from __future__ import annotations
 
-from pathlib import Path
-
-import nbformat
+from _notebook import code, lab_notebook, md, write
 
 LAB_ID = "lab-modbus-decoding"
-OUT = Path(__file__).resolve().parents[1] / f"{LAB_ID}.ipynb"
-
-
-def md(cell_id: str, text: str):
-    cell = nbformat.v4.new_markdown_cell(text.strip("\n"))
-    cell.id = cell_id
-    return cell
-
-
-def code(cell_id: str, role: str, source: str):
-    cell = nbformat.v4.new_code_cell(source.strip("\n"))
-    cell.id = cell_id
-    cell.metadata["shopfloor"] = {"role": role}
-    return cell
 
 
 INTRO = r"""
@@ -477,45 +461,33 @@ CHECKS = [
 ]
 
 
-def build() -> nbformat.NotebookNode:
-    notebook = nbformat.v4.new_notebook()
-    notebook.cells = [
-        md("intro", INTRO),
-        code("setup", "readonly", SETUP),
-        md("task-addressing", TASK_ADDR),
-        code("answer-addressing", "answer", ANSWER_ADDR),
-        md("task-16bit", TASK_16),
-        code("answer-16bit", "answer", ANSWER_16),
-        md("task-32bit", TASK_32),
-        code("answer-32bit", "answer", ANSWER_32),
-        code("test-decoding", "test", TEST_DECODE),
-        md("task-counter", TASK_COUNTER),
-        code("answer-counter", "answer", ANSWER_COUNTER),
-        md("task-traffic", TASK_TRAFFIC),
-        code("traffic", "readonly", TRAFFIC),
-        code("answer-traffic", "answer", ANSWER_TRAFFIC),
-        code("hidden-cases", "hidden-test", HIDDEN),
-        md("wrap-up", WRAP),
-    ]
-    notebook.metadata["kernelspec"] = {
-        "name": "python3",
-        "display_name": "Python 3",
-        "language": "python",
-    }
-    notebook.metadata["language_info"] = {"name": "python"}
-    notebook.metadata["shopfloor"] = {
-        "lab": {
-            "id": LAB_ID,
-            "title": "Decoding Modbus registers",
-            "competencies": ["SM.NET.1", "SM.SEC.1"],
-            "minutes": 50,
-        },
-        "checks": CHECKS,
-    }
-    return notebook
+def build():
+    return lab_notebook(
+        LAB_ID,
+        title="Decoding Modbus registers",
+        competencies=["SM.NET.1", "SM.SEC.1"],
+        minutes=50,
+        cells=[
+            md("intro", INTRO),
+            code("setup", "readonly", SETUP),
+            md("task-addressing", TASK_ADDR),
+            code("answer-addressing", "answer", ANSWER_ADDR),
+            md("task-16bit", TASK_16),
+            code("answer-16bit", "answer", ANSWER_16),
+            md("task-32bit", TASK_32),
+            code("answer-32bit", "answer", ANSWER_32),
+            code("test-decoding", "test", TEST_DECODE),
+            md("task-counter", TASK_COUNTER),
+            code("answer-counter", "answer", ANSWER_COUNTER),
+            md("task-traffic", TASK_TRAFFIC),
+            code("traffic", "readonly", TRAFFIC),
+            code("answer-traffic", "answer", ANSWER_TRAFFIC),
+            code("hidden-cases", "hidden-test", HIDDEN),
+            md("wrap-up", WRAP),
+        ],
+        checks=CHECKS,
+    )
 
 
 if __name__ == "__main__":
-    nbformat.validate(notebook := build())
-    nbformat.write(notebook, OUT)
-    print(f"wrote {OUT}")
+    write(build())

@@ -7,25 +7,9 @@ Run from the repository root:  .venv/bin/python labs/src/lab-oee-historian.py
 
 from __future__ import annotations
 
-from pathlib import Path
-
-import nbformat
+from _notebook import code, lab_notebook, md, write
 
 LAB_ID = "lab-oee-historian"
-OUT = Path(__file__).resolve().parents[1] / f"{LAB_ID}.ipynb"
-
-
-def md(cell_id: str, text: str):
-    cell = nbformat.v4.new_markdown_cell(text.strip("\n"))
-    cell.id = cell_id
-    return cell
-
-
-def code(cell_id: str, role: str, source: str):
-    cell = nbformat.v4.new_code_cell(source.strip("\n"))
-    cell.id = cell_id
-    cell.metadata["shopfloor"] = {"role": role}
-    return cell
 
 
 INTRO = r"""
@@ -343,44 +327,32 @@ CHECKS = [
 ]
 
 
-def build() -> nbformat.NotebookNode:
-    notebook = nbformat.v4.new_notebook()
-    notebook.cells = [
-        md("intro", INTRO),
-        code("setup", "readonly", SETUP),
-        md("task-function", TASK_FUNCTION),
-        code("answer-oee-function", "answer", ANSWER_FUNCTION),
-        code("test-oee-function", "test", TEST_FUNCTION),
-        md("task-inputs", TASK_INPUTS),
-        code("answer-inputs", "answer", ANSWER_INPUTS),
-        code("test-inputs", "test", TEST_INPUTS),
-        md("task-factors", TASK_FACTORS),
-        code("answer-filler-oee", "answer", ANSWER_FACTORS),
-        code("colleague", "readonly", COLLEAGUE),
-        md("task-line", TASK_LINE),
-        code("answer-line-oee", "answer", ANSWER_LINE),
-        code("hidden-cases", "hidden-test", HIDDEN),
-        md("wrap-up", WRAP),
-    ]
-    notebook.metadata["kernelspec"] = {
-        "name": "python3",
-        "display_name": "Python 3",
-        "language": "python",
-    }
-    notebook.metadata["language_info"] = {"name": "python"}
-    notebook.metadata["shopfloor"] = {
-        "lab": {
-            "id": LAB_ID,
-            "title": "OEE from the line historian",
-            "competencies": ["SM.KPI.1"],
-            "minutes": 45,
-        },
-        "checks": CHECKS,
-    }
-    return notebook
+def build():
+    return lab_notebook(
+        LAB_ID,
+        title="OEE from the line historian",
+        competencies=["SM.KPI.1"],
+        minutes=45,
+        cells=[
+            md("intro", INTRO),
+            code("setup", "readonly", SETUP),
+            md("task-function", TASK_FUNCTION),
+            code("answer-oee-function", "answer", ANSWER_FUNCTION),
+            code("test-oee-function", "test", TEST_FUNCTION),
+            md("task-inputs", TASK_INPUTS),
+            code("answer-inputs", "answer", ANSWER_INPUTS),
+            code("test-inputs", "test", TEST_INPUTS),
+            md("task-factors", TASK_FACTORS),
+            code("answer-filler-oee", "answer", ANSWER_FACTORS),
+            code("colleague", "readonly", COLLEAGUE),
+            md("task-line", TASK_LINE),
+            code("answer-line-oee", "answer", ANSWER_LINE),
+            code("hidden-cases", "hidden-test", HIDDEN),
+            md("wrap-up", WRAP),
+        ],
+        checks=CHECKS,
+    )
 
 
 if __name__ == "__main__":
-    nbformat.validate(notebook := build())
-    nbformat.write(notebook, OUT)
-    print(f"wrote {OUT}")
+    write(build())

@@ -5,25 +5,9 @@ Run from the repository root:  .venv/bin/python labs/src/lab-packml-timeline.py
 
 from __future__ import annotations
 
-from pathlib import Path
-
-import nbformat
+from _notebook import code, lab_notebook, md, write
 
 LAB_ID = "lab-packml-timeline"
-OUT = Path(__file__).resolve().parents[1] / f"{LAB_ID}.ipynb"
-
-
-def md(cell_id: str, text: str):
-    cell = nbformat.v4.new_markdown_cell(text.strip("\n"))
-    cell.id = cell_id
-    return cell
-
-
-def code(cell_id: str, role: str, source: str):
-    cell = nbformat.v4.new_code_cell(source.strip("\n"))
-    cell.id = cell_id
-    cell.metadata["shopfloor"] = {"role": role}
-    return cell
 
 
 INTRO = r"""
@@ -331,43 +315,31 @@ CHECKS = [
 ]
 
 
-def build() -> nbformat.NotebookNode:
-    notebook = nbformat.v4.new_notebook()
-    notebook.cells = [
-        md("intro", INTRO),
-        code("setup", "readonly", SETUP),
-        md("task-kinds", TASK_KINDS),
-        code("answer-kinds", "answer", ANSWER_KINDS),
-        md("task-episodes", TASK_EPISODES),
-        code("answer-episodes", "answer", ANSWER_EPISODES),
-        code("test-episodes", "test", TEST_EPISODES),
-        md("task-time", TASK_TIME),
-        code("answer-time-in-state", "answer", ANSWER_TIME),
-        md("task-suspended", TASK_SUSPENDED),
-        code("answer-suspended", "answer", ANSWER_SUSPENDED),
-        md("task-timeline", TASK_PLOT),
-        code("answer-timeline", "answer", ANSWER_PLOT),
-        md("wrap-up", WRAP),
-    ]
-    notebook.metadata["kernelspec"] = {
-        "name": "python3",
-        "display_name": "Python 3",
-        "language": "python",
-    }
-    notebook.metadata["language_info"] = {"name": "python"}
-    notebook.metadata["shopfloor"] = {
-        "lab": {
-            "id": LAB_ID,
-            "title": "PackML state timelines and time in state",
-            "competencies": ["SM.PACK.1", "SM.PACK.3"],
-            "minutes": 45,
-        },
-        "checks": CHECKS,
-    }
-    return notebook
+def build():
+    return lab_notebook(
+        LAB_ID,
+        title="PackML state timelines and time in state",
+        competencies=["SM.PACK.1", "SM.PACK.3"],
+        minutes=45,
+        cells=[
+            md("intro", INTRO),
+            code("setup", "readonly", SETUP),
+            md("task-kinds", TASK_KINDS),
+            code("answer-kinds", "answer", ANSWER_KINDS),
+            md("task-episodes", TASK_EPISODES),
+            code("answer-episodes", "answer", ANSWER_EPISODES),
+            code("test-episodes", "test", TEST_EPISODES),
+            md("task-time", TASK_TIME),
+            code("answer-time-in-state", "answer", ANSWER_TIME),
+            md("task-suspended", TASK_SUSPENDED),
+            code("answer-suspended", "answer", ANSWER_SUSPENDED),
+            md("task-timeline", TASK_PLOT),
+            code("answer-timeline", "answer", ANSWER_PLOT),
+            md("wrap-up", WRAP),
+        ],
+        checks=CHECKS,
+    )
 
 
 if __name__ == "__main__":
-    nbformat.validate(notebook := build())
-    nbformat.write(notebook, OUT)
-    print(f"wrote {OUT}")
+    write(build())

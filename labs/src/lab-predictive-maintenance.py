@@ -5,25 +5,9 @@ Run from the repository root:  .venv/bin/python labs/src/lab-predictive-maintena
 
 from __future__ import annotations
 
-from pathlib import Path
-
-import nbformat
+from _notebook import code, lab_notebook, md, write
 
 LAB_ID = "lab-predictive-maintenance"
-OUT = Path(__file__).resolve().parents[1] / f"{LAB_ID}.ipynb"
-
-
-def md(cell_id: str, text: str):
-    cell = nbformat.v4.new_markdown_cell(text.strip("\n"))
-    cell.id = cell_id
-    return cell
-
-
-def code(cell_id: str, role: str, source: str):
-    cell = nbformat.v4.new_code_cell(source.strip("\n"))
-    cell.id = cell_id
-    cell.metadata["shopfloor"] = {"role": role}
-    return cell
 
 
 INTRO = r"""
@@ -381,43 +365,31 @@ CHECKS = [
 ]
 
 
-def build() -> nbformat.NotebookNode:
-    notebook = nbformat.v4.new_notebook()
-    notebook.cells = [
-        md("intro", INTRO),
-        code("setup", "readonly", SETUP),
-        md("task-rates", TASK_RATES),
-        code("answer-rates", "answer", ANSWER_RATES),
-        md("task-features", TASK_FEATURES),
-        code("answer-features", "answer", ANSWER_FEATURES),
-        md("task-rules", TASK_RULES),
-        code("answer-rules", "answer", ANSWER_RULES),
-        md("task-model", TASK_MODEL),
-        code("answer-model", "answer", ANSWER_MODEL),
-        md("task-cost", TASK_COST),
-        code("answer-cost", "answer", ANSWER_COST),
-        code("test-shapes", "test", TEST),
-        md("wrap-up", WRAP),
-    ]
-    notebook.metadata["kernelspec"] = {
-        "name": "python3",
-        "display_name": "Python 3",
-        "language": "python",
-    }
-    notebook.metadata["language_info"] = {"name": "python"}
-    notebook.metadata["shopfloor"] = {
-        "lab": {
-            "id": LAB_ID,
-            "title": "Predictive maintenance on a machining cell",
-            "competencies": ["SM.MAINT.2", "SM.MAINT.3"],
-            "minutes": 55,
-        },
-        "checks": CHECKS,
-    }
-    return notebook
+def build():
+    return lab_notebook(
+        LAB_ID,
+        title="Predictive maintenance on a machining cell",
+        competencies=["SM.MAINT.2", "SM.MAINT.3"],
+        minutes=55,
+        cells=[
+            md("intro", INTRO),
+            code("setup", "readonly", SETUP),
+            md("task-rates", TASK_RATES),
+            code("answer-rates", "answer", ANSWER_RATES),
+            md("task-features", TASK_FEATURES),
+            code("answer-features", "answer", ANSWER_FEATURES),
+            md("task-rules", TASK_RULES),
+            code("answer-rules", "answer", ANSWER_RULES),
+            md("task-model", TASK_MODEL),
+            code("answer-model", "answer", ANSWER_MODEL),
+            md("task-cost", TASK_COST),
+            code("answer-cost", "answer", ANSWER_COST),
+            code("test-shapes", "test", TEST),
+            md("wrap-up", WRAP),
+        ],
+        checks=CHECKS,
+    )
 
 
 if __name__ == "__main__":
-    nbformat.validate(notebook := build())
-    nbformat.write(notebook, OUT)
-    print(f"wrote {OUT}")
+    write(build())

@@ -5,25 +5,9 @@ Run from the repository root:  .venv/bin/python labs/src/lab-sensor-cleaning.py
 
 from __future__ import annotations
 
-from pathlib import Path
-
-import nbformat
+from _notebook import code, lab_notebook, md, write
 
 LAB_ID = "lab-sensor-cleaning"
-OUT = Path(__file__).resolve().parents[1] / f"{LAB_ID}.ipynb"
-
-
-def md(cell_id: str, text: str):
-    cell = nbformat.v4.new_markdown_cell(text.strip("\n"))
-    cell.id = cell_id
-    return cell
-
-
-def code(cell_id: str, role: str, source: str):
-    cell = nbformat.v4.new_code_cell(source.strip("\n"))
-    cell.id = cell_id
-    cell.metadata["shopfloor"] = {"role": role}
-    return cell
 
 
 INTRO = r"""
@@ -384,44 +368,32 @@ CHECKS = [
 ]
 
 
-def build() -> nbformat.NotebookNode:
-    notebook = nbformat.v4.new_notebook()
-    notebook.cells = [
-        md("intro", INTRO),
-        code("setup", "readonly", SETUP),
-        md("task-quality", TASK_QUALITY),
-        code("answer-quality", "answer", ANSWER_QUALITY),
-        md("task-stuck", TASK_STUCK),
-        code("answer-stuck", "answer", ANSWER_STUCK),
-        md("task-spikes", TASK_SPIKES),
-        code("answer-spikes", "answer", ANSWER_SPIKES),
-        md("task-resample", TASK_RESAMPLE),
-        code("answer-resample", "answer", ANSWER_RESAMPLE),
-        code("test-shapes", "test", TEST),
-        md("task-plot", TASK_PLOT),
-        code("answer-plot", "answer", ANSWER_PLOT),
-        code("hidden-cases", "hidden-test", HIDDEN),
-        md("wrap-up", WRAP),
-    ]
-    notebook.metadata["kernelspec"] = {
-        "name": "python3",
-        "display_name": "Python 3",
-        "language": "python",
-    }
-    notebook.metadata["language_info"] = {"name": "python"}
-    notebook.metadata["shopfloor"] = {
-        "lab": {
-            "id": LAB_ID,
-            "title": "Cleaning sensor data",
-            "competencies": ["SM.DATA.2", "SM.DATA.3"],
-            "minutes": 50,
-        },
-        "checks": CHECKS,
-    }
-    return notebook
+def build():
+    return lab_notebook(
+        LAB_ID,
+        title="Cleaning sensor data",
+        competencies=["SM.DATA.2", "SM.DATA.3"],
+        minutes=50,
+        cells=[
+            md("intro", INTRO),
+            code("setup", "readonly", SETUP),
+            md("task-quality", TASK_QUALITY),
+            code("answer-quality", "answer", ANSWER_QUALITY),
+            md("task-stuck", TASK_STUCK),
+            code("answer-stuck", "answer", ANSWER_STUCK),
+            md("task-spikes", TASK_SPIKES),
+            code("answer-spikes", "answer", ANSWER_SPIKES),
+            md("task-resample", TASK_RESAMPLE),
+            code("answer-resample", "answer", ANSWER_RESAMPLE),
+            code("test-shapes", "test", TEST),
+            md("task-plot", TASK_PLOT),
+            code("answer-plot", "answer", ANSWER_PLOT),
+            code("hidden-cases", "hidden-test", HIDDEN),
+            md("wrap-up", WRAP),
+        ],
+        checks=CHECKS,
+    )
 
 
 if __name__ == "__main__":
-    nbformat.validate(notebook := build())
-    nbformat.write(notebook, OUT)
-    print(f"wrote {OUT}")
+    write(build())

@@ -5,25 +5,9 @@ Run from the repository root:  .venv/bin/python labs/src/lab-spc-charts.py
 
 from __future__ import annotations
 
-from pathlib import Path
-
-import nbformat
+from _notebook import code, lab_notebook, md, write
 
 LAB_ID = "lab-spc-charts"
-OUT = Path(__file__).resolve().parents[1] / f"{LAB_ID}.ipynb"
-
-
-def md(cell_id: str, text: str):
-    cell = nbformat.v4.new_markdown_cell(text.strip("\n"))
-    cell.id = cell_id
-    return cell
-
-
-def code(cell_id: str, role: str, source: str):
-    cell = nbformat.v4.new_code_cell(source.strip("\n"))
-    cell.id = cell_id
-    cell.metadata["shopfloor"] = {"role": role}
-    return cell
 
 
 INTRO = r"""
@@ -407,44 +391,32 @@ CHECKS = [
 ]
 
 
-def build() -> nbformat.NotebookNode:
-    notebook = nbformat.v4.new_notebook()
-    notebook.cells = [
-        md("intro", INTRO),
-        code("setup", "readonly", SETUP),
-        md("task-means", TASK_MEANS),
-        code("answer-means", "answer", ANSWER_MEANS),
-        md("task-limits", TASK_LIMITS),
-        code("answer-limits", "answer", ANSWER_LIMITS),
-        md("task-rules", TASK_RULES),
-        code("answer-rules", "answer", ANSWER_RULES),
-        md("task-drift", TASK_DRIFT),
-        code("answer-drift", "answer", ANSWER_DRIFT),
-        code("test-shapes", "test", TEST),
-        md("task-plot", TASK_PLOT),
-        code("answer-plot", "answer", ANSWER_PLOT),
-        code("hidden-cases", "hidden-test", HIDDEN),
-        md("wrap-up", WRAP),
-    ]
-    notebook.metadata["kernelspec"] = {
-        "name": "python3",
-        "display_name": "Python 3",
-        "language": "python",
-    }
-    notebook.metadata["language_info"] = {"name": "python"}
-    notebook.metadata["shopfloor"] = {
-        "lab": {
-            "id": LAB_ID,
-            "title": "SPC control charts with Western Electric rules",
-            "competencies": ["SM.QUAL.1", "SM.QUAL.2"],
-            "minutes": 55,
-        },
-        "checks": CHECKS,
-    }
-    return notebook
+def build():
+    return lab_notebook(
+        LAB_ID,
+        title="SPC control charts with Western Electric rules",
+        competencies=["SM.QUAL.1", "SM.QUAL.2"],
+        minutes=55,
+        cells=[
+            md("intro", INTRO),
+            code("setup", "readonly", SETUP),
+            md("task-means", TASK_MEANS),
+            code("answer-means", "answer", ANSWER_MEANS),
+            md("task-limits", TASK_LIMITS),
+            code("answer-limits", "answer", ANSWER_LIMITS),
+            md("task-rules", TASK_RULES),
+            code("answer-rules", "answer", ANSWER_RULES),
+            md("task-drift", TASK_DRIFT),
+            code("answer-drift", "answer", ANSWER_DRIFT),
+            code("test-shapes", "test", TEST),
+            md("task-plot", TASK_PLOT),
+            code("answer-plot", "answer", ANSWER_PLOT),
+            code("hidden-cases", "hidden-test", HIDDEN),
+            md("wrap-up", WRAP),
+        ],
+        checks=CHECKS,
+    )
 
 
 if __name__ == "__main__":
-    nbformat.validate(notebook := build())
-    nbformat.write(notebook, OUT)
-    print(f"wrote {OUT}")
+    write(build())

@@ -5,25 +5,9 @@ Run from the repository root:  .venv/bin/python labs/src/lab-tags-scan-cycle.py
 
 from __future__ import annotations
 
-from pathlib import Path
-
-import nbformat
+from _notebook import code, lab_notebook, md, write
 
 LAB_ID = "lab-tags-scan-cycle"
-OUT = Path(__file__).resolve().parents[1] / f"{LAB_ID}.ipynb"
-
-
-def md(cell_id: str, text: str):
-    cell = nbformat.v4.new_markdown_cell(text.strip("\n"))
-    cell.id = cell_id
-    return cell
-
-
-def code(cell_id: str, role: str, source: str):
-    cell = nbformat.v4.new_code_cell(source.strip("\n"))
-    cell.id = cell_id
-    cell.metadata["shopfloor"] = {"role": role}
-    return cell
 
 
 INTRO = r"""
@@ -401,45 +385,33 @@ CHECKS = [
 ]
 
 
-def build() -> nbformat.NotebookNode:
-    notebook = nbformat.v4.new_notebook()
-    notebook.cells = [
-        md("intro", INTRO),
-        code("setup", "readonly", SETUP),
-        md("task-read", TASK_READ),
-        code("answer-read-tags", "answer", ANSWER_READ),
-        code("test-read-tags", "test", TEST_READ),
-        md("task-delta", TASK_DELTA),
-        code("answer-counter-delta", "answer", ANSWER_DELTA),
-        md("task-rollover", TASK_ROLLOVER),
-        code("answer-rollovers", "answer", ANSWER_ROLLOVER),
-        code("test-rollovers", "test", TEST_ROLLOVER),
-        md("task-scan", TASK_SCAN),
-        code("pulses", "readonly", PULSES),
-        code("answer-scan", "answer", ANSWER_SCAN),
-        code("test-scan", "test", TEST_SCAN),
-        code("hidden-cases", "hidden-test", HIDDEN),
-        md("wrap-up", WRAP),
-    ]
-    notebook.metadata["kernelspec"] = {
-        "name": "python3",
-        "display_name": "Python 3",
-        "language": "python",
-    }
-    notebook.metadata["language_info"] = {"name": "python"}
-    notebook.metadata["shopfloor"] = {
-        "lab": {
-            "id": LAB_ID,
-            "title": "Reading tags and the scan cycle",
-            "competencies": ["SM.CTRL.1", "SM.CTRL.2"],
-            "minutes": 45,
-        },
-        "checks": CHECKS,
-    }
-    return notebook
+def build():
+    return lab_notebook(
+        LAB_ID,
+        title="Reading tags and the scan cycle",
+        competencies=["SM.CTRL.1", "SM.CTRL.2"],
+        minutes=45,
+        cells=[
+            md("intro", INTRO),
+            code("setup", "readonly", SETUP),
+            md("task-read", TASK_READ),
+            code("answer-read-tags", "answer", ANSWER_READ),
+            code("test-read-tags", "test", TEST_READ),
+            md("task-delta", TASK_DELTA),
+            code("answer-counter-delta", "answer", ANSWER_DELTA),
+            md("task-rollover", TASK_ROLLOVER),
+            code("answer-rollovers", "answer", ANSWER_ROLLOVER),
+            code("test-rollovers", "test", TEST_ROLLOVER),
+            md("task-scan", TASK_SCAN),
+            code("pulses", "readonly", PULSES),
+            code("answer-scan", "answer", ANSWER_SCAN),
+            code("test-scan", "test", TEST_SCAN),
+            code("hidden-cases", "hidden-test", HIDDEN),
+            md("wrap-up", WRAP),
+        ],
+        checks=CHECKS,
+    )
 
 
 if __name__ == "__main__":
-    nbformat.validate(notebook := build())
-    nbformat.write(notebook, OUT)
-    print(f"wrote {OUT}")
+    write(build())
