@@ -10,7 +10,7 @@ from app.models.curriculum import (
     Module,
     Question,
 )
-from app.models.labs import LabSubmission
+from app.models.labs import LabSubmission, LabWorkspace
 from app.models.organizations import Organization
 from app.models.progress import CompetencyEvidence, LessonCompletion, QuizAttempt
 from app.models.users import PasswordResetToken, User
@@ -23,6 +23,7 @@ __all__ = [
     "CourseAsset",
     "Framework",
     "LabSubmission",
+    "LabWorkspace",
     "Lesson",
     "LessonCompletion",
     "Module",

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import JSON, Float, ForeignKey, Integer, String, Text
+from sqlalchemy import JSON, Float, ForeignKey, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
 from app.database import UTCDateTime, utcnow
@@ -36,3 +36,24 @@ class LabSubmission(db.Model):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
     started_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     finished_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+
+
+class LabWorkspace(db.Model):
+    """A learner's own copy of a lab's learner notebook, autosaved as they work.
+
+    One per learner and lab. ``revision`` counts saves, so a page holding an older copy
+    (a second tab, a reconnecting phone) is told instead of silently overwriting newer work.
+    """
+
+    __tablename__ = "lab_workspaces"
+    __table_args__ = (UniqueConstraint("user_id", "lab_slug"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    lab_slug: Mapped[str] = mapped_column(String(100))
+    lab_version: Mapped[str] = mapped_column(String(40))  # the source the copy was made from
+    seed: Mapped[int] = mapped_column(Integer)
+    notebook: Mapped[str] = mapped_column(Text)  # .ipynb JSON: the learner's cells as saved
+    revision: Mapped[int] = mapped_column(Integer, default=1)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)

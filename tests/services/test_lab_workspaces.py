@@ -1,0 +1,102 @@
+"""A learner's lab workspace: made once, saved as they type, never overwritten by a stale tab."""
+
+from __future__ import annotations
+
+import nbformat
+import pytest
+
+from app.content import labs
+from app.database import utcnow
+from app.errors import Conflict, InvalidInput
+from app.extensions import db
+from app.services import lab_workspaces
+from tests.factories import make_user
+from tests.sandbox.labs_fixture import HIDDEN_CASES, HONEST, source_notebook, submission
+
+
+@pytest.fixture
+def lab():
+    return labs.parse(source_notebook())
+
+
+def sources(workspace) -> dict[str, str]:
+    return {c.get("id"): c.source for c in lab_workspaces.notebook(workspace).cells}
+
+
+def test_opening_twice_resumes_the_same_copy_without_solutions(ctx, lab):
+    learner = make_user()
+    first = lab_workspaces.open_workspace(learner, lab, now=utcnow())
+    db.session.commit()
+    again = lab_workspaces.open_workspace(learner, lab, now=utcnow())
+    assert again.id == first.id
+    text = first.notebook
+    assert "BEGIN SOLUTION" not in text and HIDDEN_CASES not in text
+    assert "raise NotImplementedError()" in sources(first)["answer-availability"]
+
+
+def test_each_learner_gets_a_stable_seed_of_their_own(ctx, lab):
+    one, two = make_user(), make_user()
+    a = lab_workspaces.open_workspace(one, lab, now=utcnow())
+    b = lab_workspaces.open_workspace(two, lab, now=utcnow())
+    assert a.seed != b.seed
+    assert a.seed == lab_workspaces.seed_for(one.id, lab.id)
+
+
+def test_saving_writes_answer_cells_and_counts_revisions(ctx, lab):
+    workspace = lab_workspaces.open_workspace(make_user(), lab, now=utcnow())
+    lab_workspaces.save(
+        workspace, lab, {"answer-oee": HONEST["answer-oee"]}, base_revision=1, now=utcnow()
+    )
+    assert workspace.revision == 2
+    assert sources(workspace)["answer-oee"] == HONEST["answer-oee"]
+
+
+def test_a_stale_page_cannot_overwrite_newer_work(ctx, lab):
+    workspace = lab_workspaces.open_workspace(make_user(), lab, now=utcnow())
+    lab_workspaces.save(workspace, lab, {"answer-oee": "newer"}, base_revision=1, now=utcnow())
+    with pytest.raises(Conflict, match="another tab"):
+        lab_workspaces.save(workspace, lab, {"answer-oee": "older"}, base_revision=1, now=utcnow())
+    assert sources(workspace)["answer-oee"] == "newer"
+
+
+def test_given_code_and_tests_cannot_be_edited(ctx, lab):
+    workspace = lab_workspaces.open_workspace(make_user(), lab, now=utcnow())
+    for cell_id in ("given", "self-check", "no-such-cell"):
+        with pytest.raises(InvalidInput, match="cannot be edited"):
+            lab_workspaces.save(workspace, lab, {cell_id: "x = 1"}, base_revision=1, now=utcnow())
+    assert workspace.revision == 1
+
+
+def test_an_upload_takes_only_the_answer_cells(ctx, lab):
+    workspace = lab_workspaces.open_workspace(make_user(), lab, now=utcnow())
+    finished = submission(HONEST)
+    finished.cells[1].source = "shift = {'planned': 1, 'run': 1}"  # tampered given code
+    changed = lab_workspaces.upload(
+        workspace, lab, nbformat.writes(finished).encode(), now=utcnow()
+    )
+    assert changed == 2
+    saved = sources(workspace)
+    assert saved["answer-availability"] == HONEST["answer-availability"]
+    assert saved["given"] == source_notebook().cells[1].source
+
+
+@pytest.mark.parametrize(
+    ("raw", "reason"),
+    [
+        (b"{not json", "not a valid notebook|could not be read|JSON"),
+        (nbformat.writes(nbformat.v4.new_notebook()).encode(), "missing 2 answer cell"),
+    ],
+)
+def test_a_malformed_upload_is_refused_and_loses_nothing(ctx, lab, raw, reason):
+    workspace = lab_workspaces.open_workspace(make_user(), lab, now=utcnow())
+    lab_workspaces.save(workspace, lab, {"answer-oee": "mine"}, base_revision=1, now=utcnow())
+    with pytest.raises(InvalidInput, match=reason):
+        lab_workspaces.upload(workspace, lab, raw, now=utcnow())
+    assert sources(workspace)["answer-oee"] == "mine"
+
+
+def test_reset_puts_the_starting_code_back(ctx, lab):
+    workspace = lab_workspaces.open_workspace(make_user(), lab, now=utcnow())
+    lab_workspaces.save(workspace, lab, {"answer-oee": "mine"}, base_revision=1, now=utcnow())
+    lab_workspaces.reset_cell(workspace, lab, "answer-oee", now=utcnow())
+    assert "raise NotImplementedError()" in sources(workspace)["answer-oee"]
