@@ -56,8 +56,8 @@ class Output:
     type: str  # stream | execute_result | display_data | error | note
     name: str = ""  # stdout / stderr for streams
     text: str = ""
-    mime: str = ""  # for images: image/png, image/jpeg, image/svg+xml
-    data: str = ""  # base64 image data
+    mime: str = ""  # image/png, image/jpeg, image/svg+xml, or text/html
+    data: str = ""  # base64 image data, or the HTML (unsanitised: clean it before showing)
 
     def as_dict(self) -> dict[str, Any]:
         out: dict[str, Any] = {"type": self.type}
@@ -66,6 +66,8 @@ class Output:
         if self.mime:
             out["mime"] = self.mime
             out["data"] = self.data
+            if self.text:
+                out["text"] = self.text  # the plain-text form of an HTML output
         else:
             out["text"] = self.text
         return out

@@ -51,6 +51,15 @@ class OutputCollector:
                 else:
                     self._emit(Output(kind, mime=mime, data=payload))
                 return
+        html = data.get("text/html")
+        if (
+            isinstance(html, str)
+            and len(html.encode()) <= self.limits.output_bytes - self.text_bytes
+        ):
+            # Kept as received; whoever shows it sanitises it (app.domain.notebook_html).
+            self.text_bytes += len(html.encode())
+            self._emit(Output(kind, mime="text/html", data=html, text=data.get("text/plain", "")))
+            return
         if "text/plain" in data:
             self._text(Output(kind, text=data["text/plain"]))
 

@@ -27,6 +27,21 @@ def test_a_scientific_notebook_works(run):
     assert text(result.cells[2]) == "9.0\n" and text(result.cells[3]) == "[9.]\n"
 
 
+def test_a_dataframe_is_shown_as_an_html_table_with_its_text_form(run):
+    cell = run(
+        "import pandas as pd\npd.DataFrame({'state': ['EXECUTE'], 'seconds': [3600]})"
+    ).cells[0]
+    [output] = cell.outputs
+    assert output.mime == "text/html" and "<table" in output.data and "EXECUTE" in output.data
+    assert "EXECUTE" in output.text  # the plain form, for the CLI and screen readers
+
+
+def test_html_larger_than_the_output_limit_falls_back_to_text(run):
+    cell = run("import pandas as pd\npd.DataFrame({'v': range(400)})", output_bytes=400).cells[0]
+    assert not any(o.mime for o in cell.outputs)
+    assert any("v" in o.text for o in cell.outputs)
+
+
 def test_errors_are_results_not_exceptions(run):
     result = run("1/0", "print('next')")
     assert result.cells[0].status == "error"

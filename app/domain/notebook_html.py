@@ -1,0 +1,38 @@
+"""HTML that learners' code displays (pandas tables and the like), made safe to show.
+
+The kernel's HTML is the learner's own output, yet it is untrusted: a notebook can print
+anything. Only an allowlist of table and text markup survives; scripts, event handlers,
+styles, forms, frames and every URL scheme but http(s) and data images are removed.
+"""
+
+from __future__ import annotations
+
+import nh3
+
+TAGS = {
+    "table", "thead", "tbody", "tfoot", "tr", "th", "td", "caption", "colgroup", "col",
+    "p", "br", "hr", "div", "span", "pre", "code", "b", "strong", "i", "em", "u", "sub",
+    "sup", "small", "ul", "ol", "li", "dl", "dt", "dd", "h1", "h2", "h3", "h4", "h5",
+    "h6", "blockquote", "a", "abbr",
+}  # fmt: skip
+ATTRIBUTES = {
+    "*": {"class", "title"},
+    "th": {"colspan", "rowspan", "scope"},
+    "td": {"colspan", "rowspan"},
+    "col": {"span"},
+    "colgroup": {"span"},
+    "a": {"href"},
+    "ol": {"start"},
+}
+
+
+def clean(html: str) -> str:
+    """*html* with everything outside the allowlist removed (links open nothing new)."""
+    return nh3.clean(
+        html,
+        tags=TAGS,
+        attributes=ATTRIBUTES,
+        url_schemes={"http", "https"},
+        link_rel="noopener noreferrer nofollow",
+        strip_comments=True,
+    )
