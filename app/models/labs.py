@@ -28,6 +28,9 @@ class LabSubmission(db.Model):
     seed: Mapped[int] = mapped_column(Integer)
     notebook: Mapped[str] = mapped_column(Text)  # the submitted .ipynb, as received
     status: Mapped[str] = mapped_column(String(20), default="queued", index=True)
+    attempt: Mapped[int] = mapped_column(Integer, default=1, server_default="1")
+    progress: Mapped[int] = mapped_column(Integer, default=0, server_default="0")  # cells run
+    steps: Mapped[int] = mapped_column(Integer, default=0, server_default="0")  # cells to run
     tries: Mapped[int] = mapped_column(Integer, default=0)
     total: Mapped[float | None] = mapped_column(Float)
     maximum: Mapped[float | None] = mapped_column(Float)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import time
+from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 
 import nbformat
@@ -15,12 +16,20 @@ from app.sandbox.notebooks import code_cells
 FATAL = {"memory", "cpu", "killed", "notebook-timeout"}
 
 
+OnCell = Callable[[int, int], None]  # (index of the cell starting, number of code cells)
+
+
 async def run_notebook(
-    notebook: nbformat.NotebookNode, config: KernelConfig, *, kernel: SandboxKernel | None = None
+    notebook: nbformat.NotebookNode,
+    config: KernelConfig,
+    *,
+    kernel: SandboxKernel | None = None,
+    on_cell: OnCell | None = None,
 ) -> RunResult:
     """Execute every code cell in order; learner errors are results, not exceptions.
 
     A *kernel* from a warm pool may be passed in; it is shut down afterwards either way.
+    *on_cell* hears of each cell as it starts (progress for people waiting on a grade).
     """
     limits: Limits = config.limits
     sources = code_cells(notebook)
@@ -37,6 +46,8 @@ async def run_notebook(
             if remaining <= 0:
                 cells[index].status = "notebook-timeout"
                 break
+            if on_cell is not None:
+                on_cell(index, len(sources))
             cell = await kernel.run_code(source, index, timeout=min(limits.cell_seconds, remaining))
             if cell.status == "timeout" and remaining < limits.cell_seconds:
                 cell.status = "notebook-timeout"
@@ -50,11 +61,13 @@ async def run_notebook(
     return RunResult("completed", cells, time.monotonic() - start)
 
 
-def run_sync(notebook: nbformat.NotebookNode, config: KernelConfig) -> RunResult:
+def run_sync(
+    notebook: nbformat.NotebookNode, config: KernelConfig, on_cell: OnCell | None = None
+) -> RunResult:
     """``run_notebook`` for synchronous callers (CLI, web workers).
 
     It runs on a thread of its own with its own event loop, so it works whether or not the
     calling thread already has a loop running.
     """
     with ThreadPoolExecutor(max_workers=1, thread_name_prefix="sandbox") as pool:
-        return pool.submit(asyncio.run, run_notebook(notebook, config)).result()
+        return pool.submit(asyncio.run, run_notebook(notebook, config, on_cell=on_cell)).result()

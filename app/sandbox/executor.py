@@ -8,7 +8,7 @@ import nbformat
 
 from app.sandbox import bwrap
 from app.sandbox.base import CellResult, Limits, RunResult, SandboxUnavailable
-from app.sandbox.execute import run_sync
+from app.sandbox.execute import OnCell, run_sync
 from app.sandbox.kernel import KernelConfig
 from app.sandbox.notebooks import code_cells
 from app.sandbox.pool import KernelPool
@@ -21,7 +21,12 @@ class Executor(Protocol):
         """Raise SandboxUnavailable (with the fix) if notebooks cannot run here."""
 
     def run(
-        self, notebook: nbformat.NotebookNode, limits: Limits | None = None, *, pooled: bool = True
+        self,
+        notebook: nbformat.NotebookNode,
+        limits: Limits | None = None,
+        *,
+        pooled: bool = True,
+        on_cell: OnCell | None = None,
     ) -> RunResult:
         """Execute all code cells in a fresh kernel; learner errors are results, not raised."""
 
@@ -54,7 +59,12 @@ class JupyterExecutor:
         return KernelConfig(self.environment, limits or self.limits, sandboxed=self.sandboxed)
 
     def run(
-        self, notebook: nbformat.NotebookNode, limits: Limits | None = None, *, pooled: bool = True
+        self,
+        notebook: nbformat.NotebookNode,
+        limits: Limits | None = None,
+        *,
+        pooled: bool = True,
+        on_cell: OnCell | None = None,
     ) -> RunResult:
         try:
             self.check()
@@ -62,20 +72,29 @@ class JupyterExecutor:
             cells = [CellResult(index=i) for i in range(len(code_cells(notebook)))]
             return RunResult("failed", cells, 0.0, str(exc))
         if self.pool and pooled:
-            return self.pool.run(notebook, limits or self.limits)
-        return run_sync(notebook, self.config(limits))
+            return self.pool.run(notebook, limits or self.limits, on_cell)
+        return run_sync(notebook, self.config(limits), on_cell)
 
 
 class FakeExecutor:
     """Pretends every cell ran and printed nothing. For tests of pages, never for learners."""
 
     sandboxed = True
+    limits = Limits()
 
     def check(self) -> None:
         return None
 
     def run(
-        self, notebook: nbformat.NotebookNode, limits: Limits | None = None, *, pooled: bool = True
+        self,
+        notebook: nbformat.NotebookNode,
+        limits: Limits | None = None,
+        *,
+        pooled: bool = True,
+        on_cell: OnCell | None = None,
     ) -> RunResult:
         cells = [CellResult(index=i, status="ok") for i in range(len(code_cells(notebook)))]
+        for index in range(len(cells)):
+            if on_cell is not None:
+                on_cell(index, len(cells))
         return RunResult("completed", cells, 0.0)

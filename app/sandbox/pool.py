@@ -113,22 +113,22 @@ class KernelPool:
             await asyncio.sleep(0.05)
         return True
 
-    def run(self, notebook: nbformat.NotebookNode, limits: Limits) -> RunResult:
+    def run(self, notebook: nbformat.NotebookNode, limits: Limits, on_cell=None) -> RunResult:
         """Run *notebook* on a pooled kernel (or a fresh one if its limits differ)."""
         self.start()
-        return self.runner.call(self._run(notebook, limits))
+        return self.runner.call(self._run(notebook, limits, on_cell))
 
-    async def _run(self, notebook: nbformat.NotebookNode, limits: Limits) -> RunResult:
+    async def _run(self, notebook: nbformat.NotebookNode, limits: Limits, on_cell) -> RunResult:
         config = dataclasses.replace(self.config, limits=limits)
         if not same_kernel_limits(limits, self.config.limits):
-            return await run_notebook(notebook, config)
+            return await run_notebook(notebook, config, on_cell=on_cell)
         try:
             kernel = await self.acquire()
         except SandboxUnavailable as exc:
             cells = [CellResult(index=i) for i in range(len(code_cells(notebook)))]
             return RunResult("failed", cells, 0.0, str(exc))
         kernel.config = config  # run-level limits (timeouts, output caps) for this run
-        return await run_notebook(notebook, config, kernel=kernel)
+        return await run_notebook(notebook, config, kernel=kernel, on_cell=on_cell)
 
     def close(self) -> None:
         """Shut every pooled kernel down."""

@@ -9,6 +9,7 @@ import nbformat
 from app.content.labs import REFERENCE, Lab
 from app.domain import grading
 from app.sandbox.base import STATUS_TEXT, CellResult, RunResult
+from app.sandbox.execute import OnCell
 from app.sandbox.executor import Executor
 
 
@@ -30,11 +31,19 @@ class GradedRun:
 
 
 def grade(
-    lab: Lab, submission: nbformat.NotebookNode, *, seed: int, executor: Executor
+    lab: Lab,
+    submission: nbformat.NotebookNode,
+    *,
+    seed: int,
+    executor: Executor,
+    on_cell: OnCell | None = None,
 ) -> GradedRun:
-    """Grade *submission*; raises grading.SubmissionError before running anything if malformed."""
+    """Grade *submission*; raises grading.SubmissionError before running anything if malformed.
+
+    *on_cell* hears of each cell of the learner's run as it starts.
+    """
     answers = grading.answers_from(lab, submission)
-    run, observed, plan = _observe(lab, answers, seed=seed, executor=executor)
+    run, observed, plan = _observe(lab, answers, seed=seed, executor=executor, on_cell=on_cell)
     reference = _reference(lab, seed=seed, executor=executor)
     stopped = _why_stopped(run)
     results = []
@@ -48,9 +57,9 @@ def grade(
     return GradedRun(grading.score(results), run, shown)
 
 
-def _observe(lab: Lab, answers: dict[str, str], *, seed: int, executor: Executor):
+def _observe(lab: Lab, answers: dict[str, str], *, seed: int, executor: Executor, on_cell=None):
     plan = grading.plan(lab, answers, seed=seed)
-    run = executor.run(plan.notebook, executor.limits.merged(lab.limits))
+    run = executor.run(plan.notebook, executor.limits.merged(lab.limits), on_cell=on_cell)
     observe = run.cells[-1] if run.cells else None
     stdout = "".join(o.text for o in observe.outputs if o.type == "stream") if observe else ""
     return run, grading.observations(stdout, plan.nonce), plan

@@ -5,13 +5,13 @@ from __future__ import annotations
 from collections.abc import Callable
 from datetime import datetime, timedelta
 
-from sqlalchemy import or_, select
+from sqlalchemy import func, or_, select, update
 
 from app.content.labs import Lab
 from app.domain import grading
-from app.errors import InvalidInput
+from app.errors import Conflict, InvalidInput
 from app.extensions import db
-from app.models import LabSubmission, User
+from app.models import Competency, CompetencyEvidence, LabSubmission, LabWorkspace, User
 from app.sandbox import notebooks
 from app.sandbox.executor import Executor
 from app.services import lab_grading
@@ -44,6 +44,45 @@ def store(
     db.session.add(submission)
     db.session.flush()
     return submission
+
+
+PENDING = ("queued", "running")
+
+
+def submit_workspace(user: User, lab: Lab, workspace: LabWorkspace, *, now: datetime):
+    """Queue the workspace's saved notebook for grading, as the learner's next attempt.
+
+    Conflict (with the reason) while an earlier attempt is still being graded, or once the
+    lab's maximum number of attempts is used up; the saved work stays either way.
+    """
+    mine = select(LabSubmission).where(
+        LabSubmission.user_id == user.id, LabSubmission.lab_slug == lab.id
+    )
+    if db.session.scalar(mine.where(LabSubmission.status.in_(PENDING)).limit(1)) is not None:
+        raise Conflict(
+            "Your previous attempt is still being graded. Its result appears here when it is "
+            "done; submit again after that."
+        )
+    used = db.session.scalar(select(func.count()).select_from(mine.subquery())) or 0
+    if lab.max_attempts is not None and used >= lab.max_attempts:
+        raise Conflict(
+            f"You have used all {lab.max_attempts} attempts at this lab. Your instructor can "
+            "re-grade an attempt or allow more."
+        )
+    submission = store(user, lab, workspace.notebook, seed=workspace.seed, now=now)
+    submission.attempt = used + 1
+    db.session.flush()
+    return submission
+
+
+def attempts(user: User, lab_id: str) -> list[LabSubmission]:
+    """The learner's attempts at a lab, newest first."""
+    query = (
+        select(LabSubmission)
+        .where(LabSubmission.user_id == user.id, LabSubmission.lab_slug == lab_id)
+        .order_by(LabSubmission.attempt.desc(), LabSubmission.id.desc())
+    )
+    return list(db.session.scalars(query))
 
 
 def claim_next(*, now: datetime) -> LabSubmission | None:
@@ -82,8 +121,22 @@ def grade(
     submission: LabSubmission, *, lab: Lab, executor: Executor, now: Callable[[], datetime]
 ) -> LabSubmission:
     """Run and judge a claimed submission, recording the outcome on it."""
+    engine = db.engine
+
+    def on_cell(index: int, steps: int) -> None:
+        with engine.begin() as connection:
+            connection.execute(
+                update(LabSubmission)
+                .where(LabSubmission.id == submission.id)
+                .values(progress=index + 1, steps=steps)
+            )
+
     graded = lab_grading.grade(
-        lab, notebooks.read(submission.notebook), seed=submission.seed, executor=executor
+        lab,
+        notebooks.read(submission.notebook),
+        seed=submission.seed,
+        executor=executor,
+        on_cell=on_cell,
     )
     if graded.run.status != "completed":
         submission.status = "queued"  # the engine could not run it: try again later
@@ -94,6 +147,7 @@ def grade(
         submission.maximum = graded.grade.maximum
         submission.result = graded.as_dict()
         submission.message = ""
+        _record_evidence(submission, lab, now())
     submission.finished_at = now()
     db.session.flush()
     return submission
@@ -110,3 +164,24 @@ def process_next(
     grade(submission, lab=load_lab(submission.lab_slug), executor=executor, now=now)
     db.session.commit()
     return submission
+
+
+def _record_evidence(submission: LabSubmission, lab: Lab, now: datetime) -> None:
+    """A graded attempt is evidence for each of the lab's competencies."""
+    if submission.user_id is None or not lab.competencies or not submission.maximum:
+        return
+    score = (submission.total or 0.0) / submission.maximum
+    for competency in db.session.scalars(
+        select(Competency).where(Competency.code.in_(lab.competencies))
+    ):
+        db.session.add(
+            CompetencyEvidence(
+                user_id=submission.user_id,
+                competency_id=competency.id,
+                source_kind="lab",
+                source_ref=f"{lab.id}#attempt-{submission.attempt}",
+                score=score,
+                content_version=lab.version,
+                created_at=now,
+            )
+        )
