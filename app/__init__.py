@@ -16,6 +16,7 @@ from app import (
 )
 from app.mail import build_mailer
 from app.sandbox import build_executor
+from app.workers import GradingWorkers
 
 
 def create_app(overrides: Mapping[str, Any] | None = None) -> Flask:
@@ -38,6 +39,7 @@ def create_app(overrides: Mapping[str, Any] | None = None) -> Flask:
     extensions.init_app(app)
     app.extensions["mailer"] = build_mailer(app.config)
     app.extensions["executor"] = build_executor(app.config["SANDBOX"], Path(app.root_path).parent)
+    app.extensions["grading_workers"] = GradingWorkers(app, int(app.config["LAB_WORKERS"]))
 
     from app import cli, web
 

@@ -94,6 +94,8 @@ class Config:
         "packages": ["plcsim"],  # importable in kernels, read-only
         "limits": {},
     }
+    # Threads in the web process that grade lab submissions (0: run `flask labs worker`).
+    LAB_WORKERS = 2
     # How many rendered lessons to keep in memory, keyed by content hash.
     LESSON_CACHE_SIZE = 512
 

@@ -22,7 +22,17 @@ ALLOWED = {
         "models",
         "content",
     },
-    "cli": {"services", "errors", "domain", "extensions", "database", "content", "sandbox"},
+    "cli": {
+        "services",
+        "errors",
+        "domain",
+        "extensions",
+        "database",
+        "content",
+        "sandbox",
+        "workers",
+    },
+    "workers": {"services", "extensions", "database"},  # grading threads, in or out of web
     "services": {
         "models",
         "domain",

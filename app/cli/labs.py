@@ -153,3 +153,24 @@ def check_command(root: Path | None) -> None:
         )
     if failures:
         raise click.ClickException(f"{failures} lab(s) failed the check.")
+
+
+@group.command("worker")
+@click.option("--threads", type=click.IntRange(min=1), default=2, show_default=True)
+def worker_command(threads: int) -> None:
+    """Grade queued lab submissions until stopped (Ctrl+C), in this process.
+
+    Use it with LAB_WORKERS = 0 in the web app's configuration, to keep grading off the
+    web servers; both read the same database.
+    """
+    from app.workers import GradingWorkers
+
+    workers = GradingWorkers(current_app._get_current_object(), threads)
+    click.echo(f"Grading lab submissions with {threads} thread(s); Ctrl+C stops.")
+    workers.start()
+    try:
+        workers.stopping.wait()
+    except KeyboardInterrupt:
+        click.echo("Stopping after the submissions being graded now…")
+    finally:
+        workers.stop()

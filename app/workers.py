@@ -1,0 +1,76 @@
+"""Grading workers: threads that take queued lab submissions and grade them.
+
+With the embedded defaults they live in the web process (``LAB_WORKERS`` threads, started
+with the first request). Set ``LAB_WORKERS = 0`` and run ``flask labs worker`` to grade in a
+separate process instead: the web code only stores submissions, so nothing else changes.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+from pathlib import Path
+
+from flask import Flask
+
+from app.database import utcnow
+from app.extensions import db
+from app.services import lab_catalog, lab_submissions
+
+logger = logging.getLogger(__name__)
+
+
+class GradingWorkers:
+    def __init__(self, app: Flask, count: int, *, idle_seconds: float = 5.0) -> None:
+        self.app = app
+        self.count = count
+        self.idle_seconds = idle_seconds  # how often an idle worker looks for missed work
+        self.threads: list[threading.Thread] = []
+        self.wakeup = threading.Event()
+        self.stopping = threading.Event()
+        self.lock = threading.Lock()
+
+    def start(self) -> None:
+        if self.threads or self.count <= 0:
+            return
+        with self.lock:
+            if self.threads or self.count <= 0:
+                return
+            for n in range(self.count):
+                thread = threading.Thread(target=self.loop, name=f"grader-{n}", daemon=True)
+                thread.start()
+                self.threads.append(thread)
+
+    def wake(self) -> None:
+        """A submission was stored: stop waiting and look now."""
+        self.wakeup.set()
+
+    def stop(self, timeout: float = 30.0) -> None:
+        self.stopping.set()
+        self.wakeup.set()
+        for thread in self.threads:
+            thread.join(timeout)
+        self.threads = []
+
+    def loop(self) -> None:
+        while not self.stopping.is_set():
+            try:
+                graded = self.work_once()
+            except Exception:  # a broken lab file or a lost database must not end the thread
+                logger.exception("grading failed; the submission stays queued for a retry")
+                graded = None
+            if graded is None:
+                self.wakeup.wait(self.idle_seconds)
+                self.wakeup.clear()
+
+    def work_once(self):
+        with self.app.app_context():
+            try:
+                root = Path(self.app.config["LABS_ROOT"])
+                return lab_submissions.process_next(
+                    load_lab=lambda lab_id: lab_catalog.load(root, lab_id),
+                    executor=self.app.extensions["executor"],
+                    now=utcnow,
+                )
+            finally:
+                db.session.remove()

@@ -1,0 +1,63 @@
+"""Grading workers take stored submissions off the queue, away from request threads."""
+
+from __future__ import annotations
+
+import threading
+import time
+
+import nbformat
+
+from app.database import utcnow
+from app.extensions import db
+from app.models import LabSubmission
+from app.services import lab_submissions
+from app.workers import GradingWorkers
+from tests.sandbox.labs_fixture import HONEST, source_notebook, submission
+
+
+def poll(predicate, *, seconds: float = 20.0):
+    """Check *predicate* until it holds or the deadline passes; return its last value."""
+    deadline = time.monotonic() + seconds
+    pause = threading.Event()
+    while not (value := predicate()) and time.monotonic() < deadline:
+        pause.wait(0.02)
+    return value
+
+
+def status_of(submission_id: int) -> str:
+    with db.engine.connect() as connection:
+        query = db.select(LabSubmission.status).where(LabSubmission.id == submission_id)
+        return connection.scalar(query)
+
+
+def test_workers_grade_what_is_stored_and_stop_cleanly(make_app, tmp_path):
+    labs_root = tmp_path / "labs"
+    labs_root.mkdir()
+    nbformat.write(source_notebook(), labs_root / "lab-availability.ipynb")
+    app = make_app(LABS_ROOT=str(labs_root), SANDBOX={"backend": "fake"})
+    with app.app_context():
+        from app.content.labs import parse
+
+        lab = parse(source_notebook())
+        stored = lab_submissions.store(
+            None, lab, nbformat.writes(submission(HONEST)), seed=3, now=utcnow()
+        )
+        db.session.commit()
+        workers = GradingWorkers(app, 2, idle_seconds=30)
+        workers.start()
+        try:
+            workers.wake()
+            assert poll(lambda: status_of(stored.id) == "graded")
+        finally:
+            workers.stop(timeout=10)
+        assert all(
+            not thread.is_alive()
+            for thread in threading.enumerate()
+            if thread.name.startswith("grader-")
+        )
+
+
+def test_no_workers_run_when_grading_lives_elsewhere(make_app):
+    app = make_app(LAB_WORKERS=0)
+    app.test_client().get("/")
+    assert app.extensions["grading_workers"].threads == []
