@@ -70,3 +70,33 @@ def can_read_lesson(user: User | None, course: Course) -> bool:
 
 def can_answer_quiz(user: User | None, course: Course) -> bool:
     return can_read_lesson(user, course)
+
+
+# Roles that review and re-grade learners' lab work (for learners of their organization).
+LAB_REVIEWERS = frozenset({Role.INSTRUCTOR, Role.PARTNER_ADMIN})
+
+
+def can_use_workspace(user: User | None, owner_id: int) -> bool:
+    """A lab workspace is its learner's alone: nobody else edits or runs code in it."""
+    return is_signed_in(user) and user.id == owner_id
+
+
+def can_review_learner(user: User | None, learner: User) -> bool:
+    """Instructors and partner admins see the lab work of their own organization's learners."""
+    if is_platform_admin(user):
+        return True
+    return (
+        is_signed_in(user)
+        and user.role in LAB_REVIEWERS
+        and user.organization_id is not None
+        and user.organization_id == learner.organization_id
+    )
+
+
+def can_view_submission(user: User | None, learner: User) -> bool:
+    """The learner sees their own attempts; reviewers see their learners' attempts."""
+    return can_use_workspace(user, learner.id) or can_review_learner(user, learner)
+
+
+def can_regrade(user: User | None, learner: User) -> bool:
+    return can_review_learner(user, learner)
