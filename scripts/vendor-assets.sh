@@ -7,7 +7,7 @@ cd "$(dirname "$0")/.."
 npm ci --no-audit --no-fund
 dest=app/static/vendor
 rm -rf "$dest"
-mkdir -p "$dest/pico" "$dest/inter"
+mkdir -p "$dest/pico" "$dest/inter" "$dest/codemirror"
 cp node_modules/@picocss/pico/css/pico.min.css node_modules/@picocss/pico/LICENSE.md "$dest/pico/"
 inter=node_modules/@fontsource-variable/inter
 cp "$inter/LICENSE" "$dest/inter/"
@@ -17,4 +17,13 @@ done
 # The package's CSS points at ./files/; ours keeps the fonts next to the stylesheet.
 grep -A12 -E "^/\* inter-(latin|latin-ext)-wght-normal \*/" "$inter/wght.css" \
   | sed -e 's#\./files/#./#g' -e '/^--$/d' > "$dest/inter/inter.css"
+# The lab workspace's code editor: CodeMirror 6 and our entry module, bundled into one
+# minified IIFE that sets window.ShopfloorEditor (no module loader, no CDN, CSP-clean).
+meta=$(mktemp)
+trap 'rm -f "$meta"' EXIT
+npx --no-install esbuild scripts/editor/editor.mjs --bundle --format=iife --minify \
+  --target=es2020 --legal-comments=none --log-level=warning \
+  --banner:js="/* Shopfloor lab editor: CodeMirror 6 (MIT), see LICENSE.txt */" \
+  --metafile="$meta" --outfile="$dest/codemirror/editor.js"
+node scripts/editor/licenses.mjs "$meta" "$dest/codemirror/LICENSE.txt"
 echo "vendored: $(find "$dest" -type f | wc -l) files into $dest"
