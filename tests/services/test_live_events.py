@@ -1,0 +1,44 @@
+"""Pages following a kernel or a grade get every event once, in order, or a reload."""
+
+from __future__ import annotations
+
+import threading
+
+from app.services.live_events import RELOAD, EventLog
+
+
+def test_readers_get_what_came_after_their_last_number():
+    log = EventLog()
+    for n in range(3):
+        log.publish("k", {"n": n})
+    assert [e["n"] for _, e in log.since("k", 0)] == [0, 1, 2]
+    assert [number for number, _ in log.since("k", 2)] == [3]
+    assert log.since("k", 3) == [] and log.since("other", 0) == []
+
+
+def test_a_waiting_reader_wakes_when_an_event_is_published():
+    log = EventLog()
+    got = []
+    reader = threading.Thread(target=lambda: got.extend(log.since("k", 0, wait=30)))
+    reader.start()
+    log.publish("k", {"type": "stream", "text": "hello"})
+    reader.join(30)
+    assert got == [(1, {"type": "stream", "text": "hello"})]
+
+
+def test_a_reader_that_fell_behind_is_told_to_reload():
+    log = EventLog(keep=3)
+    for n in range(10):
+        log.publish("k", {"n": n})
+    assert log.since("k", 2) == [(10, RELOAD)]
+    assert [e["n"] for _, e in log.since("k", 7)] == [7, 8, 9]
+
+
+def test_keys_are_separate_streams():
+    log = EventLog()
+    log.publish("alice", {"x": 1})
+    log.publish("bob", {"x": 2})
+    assert log.since("alice", 0) == [(1, {"x": 1})]
+    assert log.last("bob") == 1
+    log.forget("bob")
+    assert log.since("bob", 0) == []
