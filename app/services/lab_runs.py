@@ -1,0 +1,122 @@
+"""Running a learner's cells in their own interactive kernel, with outputs streamed live.
+
+A run goes on a thread of its own: the request that asked for it returns at once, the
+outputs are published to the event log as they arrive (for SSE or polling), and when the
+cell ends its outputs are handed to *save* so a reload shows them. The simulator seed of
+the learner is set in every new kernel before their first cell runs.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
+from typing import Any, Protocol
+
+from app.domain.notebook_html import clean
+from app.errors import Conflict
+from app.sandbox.base import STATUS_TEXT, CellResult, Output
+from app.services.live_events import EventLog
+
+logger = logging.getLogger(__name__)
+SaveOutputs = Callable[[int, str, list[dict[str, Any]], str], None]
+
+
+class Sessions(Protocol):
+    def start(self, key: str) -> str: ...
+    def execute(self, key: str, code: str, *, on_output=None) -> CellResult: ...
+    def interrupt(self, key: str) -> None: ...
+    def restart(self, key: str) -> str: ...
+    def status(self, key: str) -> str: ...
+
+
+def shown(output: Output) -> dict[str, Any]:
+    """An output as the page receives it: HTML sanitised, everything else as produced."""
+    data = output.as_dict()
+    if output.mime == "text/html":
+        data["data"] = clean(output.data)
+    return data
+
+
+class CellRuns:
+    def __init__(
+        self, sessions: Sessions, events: EventLog, save: SaveOutputs, *, threads: int = 8
+    ) -> None:
+        self.sessions = sessions
+        self.events = events
+        self.save = save
+        self.kernels: dict[str, str] = {}  # session key → id of the kernel that got its seed
+        self.running: set[str] = set()
+        self.lock = threading.Lock()
+        self.pool = ThreadPoolExecutor(max_workers=threads, thread_name_prefix="lab-run")
+
+    @staticmethod
+    def key(workspace_id: int) -> str:
+        return f"workspace-{workspace_id}"
+
+    def run(self, workspace_id: int, seed: int, cell_id: str, code: str) -> None:
+        """Start running *code*; Conflict while another cell of this workspace runs."""
+        key = self.key(workspace_id)
+        with self.lock:
+            if key in self.running:
+                raise Conflict("A cell is still running. Wait for it, or interrupt it.")
+            self.running.add(key)
+        self.events.publish(key, {"type": "queued", "cell": cell_id})
+        self.pool.submit(self._run, workspace_id, seed, cell_id, code)
+
+    def _run(self, workspace_id: int, seed: int, cell_id: str, code: str) -> None:
+        key = self.key(workspace_id)
+        outputs: list[dict[str, Any]] = []
+        status = "killed"
+        try:
+            self._seeded(key, seed)
+            self.events.publish(key, {"type": "running", "cell": cell_id})
+
+            def on_output(output: Output) -> None:
+                data = shown(output)
+                outputs.append(data)
+                self.events.publish(key, {"type": "output", "cell": cell_id, "output": data})
+
+            result = self.sessions.execute(key, code, on_output=on_output)
+            status = result.status
+        except Exception as exc:  # the kernel could not start: say why, keep the code
+            logger.warning("workspace %s: run failed: %s", workspace_id, exc)
+            message = str(exc) or "The kernel could not be started."
+            self.events.publish(key, {"type": "done", "cell": cell_id, "status": "failed",
+                                      "message": message})  # fmt: skip
+            return
+        finally:
+            with self.lock:
+                self.running.discard(key)
+        self.events.publish(
+            key,
+            {"type": "done", "cell": cell_id, "status": status, "message": STATUS_TEXT[status]},
+        )
+        try:
+            self.save(workspace_id, cell_id, outputs, status)
+        except Exception:
+            logger.exception("workspace %s: outputs of %s not saved", workspace_id, cell_id)
+
+    def _seeded(self, key: str, seed: int) -> None:
+        kernel = self.sessions.start(key)
+        if self.kernels.get(key) != kernel:
+            self.sessions.execute(key, f"SHOPFLOOR_SEED = {int(seed)}")
+            self.kernels[key] = kernel
+
+    def interrupt(self, workspace_id: int) -> None:
+        self.sessions.interrupt(self.key(workspace_id))
+
+    def restart(self, workspace_id: int, seed: int) -> None:
+        key = self.key(workspace_id)
+        self.kernels.pop(key, None)
+        self.sessions.restart(key)
+        self._seeded(key, seed)
+        self.events.publish(key, {"type": "kernel", "status": "idle", "restarted": True})
+
+    def status(self, workspace_id: int) -> str:
+        """none, busy, idle or dead (dead: 'kernel died — restart')."""
+        return self.sessions.status(self.key(workspace_id))
+
+    def close(self) -> None:
+        self.pool.shutdown(wait=False, cancel_futures=True)

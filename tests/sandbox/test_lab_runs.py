@@ -1,0 +1,76 @@
+"""A learner's cells run in their own seeded kernel; outputs stream and are saved."""
+
+from __future__ import annotations
+
+import threading
+
+import pytest
+
+from app.errors import Conflict
+from app.sandbox.sessions import SessionManager
+from app.services.lab_runs import CellRuns
+from app.services.live_events import EventLog
+
+
+@pytest.fixture
+def runs(executor):
+    saved: dict = {}
+    done = threading.Event()
+
+    def save(workspace_id, cell_id, outputs, status):
+        saved[(workspace_id, cell_id)] = (outputs, status)
+        done.set()
+
+    sessions = SessionManager(executor.config(), idle_seconds=60)
+    log = EventLog()
+    cell_runs = CellRuns(sessions, log, save)
+    cell_runs.saved, cell_runs.done, cell_runs.log = saved, done, log
+    yield cell_runs
+    cell_runs.close()
+    sessions.close()
+
+
+def run_and_wait(runs, workspace_id, seed, cell_id, code):
+    runs.done.clear()
+    runs.run(workspace_id, seed, cell_id, code)
+    assert runs.done.wait(60), "the cell did not finish"
+    return runs.saved[(workspace_id, cell_id)]
+
+
+def test_the_learners_seed_is_set_and_outputs_are_saved(runs):
+    outputs, status = run_and_wait(runs, 7, 4242, "a", "print(SHOPFLOOR_SEED)")
+    assert status == "ok"
+    assert outputs == [{"type": "stream", "name": "stdout", "text": "4242\n"}]
+    kinds = [e["type"] for _, e in runs.log.since(CellRuns.key(7), 0)]
+    assert kinds == ["queued", "running", "output", "done"]
+
+
+def test_html_outputs_reach_the_page_sanitised(runs):
+    code = (
+        "from IPython.display import HTML\n"
+        "HTML('<table><tr><td onclick=\"x()\">1</td></tr></table><script>alert(1)</script>')"
+    )
+    outputs, _ = run_and_wait(runs, 8, 1, "b", code)
+    [html] = [o for o in outputs if o.get("mime") == "text/html"]
+    assert "<td>1</td>" in html["data"]
+    assert "script" not in html["data"] and "onclick" not in html["data"]
+
+
+def test_one_cell_at_a_time_per_workspace(runs):
+    runs.run(9, 1, "slow", "import time\nprint('started', flush=True)\ntime.sleep(60)")
+    with pytest.raises(Conflict, match="still running"):
+        runs.run(9, 1, "other", "1")
+    started = runs.log.since(CellRuns.key(9), 2, wait=30)  # after queued and running
+    assert started and started[0][1]["type"] == "output"
+    runs.interrupt(9)
+    assert runs.done.wait(60)
+    assert runs.saved[(9, "slow")][1] == "error"  # KeyboardInterrupt: the kernel lives on
+    outputs, status = run_and_wait(runs, 9, 1, "other", "print('after')")
+    assert status == "ok" and outputs[0]["text"] == "after\n"
+
+
+def test_a_restart_starts_clean_and_seeds_again(runs):
+    run_and_wait(runs, 10, 5, "a", "x = 1")
+    runs.restart(10, 5)
+    outputs, status = run_and_wait(runs, 10, 5, "b", "print(SHOPFLOOR_SEED, 'x' in dir())")
+    assert outputs[0]["text"] == "5 False\n"
