@@ -5,9 +5,8 @@ Revises: ed53ebe222c2
 Create Date: 2026-12-04 03:21:50.967379
 
 """
-from alembic import op
 import sqlalchemy as sa
-
+from alembic import op
 
 # revision identifiers, used by Alembic.
 revision = '0f44bbf8d8a7'

@@ -5,9 +5,8 @@ Revises: 0f44bbf8d8a7
 Create Date: 2026-12-04 03:24:51.332248
 
 """
-from alembic import op
 import sqlalchemy as sa
-
+from alembic import op
 
 # revision identifiers, used by Alembic.
 revision = 'eb2d4f76325a'
