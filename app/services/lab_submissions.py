@@ -121,13 +121,13 @@ def grade(
     submission: LabSubmission, *, lab: Lab, executor: Executor, now: Callable[[], datetime]
 ) -> LabSubmission:
     """Run and judge a claimed submission, recording the outcome on it."""
-    engine = db.engine
+    engine, submission_id = db.engine, submission.id  # on_cell runs on the engine's thread
 
     def on_cell(index: int, steps: int) -> None:
         with engine.begin() as connection:
             connection.execute(
                 update(LabSubmission)
-                .where(LabSubmission.id == submission.id)
+                .where(LabSubmission.id == submission_id)
                 .values(progress=index + 1, steps=steps)
             )
 
