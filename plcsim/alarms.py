@@ -6,8 +6,11 @@ and on/off delays, and records every state change in an alarm log a historian wo
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass, field
 from enum import StrEnum
+
+from plcsim.tags import Quality
 
 
 class AlarmState(StrEnum):
@@ -44,9 +47,10 @@ class AlarmEvent:
     alarm: str
     before: AlarmState
     after: AlarmState
-    value: float
+    value: float | None  # None when the reading was missing (a sensor dropout)
     priority: Priority
     message: str
+    quality: Quality = Quality.GOOD  # the quality of the reading logged in value
 
 
 @dataclass
@@ -76,11 +80,13 @@ class Alarm:
             return value > self.setpoint - margin
         return value < self.setpoint + margin
 
-    def update(self, value: float, now: float, log: list[AlarmEvent]) -> None:
+    def update(
+        self, value: float, now: float, log: list[AlarmEvent], quality: Quality = Quality.GOOD
+    ) -> None:
         """Evaluate the alarm condition at *now* (seconds), applying deadband and delays."""
         if self.state is AlarmState.SHELVED:
             if self.shelved_until is not None and now >= self.shelved_until:
-                self._move(AlarmState.NORMAL, now, value, log)
+                self._move(AlarmState.NORMAL, now, value, log, quality)
                 self.active = False
             else:
                 return
@@ -99,17 +105,26 @@ class Alarm:
         self.active = condition
         if condition:
             if self.state in (AlarmState.NORMAL, AlarmState.RTN_UNACKNOWLEDGED):
-                self._move(AlarmState.UNACKNOWLEDGED, now, value, log)
+                self._move(AlarmState.UNACKNOWLEDGED, now, value, log, quality)
         elif self.state is AlarmState.UNACKNOWLEDGED:
-            self._move(AlarmState.RTN_UNACKNOWLEDGED, now, value, log)
+            self._move(AlarmState.RTN_UNACKNOWLEDGED, now, value, log, quality)
         elif self.state is AlarmState.ACKNOWLEDGED:
-            self._move(AlarmState.NORMAL, now, value, log)
+            self._move(AlarmState.NORMAL, now, value, log, quality)
 
-    def acknowledge(self, now: float, log: list[AlarmEvent], value: float = 0.0) -> None:
+    def acknowledge(
+        self,
+        now: float,
+        log: list[AlarmEvent],
+        value: float | None = None,
+        quality: Quality = Quality.GOOD,
+    ) -> None:
+        """The operator acknowledges; *value* is the reading then (None if there is none)."""
+        if value is None:
+            quality = Quality.BAD
         if self.state is AlarmState.UNACKNOWLEDGED:
-            self._move(AlarmState.ACKNOWLEDGED, now, value, log)
+            self._move(AlarmState.ACKNOWLEDGED, now, value, log, quality)
         elif self.state is AlarmState.RTN_UNACKNOWLEDGED:
-            self._move(AlarmState.NORMAL, now, value, log)
+            self._move(AlarmState.NORMAL, now, value, log, quality)
 
     def shelve(self, now: float, seconds: float, log: list[AlarmEvent]) -> None:
         if seconds <= 0:
@@ -118,8 +133,17 @@ class Alarm:
             self._move(AlarmState.SHELVED, now, 0.0, log)
         self.shelved_until = now + seconds
 
-    def _move(self, after: AlarmState, now: float, value: float, log: list[AlarmEvent]) -> None:
-        log.append(AlarmEvent(now, self.id, self.state, after, value, self.priority, self.message))
+    def _move(
+        self,
+        after: AlarmState,
+        now: float,
+        value: float | None,
+        log: list[AlarmEvent],
+        quality: Quality = Quality.GOOD,
+    ) -> None:
+        log.append(
+            AlarmEvent(now, self.id, self.state, after, value, self.priority, self.message, quality)
+        )
         self.state = after
 
 
@@ -133,9 +157,10 @@ def to_dataframe(events: list[AlarmEvent]):
                 "alarm": e.alarm,
                 "before": str(e.before),
                 "after": str(e.after),
-                "value": e.value,
+                "value": math.nan if e.value is None else e.value,
                 "priority": str(e.priority),
                 "message": e.message,
+                "quality": str(e.quality),
             }
             for e in events
         ]

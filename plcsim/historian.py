@@ -1,4 +1,9 @@
-"""The line's historian: one row per unit per scan, exportable to pandas or CSV."""
+"""The line's historian: one row per unit per scan, exportable to pandas or CSV.
+
+``time_s`` is the time the scan read its inputs, from 0 at the first scan; a row holds what
+that scan wrote (state, speed, counters), which stays so until the next scan. Sensor log rows
+carry the same time as the historian rows of the same scan.
+"""
 
 from __future__ import annotations
 
@@ -20,16 +25,26 @@ COLUMNS = (
 )
 
 
-class Historian:
+class _Table:
+    """Columns of rows appended one scan at a time."""
+
+    COLUMNS: tuple[str, ...] = ()
+
     def __init__(self) -> None:
-        self.columns: dict[str, list] = {name: [] for name in COLUMNS}
+        self.columns: dict[str, list] = {name: [] for name in self.COLUMNS}
+        # One bound list.append per column, in COLUMNS order, for the simulator's hot loop.
+        self.appenders = tuple(self.columns[name].append for name in self.COLUMNS)
 
     def append(self, *values) -> None:
-        for name, value in zip(COLUMNS, values, strict=True):
-            self.columns[name].append(value)
+        for add, value in zip(self.appenders, values, strict=True):
+            add(value)
 
     def __len__(self) -> int:
-        return len(self.columns["time_s"])
+        return len(self.columns[self.COLUMNS[0]])
+
+
+class Historian(_Table):
+    COLUMNS = COLUMNS
 
     def to_dataframe(self):
         """A pandas DataFrame with a readable state name column."""
@@ -48,20 +63,13 @@ class Historian:
         return path
 
 
-class SensorLog:
-    """Sensor readings, one row per sensor per scan (value None during a dropout)."""
+class SensorLog(_Table):
+    """Sensor readings, one row per sensor per scan (value None during a dropout).
 
-    COLUMNS = ("time_s", "tag", "value", "quality")
+    ``setpoint`` is the recipe value the process should be at (None for a sensor without one).
+    """
 
-    def __init__(self) -> None:
-        self.columns: dict[str, list] = {name: [] for name in self.COLUMNS}
-
-    def append(self, *values) -> None:
-        for name, value in zip(self.COLUMNS, values, strict=True):
-            self.columns[name].append(value)
-
-    def __len__(self) -> int:
-        return len(self.columns["time_s"])
+    COLUMNS = ("time_s", "tag", "value", "quality", "setpoint")
 
     def to_dataframe(self):
         import pandas as pd

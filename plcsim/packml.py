@@ -89,6 +89,8 @@ COMMANDS = {
     (State.COMPLETE, Command.RESET): State.RESETTING,
     (State.IDLE, Command.START): State.STARTING,
     (State.EXECUTE, Command.HOLD): State.HOLDING,
+    # The 2015 model's optional extension: a suspended (starved/blocked) unit can be held too.
+    (State.SUSPENDED, Command.HOLD): State.HOLDING,
     (State.HELD, Command.UNHOLD): State.UNHOLDING,
     (State.EXECUTE, Command.SUSPEND): State.SUSPENDING,
     (State.SUSPENDED, Command.UNSUSPEND): State.UNSUSPENDING,

@@ -73,9 +73,9 @@ TASK_WINDOWS = r"""
 ## 1. Activations per 10 minutes
 
 1. Make `act`: the rows of `log` that are activations (`after == "unacknowledged"`).
-2. Give each activation its window, `window = time_s // 600` as an `int`, 0 to 47. The shift
-   ends at exactly 28,800 s; an activation at that very second belongs to the last window,
-   47 (clip the window number at `WINDOWS - 1`).
+2. Give each activation its window, `window = time_s // 600` as an `int`, 0 to 47. The
+   first scan is at 0 s and the last at 28,799 s, so window 0 is 0-599 s and window 47 is
+   28,200-28,799 s.
 3. Make `per_window`: a list of 48 `int`s, the number of activations in windows 0 to 47,
    **including the windows with none**.
 4. Set `rate_per_10min`: the average number of activations per 10 minutes over the shift.
@@ -94,7 +94,7 @@ ANSWER_WINDOWS = r"""
 # act, per_window (48 ints), rate_per_10min, unacked_reactivations, flood_windows, flood_share
 ### BEGIN SOLUTION
 act = log[log["after"] == "unacknowledged"].copy()
-act["window"] = np.minimum(act["time_s"] // 600, WINDOWS - 1).astype(int)
+act["window"] = (act["time_s"] // 600).astype(int)
 per_window = [int(n) for n in act.groupby("window").size().reindex(range(WINDOWS), fill_value=0)]
 rate_per_10min = len(act) / WINDOWS
 unacked_reactivations = int((act["before"] == "rtn_unacknowledged").sum())
@@ -215,7 +215,7 @@ for alarm in new_line.alarms:
 new_line.run(SHIFT_S)
 new_log = alarm_dataframe(new_line.alarm_log)
 new_act = new_log[new_log["after"] == "unacknowledged"]
-new_window = np.minimum(new_act["time_s"] // 600, WINDOWS - 1).astype(int)
+new_window = (new_act["time_s"] // 600).astype(int)
 new_per_window = new_act.groupby(new_window).size().reindex(range(WINDOWS), fill_value=0)
 fixed = {
     "activations": int(len(new_act)),
@@ -270,7 +270,7 @@ CHECKS = [
         "observe": "[int(n) for n in per_window]",
         "compare": "equal",
         "hint": "Activations are rows with after == 'unacknowledged'. Window = time_s // 600, "
-        "clipped at 47; reindex so empty windows count 0.",
+        "0 to 47; reindex so empty windows count 0.",
     },
     {
         "id": "rate-floods",

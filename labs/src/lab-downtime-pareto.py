@@ -37,26 +37,17 @@ import matplotlib.pyplot as plt
 import numpy as np
 import pandas as pd
 
+from plcsim.line import STOP_REASONS
 from plcsim.scenarios import scenario
 
 line = scenario("packaging-line", seed=SHOPFLOOR_SEED)
 line.run(8 * 3600)
 history = line.historian.to_dataframe()
-SCAN_S = line.resolution  # each row stands for the scan that ended at time_s
+SCAN_S = line.resolution  # each row stands for the scan from time_s to time_s + SCAN_S
 
 # The line's stop-reason list: Admin.StopReason ids and their names.
-REASONS = {
-    0: "Start-up",
-    1: "Starved (no bottles in)",
-    2: "Blocked (outfeed full)",
-    101: "Drive fault",
-    102: "Product jam",
-    103: "Guard door opened",
-    104: "Low air pressure",
-    105: "Emergency stop",
-    106: "Sensor fault",
-    107: "Motor overload",
-}
+REASONS = dict(STOP_REASONS)
+print(REASONS)
 down = history[history["state_name"] != "EXECUTE"]
 print(f"{len(down):,} of {len(history):,} unit-scans were not in EXECUTE")
 print(down[["time_s", "unit", "state_name", "stop_reason"]].head(8))
@@ -67,16 +58,17 @@ TASK_STOPS = r"""
 
 A **stop** is a run of consecutive scans of one unit that are not in EXECUTE: it starts when
 the unit leaves EXECUTE and ends when it is back. The reason is the `stop_reason` on the
-**first** scan of the stop: that is what stopped the unit. (Later scans of the same stop may
-show another value: after a fault, the restart is logged with reason 0.)
+**first** scan of the stop: that is what stopped the unit. (The PLC sets it when the stop
+begins and holds it until the unit is back in EXECUTE, where it reads 0, so every scan of
+a stop shows the same reason.)
 
 Build `stops`, a DataFrame with one row per stop and the columns
 
 | column | meaning |
 | --- | --- |
 | `unit` | unit name |
-| `start_s` | the first down scan's `time_s` minus `SCAN_S` |
-| `end_s` | the last down scan's `time_s` |
+| `start_s` | the first down scan's `time_s` |
+| `end_s` | the last down scan's `time_s` plus `SCAN_S` (when the unit was back) |
 | `seconds` | `end_s - start_s` |
 | `reason` | the stop reason id (int) on the first down scan |
 | `reason_name` | `REASONS[reason]` |
@@ -94,11 +86,11 @@ group = ((log["unit"] != log["unit"].shift()) | (is_down != is_down.shift())).cu
 stops = (
     log[is_down]
     .groupby(group[is_down])
-    .agg(unit=("unit", "first"), first_s=("time_s", "first"), end_s=("time_s", "last"),
+    .agg(unit=("unit", "first"), start_s=("time_s", "first"), last_s=("time_s", "last"),
          reason=("stop_reason", "first"))
     .reset_index(drop=True)
 )
-stops["start_s"] = stops.pop("first_s") - SCAN_S
+stops["end_s"] = stops.pop("last_s") + SCAN_S
 stops["seconds"] = stops["end_s"] - stops["start_s"]
 stops["reason"] = stops["reason"].astype(int)
 stops["reason_name"] = stops["reason"].map(REASONS)
@@ -190,7 +182,8 @@ TASK_LOSSES = r"""
 The plant's rule: a stop **shorter than 5 minutes (300 s)** is a *minor stop* (loss 3,
 idling and minor stops, a performance loss); a stop of 300 s or more is a *breakdown* (loss 1,
 equipment failure, an availability loss). The start-up at the beginning of the shift
-(reason 0) is *setup and adjustment* (loss 2) whatever its length.
+(reason 0) and a changeover are *setup and adjustment* (loss 2) whatever their length.
+This shift has no changeover.
 
 Make `loss_minutes`: a dictionary with the keys `"Equipment failure"`,
 `"Setup and adjustment"` and `"Idling and minor stops"`, each the total minutes of the stops in
@@ -226,11 +219,12 @@ WRAP = r"""
   each stop to the reason that **started** it.
 - A Pareto sorts reasons by lost minutes with a cumulative line; the reasons up to about 80 %
   are where improvement hours pay back first.
-- Read minutes **and** events: starved and blocked stops are many and short (minor stops that
-  nobody writes down), faults are few and long (breakdowns). A duration threshold, written
+- Read minutes **and** events: starved, blocked and material-change stops are many and
+  short (minor stops that nobody writes down), faults are few and long (breakdowns). A duration threshold, written
   down and applied everywhere, decides which is which.
 - Starved and blocked are symptoms: the cause sits upstream or downstream of the unit that
-  reported them. Follow them along the line before you assign the work order.
+  reported them. A long starved stop of the Capper is usually a Filler fault that emptied the
+  conveyor between them: follow them along the line before you assign the work order.
 - One shift is a small sample: re-run the Pareto over a week before committing a project.
 
 When every self-check passes, submit the notebook for grading.

@@ -28,8 +28,9 @@ The shift you analyse is an ordinary one:
 - from 4:00 to 4:30 the crew is at lunch and the HMI **holds** every unit (PackML `HELD`);
 - production ends at 7:30; the line is **stopped** (`STOPPED`) but stays powered until the
   end of the shift at 8:00;
-- in between, units stop briefly when starved or blocked (`SUSPENDED`) and now and then
-  fault and wait for a repair (`ABORTED`).
+- in between, units stop briefly when starved or blocked (`SUSPENDED`), hold while the
+  labels or case blanks are changed (`HELD`) and now and then fault and wait for a repair
+  (`ABORTED`).
 
 By the end of this lab you can:
 
@@ -50,19 +51,14 @@ import matplotlib.pyplot as plt
 import numpy as np
 import pandas as pd
 
-from plcsim.packml import Command
 from plcsim.scenarios import scenario
 
 HOUR = 3600
 line = scenario("packaging-line", seed=SHOPFLOOR_SEED)
-# Lunch 4:00-4:30: the HMI holds every unit. The hold request is maintained (sent every 30 s),
-# so a unit busy with a micro-stop or a repair is held as soon as it runs again.
-for t in range(4 * HOUR, 4 * HOUR + 1800, 30):
-    line.schedule(t, "*", Command.HOLD)
-line.schedule(4 * HOUR + 1800, "*", Command.UNHOLD)
-# 7:30: end of production. A maintained planned stop (stop reason 20) until the shift ends.
-for t in range(7 * HOUR + 1800, 8 * HOUR, 30):
-    line.schedule(t, "*", Command.STOP, reason=20)
+# Production 0:00-7:30 with lunch 4:00-4:30: the HMI holds every unit for the break (a unit
+# busy with a stop or a repair is held as soon as it runs again) and stops the line at 7:30
+# (stop reason 20, end of production).
+line.shift_pattern(shifts=[(0, 7.5 * HOUR)], breaks=[(4 * HOUR, 4.5 * HOUR)])
 line.run(8 * HOUR)                      # one 8-hour shift
 hist = line.historian.to_dataframe()    # one row per unit per second
 UNITS = list(line.units)                # Infeed, Filler, Capper, Labeler, CasePacker
@@ -174,10 +170,11 @@ from each state it was in for at least 60 s (that is, at least 60 rows) to its a
 in kW in that state, the state's kWh divided by the hours the Filler spent in it (each
 historian row is one second).
 
-Then a what-if: had the crew **stopped** the line for lunch instead of holding it, every
-held unit would have drawn its stopped power instead. Every unit's stopped-to-held power
-ratio is the same as the Filler's. Set `lunch_saving_kwh` to the energy the shift would have
-saved, and `lunch_saving_kg` to the kg CO2e that saving is worth.
+Then a what-if: had the crew **stopped** the units instead of holding them, every held unit
+would have drawn its stopped power instead. Every unit's stopped-to-held power ratio is the
+same as the Filler's. Set `lunch_saving_kwh` to the energy the shift would have saved on all
+its `HELD` time (most of it is the lunch break; the rest are the label and blank changes),
+and `lunch_saving_kg` to the kg CO2e that saving is worth.
 """
 
 ANSWER_POWER = r"""
@@ -245,8 +242,8 @@ WRAP = r"""
   a round 0.4 kg CO2e/kWh (location-based, Scope 2). The same shift on a cleaner or dirtier
   grid gives a different footprint with the same kWh.
 - The state split comes from the **increments** of the register, attributed to the state in
-  which they were used. Half an hour of lunch in `HELD` cost about as much as all the
-  micro-stops of the shift. On real lines, changeovers, nights and weekends often push the
+  which they were used. Half an hour of lunch in `HELD` shows up plainly in the split. On
+  real lines, changeovers, nights and weekends often push the
   non-producing share to a quarter or a third of the energy, and that part is the easiest
   to cut: stop instead of hold, switch auxiliaries off after a set idle time.
 - Per-unit numbers depend on how much was made: fixed loads spread over fewer bottles in a

@@ -187,8 +187,8 @@ print({k: round(v, 1) for k, v in time_losses_min.items()})
 """
 
 COLLEAGUE = r"""
-# A colleague's spreadsheet used the planners' standard rate, 100 bottles/min, as the ideal rate.
-theirs = oee_factors(planned_s, run_s, 100, total_count, defective_count)
+# A colleague's spreadsheet used the planners' standard rate, 90 bottles/min, as the ideal rate.
+theirs = oee_factors(planned_s, run_s, 90, total_count, defective_count)
 print(f"colleague: performance {theirs['performance']:.1%}, OEE {theirs['oee']:.1%}")
 print(f"yours:     performance {filler_oee['performance']:.1%}, OEE {filler_oee['oee']:.1%}")
 """

@@ -33,8 +33,8 @@ You will:
 
 The historian `history` has one row per unit per scan: `time_s` (seconds since the start of
 the shift), `unit`, `state` (the `StateCurrent` number), `state_name` and more. A row stamped
-`time_s` describes the scan that **ended** at `time_s`, so it stands for the interval from
-`time_s - SCAN_S` to `time_s`. Your data comes from your own seed.
+`time_s` describes the scan that **started** at `time_s` (the first row is at 0), so it
+stands for the interval from `time_s` to `time_s + SCAN_S`. Your data comes from your own seed.
 """
 
 SETUP = r"""
@@ -97,8 +97,8 @@ state. Build `episodes`, a DataFrame with one row per episode and the columns
 | --- | --- |
 | `unit` | unit name |
 | `state_name` | the state |
-| `start_s` | when the episode began: the first row's `time_s` minus `SCAN_S` |
-| `end_s` | when it ended: the last row's `time_s` |
+| `start_s` | when the episode began: the first row's `time_s` |
+| `end_s` | when it ended: the last row's `time_s` plus `SCAN_S` |
 | `duration_s` | `end_s - start_s` (the number of rows times `SCAN_S`) |
 
 Hint: sort by unit and time, mark the rows where the unit or the state differs from the
@@ -118,10 +118,10 @@ episodes = (
     log.assign(episode=new_episode.cumsum())
     .groupby("episode")
     .agg(unit=("unit", "first"), state_name=("state_name", "first"),
-         first_s=("time_s", "first"), end_s=("time_s", "last"))
+         start_s=("time_s", "first"), last_s=("time_s", "last"))
     .reset_index(drop=True)
 )
-episodes["start_s"] = episodes.pop("first_s") - SCAN_S
+episodes["end_s"] = episodes.pop("last_s") + SCAN_S
 episodes["duration_s"] = episodes["end_s"] - episodes["start_s"]
 episodes = episodes[["unit", "state_name", "start_s", "end_s", "duration_s"]]
 
@@ -287,7 +287,7 @@ CHECKS = [
         "compare": "close",
         "tolerance": 1e-6,
         "hint": "Sum duration_s of the Filler's episodes by state_name; the total is 28,800 s. "
-        "An episode of n rows lasts n x SCAN_S, so start_s is the first row's time_s - SCAN_S.",
+        "An episode of n rows lasts n x SCAN_S, so end_s is the last row's time_s + SCAN_S.",
     },
     {
         "id": "capper-window",

@@ -186,7 +186,7 @@ Now build the cleaned data and the one-minute means. Keep `raw` unchanged: work 
    period.)
 2. On `Infeed/MotorCurrent`, the readings you flagged in `spikes` become missing too.
 3. Do **not** fill any gap.
-4. Group each tag's readings by minute, `minute = time_s // 60` (an `int`, 0 to 480), and
+4. Group each tag's readings by minute, `minute = time_s // 60` (an `int`, 0 to 479), and
    take the mean of the values that are left. A minute gets a mean **only if at least 45** of
    its readings are left; otherwise its mean is missing. (A mean of 10 readings would look as
    solid on a chart as a mean of 60.)
@@ -196,12 +196,12 @@ column per tag, holding those means. Then make `valid_minutes`: a dictionary fro
 the number of minutes that have a mean.
 
 *If you prefer `resample`:* put the readings on a `DatetimeIndex`,
-`pd.to_datetime(time_s, unit="s")`, whose bins start on whole minutes. On a `TimedeltaIndex`
-pandas starts the first bin at the first reading (1 s), and every minute shifts by a second.
+`pd.to_datetime(time_s, unit="s")`, whose bins start on whole minutes (the first reading is
+at 0 s).
 """
 
 ANSWER_RESAMPLE = r"""
-# per_minute: DataFrame (index minute 0..480, one column per tag); valid_minutes = {tag: n}
+# per_minute: DataFrame (index minute 0..479, one column per tag); valid_minutes = {tag: n}
 ### BEGIN SOLUTION
 clean = raw.copy()
 clean["value"] = clean["value"].where(clean["quality"] == "good")
@@ -225,7 +225,7 @@ assert [list(r) for r in stuck_runs(pd.Series([1.0, 1.0, 1.0, 2.0]), 3)] == [[0,
 assert set(stuck_by_tag) == set(TAGS)
 assert spikes.dtype == bool and len(spikes) == len(current), "one flag per reading"
 assert set(per_minute.columns) == set(TAGS), "one column per tag"
-assert per_minute.index.min() == 0 and per_minute.index.max() == 480, "minutes 0 to 480"
+assert per_minute.index.min() == 0 and per_minute.index.max() == 479, "minutes 0 to 479"
 print("The shapes look right.")
 """
 
@@ -351,7 +351,7 @@ CHECKS = [
         "description": "minutes with at least 45 good readings, per tag (valid_minutes)",
         "observe": "{str(k): int(v) for k, v in valid_minutes.items()}",
         "compare": "equal",
-        "hint": "Use minute = time_s // 60 for minutes 0 to 480, keep only good-quality values, "
+        "hint": "Use minute = time_s // 60 for minutes 0 to 479, keep only good-quality values, "
         "and give a minute a mean only when 45 or more values are left.",
     },
     {

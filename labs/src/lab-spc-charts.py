@@ -18,7 +18,9 @@ and capability* · about 55 minutes.
 
 On the Riverbend bottling line the product in the filler bowl must stay cool. A chiller holds
 it on a slow programme, the **recipe**: the setpoint swings between about 19.7 °C and 21.3 °C
-over four hours. The transmitter `Filler/ProductTemp` is read once a second.
+over four hours. The transmitter `Filler/ProductTemp` is read once a second, and the
+historian logs the recipe's setpoint beside every reading, in the `setpoint` column (the PLC
+serves it as the tag `Filler/Recipe/ProductTemp`).
 
 Because the setpoint moves on purpose, a control chart of the temperature itself would signal
 all day long: the recipe is not common-cause variation. What should be nothing but noise is
@@ -50,7 +52,7 @@ from plcsim.scenarios import scenario
 
 line = scenario("packaging-line", seed=SHOPFLOOR_SEED)
 line.run(8 * 3600)                                  # one 8-hour shift
-raw = line.sensor_log.to_dataframe()                # time_s, tag, value, quality
+raw = line.sensor_log.to_dataframe()                # time_s, tag, value, quality, setpoint
 temp = raw[raw["tag"] == "Filler/ProductTemp"].reset_index(drop=True)
 alarms = alarm_dataframe(line.alarm_log)            # the alarm journal of the shift
 
@@ -58,14 +60,9 @@ BASELINE_MINUTES = 30   # Phase I: minutes 0-29
 SPEC = 0.05             # degC: a one-minute mean may deviate from the recipe by at most this
 
 
-def recipe(time_s):
-    # The chiller's setpoint in degC at time_s seconds from the start of the shift.
-    return 20.5 + 0.8 * np.sin(2 * np.pi * np.asarray(time_s, dtype=float) / (4 * 3600))
-
-
 fig, ax = plt.subplots(figsize=(10, 3))
 ax.plot(temp["time_s"] / 3600, temp["value"], lw=0.3, label="Filler/ProductTemp")
-ax.plot(temp["time_s"] / 3600, recipe(temp["time_s"]), color="k", lw=1, label="recipe")
+ax.plot(temp["time_s"] / 3600, temp["setpoint"], color="k", lw=1, label="recipe setpoint")
 ax.set_xlabel("time (h)")
 ax.set_ylabel("degC")
 ax.legend()
@@ -76,24 +73,23 @@ TASK_MEANS = r"""
 ## 1. One-minute means of the deviation
 
 1. Keep the readings of `temp` whose quality is `"good"`.
-2. Compute each reading's **deviation** from the recipe: `value - recipe(time_s)`.
-3. Group by minute, `minute = time_s // 60` (an `int`), and take the mean deviation. Keep
-   only minutes with **at least 45** good readings (the last minute of the shift holds a
-   single reading and drops out).
+2. Compute each reading's **deviation** from the recipe: `value - setpoint`.
+3. Group by minute, `minute = time_s // 60` (an `int`, 0 to 479: the first reading is at
+   0 s), and take the mean deviation. Keep only minutes with **at least 45** good readings
+   (a minute the transmitter misreported for most of its readings tells you little).
 
 Make `x`: a pandas Series of those one-minute mean deviations, indexed by the minute number,
 in time order. These are the individuals you chart.
 
 *If you prefer `resample`:* put the readings on a `DatetimeIndex`,
-`pd.to_datetime(time_s, unit="s")`, whose bins start on whole minutes. On a `TimedeltaIndex`
-pandas starts the first bin at the first reading (1 s), and every minute shifts by a second.
+`pd.to_datetime(time_s, unit="s")`, whose bins start on whole minutes.
 """
 
 ANSWER_MEANS = r"""
 # x: one-minute mean deviation from the recipe, indexed by minute
 ### BEGIN SOLUTION
 good = temp[temp["quality"] == "good"].copy()
-good["deviation"] = good["value"] - recipe(good["time_s"])
+good["deviation"] = good["value"] - good["setpoint"]
 good["minute"] = (good["time_s"] // 60).astype(int)
 per_minute = good.groupby("minute")["deviation"].agg(["mean", "count"])
 x = per_minute.loc[per_minute["count"] >= 45, "mean"]
@@ -327,7 +323,7 @@ CHECKS = [
         "observe": "[int(len(x)), round(float(x.max()), 4)]",
         "compare": "close",
         "tolerance": 1e-4,
-        "hint": "Keep good readings, subtract recipe(time_s), group by time_s // 60 and keep "
+        "hint": "Keep good readings, subtract the setpoint, group by time_s // 60 and keep "
         "minutes with at least 45 readings.",
     },
     {
