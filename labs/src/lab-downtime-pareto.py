@@ -220,8 +220,8 @@ WRAP = r"""
 - A Pareto sorts reasons by lost minutes with a cumulative line; the reasons up to about 80 %
   are where improvement hours pay back first.
 - Read minutes **and** events: starved, blocked and material-change stops are many and
-  short (minor stops that nobody writes down), faults are few and long (breakdowns). A duration threshold, written
-  down and applied everywhere, decides which is which.
+  short (minor stops that nobody writes down), faults are few and long (breakdowns). A
+  duration threshold, written down and applied everywhere, decides which is which.
 - Starved and blocked are symptoms: the cause sits upstream or downstream of the unit that
   reported them. A long starved stop of the Capper is usually a Filler fault that emptied the
   conveyor between them: follow them along the line before you assign the work order.
