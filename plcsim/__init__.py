@@ -3,7 +3,8 @@
 A top-level package of its own: it imports nothing from Flask or from the Shopfloor app,
 uses only the standard library (pandas only to export a DataFrame), and is importable
 inside the lab sandbox. The exception is ``plcsim.serve`` (``flask plcsim serve``), which
-needs pymodbus and asyncua and is never imported by the rest of the package. The same seed and scenario give the same data on any machine.
+needs pymodbus and asyncua and is never imported by the rest of the package. The same
+seed and scenario give the same data on any machine.
 """
 
 from plcsim.packml import Command, Mode, State, StateMachine
