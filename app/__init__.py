@@ -16,7 +16,7 @@ from app import (
 )
 from app.mail import build_mailer
 from app.sandbox import build_executor
-from app.workers import GradingWorkers
+from app.workers import GradingWorkers, KernelCuller, build_cell_runs
 
 
 def create_app(overrides: Mapping[str, Any] | None = None) -> Flask:
@@ -40,6 +40,8 @@ def create_app(overrides: Mapping[str, Any] | None = None) -> Flask:
     app.extensions["mailer"] = build_mailer(app.config)
     app.extensions["executor"] = build_executor(app.config["SANDBOX"], Path(app.root_path).parent)
     app.extensions["grading_workers"] = GradingWorkers(app, int(app.config["LAB_WORKERS"]))
+    app.extensions["lab_runs"] = build_cell_runs(app)
+    app.extensions["kernel_culler"] = KernelCuller(app.extensions["lab_runs"])
 
     from app import cli, web
 

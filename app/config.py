@@ -96,6 +96,10 @@ class Config:
     }
     # Threads in the web process that grade lab submissions (0: run `flask labs worker`).
     LAB_WORKERS = 2
+    # The lab workspace's interactive kernels (one per learner with a lab open). They live in
+    # the web process, so serve the app as one process with threads while they are used.
+    LAB_KERNEL_IDLE_SECONDS = 900  # a kernel unused this long is shut down (its code is saved)
+    LAB_RUN_THREADS = 32  # learners whose cells can run at the same moment
     # How many rendered lessons to keep in memory, keyed by content hash.
     LESSON_CACHE_SIZE = 512
 

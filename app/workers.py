@@ -1,4 +1,4 @@
-"""Grading workers: threads that take queued lab submissions and grade them.
+"""Background threads: grading workers, and the culler of idle workspace kernels.
 
 With the embedded defaults they live in the web process (``LAB_WORKERS`` threads, started
 with the first request). Set ``LAB_WORKERS = 0`` and run ``flask labs worker`` to grade in a
@@ -15,7 +15,10 @@ from flask import Flask
 
 from app.database import utcnow
 from app.extensions import db
-from app.services import lab_catalog, lab_submissions
+from app.sandbox import build_sessions
+from app.services import lab_catalog, lab_submissions, lab_workspaces
+from app.services.lab_runs import CellRuns
+from app.services.live_events import EventLog
 
 logger = logging.getLogger(__name__)
 
@@ -74,3 +77,48 @@ class GradingWorkers:
                 )
             finally:
                 db.session.remove()
+
+
+class KernelCuller:
+    """A thread that shuts down workspace kernels left idle, checking every *interval* s."""
+
+    def __init__(self, runs: CellRuns, interval: float = 60.0) -> None:
+        self.runs = runs
+        self.interval = interval
+        self.thread: threading.Thread | None = None
+        self.stopping = threading.Event()
+        self.lock = threading.Lock()
+
+    def start(self) -> None:
+        with self.lock:
+            if self.thread is None:
+                self.thread = threading.Thread(target=self.loop, name="kernel-culler", daemon=True)
+                self.thread.start()
+
+    def loop(self) -> None:
+        while not self.stopping.wait(self.interval):
+            try:
+                culled = self.runs.cull()
+            except Exception:
+                logger.exception("culling idle kernels failed; trying again later")
+                continue
+            if culled:
+                logger.info("shut down %d idle lab kernel(s)", len(culled))
+
+    def stop(self) -> None:
+        self.stopping.set()
+
+
+def build_cell_runs(app: Flask) -> CellRuns:
+    """The workspace's interactive runs, saving each finished cell's outputs to the database."""
+
+    def save(workspace_id: int, cell_id: str, outputs: list, status: str) -> None:
+        with app.app_context():
+            try:
+                lab_workspaces.save_outputs(workspace_id, cell_id, outputs, status, now=utcnow())
+                db.session.commit()
+            finally:
+                db.session.remove()
+
+    sessions = build_sessions(app.extensions["executor"], app.config["LAB_KERNEL_IDLE_SECONDS"])
+    return CellRuns(sessions, EventLog(), save, threads=int(app.config["LAB_RUN_THREADS"]))

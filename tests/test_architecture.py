@@ -32,7 +32,8 @@ ALLOWED = {
         "sandbox",
         "workers",
     },
-    "workers": {"services", "extensions", "database"},  # grading threads, in or out of web
+    # background threads (grading, kernel culling), in or out of the web process
+    "workers": {"services", "extensions", "database", "sandbox"},
     "services": {
         "models",
         "domain",

@@ -31,7 +31,7 @@ class SubmissionError(ValueError):
 class Plan:
     notebook: nbformat.NotebookNode  # what runs in the sandbox
     nonce: str  # marks the observation record in the kernel's output
-    shown: frozenset[int]  # code-cell indexes whose outputs learners may see
+    shown: dict[int, str]  # code-cell index → lab cell id, for the cells learners may see
 
 
 @dataclass(frozen=True)
@@ -75,7 +75,7 @@ def plan(lab: Lab, answers: dict[str, str], *, seed: int) -> Plan:
     notebook = nbformat.v4.new_notebook()
     prelude = nbformat.v4.new_code_cell(f"SHOPFLOOR_SEED = {int(seed)}")
     prelude.metadata["tags"] = [PRELUDE_TAG]
-    cells, hidden, shown = [prelude], [], set()
+    cells, hidden, shown = [prelude], [], {}
     for cell in lab.notebook.cells:
         if cell.cell_type != "code":
             continue
@@ -84,13 +84,13 @@ def plan(lab: Lab, answers: dict[str, str], *, seed: int) -> Plan:
             hidden.append(nbformat.v4.new_code_cell(cell.source))
             continue
         source = answers[cell.id] if role == "answer" else cell.source
-        shown.add(len(cells))
+        shown[len(cells)] = cell.get("id", "")
         cells.append(nbformat.v4.new_code_cell(source))
     nonce = secrets.token_hex(16)
     observe = nbformat.v4.new_code_cell(observation_code(lab.checks, nonce))
     observe.metadata["tags"] = [OBSERVE_TAG]
     notebook.cells = [*cells, *hidden, observe]
-    return Plan(notebook, nonce, frozenset(shown))
+    return Plan(notebook, nonce, shown)
 
 
 def observation_code(checks: tuple[Check, ...], nonce: str) -> str:

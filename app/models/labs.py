@@ -58,5 +58,8 @@ class LabWorkspace(db.Model):
     seed: Mapped[int] = mapped_column(Integer)
     notebook: Mapped[str] = mapped_column(Text)  # .ipynb JSON: the learner's cells as saved
     revision: Mapped[int] = mapped_column(Integer, default=1)
+    # The last run of each code cell, by cell id: {"status", "outputs", "ran_at"}. Kept apart
+    # from the notebook so a cell finishing never races with the learner's next save.
+    outputs: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict, server_default="{}")
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)

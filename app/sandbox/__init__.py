@@ -15,6 +15,7 @@ from typing import Any
 from app.sandbox.base import Limits, RunResult, SandboxUnavailable
 from app.sandbox.bwrap import Environment
 from app.sandbox.executor import Executor, FakeExecutor, JupyterExecutor
+from app.sandbox.sessions import FakeSessions, SessionManager
 
 logger = logging.getLogger(__name__)
 
@@ -27,6 +28,7 @@ __all__ = [
     "RunResult",
     "SandboxUnavailable",
     "build_executor",
+    "build_sessions",
 ]
 
 
@@ -55,3 +57,15 @@ def build_executor(settings: Mapping[str, Any], root: Path) -> Executor:
         sandboxed=not allow_unsandboxed,
         pool_size=int(settings.get("pool_size", 2)),
     )
+
+
+def build_sessions(executor: Executor, idle_seconds: float) -> SessionManager | FakeSessions:
+    """Interactive kernels for the lab workspace, on the same engine as *executor*.
+
+    They share the executor's warm pool; a kernel left idle for *idle_seconds* is culled.
+    """
+    if isinstance(executor, FakeExecutor):
+        return FakeSessions()
+    if not isinstance(executor, JupyterExecutor):
+        raise TypeError(f"no interactive sessions for {type(executor).__name__}")
+    return SessionManager(executor.config(), pool=executor.pool, idle_seconds=idle_seconds)

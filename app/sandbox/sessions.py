@@ -123,3 +123,42 @@ class SessionManager:
             self.shutdown(key)
         if not self.pool:
             self.runner.stop()
+
+
+class FakeSessions:
+    """Pretends to run cells: each ends "ok" with no output. For tests of pages only.
+
+    It keeps the code it was given (``ran``), so a test can see what would have run.
+    """
+
+    def __init__(self) -> None:
+        self.kernels: dict[str, str] = {}
+        self.ran: list[tuple[str, str]] = []
+        self.started = 0
+
+    def start(self, key: str) -> str:
+        if key not in self.kernels:
+            self.started += 1
+            self.kernels[key] = f"fake-{self.started}"
+        return self.kernels[key]
+
+    def execute(self, key: str, code: str, *, on_output=None) -> CellResult:
+        self.start(key)
+        self.ran.append((key, code))
+        return CellResult(index=0, status="ok")
+
+    def interrupt(self, key: str) -> None:
+        """Nothing runs, so there is nothing to stop."""
+
+    def restart(self, key: str) -> str:
+        self.kernels.pop(key, None)
+        return self.start(key)
+
+    def status(self, key: str) -> str:
+        return "idle" if key in self.kernels else "none"
+
+    def cull_idle(self, *, now: float | None = None) -> list[str]:
+        return []
+
+    def close(self) -> None:
+        self.kernels.clear()

@@ -18,6 +18,7 @@ class GradedRun:
     grade: grading.Grade
     run: RunResult
     cells: tuple[CellResult, ...]  # results of the cells learners may see, in notebook order
+    cell_ids: tuple[str, ...] = ()  # the lab cell id of each of those results
 
     def as_dict(self) -> dict:
         return {
@@ -26,7 +27,10 @@ class GradedRun:
             "total": self.grade.total,
             "maximum": self.grade.maximum,
             "checks": [vars(c) for c in self.grade.checks],
-            "cells": [c.as_dict() for c in self.cells],
+            "cells": [
+                {**cell.as_dict(), "id": self.cell_ids[n] if n < len(self.cell_ids) else ""}
+                for n, cell in enumerate(self.cells)
+            ],
         }
 
 
@@ -54,7 +58,8 @@ def grade(
             expected = grading.expected_value(check, seed=seed)
         results.append(grading.judge(check, observed.get(check.id), expected, stopped))
     shown = tuple(cell for cell in run.cells if cell.index in plan.shown)
-    return GradedRun(grading.score(results), run, shown)
+    ids = tuple(plan.shown[cell.index] for cell in shown)
+    return GradedRun(grading.score(results), run, shown, ids)
 
 
 def _observe(lab: Lab, answers: dict[str, str], *, seed: int, executor: Executor, on_cell=None):

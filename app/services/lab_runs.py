@@ -48,6 +48,7 @@ class CellRuns:
         self.save = save
         self.kernels: dict[str, str] = {}  # session key → id of the kernel that got its seed
         self.running: set[str] = set()
+        self.cancelled: set[str] = set()  # interrupted: the cells still queued do not run
         self.lock = threading.Lock()
         self.pool = ThreadPoolExecutor(max_workers=threads, thread_name_prefix="lab-run")
 
@@ -55,20 +56,39 @@ class CellRuns:
     def key(workspace_id: int) -> str:
         return f"workspace-{workspace_id}"
 
-    def run(self, workspace_id: int, seed: int, cell_id: str, code: str) -> None:
-        """Start running *code*; Conflict while another cell of this workspace runs."""
+    def run(self, workspace_id: int, seed: int, cells: list[tuple[str, str]]) -> None:
+        """Start running *cells* (id, code) in order; Conflict while this workspace runs.
+
+        "Run all" passes every code cell: the run stops at the first cell that does not end
+        "ok", as in Jupyter, and the rest are reported as skipped.
+        """
         key = self.key(workspace_id)
         with self.lock:
             if key in self.running:
                 raise Conflict("A cell is still running. Wait for it, or interrupt it.")
             self.running.add(key)
-        self.events.publish(key, {"type": "queued", "cell": cell_id})
-        self.pool.submit(self._run, workspace_id, seed, cell_id, code)
+            self.cancelled.discard(key)
+        for cell_id, _ in cells:
+            self.events.publish(key, {"type": "queued", "cell": cell_id})
+        self.pool.submit(self._run_all, workspace_id, seed, list(cells))
 
-    def _run(self, workspace_id: int, seed: int, cell_id: str, code: str) -> None:
+    def _run_all(self, workspace_id: int, seed: int, cells: list[tuple[str, str]]) -> None:
+        key = self.key(workspace_id)
+        try:
+            for position, (cell_id, code) in enumerate(cells):
+                status = self._run(workspace_id, seed, cell_id, code)
+                if status != "ok" or key in self.cancelled:
+                    for skipped, _ in cells[position + 1 :]:
+                        self._publish_done(key, skipped, "skipped")
+                    break
+        finally:
+            with self.lock:
+                self.running.discard(key)
+                self.cancelled.discard(key)
+
+    def _run(self, workspace_id: int, seed: int, cell_id: str, code: str) -> str:
         key = self.key(workspace_id)
         outputs: list[dict[str, Any]] = []
-        status = "killed"
         try:
             self._seeded(key, seed)
             self.events.publish(key, {"type": "running", "cell": cell_id})
@@ -78,25 +98,23 @@ class CellRuns:
                 outputs.append(data)
                 self.events.publish(key, {"type": "output", "cell": cell_id, "output": data})
 
-            result = self.sessions.execute(key, code, on_output=on_output)
-            status = result.status
+            status = self.sessions.execute(key, code, on_output=on_output).status
         except Exception as exc:  # the kernel could not start: say why, keep the code
             logger.warning("workspace %s: run failed: %s", workspace_id, exc)
             message = str(exc) or "The kernel could not be started."
             self.events.publish(key, {"type": "done", "cell": cell_id, "status": "failed",
                                       "message": message})  # fmt: skip
-            return
-        finally:
-            with self.lock:
-                self.running.discard(key)
-        self.events.publish(
-            key,
-            {"type": "done", "cell": cell_id, "status": status, "message": STATUS_TEXT[status]},
-        )
+            return "failed"
+        self._publish_done(key, cell_id, status)
         try:
             self.save(workspace_id, cell_id, outputs, status)
         except Exception:
             logger.exception("workspace %s: outputs of %s not saved", workspace_id, cell_id)
+        return status
+
+    def _publish_done(self, key: str, cell_id: str, status: str) -> None:
+        event = {"type": "done", "cell": cell_id, "status": status, "message": STATUS_TEXT[status]}
+        self.events.publish(key, event)
 
     def _seeded(self, key: str, seed: int) -> None:
         kernel = self.sessions.start(key)
@@ -105,7 +123,12 @@ class CellRuns:
             self.kernels[key] = kernel
 
     def interrupt(self, workspace_id: int) -> None:
-        self.sessions.interrupt(self.key(workspace_id))
+        """Stop the running cell (the kernel and its variables live on) and the queued ones."""
+        key = self.key(workspace_id)
+        with self.lock:
+            if key in self.running:
+                self.cancelled.add(key)
+        self.sessions.interrupt(key)
 
     def restart(self, workspace_id: int, seed: int) -> None:
         key = self.key(workspace_id)
@@ -115,8 +138,20 @@ class CellRuns:
         self.events.publish(key, {"type": "kernel", "status": "idle", "restarted": True})
 
     def status(self, workspace_id: int) -> str:
-        """none, busy, idle or dead (dead: 'kernel died — restart')."""
-        return self.sessions.status(self.key(workspace_id))
+        """none, starting, busy, idle or dead (dead: 'kernel died — restart')."""
+        key = self.key(workspace_id)
+        status = self.sessions.status(key)
+        if status == "none" and key in self.running:
+            return "starting"
+        return status
+
+    def cull(self) -> list[str]:
+        """Shut down kernels left idle too long; their learners' next run starts a new one."""
+        culled = self.sessions.cull_idle()
+        for key in culled:
+            self.kernels.pop(key, None)
+            self.events.publish(key, {"type": "kernel", "status": "none", "culled": True})
+        return culled
 
     def close(self) -> None:
         self.pool.shutdown(wait=False, cancel_futures=True)

@@ -8,11 +8,15 @@ around the learner's answers.
 from __future__ import annotations
 
 import hashlib
+from dataclasses import dataclass, field
 from datetime import datetime
+from typing import Any
 
 import nbformat
+from markupsafe import Markup
 from sqlalchemy import select
 
+from app.content import markdown
 from app.content.labs import Lab, learner_version, role_of
 from app.domain import grading
 from app.errors import Conflict, InvalidInput
@@ -119,3 +123,86 @@ def _write(workspace: LabWorkspace, sources: dict[str, str], now: datetime) -> N
     workspace.revision += 1
     workspace.updated_at = now
     db.session.flush()
+
+
+@dataclass(frozen=True)
+class Cell:
+    """One cell as the workspace page shows it."""
+
+    id: str
+    kind: str  # markdown | code
+    role: str  # answer (editable), given, visible-test, or "" for markdown
+    source: str
+    html: Markup = Markup("")  # rendered markdown
+    status: str = ""  # how its last run ended, if it ran
+    outputs: list[dict[str, Any]] = field(default_factory=list)
+
+    @property
+    def editable(self) -> bool:
+        return self.role == "answer"
+
+
+def cells(workspace: LabWorkspace) -> list[Cell]:
+    """The workspace's cells with their saved outputs, markdown rendered without raw HTML."""
+    shown = []
+    for cell in notebook(workspace).cells:
+        cell_id = cell.get("id", "")
+        if cell.cell_type == "markdown":
+            parts = markdown.render(cell.source).parts
+            html = Markup("").join(part.html for part in parts if part.kind == "html")
+            shown.append(Cell(cell_id, "markdown", "", cell.source, html))
+        elif cell.cell_type == "code":
+            last = (workspace.outputs or {}).get(cell_id, {})
+            role = role_of(cell) or "given"
+            shown.append(
+                Cell(cell_id, "code", role, cell.source, status=last.get("status", ""),
+                     outputs=last.get("outputs", []))
+            )  # fmt: skip
+    return shown
+
+
+def code_of(workspace: LabWorkspace, cell_ids: list[str]) -> list[tuple[str, str]]:
+    """The saved source of each code cell asked for, in notebook order; InvalidInput if unknown."""
+    code = {c.get("id"): c.source for c in notebook(workspace).cells if c.cell_type == "code"}
+    unknown = sorted(set(cell_ids) - set(code))
+    if unknown or not cell_ids:
+        raise InvalidInput("cells", "Choose code cells of this lab to run.")
+    wanted = set(cell_ids)
+    return [(cell_id, source) for cell_id, source in code.items() if cell_id in wanted]
+
+
+def save_outputs(
+    workspace_id: int, cell_id: str, outputs: list[dict[str, Any]], status: str, *, now: datetime
+) -> None:
+    """Keep a finished cell's outputs, so a reload shows them. The revision does not change."""
+    workspace = db.session.get(LabWorkspace, workspace_id)
+    if workspace is None:
+        return
+    kept = dict(workspace.outputs or {})
+    kept[cell_id] = {"status": status, "outputs": outputs, "ran_at": now.isoformat()}
+    workspace.outputs = kept
+    db.session.flush()
+
+
+def download(workspace: LabWorkspace) -> bytes:
+    """The workspace as a .ipynb file, with the outputs of each cell's last run."""
+    current = notebook(workspace)
+    for cell in current.cells:
+        if cell.cell_type == "code":
+            last = (workspace.outputs or {}).get(cell.get("id"), {})
+            cell.outputs = [_nbformat_output(o) for o in last.get("outputs", [])]
+    return nbformat.writes(current).encode()
+
+
+def _nbformat_output(output: dict[str, Any]) -> nbformat.NotebookNode:
+    new = nbformat.v4.new_output
+    if output.get("mime"):
+        data = {output["mime"]: output["data"]}
+        if output.get("text"):
+            data["text/plain"] = output["text"]
+        return new("display_data", data=data)
+    if output["type"] == "error":
+        return new("error", ename="Error", evalue="", traceback=output["text"].splitlines())
+    if output["type"] in ("execute_result", "display_data"):
+        return new("display_data", data={"text/plain": output["text"]})
+    return new("stream", name=output.get("name") or "stderr", text=output["text"])

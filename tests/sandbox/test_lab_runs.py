@@ -32,7 +32,7 @@ def runs(executor):
 
 def run_and_wait(runs, workspace_id, seed, cell_id, code):
     runs.done.clear()
-    runs.run(workspace_id, seed, cell_id, code)
+    runs.run(workspace_id, seed, [(cell_id, code)])
     assert runs.done.wait(60), "the cell did not finish"
     return runs.saved[(workspace_id, cell_id)]
 
@@ -57,9 +57,9 @@ def test_html_outputs_reach_the_page_sanitised(runs):
 
 
 def test_one_cell_at_a_time_per_workspace(runs):
-    runs.run(9, 1, "slow", "import time\nprint('started', flush=True)\ntime.sleep(60)")
+    runs.run(9, 1, [("slow", "import time\nprint('started', flush=True)\ntime.sleep(60)")])
     with pytest.raises(Conflict, match="still running"):
-        runs.run(9, 1, "other", "1")
+        runs.run(9, 1, [("other", "1")])
     started = runs.log.since(CellRuns.key(9), 2, wait=30)  # after queued and running
     assert started and started[0][1]["type"] == "output"
     runs.interrupt(9)
@@ -74,3 +74,34 @@ def test_a_restart_starts_clean_and_seeds_again(runs):
     runs.restart(10, 5)
     outputs, status = run_and_wait(runs, 10, 5, "b", "print(SHOPFLOOR_SEED, 'x' in dir())")
     assert outputs[0]["text"] == "5 False\n"
+
+
+def test_run_all_stops_at_the_first_cell_that_fails(runs):
+    runs.done.clear()
+    runs.run(11, 1, [("a", "x = 2"), ("b", "1 / 0"), ("c", "print('never')")])
+    events: list = []
+    after = 0
+    while not any(e.get("cell") == "c" and e["type"] == "done" for e in events):
+        batch = runs.log.since(CellRuns.key(11), after, wait=30)
+        assert batch, "run all did not finish"
+        after = batch[-1][0]
+        events += [e for _, e in batch]
+    done = {e["cell"]: e["status"] for e in events if e["type"] == "done"}
+    assert done == {"a": "ok", "b": "error", "c": "skipped"}
+    assert (11, "c") not in runs.saved  # a skipped cell keeps the outputs it had
+
+
+def test_an_interrupt_also_cancels_the_cells_still_queued(runs):
+    runs.run(12, 1, [("slow", "import time\nprint('go', flush=True)\ntime.sleep(60)"),
+                     ("next", "print('should not run')")])  # fmt: skip
+    assert runs.log.since(CellRuns.key(12), 3, wait=30)  # queued ×2, running, then output
+    runs.interrupt(12)
+    events: list = []
+    after = 0
+    while not any(e.get("cell") == "next" and e["type"] == "done" for e in events):
+        batch = runs.log.since(CellRuns.key(12), after, wait=30)
+        assert batch, "the interrupted run did not finish"
+        after = batch[-1][0]
+        events += [e for _, e in batch]
+    assert [e["status"] for e in events if e["type"] == "done"] == ["error", "skipped"]
+    assert runs.status(12) == "idle"  # the kernel survived the interrupt
