@@ -72,7 +72,7 @@ class Alarm:
     def __post_init__(self) -> None:
         if self.kind not in ("HI", "HIHI", "LO", "LOLO"):
             raise ValueError(f"alarm kind must be HI, HIHI, LO or LOLO, not {self.kind!r}")
-        if self.deadband < 0 or self.on_delay < 0 or self.off_delay < 0:
+        if not all(x >= 0 for x in (self.deadband, self.on_delay, self.off_delay)):  # and NaN
             raise ValueError("deadband and delays cannot be negative")
 
     def _beyond(self, value: float, margin: float) -> bool:
@@ -127,7 +127,7 @@ class Alarm:
             self._move(AlarmState.NORMAL, now, value, log, quality)
 
     def shelve(self, now: float, seconds: float, log: list[AlarmEvent]) -> None:
-        if seconds <= 0:
+        if not seconds > 0:
             raise ValueError("shelve for a positive number of seconds")
         if self.state is not AlarmState.SHELVED:
             self._move(AlarmState.SHELVED, now, 0.0, log)

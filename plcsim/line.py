@@ -52,7 +52,7 @@ class Line:
         resolution: float = 1.0,
         grid_kg_per_kwh: float = 0.4,
     ) -> None:
-        if resolution <= 0 or resolution > 60:
+        if not 0 < resolution <= 60:  # written so that NaN fails too
             raise ValueError("resolution must be more than 0 and at most 60 seconds")
         if not specs:
             raise ValueError("a line needs at least one unit")
@@ -61,7 +61,7 @@ class Line:
                 raise ValueError(f"impossible parameters for unit {spec.name!r}")
             if spec.pack_size < 1:
                 raise ValueError(f"unit {spec.name!r} needs a pack size of at least 1")
-        if grid_kg_per_kwh < 0:
+        if not grid_kg_per_kwh >= 0:
             raise ValueError("the grid emission factor cannot be negative")
         if buffers is None:  # four minutes of the downstream unit's intake, a third full
             buffers = [
@@ -134,8 +134,8 @@ class Line:
         self._add(Event(at, unit, command, reason, product))
 
     def _add(self, event: Event) -> None:
-        if event.at < 0:
-            raise ValueError("an event cannot happen before the start")
+        if not event.at >= 0:
+            raise ValueError(f"an event cannot happen before the start (at {event.at!r} s)")
         self._check_unit(event.unit)
         bisect.insort_right(self.events, event)  # after any event at the same time
 
@@ -143,7 +143,7 @@ class Line:
         """Make *unit* fault at *at* seconds, as a random fault would: abort, repair, restart."""
         if not 101 <= code <= 199:
             raise ValueError("fault codes are 101 to 199")
-        if repair_minutes < 0:
+        if not repair_minutes >= 0:
             raise ValueError("the repair time cannot be negative")
         self._add(Event(at, unit, Command.ABORT, code, repair_s=repair_minutes * 60.0))
 
@@ -154,9 +154,9 @@ class Line:
 
     def _reserve(self, start: float, end: float, unit: str, label: str) -> None:
         """Book a planned stop window, refusing one that overlaps another on the same unit."""
-        if start < 0:
+        if not start >= 0:
             raise ValueError(f"the {label} cannot start before the start of the run")
-        if end <= start:
+        if not end > start:
             raise ValueError(f"the {label} must last a positive time ({start:g}-{end:g} s)")
         units = frozenset(self.units) if unit == "*" else frozenset({unit})
         for other_start, other_end, other_units, other in self.windows:
@@ -174,7 +174,7 @@ class Line:
         *minutes*, then resets (now making *product*) and starts again.
         """
         self._check_unit(unit)
-        if minutes <= 0:
+        if not minutes > 0:
             raise ValueError("a changeover takes a positive number of minutes")
         end = at + minutes * 60.0
         self._reserve(at, end, unit, f"changeover of {unit}")
@@ -194,7 +194,7 @@ class Line:
         """
         shifts, breaks = sorted(shifts), sorted(breaks)
         for start, end in shifts:
-            if start < 0 or end <= start:
+            if not 0 <= start < end:
                 raise ValueError(
                     f"a shift must start at 0 s or later and end after it starts "
                     f"({start:g}-{end:g} s)"
@@ -224,8 +224,8 @@ class Line:
 
     def run(self, seconds: float) -> Historian:
         """Advance the line by *seconds* of simulated time, recording every scan."""
-        if seconds < 0:
-            raise ValueError("the duration cannot be negative")
+        if not seconds >= 0:  # NaN too: it would silently run nothing
+            raise ValueError(f"the duration cannot be negative or NaN, not {seconds!r} s")
         if seconds > 31 * 24 * 3600:
             raise ValueError("simulate at most 31 days at a time")
         end = self.clock + seconds

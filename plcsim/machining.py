@@ -48,7 +48,7 @@ COLUMNS = (
 
 def machining_cell(seed: int, cycles: int = 10_000) -> dict[str, list]:
     """Generate *cycles* machining cycles as columns (see COLUMNS)."""
-    if cycles < 2 or cycles > 2_000_000:
+    if not 2 <= cycles <= 2_000_000:
         raise ValueError("cycles must be between 2 and 2,000,000")
     rng = random.Random(f"plcsim-machining:{seed}")  # noqa: S311 - simulation stream
     air = _normalised_walk(rng, cycles, mean=300.0, sd=2.0)

@@ -181,4 +181,8 @@ def scenario(name: str, seed: int, **options) -> Line:
         raise ValueError(
             f"unknown scenario {name!r}; choose one of: {', '.join(SCENARIOS)}"
         ) from None
-    return build(int(seed), **options)
+    try:
+        seed = int(seed)  # labs read it from the environment, as text
+    except (TypeError, ValueError):
+        raise ValueError(f"the seed must be an integer, not {seed!r}") from None
+    return build(seed, **options)

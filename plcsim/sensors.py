@@ -25,7 +25,7 @@ class Fault:
     def __post_init__(self) -> None:
         if self.kind not in FAULT_KINDS:
             raise ValueError(f"unknown fault {self.kind!r}; use {', '.join(FAULT_KINDS)}")
-        if self.end <= self.start:
+        if not self.end > self.start:
             raise ValueError("a fault must end after it starts")
 
 
@@ -40,7 +40,7 @@ class Sensor:
     _stuck_at: float | None = field(default=None, repr=False)
 
     def __post_init__(self) -> None:
-        if self.high <= self.low or self.noise_sd < 0:
+        if not (self.high > self.low and self.noise_sd >= 0):
             raise ValueError(f"impossible range or noise for sensor {self.tag!r}")
 
     def read(

@@ -10,12 +10,16 @@ from pathlib import Path
 import pytest
 
 from plcsim import Command, Counter, Mode, State, StateMachine
+from plcsim.alarms import Alarm
+from plcsim.machining import machining_cell
 from plcsim.packml import IllegalCommand, is_legal
 from plcsim.scenarios import scenario
+from plcsim.sensors import Fault, Sensor
 
 ROOT = Path(__file__).resolve().parents[2]
 LAB_PYTHON = ROOT / ".venv-lab" / "bin" / "python"
 SHIFT = 8 * 3600
+NAN = float("nan")
 
 
 def run_in_process(python: Path, seed: int, tmp_path: Path, name: str) -> str:
@@ -106,6 +110,24 @@ def test_state_machine_rules():
         ),
         (lambda: scenario("packaging-line", seed=1).schedule(-1, "Filler", Command.STOP), "before"),
         (lambda: scenario("packaging-line", seed=1, grid_kg_per_kwh=-1), "cannot be negative"),
+        (lambda: scenario("packaging-line", seed="forty-two"), "seed must be an integer"),
+        # NaN passes every "< 0" check: each of these used to be accepted, and run nothing.
+        (lambda: scenario("packaging-line", seed=1).run(NAN), "cannot be negative or NaN"),
+        (lambda: scenario("packaging-line", seed=1, resolution=NAN), "resolution"),
+        (
+            lambda: scenario("packaging-line", seed=1).schedule(NAN, "Filler", Command.STOP),
+            "before the start",
+        ),
+        (lambda: scenario("packaging-line", seed=1).fault(60, "Filler", 101, NAN), "repair"),
+        (
+            lambda: scenario("packaging-line", seed=1).changeover(60, "Filler", NAN, product="x"),
+            "positive number of minutes",
+        ),
+        (lambda: scenario("packaging-line", seed=1).shift_pattern([(NAN, 60)]), "shift must"),
+        (lambda: Sensor("T", "degC", 0.0, NAN), "impossible range"),
+        (lambda: Fault("drift", 10.0, NAN), "must end after"),
+        (lambda: Alarm("A", "T", "HI", 50.0, on_delay=NAN), "cannot be negative"),
+        (lambda: machining_cell(1, cycles=NAN), "cycles must be"),
     ],
 )
 def test_bad_input_is_a_clear_value_error(call, message):
