@@ -93,6 +93,11 @@ def can_review_learner(user: User | None, learner: User) -> bool:
     )
 
 
+def can_review_labs(user: User | None) -> bool:
+    """Who may open a lab's list of submissions (it shows only learners they may review)."""
+    return is_platform_admin(user) or (is_signed_in(user) and user.role in LAB_REVIEWERS)
+
+
 def can_view_submission(user: User | None, learner: User) -> bool:
     """The learner sees their own attempts; reviewers see their learners' attempts."""
     return can_use_workspace(user, learner.id) or can_review_learner(user, learner)

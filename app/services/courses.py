@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -12,6 +11,7 @@ from app import policy
 from app.errors import NotFound
 from app.extensions import db
 from app.models import Competency, Course, CourseAsset, Lesson, LessonCompletion, Module, User
+from app.services.lab_catalog import LAB_ID
 
 
 @dataclass(frozen=True)
@@ -219,12 +219,33 @@ def _snippet(text: str, word: str, width: int = 160) -> str:
 
 def learner_notebook(labs_root: Path, lab_id: str) -> Path | None:
     """The built learner version of a lab (``flask labs build``), if there is one."""
-    if not re.fullmatch(r"[a-z0-9]+(?:-[a-z0-9]+)*", lab_id):
+    if not LAB_ID.fullmatch(lab_id):
         return None
     path = labs_root / "learner" / f"{lab_id}.ipynb"
     return path if path.is_file() else None
 
 
-def lesson_labs(labs_root: Path, lesson: Lesson) -> dict[str, bool]:
-    """Lab id → whether its learner notebook can be downloaded now."""
-    return {lab["id"]: learner_notebook(labs_root, lab["id"]) is not None for lab in lesson.labs}
+def lesson_labs(labs_root: Path, lesson: Lesson) -> dict[str, dict[str, bool]]:
+    """Lab id → whether it can be opened in the workspace, and its notebook downloaded."""
+    return {
+        lab["id"]: {
+            "open": LAB_ID.fullmatch(lab["id"]) is not None
+            and (labs_root / f"{lab['id']}.ipynb").is_file(),
+            "download": learner_notebook(labs_root, lab["id"]) is not None,
+        }
+        for lab in lesson.labs
+    }
+
+
+def lab_lesson(lab_id: str) -> tuple[Course, Lesson] | None:
+    """The first active lesson (of an active course) that offers lab *lab_id*."""
+    query = (
+        select(Lesson, Course)
+        .join(Course, Course.id == Lesson.course_id)
+        .where(Lesson.archived_at.is_(None), Course.archived_at.is_(None))
+        .order_by(Course.id, Lesson.position)
+    )
+    for lesson, course in db.session.execute(query):
+        if any(lab.get("id") == lab_id for lab in lesson.labs or []):
+            return course, lesson
+    return None

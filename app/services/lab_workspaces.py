@@ -19,6 +19,7 @@ from sqlalchemy import select
 from app.content import markdown
 from app.content.labs import Lab, learner_version, role_of
 from app.domain import grading
+from app.domain.notebook_html import for_page
 from app.errors import Conflict, InvalidInput
 from app.extensions import db
 from app.models import LabWorkspace, User
@@ -145,10 +146,13 @@ class Cell:
 def cells(workspace: LabWorkspace) -> list[Cell]:
     """The workspace's cells with their saved outputs, markdown rendered without raw HTML."""
     shown = []
-    for cell in notebook(workspace).cells:
+    for position, cell in enumerate(notebook(workspace).cells):
         cell_id = cell.get("id", "")
         if cell.cell_type == "markdown":
-            parts = markdown.render(cell.source).parts
+            source = cell.source
+            if position == 0 and source.startswith("# "):  # the page shows the title itself
+                source = source.partition("\n")[2]
+            parts = markdown.render(source).parts
             html = Markup("").join(part.html for part in parts if part.kind == "html")
             shown.append(Cell(cell_id, "markdown", "", cell.source, html))
         elif cell.cell_type == "code":
@@ -156,7 +160,7 @@ def cells(workspace: LabWorkspace) -> list[Cell]:
             role = role_of(cell) or "given"
             shown.append(
                 Cell(cell_id, "code", role, cell.source, status=last.get("status", ""),
-                     outputs=last.get("outputs", []))
+                     outputs=for_page(last.get("outputs", [])))
             )  # fmt: skip
     return shown
 

@@ -52,7 +52,7 @@ def lesson(slug: str, lesson_slug: str):
         page=lesson_render.rendered(course, lesson),
         questions=quizzes.views(current_user, lesson),
         completed=courses.is_completed(current_user, lesson),
-        downloadable=courses.lesson_labs(_labs_root(), lesson),
+        lab_links=courses.lesson_labs(_labs_root(), lesson),
         previous=previous,
         following=following,
     )

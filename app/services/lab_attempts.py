@@ -1,0 +1,164 @@
+"""Reading lab attempts: progress while grading, the report after, and reviewers' lists.
+
+A report never carries a hidden check's code or expected value: only its description,
+whether it passed, and the feedback the grader wrote for the learner.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from sqlalchemy import select
+
+from app.domain.notebook_html import for_page
+from app.domain.roles import Role
+from app.errors import Conflict, NotFound
+from app.extensions import db
+from app.models import LabSubmission, User
+from app.sandbox import notebooks
+
+STATUS_TEXT = {
+    "queued": "Queued: waiting for a free grader.",
+    "running": "Grading: running your notebook.",
+    "graded": "Graded.",
+    "failed": "Grading could not finish. Your notebook is saved; your instructor can re-grade it.",
+}
+
+
+def get(submission_id: int) -> LabSubmission:
+    submission = db.session.get(LabSubmission, submission_id)
+    if submission is None or submission.user_id is None:
+        raise NotFound("There is no such attempt.")
+    return submission
+
+
+def learner_of(submission: LabSubmission) -> User:
+    learner = db.session.get(User, submission.user_id)
+    if learner is None:
+        raise NotFound("There is no such attempt.")
+    return learner
+
+
+def progress(submission: LabSubmission) -> dict[str, Any]:
+    """What a page following the grading shows: status, "cell i of n", and the score."""
+    done = submission.status in ("graded", "failed")
+    return {
+        "id": submission.id,
+        "attempt": submission.attempt,
+        "status": submission.status,
+        "text": submission.message
+        if submission.status == "failed"
+        else STATUS_TEXT.get(submission.status, submission.status),
+        "progress": submission.progress,
+        "steps": submission.steps,
+        "total": submission.total,
+        "maximum": submission.maximum,
+        "done": done,
+    }
+
+
+@dataclass(frozen=True)
+class ReportCell:
+    id: str
+    kind: str  # markdown | code
+    source: str
+    status: str = ""
+    message: str = ""
+    outputs: list[dict[str, Any]] = field(default_factory=list)
+
+
+@dataclass(frozen=True)
+class Report:
+    submission: LabSubmission
+    checks: list[dict[str, Any]]
+    cells: list[ReportCell]
+    passed: int
+    engine_message: str
+
+
+def report(submission: LabSubmission) -> Report:
+    """The graded attempt as the learner and their reviewers see it, executed cells included."""
+    result = submission.result or {}
+    checks = [
+        {k: check[k] for k in ("description", "passed", "earned", "points", "visible", "feedback")}
+        for check in result.get("checks", [])
+    ]
+    ran = {cell.get("id"): cell for cell in result.get("cells", []) if cell.get("id")}
+    cells = []
+    try:
+        submitted = notebooks.read(submission.notebook).cells
+    except notebooks.BadNotebook:
+        submitted = []
+    for cell in submitted:
+        if cell.cell_type not in ("markdown", "code"):
+            continue
+        run = ran.get(cell.get("id"), {})
+        cells.append(
+            ReportCell(
+                cell.get("id", ""),
+                cell.cell_type,
+                cell.source,
+                run.get("status", ""),
+                run.get("message", ""),
+                for_page(run.get("outputs", [])),
+            )
+        )
+    passed = sum(1 for check in checks if check["passed"])
+    return Report(submission, checks, cells, passed, result.get("message", ""))
+
+
+@dataclass(frozen=True)
+class LearnerRow:
+    learner: User
+    attempts: int
+    best: float | None
+    maximum: float | None
+    latest: LabSubmission
+
+
+def for_reviewer(reviewer: User, lab_id: str) -> list[LearnerRow]:
+    """Each learner the reviewer may review who attempted *lab_id*, with their best score.
+
+    The same rule as ``policy.can_review_learner``: a platform admin sees everyone, other
+    reviewers the learners of their own organization.
+    """
+    query = select(LabSubmission, User).join(User, User.id == LabSubmission.user_id)
+    query = query.where(LabSubmission.lab_slug == lab_id)
+    if reviewer.role is not Role.PLATFORM_ADMIN:
+        if reviewer.organization_id is None:
+            return []
+        query = query.where(User.organization_id == reviewer.organization_id)
+    rows: dict[int, list[LabSubmission]] = {}
+    learners: dict[int, User] = {}
+    for submission, learner in db.session.execute(query.order_by(LabSubmission.id)):
+        rows.setdefault(learner.id, []).append(submission)
+        learners[learner.id] = learner
+    table = []
+    for learner_id, attempts in rows.items():
+        graded = [s for s in attempts if s.status == "graded" and s.total is not None]
+        best = max(graded, key=lambda s: s.total, default=None)
+        table.append(
+            LearnerRow(
+                learners[learner_id],
+                len(attempts),
+                best.total if best else None,
+                best.maximum if best else None,
+                max(attempts, key=lambda s: (s.attempt, s.id)),
+            )
+        )
+    return sorted(table, key=lambda row: row.learner.name.lower())
+
+
+def regrade(submission: LabSubmission) -> LabSubmission:
+    """Queue an attempt to be graded again (after a test was fixed); the notebook is kept."""
+    if submission.status in ("queued", "running"):
+        raise Conflict("This attempt is already waiting to be graded.")
+    submission.status = "queued"
+    submission.tries = 0
+    submission.progress = 0
+    submission.message = ""
+    submission.started_at = None
+    submission.finished_at = None
+    db.session.flush()
+    return submission

@@ -1,0 +1,51 @@
+// Follow an attempt's grading: queued → running (cell i of n) → graded, then show the report.
+// Server-Sent Events when the browser has them, polling otherwise; the finished report is
+// drawn by the server, so the page reloads once grading is done.
+(function () {
+  "use strict";
+
+  var box = document.getElementById("grading");
+  if (!box || box.dataset.done === "true") { return; }
+  var text = box.querySelector("[data-progress-text]");
+  var bar = box.querySelector("[data-progress-bar]");
+  var finished = false;
+
+  function show(state) {
+    if (finished) { return; }
+    var line = state.text;
+    if (state.status === "running" && state.steps) {
+      line += " Cell " + state.progress + " of " + state.steps + ".";
+      bar.max = state.steps;
+      bar.value = state.progress;
+    }
+    text.textContent = line;
+    if (state.done) {
+      finished = true;
+      window.location.reload();
+    }
+  }
+
+  function poll() {
+    fetch(box.dataset.progressUrl, { credentials: "same-origin", headers: { "Accept": "application/json" } })
+      .then(function (response) { return response.ok ? response.json() : null; })
+      .then(function (state) { if (state) { show(state); } }, function () {})
+      .finally(function () { if (!finished) { setTimeout(poll, 1000); } });
+  }
+
+  if (!window.EventSource) { poll(); return; }
+  var failures = 0;
+  var source = new EventSource(box.dataset.streamUrl);
+  source.onopen = function () { failures = 0; };
+  source.onmessage = function (message) {
+    var state = JSON.parse(message.data);
+    show(state);
+    if (state.done) { source.close(); }
+  };
+  source.onerror = function () {
+    if (finished) { return; }
+    if (source.readyState === EventSource.CLOSED || ++failures >= 3) {
+      source.close();
+      poll();
+    }
+  };
+})();

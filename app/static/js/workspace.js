@@ -1,0 +1,355 @@
+// The lab workspace: code editors, autosave, running cells and following their outputs live.
+//
+// Edits go to the server a moment after typing stops; until the server has them they are also
+// kept in this browser (localStorage), so a reload, a lost connection or a server restart
+// loses nothing. A cell only runs after its code is saved. Outputs arrive as Server-Sent
+// Events, or by polling when EventSource is missing or keeps failing.
+(function () {
+  "use strict";
+
+  var root = document.getElementById("workspace");
+  if (!root || !window.ShopfloorEditor) { return; }
+  var data = root.dataset;
+  var SAVE_DELAY = 800;
+  var KERNEL_TEXT = {
+    none: "Kernel: not started (it starts when you run a cell)",
+    starting: "Kernel: starting",
+    idle: "Kernel: idle",
+    busy: "Kernel: busy",
+    dead: "Kernel died — restart"
+  };
+  var DONE_TEXT = { ok: "✓ ran", error: "✗ error", skipped: "skipped", failed: "✗ not run" };
+
+  var state = {
+    revision: Number(data.revision),
+    after: Number(data.eventsAfter),
+    dirty: {},          // cell id → text not yet saved on the server
+    saving: null,       // the save in flight (a promise), if any
+    timer: null,
+    retry: 0,
+    conflict: false
+  };
+  var cells = {};       // cell id → {li, editor, number, editable, outputs, stateEl}
+  var order = [];
+  var sources = JSON.parse(document.getElementById("cell-sources").textContent);
+  var saveStatus = root.querySelector("[data-save-status]");
+  var problem = root.querySelector("[data-problem]");
+
+  // ---- requests ---------------------------------------------------------------------------
+  function post(url, body) {
+    return fetch(url, {
+      method: "POST",
+      credentials: "same-origin",
+      headers: { "Content-Type": "application/json", "Accept": "application/json",
+                 "X-CSRFToken": data.csrf },
+      body: JSON.stringify(body || {})
+    }).then(function (response) {
+      return response.json().catch(function () { return {}; }).then(function (json) {
+        if (!response.ok) {
+          var error = new Error(json.message || ("The server answered " + response.status + "."));
+          error.status = response.status;
+          throw error;
+        }
+        return json;
+      });
+    });
+  }
+
+  function showProblem(message) {
+    problem.textContent = message || "";
+    problem.hidden = !message;
+  }
+
+  // ---- saving -----------------------------------------------------------------------------
+  function remember() {
+    var key = data.storageKey;
+    try {
+      if (Object.keys(state.dirty).length) {
+        localStorage.setItem(key, JSON.stringify({ revision: state.revision, cells: state.dirty }));
+      } else {
+        localStorage.removeItem(key);
+      }
+    } catch (e) { /* private mode or full storage: the server copy still counts */ }
+  }
+
+  function setSaveStatus(text, kind) {
+    saveStatus.textContent = text;
+    saveStatus.dataset.kind = kind || "";
+  }
+
+  function edited(id, text) {
+    state.dirty[id] = text;
+    remember();
+    if (!state.conflict) { setSaveStatus("Unsaved changes", "pending"); }
+    clearTimeout(state.timer);
+    state.timer = setTimeout(save, SAVE_DELAY);
+  }
+
+  // Save everything not yet saved; resolves when the server has it, rejects if it could not.
+  function save() {
+    clearTimeout(state.timer);
+    if (state.saving) { return state.saving.then(save, save); }
+    if (state.conflict) { return Promise.reject(new Error(problem.textContent)); }
+    var sent = Object.assign({}, state.dirty);
+    if (!Object.keys(sent).length) { return Promise.resolve(); }
+    setSaveStatus("Saving…", "saving");
+    state.saving = post(data.saveUrl, { revision: state.revision, cells: sent }).then(function (r) {
+      state.revision = r.revision;
+      state.retry = 0;
+      Object.keys(sent).forEach(function (id) {
+        if (state.dirty[id] === sent[id]) { delete state.dirty[id]; }
+      });
+      remember();
+      setSaveStatus(Object.keys(state.dirty).length ? "Unsaved changes" : "All changes saved",
+                    Object.keys(state.dirty).length ? "pending" : "saved");
+      if (Object.keys(state.dirty).length) { state.timer = setTimeout(save, SAVE_DELAY); }
+    }, function (error) {
+      if (error.status === 409) {
+        state.conflict = true;
+        setSaveStatus("Not saved: a newer version exists", "error");
+        showProblem(error.message);
+      } else if (error.status === 422 || error.status === 403 || error.status === 404) {
+        setSaveStatus("Not saved", "error");
+        showProblem(error.message);
+      } else {
+        // Offline or the server is restarting: keep the edits here and try again.
+        state.retry = Math.min(state.retry + 1, 6);
+        setSaveStatus("Offline: edits kept on this device, retrying…", "error");
+        state.timer = setTimeout(save, 1000 * Math.pow(2, state.retry - 1));
+      }
+      throw error;
+    }).finally(function () { state.saving = null; });
+    return state.saving;
+  }
+
+  function restoreFromDevice() {
+    var stored;
+    try { stored = JSON.parse(localStorage.getItem(data.storageKey) || "null"); } catch (e) { stored = null; }
+    if (!stored || !stored.cells) { return; }
+    var changed = Object.keys(stored.cells).filter(function (id) {
+      return cells[id] && cells[id].editable && stored.cells[id] !== sources[id];
+    });
+    if (!changed.length) { remember(); return; }
+    changed.forEach(function (id) {
+      cells[id].restoring = true;
+      cells[id].editor.setValue(stored.cells[id]);
+      cells[id].restoring = false;
+      state.dirty[id] = stored.cells[id];
+    });
+    if (stored.revision !== state.revision) {
+      // Saved elsewhere since: keep this device's text on screen, but say so before saving it.
+      showProblem("This device kept edits that were never saved, and the lab was saved from " +
+                  "somewhere else since. Your edits from this device are shown; they will be " +
+                  "saved over the other version when you next edit or run a cell.");
+    }
+    setSaveStatus("Restored edits that were not saved yet", "pending");
+    state.timer = setTimeout(save, SAVE_DELAY);
+  }
+
+  // ---- outputs ----------------------------------------------------------------------------
+  function outputNode(output, number) {
+    var node;
+    if (output.mime === "text/html") {
+      node = document.createElement("div");
+      node.className = "out out-html";
+      node.innerHTML = output.data;  // sanitised by the server (nh3); CSP blocks any script
+    } else if (output.mime) {
+      node = document.createElement("img");
+      node.className = "out out-image";
+      node.src = "data:" + output.mime + ";base64," + output.data;
+      node.alt = "Figure drawn by cell " + number;
+    } else {
+      node = document.createElement("pre");
+      var kind = output.type === "error" ? " out-error"
+        : (output.type === "note" || output.name === "stderr") ? " out-stderr" : "";
+      node.className = "out" + kind;
+      node.textContent = output.text;
+    }
+    return node;
+  }
+
+  function handle(event) {
+    var cell = cells[event.cell];
+    if (event.type === "reload") { reloadSoon(); return; }
+    if (event.type === "kernel") {
+      showKernel(event.status);
+      if (event.restarted) { showProblem(""); }
+      return;
+    }
+    if (!cell) { return; }
+    if (event.type === "queued") {
+      cell.stateEl.textContent = "queued";
+      cell.li.classList.add("is-queued");
+    } else if (event.type === "running") {
+      cell.li.classList.remove("is-queued");
+      cell.li.classList.add("is-running");
+      cell.stateEl.textContent = "running…";
+      cell.outputs.textContent = "";
+      showKernel("busy");
+    } else if (event.type === "output") {
+      cell.outputs.appendChild(outputNode(event.output, cell.number));
+    } else if (event.type === "done") {
+      cell.li.classList.remove("is-queued", "is-running");
+      cell.stateEl.textContent = DONE_TEXT[event.status] || ("✗ " + event.status);
+      if (event.status !== "ok" && event.status !== "error" && event.status !== "skipped") {
+        var note = document.createElement("p");
+        note.className = "cell-message";
+        note.textContent = event.message;
+        cell.outputs.appendChild(note);
+      }
+      if (event.status === "failed") { showProblem(event.message); }
+      if (event.status === "killed") { showKernel("dead"); }
+    }
+  }
+
+  function reloadSoon() {
+    save().then(function () { window.location.reload(); }, function () {});
+  }
+
+  // ---- live events: SSE, or polling ---------------------------------------------------------
+  var source = null;
+  var pollTimer = null;
+  var failures = 0;
+
+  function listen() {
+    if (!window.EventSource || failures >= 3) { poll(); return; }
+    source = new EventSource(data.streamUrl + "?after=" + state.after);
+    source.onopen = function () { failures = 0; };
+    source.onmessage = function (message) {
+      var number = Number(message.lastEventId);
+      if (number && number <= state.after) { return; }
+      if (number) { state.after = number; }
+      handle(JSON.parse(message.data));
+    };
+    source.addEventListener("kernel", function (message) {
+      showKernel(JSON.parse(message.data).status);
+    });
+    source.onerror = function () {
+      if (source.readyState === EventSource.CLOSED || ++failures >= 3) {
+        source.close();
+        source = null;
+        failures = Math.max(failures, 3);
+        poll();
+      }
+    };
+  }
+
+  function poll() {
+    clearTimeout(pollTimer);
+    fetch(data.eventsUrl + "?after=" + state.after, { credentials: "same-origin",
+                                                        headers: { "Accept": "application/json" } })
+      .then(function (response) { return response.ok ? response.json() : null; })
+      .then(function (reply) {
+        if (reply) {
+          reply.events.forEach(function (pair) { state.after = pair[0]; handle(pair[1]); });
+          showKernel(reply.kernel);
+        }
+      }, function () {})
+      .finally(function () {
+        var busy = root.querySelector(".is-running, .is-queued");
+        pollTimer = setTimeout(poll, busy ? 1000 : 5000);
+      });
+  }
+
+  // ---- kernel -------------------------------------------------------------------------------
+  function showKernel(status) {
+    var box = root.querySelector("[data-kernel-status]");
+    if (box.dataset.state === status) { return; }
+    box.dataset.state = status;
+    box.querySelector("[data-kernel-text]").textContent = KERNEL_TEXT[status] || ("Kernel: " + status);
+    root.querySelector("[data-action=restart]").classList.toggle("attention", status === "dead");
+  }
+
+  function run(ids) {
+    return save().then(function () {
+      showProblem("");
+      return post(data.runUrl, { cells: ids });
+    }).catch(function (error) {
+      if (!state.conflict) { showProblem(error.message); }
+    });
+  }
+
+  function runAndAdvance(id) {
+    run([id]);
+    var next = order[order.indexOf(id) + 1];
+    if (next) { cells[next].editor.focus(); }
+  }
+
+  function control(url, after) {
+    return post(url).then(function (reply) { showKernel(reply.kernel); if (after) { after(); } },
+                          function (error) { showProblem(error.message); });
+  }
+
+  // ---- set up -------------------------------------------------------------------------------
+  Array.prototype.forEach.call(root.querySelectorAll("li[data-cell]"), function (li) {
+    var id = li.dataset.cell;
+    var editable = li.dataset.editable === "true";
+    var number = Number(li.dataset.number);
+    var pre = li.querySelector("[data-source]");
+    var holder = document.createElement("div");
+    holder.className = "cell-editor";
+    pre.replaceWith(holder);
+    var cell = {
+      li: li, number: number, editable: editable,
+      outputs: li.querySelector("[data-outputs]"),
+      stateEl: li.querySelector("[data-state]")
+    };
+    cell.editor = window.ShopfloorEditor.create(holder, {
+      doc: sources[id],
+      readOnly: !editable,
+      label: "Code of cell " + number + (editable ? ", your answer" : ", read-only"),
+      onChange: function (text) { if (!cell.restoring) { edited(id, text); } },
+      onRun: function () { run([id]); },
+      onRunAdvance: function () { runAndAdvance(id); }
+    });
+    cells[id] = cell;
+    order.push(id);
+  });
+
+  root.addEventListener("click", function (event) {
+    var button = event.target.closest("button[data-action]");
+    if (!button) { return; }
+    var li = button.closest("li[data-cell]");
+    var action = button.dataset.action;
+    if (action === "run") { run([li.dataset.cell]); }
+    if (action === "run-all") { run(order.slice()); }
+    if (action === "interrupt") { control(data.interruptUrl); }
+    if (action === "restart") {
+      control(data.restartUrl, function () { showProblem(""); });
+    }
+    if (action === "reset") {
+      var id = li.dataset.cell;
+      save().then(function () {
+        return post(data.resetUrl, { cell: id });
+      }).then(function (reply) {
+        state.revision = reply.revision;
+        cells[id].restoring = true;
+        cells[id].editor.setValue(reply.source);
+        cells[id].restoring = false;
+        delete state.dirty[id];
+        remember();
+      }, function (error) { showProblem(error.message); });
+    }
+  });
+
+  var form = root.querySelector("[data-submit-form]");
+  form.addEventListener("submit", function (event) {
+    if (!Object.keys(state.dirty).length && !state.saving) { return; }
+    event.preventDefault();
+    save().then(function () { form.submit(); }, function () {
+      showProblem("Your latest edits are not saved yet, so they cannot be submitted. " +
+                  (problem.textContent || "Check your connection and try again."));
+    });
+  });
+
+  window.addEventListener("beforeunload", function (event) {
+    if (Object.keys(state.dirty).length) { event.preventDefault(); event.returnValue = ""; }
+  });
+
+  Array.prototype.forEach.call(root.querySelectorAll("button[data-action]"), function (b) {
+    b.disabled = false;
+  });
+  root.classList.add("is-ready");
+  restoreFromDevice();
+  listen();
+})();

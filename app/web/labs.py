@@ -1,0 +1,221 @@
+"""The lab workspace: a learner's own notebook, run in their own kernel, saved as they type.
+
+Every learner URL names a course, lesson and lab, never a workspace id: the workspace is
+always the signed-in learner's own, so no other learner's work can be reached from here.
+"""
+
+from __future__ import annotations
+
+import json
+import time
+from pathlib import Path
+
+from flask import (
+    Blueprint,
+    Response,
+    current_app,
+    flash,
+    redirect,
+    render_template,
+    request,
+    stream_with_context,
+    url_for,
+)
+from flask_login import current_user, login_required
+
+from app import policy
+from app.database import utcnow
+from app.errors import BadRequest, InvalidInput, NotFound
+from app.extensions import db
+from app.services import courses, lab_catalog, lab_submissions, lab_workspaces
+from app.services.lab_runs import CellRuns
+from app.web.access import require
+
+bp = Blueprint("labs", __name__)
+LAB = "/courses/<slug>/lessons/<lesson_slug>/labs/<lab_id>"
+STREAM_SECONDS = 25.0  # a stream ends after this; the browser reconnects where it left off
+
+
+@bp.get(LAB)
+@login_required
+def workspace(slug: str, lesson_slug: str, lab_id: str):
+    course, lesson, lab = _lab(slug, lesson_slug, lab_id)
+    space = lab_workspaces.open_workspace(current_user, lab, now=utcnow())
+    db.session.commit()
+    return render_template(
+        "labs/workspace.html",
+        course=course,
+        lesson=lesson,
+        lab=lab,
+        space=space,
+        cells=lab_workspaces.cells(space),
+        attempts=lab_submissions.attempts(current_user, lab.id),
+        kernel=_runs().status(space.id),
+        events_after=_runs().events.last(CellRuns.key(space.id)),
+    )
+
+
+@bp.post(f"{LAB}/save")
+@login_required
+def save(slug: str, lesson_slug: str, lab_id: str):
+    lab, space = _workspace(slug, lesson_slug, lab_id)
+    body = _json()
+    lab_workspaces.save(
+        space, lab, body.get("cells") or {}, base_revision=_int(body, "revision"), now=utcnow()
+    )
+    db.session.commit()
+    return {"revision": space.revision, "saved_at": space.updated_at.isoformat()}
+
+
+@bp.post(f"{LAB}/run")
+@login_required
+def run(slug: str, lesson_slug: str, lab_id: str):
+    _, space = _workspace(slug, lesson_slug, lab_id)
+    cells = _json().get("cells")
+    if not isinstance(cells, list) or not all(isinstance(c, str) for c in cells):
+        raise InvalidInput("cells", "Send the ids of the cells to run.")
+    _runs().run(space.id, space.seed, lab_workspaces.code_of(space, cells))
+    return {"queued": cells}, 202
+
+
+@bp.post(f"{LAB}/interrupt")
+@login_required
+def interrupt(slug: str, lesson_slug: str, lab_id: str):
+    _, space = _workspace(slug, lesson_slug, lab_id)
+    _runs().interrupt(space.id)
+    return {"kernel": _runs().status(space.id)}
+
+
+@bp.post(f"{LAB}/restart")
+@login_required
+def restart(slug: str, lesson_slug: str, lab_id: str):
+    _, space = _workspace(slug, lesson_slug, lab_id)
+    _runs().restart(space.id, space.seed)
+    return {"kernel": _runs().status(space.id)}
+
+
+@bp.post(f"{LAB}/reset-cell")
+@login_required
+def reset_cell(slug: str, lesson_slug: str, lab_id: str):
+    lab, space = _workspace(slug, lesson_slug, lab_id)
+    cell_id = str(_json().get("cell", ""))
+    lab_workspaces.reset_cell(space, lab, cell_id, now=utcnow())
+    db.session.commit()
+    source = next(c.source for c in lab_workspaces.cells(space) if c.id == cell_id)
+    return {"revision": space.revision, "source": source}
+
+
+@bp.get(f"{LAB}/events")
+@login_required
+def events(slug: str, lesson_slug: str, lab_id: str):
+    """The polling fallback of ``stream``: events after ``?after=N`` and the kernel status."""
+    _, space = _workspace(slug, lesson_slug, lab_id)
+    after = request.args.get("after", 0, type=int)
+    batch = _runs().events.since(CellRuns.key(space.id), after)
+    return {"events": [[n, e] for n, e in batch], "kernel": _runs().status(space.id)}
+
+
+@bp.get(f"{LAB}/stream")
+@login_required
+def stream(slug: str, lesson_slug: str, lab_id: str):
+    """Server-Sent Events: the workspace's run events, and the kernel status as it changes."""
+    _, space = _workspace(slug, lesson_slug, lab_id)
+    after = int(request.headers.get("Last-Event-ID") or request.args.get("after", 0, type=int))
+    runs, workspace_id = _runs(), space.id
+    db.session.remove()  # the stream holds no database connection while it waits
+    return _event_stream(runs, workspace_id, after)
+
+
+@bp.post(f"{LAB}/submit")
+@login_required
+def submit(slug: str, lesson_slug: str, lab_id: str):
+    lab, space = _workspace(slug, lesson_slug, lab_id)
+    submission = lab_submissions.submit_workspace(current_user, lab, space, now=utcnow())
+    db.session.commit()
+    current_app.extensions["grading_workers"].wake()
+    url = url_for("lab_attempts.attempt", submission_id=submission.id)
+    if request.is_json:
+        return {"attempt": submission.attempt, "url": url}, 201
+    return redirect(url)
+
+
+@bp.post(f"{LAB}/upload")
+@login_required
+def upload(slug: str, lesson_slug: str, lab_id: str):
+    lab, space = _workspace(slug, lesson_slug, lab_id)
+    file = request.files.get("notebook")
+    if file is None or not file.filename:
+        raise InvalidInput("notebook", "Choose a .ipynb file to upload.")
+    changed = lab_workspaces.upload(space, lab, file.read(), now=utcnow())
+    db.session.commit()
+    flash(f"Notebook uploaded: {changed} answer cell(s) changed. Run the cells to see outputs.")
+    return redirect(url_for(".workspace", slug=slug, lesson_slug=lesson_slug, lab_id=lab_id))
+
+
+@bp.get(f"{LAB}/notebook.ipynb")
+@login_required
+def download(slug: str, lesson_slug: str, lab_id: str):
+    _, space = _workspace(slug, lesson_slug, lab_id)
+    response = Response(lab_workspaces.download(space), mimetype="application/x-ipynb+json")
+    response.headers["Content-Disposition"] = f'attachment; filename="{lab_id}.ipynb"'
+    return response
+
+
+def _event_stream(runs: CellRuns, workspace_id: int, after: int) -> Response:
+    key = CellRuns.key(workspace_id)
+
+    def generate():
+        yield "retry: 2000\n\n"
+        kernel, deadline, last = None, time.monotonic() + STREAM_SECONDS, after
+        while time.monotonic() < deadline:
+            batch = runs.events.since(key, last, wait=5.0)
+            for number, event in batch:
+                yield f"id: {number}\ndata: {json.dumps(event)}\n\n"
+                last = number
+            status = runs.status(workspace_id)
+            if status != kernel:
+                kernel = status
+                yield f"event: kernel\ndata: {json.dumps({'status': status})}\n\n"
+            if not batch:
+                yield ": still here\n\n"
+
+    response = Response(stream_with_context(generate()), mimetype="text/event-stream")
+    response.headers["X-Accel-Buffering"] = "no"  # nginx: pass events on as they come
+    return response
+
+
+def _runs() -> CellRuns:
+    return current_app.extensions["lab_runs"]
+
+
+def _lab(slug: str, lesson_slug: str, lab_id: str):
+    course = courses.get_course(slug)
+    require(policy.can_read_lesson(current_user, course))
+    lesson = courses.get_lesson(course, lesson_slug)
+    if lab_id not in {lab["id"] for lab in lesson.labs}:
+        raise NotFound("This lesson has no such lab.")
+    lab = lab_catalog.load(Path(current_app.config["LABS_ROOT"]), lab_id)
+    return course, lesson, lab
+
+
+def _workspace(slug: str, lesson_slug: str, lab_id: str):
+    _, _, lab = _lab(slug, lesson_slug, lab_id)
+    space = lab_workspaces.find(current_user, lab.id)
+    if space is None:
+        raise NotFound("Open the lab first: its workspace is made when you open it.")
+    require(policy.can_use_workspace(current_user, space.user_id))
+    return lab, space
+
+
+def _json() -> dict:
+    body = request.get_json(silent=True)
+    if not isinstance(body, dict):
+        raise BadRequest("Send a JSON object.")
+    return body
+
+
+def _int(body: dict, name: str) -> int:
+    value = body.get(name)
+    if not isinstance(value, int) or isinstance(value, bool):
+        raise InvalidInput(name, f"'{name}' must be a whole number.")
+    return value
