@@ -146,10 +146,17 @@ def upload(slug: str, lesson_slug: str, lab_id: str):
     file = request.files.get("notebook")
     if file is None or not file.filename:
         raise InvalidInput("notebook", "Choose a .ipynb file to upload.")
-    changed = lab_workspaces.upload(space, lab, file.read(), now=utcnow())
+    back = redirect(url_for(".workspace", slug=slug, lesson_slug=lesson_slug, lab_id=lab_id))
+    try:
+        changed = lab_workspaces.upload(space, lab, file.read(), now=utcnow())
+    except InvalidInput as exc:
+        if request.accept_mimetypes.best == "application/json":
+            raise
+        flash(f"Not uploaded: {exc.message} Your saved work is unchanged.", "error")
+        return back
     db.session.commit()
     flash(f"Notebook uploaded: {changed} answer cell(s) changed. Run the cells to see outputs.")
-    return redirect(url_for(".workspace", slug=slug, lesson_slug=lesson_slug, lab_id=lab_id))
+    return back
 
 
 @bp.get(f"{LAB}/notebook.ipynb")
