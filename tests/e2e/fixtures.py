@@ -7,8 +7,15 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
+import nbformat
 import pytest
 from werkzeug.serving import make_server
+
+from app.domain.roles import Role
+from app.extensions import db
+from tests import factories
+from tests.conftest import FIXTURE_CURRICULA, sync_tree
+from tests.sandbox.labs_fixture import source_notebook
 
 CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = [
@@ -75,3 +82,33 @@ def ui(browser, viewport, request, artifacts: Path):
     page.console_errors = errors
     yield page
     context.close()
+
+
+@pytest.fixture
+def lab_site(live_server, tmp_path):
+    """The fixture curriculum, whose second lesson offers lab-demo, run on real kernels.
+
+    Ana is a learner and Ian her instructor, both of Lakeshore Community College.
+    """
+    labs = tmp_path / "labs"
+    labs.mkdir()
+    notebook = source_notebook()
+    notebook.metadata["shopfloor"]["lab"].update(id="lab-demo", title="A demo lab")
+    nbformat.write(notebook, labs / "lab-demo.ipynb")
+    app = live_server.app
+    app.config["LABS_ROOT"] = str(labs)
+    app.extensions["grading_workers"].count = 1  # starts with the first request
+    with app.app_context():
+        sync_tree(FIXTURE_CURRICULA / "good")
+        org = factories.make_org(name="Lakeshore Community College")
+        factories.make_user(email="ana@plant.example", name="Ana Lopez", org=org)
+        factories.make_user(email="ian@plant.example", name="Ian Instructor", org=org,
+                            role=Role.INSTRUCTOR)  # fmt: skip
+        db.session.commit()
+    yield live_server
+    app.extensions["grading_workers"].stop()
+    runs = app.extensions["lab_runs"]
+    runs.close()
+    runs.sessions.close()
+    if app.extensions["executor"].pool:
+        app.extensions["executor"].pool.close()

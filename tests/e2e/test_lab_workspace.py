@@ -12,10 +12,8 @@ import nbformat
 import pytest
 from playwright.sync_api import expect
 
-from app.extensions import db
 from tests import factories
-from tests.conftest import FIXTURE_CURRICULA, sync_tree
-from tests.sandbox.labs_fixture import HIDDEN_CASES, source_notebook
+from tests.sandbox.labs_fixture import HIDDEN_CASES
 
 pytestmark = [pytest.mark.e2e, pytest.mark.kernel]
 
@@ -30,36 +28,12 @@ PLOT = (
 WRONG_OEE = "def oee(a, p, q):\n    return a * p"
 
 
-@pytest.fixture
-def lab_site(live_server, tmp_path):
-    """The fixture curriculum, whose second lesson offers lab-demo, run on real kernels."""
-    labs = tmp_path / "labs"
-    labs.mkdir()
-    notebook = source_notebook()
-    notebook.metadata["shopfloor"]["lab"].update(id="lab-demo", title="A demo lab")
-    nbformat.write(notebook, labs / "lab-demo.ipynb")
-    app = live_server.app
-    app.config["LABS_ROOT"] = str(labs)
-    app.extensions["grading_workers"].count = 1  # starts with the first request
-    with app.app_context():
-        sync_tree(FIXTURE_CURRICULA / "good")
-        factories.make_user(email="ana@plant.example", name="Ana Lopez")
-        db.session.commit()
-    yield live_server
-    app.extensions["grading_workers"].stop()
-    runs = app.extensions["lab_runs"]
-    runs.close()
-    runs.sessions.close()
-    if app.extensions["executor"].pool:
-        app.extensions["executor"].pool.close()
-
-
-def sign_in(ui, site):
+def sign_in(ui, site, email: str = "ana@plant.example"):
     ui.goto(site("/login"))
-    ui.get_by_label("Email address").fill("ana@plant.example")
+    ui.get_by_label("Email address").fill(email)
     ui.get_by_label("Password").fill(factories.PASSWORD)
     ui.get_by_role("button", name="Sign in").click()
-    expect(ui.get_by_role("heading", level=1)).to_have_text("Hello, Ana")
+    expect(ui.get_by_role("heading", level=1)).to_contain_text("Hello, ")
 
 
 def cell(ui, number: int):
@@ -139,3 +113,52 @@ def test_do_a_lab_in_the_browser(lab_site, ui):
     expect(attempts).to_contain_text("Attempt 1")
     expect(attempts).to_contain_text("2 / 5 points")
     assert ui.console_errors == [], ui.console_errors
+
+
+def test_a_kernel_that_dies_can_be_restarted_and_the_code_stays(lab_site, ui):
+    sign_in(ui, lab_site)
+    ui.goto(lab_site(LESSON + "/labs/lab-demo"))
+    type_into(ui, 3, "import os\nos._exit(1)")
+    expect(ui.get_by_role("status").filter(has_text="saved")).to_have_text("All changes saved")
+    cell(ui, 3).get_by_role("button", name="Run cell").click()
+    status = ui.get_by_role("status").filter(has_text="Kernel")
+    expect(status).to_have_text("Kernel died — restart", timeout=60_000)
+    expect(cell(ui, 3)).to_contain_text("✗ kernel died")
+    expect(cell(ui, 3)).to_contain_text("the kernel ended unexpectedly")
+    ui.shot("died")
+
+    ui.get_by_role("button", name="Restart kernel").click()
+    expect(status).to_have_text("Kernel: idle", timeout=60_000)
+    expect(cell(ui, 3).get_by_role("textbox")).to_contain_text("os._exit(1)")
+    cell(ui, 1).get_by_role("button", name="Run cell").click()
+    expect(cell(ui, 1)).to_contain_text("✓ ran")
+    assert ui.console_errors == [], ui.console_errors
+
+
+def test_take_the_notebook_to_jupyter_and_bring_it_back(lab_site, ui, tmp_path):
+    sign_in(ui, lab_site)
+    ui.goto(lab_site(LESSON + "/labs/lab-demo"))
+    with ui.expect_download() as download:
+        ui.get_by_role("link", name="Download this notebook (.ipynb)").click()
+    path = tmp_path / "mine.ipynb"
+    download.value.save_as(path)
+    notebook = nbformat.read(path, as_version=4)
+    nbformat.validate(notebook)
+    for item in notebook.cells:
+        if item.get("id") == "answer-oee":
+            item.source = "def oee(a, p, q):\n    return a * p * q  # done in Jupyter"
+    nbformat.write(notebook, path)
+
+    ui.get_by_label("Notebook file (.ipynb)").set_input_files(str(path))
+    ui.get_by_role("button", name="Upload notebook").click()
+    expect(ui.get_by_role("status").first).to_contain_text("1 answer cell(s) changed")
+    expect(cell(ui, 3).get_by_role("textbox")).to_contain_text("done in Jupyter")
+
+    broken = tmp_path / "broken.ipynb"
+    broken.write_text('{"cells": [')
+    ui.get_by_label("Notebook file (.ipynb)").set_input_files(str(broken))
+    ui.get_by_role("button", name="Upload notebook").click()
+    expect(ui.locator(".flashes .alert-error")).to_contain_text("This is not a notebook file")
+    ui.shot("upload-refused")
+    ui.goto(lab_site(LESSON + "/labs/lab-demo"))
+    expect(cell(ui, 3).get_by_role("textbox")).to_contain_text("done in Jupyter")

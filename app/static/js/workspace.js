@@ -18,7 +18,12 @@
     busy: "Kernel: busy",
     dead: "Kernel died — restart"
   };
-  var DONE_TEXT = { ok: "✓ ran", error: "✗ error", skipped: "skipped", failed: "✗ not run" };
+  var DONE_TEXT = {
+    ok: "✓ ran", error: "✗ error", skipped: "skipped", failed: "✗ not run",
+    killed: "✗ kernel died", timeout: "✗ time limit", "notebook-timeout": "✗ time limit",
+    memory: "✗ memory limit", cpu: "✗ processor limit", processes: "✗ process limit",
+    disk: "✗ disk limit"
+  };
 
   var state = {
     revision: Number(data.revision),
