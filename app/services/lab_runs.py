@@ -49,6 +49,7 @@ class CellRuns:
         self.kernels: dict[str, str] = {}  # session key → id of the kernel that got its seed
         self.running: set[str] = set()
         self.cancelled: set[str] = set()  # interrupted: the cells still queued do not run
+        self.run_starts: dict[str, int] = {}  # the last event number before the current run
         self.lock = threading.Lock()
         self.pool = ThreadPoolExecutor(max_workers=threads, thread_name_prefix="lab-run")
 
@@ -68,6 +69,7 @@ class CellRuns:
                 raise Conflict("A cell is still running. Wait for it, or interrupt it.")
             self.running.add(key)
             self.cancelled.discard(key)
+            self.run_starts[key] = self.events.last(key)
         for cell_id, _ in cells:
             self.events.publish(key, {"type": "queued", "cell": cell_id})
         self.pool.submit(self._run_all, workspace_id, seed, list(cells))
@@ -136,6 +138,18 @@ class CellRuns:
         self.sessions.restart(key)
         self._seeded(key, seed)
         self.events.publish(key, {"type": "kernel", "status": "idle", "restarted": True})
+
+    def follow_from(self, workspace_id: int) -> int:
+        """The event number a newly loaded page follows from.
+
+        The page shows the saved outputs; while a run is going on, that run's events are
+        replayed so the page catches up with it.
+        """
+        key = self.key(workspace_id)
+        with self.lock:
+            if key in self.running:
+                return self.run_starts.get(key, 0)
+        return self.events.last(key)
 
     def status(self, workspace_id: int) -> str:
         """none, starting, busy, idle or dead (dead: 'kernel died — restart')."""

@@ -51,7 +51,7 @@ def workspace(slug: str, lesson_slug: str, lab_id: str):
         cells=lab_workspaces.cells(space),
         attempts=lab_submissions.attempts(current_user, lab.id),
         kernel=_runs().status(space.id),
-        events_after=_runs().events.last(CellRuns.key(space.id)),
+        events_after=_runs().follow_from(space.id),
     )
 
 

@@ -105,3 +105,13 @@ def test_an_interrupt_also_cancels_the_cells_still_queued(runs):
         events += [e for _, e in batch]
     assert [e["status"] for e in events if e["type"] == "done"] == ["error", "skipped"]
     assert runs.status(12) == "idle"  # the kernel survived the interrupt
+
+
+def test_a_page_loaded_during_a_run_replays_that_run(runs):
+    run_and_wait(runs, 13, 1, "a", "print('earlier')")
+    assert runs.follow_from(13) == runs.log.last(CellRuns.key(13))  # idle: only new events
+    before = runs.log.last(CellRuns.key(13))
+    runs.run(13, 1, [("slow", "import time\nprint('go', flush=True)\ntime.sleep(60)")])
+    assert runs.log.since(CellRuns.key(13), before + 2, wait=30)  # queued, running, output
+    assert runs.follow_from(13) == before  # a reload now sees the run from its start
+    runs.interrupt(13)
