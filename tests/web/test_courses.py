@@ -187,7 +187,7 @@ def test_dashboard_shows_course_progress_and_evidence(synced, client):
     assert "MINI.A.1" in page and "100 % (2)" in page
 
 
-def test_lab_card_offers_the_learner_notebook_once_built(make_app, tmp_path):
+def test_lab_card_opens_the_lab_and_offers_the_learner_notebook_once_built(make_app, tmp_path):
     labs_root = tmp_path / "labs"
     app = make_app(LABS_ROOT=str(labs_root))
     from tests.conftest import FIXTURE_CURRICULA, sync_tree
@@ -200,8 +200,12 @@ def test_lab_card_offers_the_learner_notebook_once_built(make_app, tmp_path):
     assert "not available to open or download yet" in client.get(lesson).get_data(as_text=True)
     assert client.get(f"{lesson}/labs/lab-demo.ipynb").status_code == 404
     (labs_root / "learner").mkdir(parents=True)
+    (labs_root / "lab-demo.ipynb").write_text('{"cells": []}')
+    page = client.get(lesson).get_data(as_text=True)
+    assert "Open the lab" in page and "Download the blank notebook" not in page
     (labs_root / "learner" / "lab-demo.ipynb").write_text('{"cells": []}')
-    assert "Download the notebook" in client.get(lesson).get_data(as_text=True)
+    page = client.get(lesson).get_data(as_text=True)
+    assert f'href="{lesson}/labs/lab-demo"' in page and "Download the blank notebook" in page
     with client.get(f"{lesson}/labs/lab-demo.ipynb") as download:
         assert download.status_code == 200 and download.data == b'{"cells": []}'
         assert "attachment" in download.headers["Content-Disposition"]
