@@ -61,3 +61,33 @@ def test_no_workers_run_when_grading_lives_elsewhere(make_app):
     app = make_app(LAB_WORKERS=0)
     app.test_client().get("/")
     assert app.extensions["grading_workers"].threads == []
+
+
+class _IdleSessions:
+    """Sessions whose kernels all count as idle too long: every cull shuts them down."""
+
+    def __init__(self, keys):
+        self.keys = set(keys)
+
+    def cull_idle(self, *, now=None):
+        culled, self.keys = sorted(self.keys), set()
+        return culled
+
+
+def test_the_culler_shuts_down_idle_kernels_and_tells_their_pages():
+    from app.services.lab_runs import CellRuns
+    from app.services.live_events import EventLog
+    from app.workers import KernelCuller
+
+    runs = CellRuns(_IdleSessions({"workspace-1"}), EventLog(), lambda *args: None)
+    runs.kernels["workspace-1"] = "kernel-a"
+    culler = KernelCuller(runs, interval=0.01)
+    culler.start()
+    try:
+        assert poll(lambda: runs.events.last("workspace-1") > 0)
+    finally:
+        culler.stop()
+        runs.close()
+    [(_, event)] = runs.events.since("workspace-1", 0)
+    assert event == {"type": "kernel", "status": "none", "culled": True}
+    assert "workspace-1" not in runs.kernels  # the next run seeds its new kernel again
