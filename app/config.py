@@ -100,6 +100,9 @@ class Config:
     # the web process, so serve the app as one process with threads while they are used.
     LAB_KERNEL_IDLE_SECONDS = 900  # a kernel unused this long is shut down (its code is saved)
     LAB_RUN_THREADS = 32  # learners whose cells can run at the same moment
+    # Interactive kernels alive at once (each may use up to SANDBOX limits memory_mb); at the
+    # cap the one unused longest is shut down to make room. 0: no cap.
+    LAB_MAX_KERNELS = 24
     # How many rendered lessons to keep in memory, keyed by content hash.
     LESSON_CACHE_SIZE = 512
 

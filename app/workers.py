@@ -120,5 +120,9 @@ def build_cell_runs(app: Flask) -> CellRuns:
             finally:
                 db.session.remove()
 
-    sessions = build_sessions(app.extensions["executor"], app.config["LAB_KERNEL_IDLE_SECONDS"])
+    sessions = build_sessions(
+        app.extensions["executor"],
+        float(app.config["LAB_KERNEL_IDLE_SECONDS"]),
+        int(app.config["LAB_MAX_KERNELS"]),
+    )
     return CellRuns(sessions, EventLog(), save, threads=int(app.config["LAB_RUN_THREADS"]))

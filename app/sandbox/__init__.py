@@ -59,13 +59,18 @@ def build_executor(settings: Mapping[str, Any], root: Path) -> Executor:
     )
 
 
-def build_sessions(executor: Executor, idle_seconds: float) -> SessionManager | FakeSessions:
+def build_sessions(
+    executor: Executor, idle_seconds: float, max_sessions: int = 0
+) -> SessionManager | FakeSessions:
     """Interactive kernels for the lab workspace, on the same engine as *executor*.
 
-    They share the executor's warm pool; a kernel left idle for *idle_seconds* is culled.
+    They share the executor's warm pool; a kernel left idle for *idle_seconds* is culled,
+    and at most *max_sessions* live at once (the one unused longest makes room).
     """
     if isinstance(executor, FakeExecutor):
         return FakeSessions()
     if not isinstance(executor, JupyterExecutor):
         raise TypeError(f"no interactive sessions for {type(executor).__name__}")
-    return SessionManager(executor.config(), pool=executor.pool, idle_seconds=idle_seconds)
+    return SessionManager(
+        executor.config(), pool=executor.pool, idle_seconds=idle_seconds, max_sessions=max_sessions
+    )

@@ -13,7 +13,7 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from app.sandbox.base import CellResult, Output
+from app.sandbox.base import CellResult, Output, SandboxUnavailable
 from app.sandbox.kernel import KernelConfig, SandboxKernel
 from app.sandbox.loop import LoopThread
 from app.sandbox.pool import KernelPool
@@ -27,11 +27,17 @@ class Session:
 
 class SessionManager:
     def __init__(
-        self, config: KernelConfig, *, pool: KernelPool | None = None, idle_seconds: float = 900
+        self,
+        config: KernelConfig,
+        *,
+        pool: KernelPool | None = None,
+        idle_seconds: float = 900,
+        max_sessions: int = 0,
     ) -> None:
         self.config = config
         self.pool = pool
         self.idle_seconds = idle_seconds
+        self.max_sessions = max_sessions  # 0: no cap
         self.sessions: dict[str, Session] = {}
         self.runner = pool.runner if pool else LoopThread("lab-sessions")
 
@@ -50,6 +56,8 @@ class SessionManager:
             return session.kernel.id
         if session is not None:
             await session.kernel.shutdown()
+            self.sessions.pop(key, None)
+        await self._make_room()
         kernel = await (self.pool.acquire() if self.pool else SandboxKernel.start(self.config))
         self.sessions[key] = Session(kernel)
         return kernel.id
@@ -70,6 +78,18 @@ class SessionManager:
             )
         finally:
             session.busy = False
+
+    async def _make_room(self) -> None:
+        """At the cap, end the kernel unused the longest; SandboxUnavailable if all are busy."""
+        if not self.max_sessions or len(self.sessions) < self.max_sessions:
+            return
+        idle = [(s.kernel.last_used, k) for k, s in self.sessions.items() if not s.busy]
+        if not idle:
+            raise SandboxUnavailable(
+                f"All {self.max_sessions} lab kernels of this server are running code right "
+                "now. Your code is saved: run it again in a minute."
+            )
+        await self._shutdown(min(idle)[1])
 
     def interrupt(self, key: str) -> None:
         self._call(self._interrupt(key))

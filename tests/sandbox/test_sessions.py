@@ -7,6 +7,7 @@ import time
 
 import pytest
 
+from app.sandbox.base import SandboxUnavailable
 from app.sandbox.sessions import SessionManager
 from tests.sandbox.conftest import text
 
@@ -74,3 +75,35 @@ def test_a_dead_kernel_is_reported_and_replaced(sessions):
     sessions.execute("ana", "import os\nos._exit(1)")
     assert sessions.status("ana") == "dead"
     assert text(sessions.execute("ana", "print('back')")) == "back\n"
+
+
+def test_at_the_cap_the_kernel_unused_longest_makes_room(executor):
+    manager = SessionManager(executor.config(), idle_seconds=60, max_sessions=2)
+    try:
+        manager.execute("ana", "x = 1")
+        manager.execute("ben", "x = 2")
+        manager.execute("ana", "x = 3")  # ben's kernel is now the one unused longest
+        assert text(manager.execute("cam", "print('cam')")) == "cam\n"
+        assert manager.status("ben") == "none"
+        assert manager.status("ana") == "idle" and manager.status("cam") == "idle"
+    finally:
+        manager.close()
+
+
+def test_at_the_cap_with_every_kernel_busy_a_new_learner_is_told_to_wait(executor):
+    manager = SessionManager(executor.config(), idle_seconds=60, max_sessions=1)
+    running = threading.Event()
+    worker = threading.Thread(
+        target=manager.execute,
+        args=("ana", "import time\nprint('go', flush=True)\ntime.sleep(60)"),
+        kwargs={"on_output": lambda output: running.set()},
+    )
+    worker.start()
+    try:
+        assert running.wait(timeout=20)
+        with pytest.raises(SandboxUnavailable, match="All 1 lab kernels"):
+            manager.execute("ben", "1")
+    finally:
+        manager.interrupt("ana")
+        worker.join(timeout=20)
+        manager.close()
