@@ -42,6 +42,8 @@ def open_workspace(user: User, lab: Lab, *, now: datetime) -> LabWorkspace:
     """The learner's workspace for *lab*, made from the learner version on first open."""
     workspace = find(user, lab.id)
     if workspace is not None:
+        if workspace.lab_version != lab.version:
+            _update(workspace, lab, now)
         return workspace
     workspace = LabWorkspace(
         user_id=user.id,
@@ -56,6 +58,30 @@ def open_workspace(user: User, lab: Lab, *, now: datetime) -> LabWorkspace:
     db.session.add(workspace)
     db.session.flush()
     return workspace
+
+
+def _update(workspace: LabWorkspace, lab: Lab, now: datetime) -> None:
+    """Move a workspace onto a new version of its lab, keeping the learner's answers.
+
+    Given code, checks and text come from the new version; each answer cell keeps the
+    learner's code if the new version still has it (by cell id), else starts fresh.
+    """
+    answers = {
+        cell.get("id"): cell.source
+        for cell in notebook(workspace).cells
+        if role_of(cell) == "answer"
+    }
+    fresh = learner_version(lab)
+    for cell in fresh.cells:
+        if role_of(cell) == "answer" and cell.get("id") in answers:
+            cell.source = answers[cell.id]
+    kept = {c.get("id") for c in fresh.cells}
+    workspace.outputs = {k: v for k, v in (workspace.outputs or {}).items() if k in kept}
+    workspace.notebook = nbformat.writes(fresh)
+    workspace.lab_version = lab.version
+    workspace.revision += 1
+    workspace.updated_at = now
+    db.session.flush()
 
 
 def notebook(workspace: LabWorkspace) -> nbformat.NotebookNode:

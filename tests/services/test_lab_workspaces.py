@@ -100,3 +100,24 @@ def test_reset_puts_the_starting_code_back(ctx, lab):
     lab_workspaces.save(workspace, lab, {"answer-oee": "mine"}, base_revision=1, now=utcnow())
     lab_workspaces.reset_cell(workspace, lab, "answer-oee", now=utcnow())
     assert "raise NotImplementedError()" in sources(workspace)["answer-oee"]
+
+
+def test_a_new_version_of_the_lab_keeps_the_learners_answers(ctx, lab):
+    learner = make_user()
+    space = lab_workspaces.open_workspace(learner, lab, now=utcnow())
+    lab_workspaces.save(space, lab, HONEST, base_revision=space.revision, now=utcnow())
+    revision = space.revision
+    changed = source_notebook()
+    changed.cells[0].source = "# Availability and OEE\nNow with a clearer introduction."
+    changed.cells[1].source = "shift = {'planned': 480, 'run': 400}"
+    newer = labs.parse(changed)
+    assert newer.version != lab.version
+
+    again = lab_workspaces.open_workspace(learner, newer, now=utcnow())
+    assert again.id == space.id and again.lab_version == newer.version
+    assert again.revision == revision + 1  # an open tab of the old version must reload
+    cells = sources(again)
+    assert cells["given"] == "shift = {'planned': 480, 'run': 400}"
+    assert "clearer introduction" in lab_workspaces.notebook(again).cells[0].source
+    assert cells["answer-availability"] == HONEST["answer-availability"]
+    assert cells["answer-oee"] == HONEST["answer-oee"]
