@@ -63,3 +63,79 @@ def make_user(
     db.session.add(user)
     db.session.flush()
     return user
+
+
+# Labs: the fixture lab of tests/sandbox/labs_fixture.py, offered in a lesson and graded.
+# (Imports are local so that this block only appends to the module.)
+
+LAB_ID = "lab-availability"
+
+
+def offer_lab(labs_root, *, lesson_slug: str = "demo-second"):
+    """Put the fixture lab in *labs_root* and offer it in a lesson of a synced curriculum."""
+    import nbformat
+
+    from app.models import Lesson
+    from tests.sandbox.labs_fixture import source_notebook
+
+    labs_root.mkdir(parents=True, exist_ok=True)
+    nbformat.write(source_notebook(), labs_root / f"{LAB_ID}.ipynb")
+    lesson = db.session.scalar(db.select(Lesson).where(Lesson.slug == lesson_slug))
+    assert lesson is not None, f"no lesson {lesson_slug!r}: sync a curriculum first"
+    card = {"id": LAB_ID, "title": "Availability and OEE", "objectives": [], "planned": False}
+    lesson.labs = [*(lesson.labs or []), card]
+    db.session.flush()
+    return lesson
+
+
+class LocalExecutor:
+    """Runs each code cell with exec() in this process, printing into the cell's stdout.
+
+    Only for the fixture lab's own short code in tests: grading then really passes and fails
+    checks without a kernel. An exception ends its cell with "error"; later cells still run.
+    """
+
+    sandboxed = True
+
+    def __init__(self) -> None:
+        from app.sandbox.base import Limits
+
+        self.limits = Limits()
+
+    def check(self) -> None:
+        return None
+
+    def run(self, notebook, limits=None, *, pooled=True, on_cell=None):
+        import contextlib
+        import io
+
+        from app.sandbox.base import CellResult, Output, RunResult
+
+        namespace: dict = {}
+        code = [cell for cell in notebook.cells if cell.cell_type == "code"]
+        results = []
+        for index, cell in enumerate(code):
+            if on_cell is not None:
+                on_cell(index, len(code))
+            printed = io.StringIO()
+            status, error = "ok", None
+            try:
+                with contextlib.redirect_stdout(printed):
+                    exec(cell.source, namespace)  # noqa: S102 - the test's own fixture code
+            except Exception as exc:
+                status, error = "error", {"name": type(exc).__name__, "message": str(exc)}
+            text = printed.getvalue()
+            outputs = [Output("stream", "stdout", text)] if text else []
+            results.append(CellResult(index, status, error, outputs))
+        return RunResult("completed", results)
+
+
+def grade_queued(labs_root, executor=None):
+    """Grade the oldest queued lab submission (inside an app context), as a worker would."""
+    from app.services import lab_catalog, lab_submissions
+
+    return lab_submissions.process_next(
+        load_lab=lambda lab_id: lab_catalog.load(labs_root, lab_id),
+        executor=executor or LocalExecutor(),
+        now=utcnow,
+    )

@@ -1,0 +1,591 @@
+"""The lab workspace over HTTP: open, save, run, reset, download, upload and submit.
+
+Cells "run" in FakeSessions (or a stub of them), so these tests are about the pages and
+their rules, not about kernels. Every learner URL names a lab, never a workspace id.
+"""
+
+from __future__ import annotations
+
+import html
+import io
+import json
+import re
+import threading
+import time
+
+import nbformat
+import pytest
+from sqlalchemy import select
+
+from app.domain.roles import Role
+from app.extensions import db
+from app.models import Course, LabSubmission, LabWorkspace
+from app.sandbox.base import CellResult, Output
+from app.sandbox.sessions import FakeSessions
+from app.services import lab_workspaces
+from tests import factories
+from tests.conftest import FIXTURE_CURRICULA, csrf_token, sign_in, sync_tree
+from tests.sandbox.labs_fixture import HIDDEN_CASES, HONEST, source_notebook, submission
+
+LESSON = "/courses/demo-course/lessons/demo-second"
+LAB = f"{LESSON}/labs/lab-availability"
+JSON = {"Accept": "application/json"}
+STARTING = "raise NotImplementedError()"
+POSTS = ["save", "run", "interrupt", "restart", "reset-cell", "submit", "upload"]
+
+
+@pytest.fixture
+def labs_root(tmp_path):
+    return tmp_path / "labs"
+
+
+@pytest.fixture
+def app(make_app, labs_root):
+    """The good fixture curriculum, whose lesson demo-second offers the fixture lab."""
+    app = make_app(LABS_ROOT=str(labs_root), SANDBOX={"backend": "fake"})
+    with app.app_context():
+        sync_tree(FIXTURE_CURRICULA / "good")
+        factories.offer_lab(labs_root)
+        db.session.commit()
+    yield app
+    # Let runs finish saving before the database goes: no connection is left to the GC.
+    app.extensions["lab_runs"].pool.shutdown(wait=True)
+
+
+def learner(app, client, **kwargs) -> int:
+    with app.app_context():
+        user = factories.make_user(**kwargs)
+        db.session.commit()
+        sign_in(client, user)
+        return user.id
+
+
+def open_lab(client) -> tuple[str, int]:
+    """Open the workspace page; return its CSRF token and the revision it shows."""
+    page = client.get(LAB)
+    assert page.status_code == 200
+    text = page.get_data(as_text=True)
+    return csrf_token(text), int(re.search(r'data-revision="(\d+)"', text).group(1))
+
+
+def post(client, token, action, body=None):
+    return client.post(f"{LAB}/{action}", json=body or {}, headers={"X-CSRFToken": token, **JSON})
+
+
+def saved(app, user_id) -> LabWorkspace:
+    with app.app_context():
+        space = db.session.scalar(select(LabWorkspace).where(LabWorkspace.user_id == user_id))
+        db.session.expunge(space)
+        return space
+
+
+def sources(space) -> dict[str, str]:
+    return {c.get("id"): c.source for c in lab_workspaces.notebook(space).cells}
+
+
+def poll(predicate, *, seconds: float = 10.0):
+    """Check *predicate* until it holds or the deadline passes; return its last value."""
+    deadline = time.monotonic() + seconds
+    pause = threading.Event()
+    while not (value := predicate()) and time.monotonic() < deadline:
+        pause.wait(0.02)
+    return value
+
+
+def events_until_done(client, cell_id: str) -> list[dict]:
+    def fetch():
+        found = [e for _, e in client.get(f"{LAB}/events?after=0").get_json()["events"]]
+        done = any(e["type"] == "done" and e["cell"] == cell_id for e in found)
+        return found if done else None
+
+    found = poll(fetch)
+    assert found, f"cell {cell_id} never finished"
+    return found
+
+
+def sessions_of(app):
+    return app.extensions["lab_runs"].sessions
+
+
+# Who may reach what ---------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("method", "path"),
+    [("GET", ""), ("GET", "/events"), ("GET", "/stream"), ("GET", "/notebook.ipynb")]
+    + [("POST", f"/{action}") for action in POSTS],
+)
+def test_labs_anonymous_visitors_are_sent_to_sign_in(app, client, method, path):
+    token = csrf_token(client.get("/login").get_data(as_text=True))
+    response = client.open(f"{LAB}{path}", method=method, headers={"X-CSRFToken": token})
+    assert response.status_code == 302
+    assert response.location.startswith("/login?next=")
+    with app.app_context():
+        assert db.session.query(LabWorkspace).count() == 0
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        "/courses/demo-course/lessons/demo-first/labs/lab-availability",  # not in this lesson
+        f"{LESSON}/labs/lab-nope",
+        f"{LESSON}/labs/lab-demo",  # offered, but there is no such lab file
+        "/courses/no-course/lessons/demo-second/labs/lab-availability",
+        "/courses/demo-course/lessons/no-lesson/labs/lab-availability",
+    ],
+)
+def test_labs_a_lab_the_lesson_does_not_offer_is_404(app, client, url):
+    learner(app, client)
+    assert client.get(url).status_code == 404
+    assert client.get(f"{url}/notebook.ipynb").status_code == 404
+    with app.app_context():
+        assert db.session.query(LabWorkspace).count() == 0
+
+
+def test_labs_a_draft_courses_lab_is_refused_to_learners(app, client):
+    with app.app_context():
+        db.session.scalar(select(Course)).published = False
+        db.session.commit()
+    learner(app, client)
+    assert client.get(LAB).status_code == 403
+    assert client.get(f"{LAB}/notebook.ipynb").status_code == 403
+    with app.app_context():
+        assert db.session.query(LabWorkspace).count() == 0
+    learner(app, client, role=Role.INSTRUCTOR)  # authors may preview their drafts
+    assert client.get(LAB).status_code == 200
+
+
+def test_labs_each_learner_only_ever_reaches_their_own_workspace(app):
+    one, two = app.test_client(), app.test_client()
+    learner(app, one)
+    token, revision = open_lab(one)
+    first = post(one, token, "save", {"revision": revision, "cells": {"answer-oee": "ONE"}})
+    assert first.status_code == 200
+    learner(app, two)
+    # Before opening the lab, the second learner has no workspace to reach at all.
+    assert two.get(f"{LAB}/notebook.ipynb").status_code == 404
+    assert two.get(f"{LAB}/events").status_code == 404
+    page = html.unescape(two.get(LAB).get_data(as_text=True))
+    assert "ONE" not in page and STARTING in page
+    token2, revision2 = open_lab(two)
+    post(two, token2, "save", {"revision": revision2, "cells": {"answer-oee": "TWO"}})
+    assert "ONE" in html.unescape(one.get(LAB).get_data(as_text=True))
+    assert "TWO" not in html.unescape(one.get(LAB).get_data(as_text=True))
+    with app.app_context():
+        assert db.session.query(LabWorkspace).count() == 2
+
+
+# Opening and saving ----------------------------------------------------------------------
+
+
+def test_labs_first_visit_makes_a_workspace_with_the_starting_code(app, client):
+    user_id = learner(app, client)
+    page = html.unescape(client.get(LAB).get_data(as_text=True))
+    assert "Availability and OEE" in page
+    assert STARTING in page and "def oee(a, p, q):" in page
+    assert "shift = {'planned': 450" in page  # the given code, read-only
+    assert "BEGIN SOLUTION" not in page and HIDDEN_CASES not in page
+    assert "a * p * q" not in page  # the solution
+    client.get(LAB)
+    with app.app_context():
+        assert db.session.query(LabWorkspace).filter_by(user_id=user_id).count() == 1
+
+
+def test_labs_save_counts_revisions_and_a_reload_shows_the_edit(app, client):
+    user_id = learner(app, client)
+    token, revision = open_lab(client)
+    answer = HONEST["answer-oee"]
+    response = post(client, token, "save", {"revision": revision, "cells": {"answer-oee": answer}})
+    assert response.status_code == 200
+    assert response.get_json()["revision"] == revision + 1
+    assert sources(saved(app, user_id))["answer-oee"] == answer
+    _, again = open_lab(client)
+    assert again == revision + 1
+    assert "return a * p * q" in html.unescape(client.get(LAB).get_data(as_text=True))
+
+
+def test_labs_a_stale_revision_is_409_and_overwrites_nothing(app, client):
+    user_id = learner(app, client)
+    token, revision = open_lab(client)
+    post(client, token, "save", {"revision": revision, "cells": {"answer-oee": "newer"}})
+    stale = post(client, token, "save", {"revision": revision, "cells": {"answer-oee": "older"}})
+    assert stale.status_code == 409
+    assert "saved from another tab" in stale.get_json()["message"]
+    space = saved(app, user_id)
+    assert sources(space)["answer-oee"] == "newer" and space.revision == revision + 1
+
+
+@pytest.mark.parametrize(
+    ("body", "status"),
+    [
+        ({"revision": 1, "cells": {"given": "shift = {}"}}, 422),
+        ({"revision": 1, "cells": {"self-check": "pass"}}, 422),
+        ({"revision": 1, "cells": {"hidden-cases": "__cases = []"}}, 422),
+        ({"revision": 1, "cells": {"answer-oee": 42}}, 422),
+        ({"revision": "1", "cells": {"answer-oee": "x"}}, 422),
+        ({"cells": {"answer-oee": "x"}}, 422),
+        (["not", "an", "object"], 400),
+    ],
+)
+def test_labs_save_refuses_what_may_not_be_written(app, client, body, status):
+    user_id = learner(app, client)
+    token, _ = open_lab(client)
+    before = saved(app, user_id)
+    response = client.post(f"{LAB}/save", json=body, headers={"X-CSRFToken": token, **JSON})
+    assert response.status_code == status
+    after = saved(app, user_id)
+    assert (after.revision, after.notebook) == (before.revision, before.notebook)
+
+
+def test_labs_reset_cell_returns_the_starting_code_and_bumps_the_revision(app, client):
+    user_id = learner(app, client)
+    token, revision = open_lab(client)
+    post(client, token, "save", {"revision": revision, "cells": {"answer-oee": "mine"}})
+    response = post(client, token, "reset-cell", {"cell": "answer-oee"})
+    assert response.status_code == 200
+    body = response.get_json()
+    assert STARTING in body["source"] and body["revision"] == revision + 2
+    assert sources(saved(app, user_id))["answer-oee"] == body["source"]
+    for cell in ("given", "no-such-cell", ""):
+        assert post(client, token, "reset-cell", {"cell": cell}).status_code == 422
+    assert saved(app, user_id).revision == revision + 2
+
+
+# Running cells ---------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "body",
+    [{"cells": ["no-such-cell"]}, {"cells": []}, {"cells": "answer-oee"}, {"cells": [1]}, {}],
+)
+def test_labs_run_of_unknown_cells_is_422(app, client, body):
+    learner(app, client)
+    token, _ = open_lab(client)
+    assert post(client, token, "run", body).status_code == 422
+    assert sessions_of(app).ran == []
+
+
+def test_labs_run_executes_the_saved_source_and_reports_events(app, client):
+    user_id = learner(app, client)
+    token, revision = open_lab(client)
+    answer = HONEST["answer-availability"]
+    post(client, token, "save", {"revision": revision, "cells": {"answer-availability": answer}})
+    response = post(client, token, "run", {"cells": ["answer-availability"], "source": "import os"})
+    assert response.status_code == 202
+    found = events_until_done(client, "answer-availability")
+    mine = [e["type"] for e in found if e.get("cell") == "answer-availability"]
+    assert mine == ["queued", "running", "done"]
+    assert found[-1]["status"] == "ok"
+    space = saved(app, user_id)
+    ran = [code for key, code in sessions_of(app).ran if key == f"workspace-{space.id}"]
+    assert ran == [f"SHOPFLOOR_SEED = {space.seed}", answer]  # the seed first, then saved code
+    assert client.get(f"{LAB}/events?after=0").get_json()["kernel"] == "idle"
+
+
+class BlockingSessions(FakeSessions):
+    """A cell runs until the test releases it, or until it is interrupted (then "error")."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.release = threading.Event()
+        self.interrupted = threading.Event()
+        self.busy = threading.Event()
+
+    def execute(self, key, code, *, on_output=None):
+        if code.startswith("SHOPFLOOR_SEED"):
+            return super().execute(key, code)
+        self.busy.set()
+        try:
+            self.release.wait(10)
+            super().execute(key, code)
+        finally:
+            self.busy.clear()
+        return CellResult(index=0, status="error" if self.interrupted.is_set() else "ok")
+
+    def interrupt(self, key):
+        self.interrupted.set()
+        self.release.set()
+
+    def status(self, key):
+        return "busy" if self.busy.is_set() else super().status(key)
+
+
+def test_labs_run_while_a_cell_runs_is_409(app, client):
+    sessions = app.extensions["lab_runs"].sessions = BlockingSessions()
+    learner(app, client)
+    token, _ = open_lab(client)
+    try:
+        assert post(client, token, "run", {"cells": ["answer-oee"]}).status_code == 202
+        assert poll(sessions.busy.is_set)
+        again = post(client, token, "run", {"cells": ["given"]})
+        assert again.status_code == 409
+        assert "still running" in again.get_json()["message"]
+        assert client.get(f"{LAB}/events").get_json()["kernel"] == "busy"
+    finally:
+        sessions.release.set()
+    events_until_done(client, "answer-oee")
+    assert poll(lambda: post(client, token, "run", {"cells": ["given"]}).status_code == 202)
+
+
+def test_labs_interrupt_stops_the_cell_and_skips_the_queued_ones(app, client):
+    sessions = app.extensions["lab_runs"].sessions = BlockingSessions()
+    learner(app, client)
+    token, _ = open_lab(client)
+    try:
+        post(client, token, "run", {"cells": ["answer-availability", "answer-oee"]})
+        assert poll(sessions.busy.is_set)
+        response = post(client, token, "interrupt")
+        assert response.status_code == 200 and "kernel" in response.get_json()
+    finally:
+        sessions.release.set()
+    found = events_until_done(client, "answer-oee")
+    done = {e["cell"]: e["status"] for e in found if e["type"] == "done"}
+    assert done == {"answer-availability": "error", "answer-oee": "skipped"}
+    assert not any("def oee" in code for _, code in sessions.ran)
+
+
+def test_labs_restart_and_interrupt_answer_with_the_kernel_status(app, client):
+    user_id = learner(app, client)
+    token, _ = open_lab(client)
+    assert post(client, token, "interrupt").get_json() == {"kernel": "none"}
+    response = post(client, token, "restart")
+    assert response.status_code == 200 and response.get_json() == {"kernel": "idle"}
+    seed = saved(app, user_id).seed
+    assert [code for _, code in sessions_of(app).ran] == [f"SHOPFLOOR_SEED = {seed}"]
+    events = client.get(f"{LAB}/events?after=0").get_json()["events"]
+    assert [e for _, e in events] == [{"type": "kernel", "status": "idle", "restarted": True}]
+
+
+class PrintingSessions(FakeSessions):
+    """Each cell prints one line, like a kernel would."""
+
+    def execute(self, key, code, *, on_output=None):
+        result = super().execute(key, code)
+        if on_output is not None:
+            on_output(Output("stream", "stdout", f"ran {len(code)} characters\n"))
+        return result
+
+
+def test_labs_download_is_a_valid_notebook_with_the_edit_and_saved_outputs(app, client):
+    app.extensions["lab_runs"].sessions = PrintingSessions()
+    learner(app, client)
+    token, revision = open_lab(client)
+    answer = HONEST["answer-oee"]
+    post(client, token, "save", {"revision": revision, "cells": {"answer-oee": answer}})
+    post(client, token, "run", {"cells": ["answer-oee"]})
+    events_until_done(client, "answer-oee")
+
+    def downloaded():
+        response = client.get(f"{LAB}/notebook.ipynb")
+        notebook = nbformat.reads(response.get_data(as_text=True), as_version=4)
+        cell = next(c for c in notebook.cells if c.get("id") == "answer-oee")
+        return (response, notebook, cell) if cell.outputs else None
+
+    found = poll(downloaded)
+    assert found, "the outputs of the run were never saved"
+    response, notebook, cell = found
+    assert "attachment" in response.headers["Content-Disposition"]
+    assert "lab-availability.ipynb" in response.headers["Content-Disposition"]
+    nbformat.validate(notebook)
+    assert cell.source == answer
+    assert cell.outputs[0]["text"] == f"ran {len(answer)} characters\n"
+    text = response.get_data(as_text=True)
+    assert HIDDEN_CASES not in text and "BEGIN SOLUTION" not in text
+    page = html.unescape(client.get(LAB).get_data(as_text=True))
+    assert f"ran {len(answer)} characters" in page  # and a reload shows the outputs too
+
+
+# Upload ----------------------------------------------------------------------------------
+
+
+def upload(client, token, raw: bytes, name="mine.ipynb", **kwargs):
+    return client.post(
+        f"{LAB}/upload",
+        data={"notebook": (io.BytesIO(raw), name), "csrf_token": token},
+        content_type="multipart/form-data",
+        **kwargs,
+    )
+
+
+@pytest.mark.parametrize(
+    ("raw", "reason"),
+    [
+        (b"{not json", "not valid JSON|could not be read|not a valid notebook"),
+        (nbformat.writes(nbformat.v4.new_notebook()).encode(), "missing 2 answer cell"),
+        (b"", "Choose a .ipynb file|not valid JSON|could not be read"),
+    ],
+)
+def test_labs_a_malformed_upload_is_refused_and_changes_nothing(app, client, raw, reason):
+    user_id = learner(app, client)
+    token, revision = open_lab(client)
+    post(client, token, "save", {"revision": revision, "cells": {"answer-oee": "mine"}})
+    before = saved(app, user_id)
+    from_page = upload(client, token, raw, follow_redirects=True)
+    assert from_page.request.path == LAB  # back on the lab page, with the reason
+    message = re.search(r"Not uploaded: (.*?) Your saved work is unchanged.", from_page.text)
+    assert message and re.search(reason, html.unescape(message.group(1)))
+    from_script = upload(client, token, raw, headers=JSON)
+    assert from_script.status_code == 422
+    assert re.search(reason, from_script.get_json()["message"])
+    after = saved(app, user_id)
+    assert (after.revision, after.notebook) == (before.revision, before.notebook)
+    assert sessions_of(app).ran == []  # nothing was executed
+
+
+def test_labs_upload_without_a_file_is_422(app, client):
+    learner(app, client)
+    token, _ = open_lab(client)
+    response = client.post(f"{LAB}/upload", data={"csrf_token": token})
+    assert response.status_code == 422
+    assert "Choose a .ipynb file" in response.get_data(as_text=True)
+
+
+def test_labs_upload_takes_changed_answer_cells_and_ignores_the_rest(app, client):
+    user_id = learner(app, client)
+    token, revision = open_lab(client)
+    answer = {"answer-oee": HONEST["answer-oee"]}
+    post(client, token, "save", {"revision": revision, "cells": answer})
+    finished = submission(HONEST)
+    given = next(c for c in finished.cells if c.get("id") == "given")
+    given.source = "shift = {'planned': 1, 'run': 1}"  # tampered given code
+    response = upload(client, token, nbformat.writes(finished).encode())
+    assert response.status_code == 302 and response.location.endswith(LAB)
+    page = html.unescape(client.get(LAB).get_data(as_text=True))
+    assert "Notebook uploaded: 1 answer cell(s) changed" in page
+    now = sources(saved(app, user_id))
+    assert now["answer-availability"] == HONEST["answer-availability"]
+    assert now["answer-oee"] == HONEST["answer-oee"]
+    assert now["given"] == source_notebook().cells[1].source
+    assert "'planned': 1," not in page
+
+
+# Submitting ------------------------------------------------------------------------------
+
+
+def submissions(app) -> list[LabSubmission]:
+    with app.app_context():
+        found = db.session.scalars(select(LabSubmission).order_by(LabSubmission.id)).all()
+        db.session.expunge_all()
+        return list(found)
+
+
+def test_labs_submit_queues_attempt_one_and_shows_the_graded_feedback(app, client, labs_root):
+    user_id = learner(app, client)
+    token, revision = open_lab(client)
+    answers = {"answer-availability": "availability = 0.5", "answer-oee": HONEST["answer-oee"]}
+    post(client, token, "save", {"revision": revision, "cells": answers})
+    response = client.post(f"{LAB}/submit", data={"csrf_token": token})
+    assert response.status_code == 302
+    [queued] = submissions(app)
+    assert response.location == f"/labs/attempts/{queued.id}"
+    assert (queued.user_id, queued.attempt, queued.status) == (user_id, 1, "queued")
+    assert "availability = 0.5" in queued.notebook
+    waiting = client.get(response.location).get_data(as_text=True)
+    assert "Queued: waiting for a free grader." in waiting
+    with app.app_context():
+        factories.grade_queued(labs_root)
+    page = html.unescape(client.get(response.location).get_data(as_text=True))
+    assert "3 / 5 points" in page and "1 of 2 checks passed" in page
+    assert re.search(r"Failed:</span>\s*availability for your shift", page)
+    assert "Availability is run time divided by planned production time." in page  # feedback
+    assert re.search(r"Passed:</span>\s*oee\(\) multiplies the three factors", page)
+    for secret in (HIDDEN_CASES, "__cases", "(393 + seed % 7) / 450", "0.9 * 0.95 * 0.99"):
+        assert secret not in page
+    workspace = html.unescape(client.get(LAB).get_data(as_text=True))
+    assert "Your attempts" in workspace and "3 / 5" in workspace
+
+
+def test_labs_submit_as_json_answers_201_with_the_attempt(app, client):
+    learner(app, client)
+    token, _ = open_lab(client)
+    response = post(client, token, "submit")
+    assert response.status_code == 201
+    [queued] = submissions(app)
+    assert response.get_json() == {"attempt": 1, "url": f"/labs/attempts/{queued.id}"}
+
+
+def test_labs_a_second_submit_while_the_first_is_queued_is_409(app, client):
+    learner(app, client)
+    token, _ = open_lab(client)
+    assert client.post(f"{LAB}/submit", data={"csrf_token": token}).status_code == 302
+    again = client.post(f"{LAB}/submit", data={"csrf_token": token})
+    assert again.status_code == 409
+    assert "still being graded" in html.unescape(again.get_data(as_text=True))
+    as_json = post(client, token, "submit")
+    assert as_json.status_code == 409 and "still being graded" in as_json.get_json()["message"]
+    assert len(submissions(app)) == 1
+
+
+def test_labs_submit_after_the_last_allowed_attempt_is_409(app, client, labs_root):
+    limited = source_notebook()
+    limited.metadata["shopfloor"]["lab"]["max_attempts"] = 1
+    nbformat.write(limited, labs_root / "lab-availability.ipynb")
+    learner(app, client)
+    token, _ = open_lab(client)
+    assert "0 of 1 attempts used" in client.get(LAB).get_data(as_text=True)
+    assert post(client, token, "submit").status_code == 201
+    with app.app_context():
+        factories.grade_queued(labs_root)
+    again = post(client, token, "submit")
+    assert again.status_code == 409
+    assert "used all 1 attempts" in again.get_json()["message"]
+    assert [s.attempt for s in submissions(app)] == [1]
+
+
+# Live events -----------------------------------------------------------------------------
+
+
+def read_events(response, count: int) -> list[str]:
+    """The first *count* events of a Server-Sent Events response, then close it."""
+    events, buffer = [], ""
+    stream = iter(response.response)
+    try:
+        while len(events) < count:
+            chunk = next(stream)
+            buffer += chunk.decode() if isinstance(chunk, bytes) else chunk
+            *complete, buffer = buffer.split("\n\n")
+            events.extend(complete)
+    finally:
+        response.close()
+    return events[:count]
+
+
+def data_of(event: str) -> dict:
+    return json.loads(next(line[6:] for line in event.splitlines() if line.startswith("data: ")))
+
+
+def test_labs_stream_sends_the_run_events_and_resumes_after_an_id(app, client):
+    learner(app, client)
+    token, _ = open_lab(client)
+    post(client, token, "run", {"cells": ["given"]})
+    polled = events_until_done(client, "given")
+    response = client.get(f"{LAB}/stream?after=0")
+    assert response.status_code == 200
+    assert response.mimetype == "text/event-stream"
+    first = read_events(response, 1 + len(polled) + 1)
+    assert first[0] == "retry: 2000"
+    streamed = first[1:-1]
+    assert [data_of(e) for e in streamed] == polled
+    assert [e.splitlines()[0] for e in streamed] == [f"id: {n}" for n in range(1, len(polled) + 1)]
+    assert first[-1] == 'event: kernel\ndata: {"status": "idle"}'
+    resumed = client.get(f"{LAB}/stream", headers={"Last-Event-ID": "2"})
+    assert [data_of(e) for e in read_events(resumed, 2)[1:]] == polled[2:3]
+
+
+# CSRF ------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("action", POSTS)
+def test_labs_every_post_without_a_csrf_token_is_400(app, client, action):
+    user_id = learner(app, client)
+    open_lab(client)
+    before = saved(app, user_id)
+    body = {"revision": before.revision, "cells": {"answer-oee": "x"}, "cell": "answer-oee"}
+    as_json = client.post(f"{LAB}/{action}", json=body, headers=JSON)
+    assert as_json.status_code == 400 and as_json.get_json()["status"] == 400
+    as_form = client.post(f"{LAB}/{action}", data={"cell": "answer-oee"})
+    assert as_form.status_code == 400
+    assert "This form has expired" in as_form.get_data(as_text=True)
+    after = saved(app, user_id)
+    assert (after.revision, after.notebook) == (before.revision, before.notebook)
+    assert submissions(app) == [] and sessions_of(app).ran == []
