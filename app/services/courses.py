@@ -239,13 +239,19 @@ def lesson_labs(labs_root: Path, lesson: Lesson) -> dict[str, dict[str, bool]]:
 
 def lab_lesson(lab_id: str) -> tuple[Course, Lesson] | None:
     """The first active lesson (of an active course) that offers lab *lab_id*."""
+    return lab_lessons().get(lab_id)
+
+
+def lab_lessons() -> dict[str, tuple[Course, Lesson]]:
+    """Each lab id offered by an active lesson → the first such course and lesson."""
     query = (
         select(Lesson, Course)
         .join(Course, Course.id == Lesson.course_id)
         .where(Lesson.archived_at.is_(None), Course.archived_at.is_(None))
-        .order_by(Course.id, Lesson.position)
+        .order_by(Course.id, Lesson.position, Lesson.id)
     )
+    found: dict[str, tuple[Course, Lesson]] = {}
     for lesson, course in db.session.execute(query):
-        if any(lab.get("id") == lab_id for lab in lesson.labs or []):
-            return course, lesson
-    return None
+        for lab in lesson.labs or []:
+            found.setdefault(lab.get("id"), (course, lesson))
+    return found

@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 from app import policy
 from app.domain.roles import Role
 from app.models import Organization, User
-from app.services import courses, evidence, organizations, users
+from app.services import courses, evidence, lab_progress, organizations, users
 
 
 @dataclass(frozen=True)
@@ -26,6 +26,7 @@ class Dashboard:
     org_count: int | None = None
     courses: list[courses.CourseCard] = field(default_factory=list)
     evidence: list[evidence.EvidenceLine] = field(default_factory=list)
+    labs: list[lab_progress.LabLine] = field(default_factory=list)
 
 
 # Whom each role works with, shown as people panels: (role listed, panel title, empty text).
@@ -52,6 +53,7 @@ def for_user(user: User) -> Dashboard:
     board = _people(user)
     board.courses.extend(courses.catalog(user))
     board.evidence.extend(evidence.summary(user))
+    board.labs.extend(lab_progress.for_learner(user))
     return board
 
 

@@ -112,6 +112,15 @@ def test_do_a_lab_in_the_browser(lab_site, ui):
     attempts = ui.get_by_role("table")
     expect(attempts).to_contain_text("Attempt 1")
     expect(attempts).to_contain_text("2 / 5 points")
+
+    # The dashboard lists the lab with its best score, and leads back to it.
+    ui.get_by_role("navigation", name="Main").get_by_role("link", name="Dashboard").click()
+    labs = ui.get_by_role("region", name="Your labs")
+    expect(labs.get_by_role("meter", name="Best score in A demo lab")).to_be_visible()
+    expect(labs).to_contain_text("2 / 5")
+    ui.shot("dashboard")
+    labs.get_by_role("link", name="A demo lab").click()
+    expect(ui.get_by_role("heading", level=1)).to_have_text("A demo lab")
     assert ui.console_errors == [], ui.console_errors
 
 
