@@ -45,6 +45,7 @@ NOT_A_STATE = 0xFFFF  # an enumerated tag whose value is not one of its states
 class Kind(StrEnum):
     BOOL = "bool"  # a bit, and a register holding 0 or 1
     UINT16 = "uint16"  # one register; counters wrap at 65536 as PLC counters do
+    INT16 = "int16"  # one register, two's complement: an integer below 0 when mapped
     FLOAT32 = "float32"  # two registers, IEEE 754, high word first
     ENUM = "enum"  # one register: the value's position among its states
     TEXT = "text"  # no register: served over OPC UA only
@@ -62,7 +63,7 @@ def kind_of(value: object) -> Kind:
     if isinstance(value, Enum) and isinstance(value, str):
         return Kind.ENUM
     if isinstance(value, int):
-        return Kind.UINT16
+        return Kind.INT16 if value < 0 else Kind.UINT16
     if value is None or isinstance(value, float):
         return Kind.FLOAT32
     return Kind.TEXT
@@ -202,9 +203,12 @@ def encode(entry: Entry, value: object) -> list[int]:
     if kind is Kind.ENUM:
         return [entry.states.index(value) if value in entry.states else NOT_A_STATE]
     try:
-        return [round(float(value)) % 0x10000]
+        number = value if isinstance(value, int) else round(float(value))
     except (TypeError, ValueError, OverflowError):  # None, text, NaN or infinity
         return [0]
+    if kind is Kind.INT16:  # a signed value saturates, as a PLC's INT conversion does
+        return [min(max(number, -0x8000), 0x7FFF) % 0x10000]
+    return [number % 0x10000]
 
 
 def encode_float32(value: float) -> tuple[int, int]:
@@ -241,6 +245,8 @@ def decode(entry: Entry, registers: list[int]) -> float | int | bool | str | Non
         return entry.states[registers[0]] if registers[0] < len(entry.states) else None
     if entry.kind is Kind.UINT16:
         return registers[0]
+    if entry.kind is Kind.INT16:
+        return registers[0] - 0x10000 if registers[0] & 0x8000 else registers[0]
     return None
 
 

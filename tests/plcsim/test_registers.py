@@ -153,3 +153,28 @@ def test_readme_shows_the_packaging_line_map():
     `flask plcsim serve --print-map` into it."""
     line = scenario("packaging-line", 1)
     assert build_map(line.tags(), line.units).markdown() in README.read_text(encoding="utf-8")
+
+
+def test_negative_integers_get_a_signed_register_that_saturates():
+    """Did a negative integer read back as 65511 instead of -25?"""
+    offset = "Site/Area/Line/A/FillCorrection"
+    regmap = build_map(table(tag(offset, -25), tag("Site/Area/Line/A/Count", 7)))
+    entry = regmap.by_tag[offset]
+    assert entry.kind is Kind.INT16 and regmap.by_tag["Site/Area/Line/A/Count"].kind is Kind.UINT16
+    assert "| int16 |" in regmap.markdown()
+    for value, word, read in [
+        (-25, 0xFFE7, -25),
+        (300, 300, 300),
+        (-40_000, 0x8000, -32768),  # beyond int16: saturates, never wraps to a positive value
+        (40_000, 0x7FFF, 32767),
+    ]:
+        words = regmap.image(table(tag(offset, value)), clock=0).registers
+        assert words[entry.register] == word, value
+        assert decode(entry, [words[entry.register]]) == read, value
+
+
+def test_uint16_takes_large_integers_exactly():
+    count = "Site/Area/Line/A/Count"
+    regmap = build_map(table(tag(count, 0)))
+    words = regmap.image(table(tag(count, 2**53 + 1)), clock=0).registers  # float() loses the 1
+    assert words[regmap.by_tag[count].register] == 1
