@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 import time
 
 import pytest
@@ -26,12 +27,21 @@ from plcsim.serve import MAX_SPEED, Address, Background, LiveLine
 FILLER = "Riverbend/Packaging/Line1/Filler"
 
 
+CLOCK = 5451  # odd, so the heartbeat is on; seed 7's Capper vibration sensor is dropped out
+
+
+def frozen_line():
+    """Seed 7 at CLOCK: one bad tag (a NaN reading), and one alarm shelved (a true bit)."""
+    line = scenario("packaging-line", 7)
+    line.run(CLOCK)
+    line.alarms[2].shelve(line.clock, 3600, line.alarm_log)
+    return line
+
+
 @pytest.fixture(scope="module")
 def paused():
-    """A line that ran half an hour, frozen (speed 0), served on a free loopback port."""
-    line = scenario("packaging-line", 7)
-    line.run(1800)
-    with Background(LiveLine(line, speed=0), modbus=Address("127.0.0.1", 0)) as running:
+    """The frozen line (speed 0), served on a free loopback port."""
+    with Background(LiveLine(frozen_line(), speed=0), modbus=Address("127.0.0.1", 0)) as running:
         yield running
 
 
@@ -54,7 +64,7 @@ def read(client, function, address: int, count: int) -> list:
 def test_header_holds_clock_and_tag_count(paused):
     with connect(paused) as client:
         words = client.read_input_registers(CLOCK_ADDRESS, count=3).registers
-    assert decode_uint32(words[0], words[1]) == 1800
+    assert decode_uint32(words[0], words[1]) == CLOCK
     assert words[TAG_COUNT_ADDRESS] == len(paused.live.tags)
 
 
@@ -67,6 +77,7 @@ def test_every_tag_reads_as_the_simulator_holds_it(paused, function):
         quality = read(
             client, getattr(client, function), regmap.entries[0].quality, len(regmap.entries)
         )
+    assert len(set(quality)) > 1  # not all good: a wrong order of qualities would show
     checked = set()
     for index, entry in enumerate(regmap.entries):
         tag = live.tags[entry.tag]
@@ -74,14 +85,16 @@ def test_every_tag_reads_as_the_simulator_holds_it(paused, function):
         if entry.kind is Kind.TEXT:
             continue
         value = decode(entry, [words[r - VALUE_BASE] for r in entry.registers])
-        if entry.kind is Kind.FLOAT32 and tag.value is not None:
+        if entry.kind is Kind.FLOAT32 and tag.value is None:
+            assert math.isnan(value), entry.tag
+        elif entry.kind is Kind.FLOAT32:
             assert value == decode_float32(*encode_float32(tag.value)), entry.tag
         elif entry.kind is Kind.UINT16:
             assert value == tag.value % 65536, entry.tag
         elif entry.kind is not Kind.FLOAT32:
             assert value == tag.value, entry.tag
         checked.add(entry.kind)
-    assert {Kind.FLOAT32, Kind.UINT16} <= checked
+    assert {Kind.FLOAT32, Kind.UINT16, Kind.ENUM, Kind.BOOL} <= checked
 
 
 def test_counters_and_speed_have_the_documented_addresses(paused):
@@ -103,18 +116,29 @@ def test_booleans_are_discrete_inputs_and_coils(paused):
         inputs = read(client, client.read_discrete_inputs, 0, count)
         coils = read(client, client.read_coils, 0, count)
     assert inputs == coils
-    assert inputs[0] is (1800 % 2 == 1)  # heartbeat
+    assert inputs[0] is True  # heartbeat, on in odd seconds
     for entry in bools:
         assert inputs[entry.bit] is bool(live.tags[entry.tag].value), entry.tag
+    assert inputs[BIT_BASE:].count(True) == 1  # the shelved alarm, at its own bit
     assert [e.bit for e in bools] == list(range(BIT_BASE, count))
 
 
 def test_unmapped_and_read_only_addresses_are_refused(paused):
+    end = paused.live.map.value_end
+    command = min(dict(paused.live.map.commands).values())
     with connect(paused) as client:
         assert client.read_input_registers(VALUE_BASE - 1, count=1).exception_code == 2
-        assert client.read_input_registers(paused.live.map.value_end, count=1).isError()
+        assert client.read_input_registers(end, count=1).exception_code == 2
+        assert client.read_input_registers(end - 1, count=2).exception_code == 2  # runs over
+        assert client.read_input_registers(command, count=1).exception_code == 2  # HR only
+        assert client.read_discrete_inputs(paused.live.map.bit_end + 16, count=1).isError()
         assert client.write_register(VALUE_BASE, 1).exception_code == 2
+        assert client.write_registers(VALUE_BASE, [1, 2]).exception_code == 2
+        assert client.write_registers(command + 4, [1, 1]).exception_code == 2  # past the last
+        assert client.write_coil(0, True).exception_code == 2
         assert client.write_coil(BIT_BASE, True).exception_code == 2
+        assert client.write_coils(BIT_BASE, [True, False]).exception_code == 2
+        assert client.read_coils(BIT_BASE, count=1).bits[0] is False  # nothing was written
 
 
 def test_command_registers_send_packml_commands():
