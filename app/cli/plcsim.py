@@ -9,7 +9,15 @@ from flask.cli import AppGroup
 
 from plcsim.registers import build_map
 from plcsim.scenarios import SCENARIOS, scenario
-from plcsim.serve import MAX_SPEED, Address, Endpoints, LiveLine, ServeError, serve
+from plcsim.serve import (
+    MAX_SPEED,
+    Address,
+    Endpoints,
+    LiveLine,
+    ServeError,
+    check_address,
+    serve,
+)
 
 group = AppGroup("plcsim", help="Serve the simulated production line to PLC clients.")
 
@@ -70,12 +78,11 @@ def serve_command(
     if modbus is None and opcua is None:
         raise click.UsageError("Give --modbus HOST:PORT, --opcua HOST:PORT or both.")
     for option, address in (("--modbus", modbus), ("--opcua", opcua)):
-        if address is not None and not address.is_loopback and not allow_remote:
-            raise click.BadParameter(
-                f"{address} is not a loopback address, and the servers have no "
-                "authentication or encryption; add --allow-remote to serve other hosts.",
-                param_hint=option,
-            )
+        try:
+            if address is not None:
+                check_address(address, allow_remote=allow_remote)
+        except ValueError as exc:
+            raise click.BadParameter(str(exc), param_hint=option) from None
 
     def ready(endpoints: Endpoints) -> None:
         if endpoints.modbus:
@@ -84,8 +91,9 @@ def serve_command(
             click.echo(f"OPC UA on {endpoints.opcua}")
         click.echo(f"Scenario {name}, seed {seed}, speed {speed:g}x. Ctrl+C stops.")
 
+    live = LiveLine(line, speed=speed)
     try:
-        asyncio.run(serve(LiveLine(line, speed=speed), modbus=modbus, opcua=opcua, ready=ready))
+        asyncio.run(serve(live, modbus=modbus, opcua=opcua, ready=ready, allow_remote=allow_remote))
     except ServeError as exc:
         raise click.ClickException(str(exc)) from None
     except KeyboardInterrupt:

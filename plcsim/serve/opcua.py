@@ -24,10 +24,12 @@ from plcsim.tags import Quality, Tag
 logger = logging.getLogger(__name__)
 
 NAMESPACE = "urn:shopfloor:plcsim"
+INT32_MIN, INT32_MAX = -(2**31), 2**31 - 1
 LEVELS = ("Site", "Area", "Line", "Cell")  # ISA-95 equipment levels, by depth of the path
 VARIANT = {
     Kind.BOOL: ua.VariantType.Boolean,
     Kind.UINT16: ua.VariantType.Int32,
+    Kind.INT16: ua.VariantType.Int32,
     Kind.FLOAT32: ua.VariantType.Double,
     Kind.ENUM: ua.VariantType.String,
     Kind.TEXT: ua.VariantType.String,
@@ -47,8 +49,10 @@ class OpcUaServer:
         self._clock: ua.NodeId | None = None
 
     async def start(self, address: Address) -> str:
-        """Build the address space and listen; return the endpoint URL."""
-        _check_free(address)  # before the two-second init, and without asyncua's traceback
+        """Build the address space and listen; return the endpoint URL (with a real port)."""
+        # Before the two-second init, and without asyncua's traceback. Port 0 becomes a free
+        # port here, because the endpoint URL the server advertises must name the real one.
+        address = Address(address.host, _free_port(address))
         server = self._server = Server()
         await server.init()
         url = f"opc.tcp://{address}/plcsim"
@@ -72,23 +76,7 @@ class OpcUaServer:
         for entry in self.live.map.entries:
             parts = entry.tag.split("/")
             for depth in range(1, len(parts)):
-                path = "/".join(parts[:depth])
-                if path in nodes:
-                    continue
-                parent = nodes["/".join(parts[: depth - 1])]
-                if depth <= line_depth + 1:  # site, area, line, cell: equipment objects
-                    node = await parent.add_object(
-                        ua.NodeId(path, ns), ua.QualifiedName(parts[depth - 1], ns)
-                    )
-                    level = LEVELS[depth - 1] if depth <= len(LEVELS) else "Equipment"
-                    await node.add_property(
-                        ua.NodeId(f"{path}#Level", ns), ua.QualifiedName("ISA95Level", ns), level
-                    )
-                else:
-                    node = await parent.add_folder(
-                        ua.NodeId(path, ns), ua.QualifiedName(parts[depth - 1], ns)
-                    )
-                nodes[path] = node
+                await _add_parent(nodes, parts[:depth], ns, equipment=depth <= line_depth + 1)
             parent = nodes["/".join(parts[:-1])]
             node_id = ua.NodeId(entry.tag, ns)
             tag = self.live.tags.get(entry.tag)
@@ -148,7 +136,25 @@ class OpcUaServer:
             self._server = None
 
 
-def _check_free(address: Address) -> None:
+async def _add_parent(nodes: dict, parts: list[str], ns: int, *, equipment: bool) -> None:
+    """Add the node at path *parts* under its parent, once: an equipment object or a folder."""
+    path = "/".join(parts)
+    if path in nodes:
+        return
+    parent = nodes["/".join(parts[:-1])]
+    name = ua.QualifiedName(parts[-1], ns)
+    if not equipment:  # a PackTags group (Status, Admin...) or an alarm
+        nodes[path] = await parent.add_folder(ua.NodeId(path, ns), name)
+        return
+    node = nodes[path] = await parent.add_object(ua.NodeId(path, ns), name)  # site to cell
+    level = LEVELS[len(parts) - 1] if len(parts) <= len(LEVELS) else "Equipment"
+    await node.add_property(
+        ua.NodeId(f"{path}#Level", ns), ua.QualifiedName("ISA95Level", ns), level
+    )
+
+
+def _free_port(address: Address) -> int:
+    """The port to listen on: *address*'s, or a free one for port 0; ServeError if taken."""
     family = socket.AF_INET6 if ":" in address.host else socket.AF_INET
     with socket.socket(family, socket.SOCK_STREAM) as probe:
         probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)  # as asyncio's server does
@@ -156,6 +162,7 @@ def _check_free(address: Address) -> None:
             probe.bind((address.host, address.port))
         except OSError as exc:
             raise ServeError(f"OPC UA: cannot listen on {address}: {exc.strerror}") from None
+        return probe.getsockname()[1]
 
 
 def _value(kind: Kind, value: object) -> object:
@@ -163,8 +170,9 @@ def _value(kind: Kind, value: object) -> object:
     try:
         if kind is Kind.FLOAT32:
             return math.nan if value is None else float(value)
-        if kind is Kind.UINT16:
-            return 0 if value is None else round(float(value))
+        if kind in (Kind.UINT16, Kind.INT16):  # Int32 cannot hold more: saturate, never crash
+            number = 0 if value is None else round(float(value))
+            return min(max(number, INT32_MIN), INT32_MAX)
         if kind is Kind.BOOL:
             return bool(value)
     except (TypeError, ValueError, OverflowError):

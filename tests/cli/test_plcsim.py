@@ -6,8 +6,11 @@ import socket
 
 import pytest
 
+from app.cli import plcsim as cli
 from plcsim.registers import build_map
 from plcsim.scenarios import scenario
+from plcsim.serve import Address, Endpoints
+from tests.plcsim import fakes
 
 
 def serve(runner, *args):
@@ -22,9 +25,20 @@ def test_print_map_prints_the_markdown_register_map(runner):
     assert "| Riverbend/Packaging/Line1/Filler/Status/CurMachSpeed | float32 |" in result.output
 
 
+@pytest.fixture
+def resolver(monkeypatch):
+    """Host names resolve from tests.plcsim.fakes.NAMES, never from DNS."""
+    monkeypatch.setattr(socket, "getaddrinfo", fakes.getaddrinfo())
+
+
 @pytest.mark.parametrize("option", ["--modbus", "--opcua"])
-@pytest.mark.parametrize("address", ["0.0.0.0:5020", "192.0.2.10:5020", "plc.example:502"])
-def test_serve_refuses_a_non_loopback_address_without_allow_remote(runner, option, address):
+@pytest.mark.parametrize(
+    "address",
+    ["0.0.0.0:5020", "[::]:5020", "192.0.2.10:5020", "plc.example:502", "hijacked-localhost:502"],
+)
+def test_serve_refuses_a_non_loopback_address_without_allow_remote(
+    runner, resolver, option, address
+):
     result = serve(runner, option, address)
     assert result.exit_code == 2
     assert "is not a loopback address" in result.output
@@ -59,3 +73,37 @@ def test_serve_reports_a_port_in_use(runner, option):
         result = serve(runner, option, f"127.0.0.1:{port}")
     assert result.exit_code == 1
     assert f"cannot listen on 127.0.0.1:{port}" in result.output
+
+
+@pytest.fixture
+def served(monkeypatch) -> dict:
+    """Replace the servers with a fake that reports itself ready and returns at once."""
+    calls = {}
+
+    async def fake_serve(live, **options):
+        calls.update(options, live=live)
+        options["ready"](Endpoints(Address("127.0.0.1", 5020), "opc.tcp://127.0.0.1:4840/plcsim"))
+
+    monkeypatch.setattr(cli, "serve", fake_serve)
+    return calls
+
+
+def test_serve_passes_addresses_and_allow_remote_on(runner, resolver, served):
+    result = serve(
+        runner, "--modbus", "plc.example:5020", "--opcua", "localhost:4840", "--allow-remote"
+    )
+    assert result.exit_code == 0, result.output
+    assert served["modbus"] == Address("plc.example", 5020)
+    assert served["opcua"] == Address("localhost", 4840)
+    assert served["allow_remote"] is True
+    assert "Modbus TCP on 127.0.0.1:5020" in result.output
+    assert "OPC UA on opc.tcp://127.0.0.1:4840/plcsim" in result.output
+
+
+def test_serve_runs_the_chosen_scenario_at_the_chosen_speed(runner, served):
+    result = serve(runner, "--modbus", "127.0.0.1:0", "--seed", "9", "--speed", "60")
+    assert result.exit_code == 0, result.output
+    assert served["allow_remote"] is False
+    assert served["live"].speed == 60
+    assert served["live"].line.seed == 9
+    assert "Scenario packaging-line, seed 9, speed 60x" in result.output

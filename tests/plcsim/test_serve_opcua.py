@@ -4,34 +4,38 @@ from __future__ import annotations
 
 import asyncio
 import math
-import socket
 from datetime import timedelta
+from urllib.parse import urlparse
 
 import pytest
 from asyncua import Client, ua
 
-from plcsim.scenarios import scenario
+from plcsim.registers import Kind
 from plcsim.serve import Address, Background, LiveLine
-from plcsim.serve.opcua import NAMESPACE, STATUS
+from plcsim.serve.opcua import NAMESPACE, STATUS, _value
 from plcsim.tags import Quality
+from tests.plcsim.test_serve_modbus import CLOCK, frozen_line
 
 LINE = "Riverbend/Packaging/Line1"
 
 
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
-
-
 @pytest.fixture(scope="module")
 def paused():
-    """A line that ran half an hour, frozen (speed 0), served once for the whole module."""
-    line = scenario("packaging-line", 7)
-    line.run(1800)
-    live = LiveLine(line, speed=0)
-    with Background(live, opcua=Address("127.0.0.1", free_port())) as running:
+    """The Modbus tests' frozen line (a bad tag, a shelved alarm), served once, port 0."""
+    live = LiveLine(frozen_line(), speed=0)
+    with Background(live, opcua=Address("127.0.0.1", 0)) as running:
         yield running
+
+
+def test_port_0_serves_on_a_real_port_named_in_the_endpoint_url(paused):
+    """Would a client find the server at the URL serve() reports, and the one it advertises?"""
+    url = urlparse(paused.endpoints.opcua)
+    assert url.hostname == "127.0.0.1" and url.port > 0 and url.path == "/plcsim"
+
+    async def conversation(client, ns):
+        return [e.EndpointUrl for e in await client.get_endpoints()]
+
+    assert set(talk(paused, conversation)) == {paused.endpoints.opcua}
 
 
 def talk(running: Background, conversation):
@@ -70,7 +74,7 @@ def test_every_tag_reads_as_the_simulator_holds_it(paused):
 
     async def conversation(client, ns):
         nodes = [client.get_node(ua.NodeId(name, ns)) for name in live.tags]
-        return [await node.read_data_value() for node in nodes]
+        return [await node.read_data_value(raise_on_bad_status=False) for node in nodes]
 
     values = dict(zip(live.tags, talk(paused, conversation), strict=True))
     kinds = set()
@@ -80,13 +84,17 @@ def test_every_tag_reads_as_the_simulator_holds_it(paused):
         assert data.SourceTimestamp - live.epoch == timedelta(seconds=tag.timestamp), name
         value = data.Value.Value
         kinds.add(data.Value.VariantType)
-        if tag.value is None:
+        if tag.quality is Quality.BAD:  # OPC UA Part 4: a bad value is sent as null
+            assert data.Value.VariantType is ua.VariantType.Null, name
+        elif tag.value is None:
             assert math.isnan(value), name
         elif isinstance(tag.value, str):
             assert value == str(tag.value), name
         else:
             assert value == tag.value, name
     assert {ua.VariantType.Double, ua.VariantType.Int32, ua.VariantType.Boolean} <= kinds
+    assert {data.StatusCode.value for data in values.values()} >= {STATUS[Quality.BAD]}
+    assert any(data.Value.Value is True for data in values.values())  # the shelved alarm
     assert ua.VariantType.String in kinds
 
 
@@ -106,10 +114,16 @@ def test_counters_units_and_clock(paused):
     count, unit, clock = talk(paused, conversation)
     assert count == live.tags[f"{LINE}/Filler/Admin/ProdProcessedCount"].value > 0
     assert unit == "units/min"
-    assert clock == 1800.0
+    assert clock == float(CLOCK)
 
 
 def test_quality_maps_to_status_codes():
     assert STATUS[Quality.GOOD] == ua.StatusCodes.Good
     assert ua.StatusCode(STATUS[Quality.UNCERTAIN]).is_uncertain()
     assert ua.StatusCode(STATUS[Quality.BAD]).is_bad()
+
+
+def test_integers_beyond_int32_saturate_instead_of_failing_the_server():
+    assert _value(Kind.UINT16, 2**40) == 2**31 - 1
+    assert _value(Kind.INT16, -(2**40)) == -(2**31)
+    assert _value(Kind.UINT16, 65535) == 65535
