@@ -139,10 +139,20 @@ def test_historian_exports_a_dataframe_in_the_lab_environment(tmp_path):
     code = (
         f"import sys; sys.path.insert(0, {str(ROOT)!r})\n"
         "from plcsim.scenarios import scenario\n"
-        "frame = scenario('packaging-line', seed=2).run(600).to_dataframe()\n"
+        "import pandas as pd\n"
+        "from plcsim.historian import Historian\n"
+        "historian = scenario('packaging-line', seed=2).run(600)\n"
+        "frame = historian.to_dataframe()\n"
         "print(len(frame), sorted(set(frame.state_name)), list(frame.columns)[:3])\n"
+        "# the typed export must equal what pandas infers from the lists\n"
+        "pd.testing.assert_frame_equal(frame.drop(columns='state_name'), "
+        "pd.DataFrame(historian.columns))\n"
+        "empty = Historian().to_dataframe()\n"
+        "assert empty.dtypes.drop('state_name').equals(frame.dtypes.drop('state_name'))\n"
+        "print('same frame')\n"
     )
     out = subprocess.run(
         [str(LAB_PYTHON), "-c", code], check=True, capture_output=True, text=True, timeout=120
     ).stdout
     assert out.startswith("3000 ") and "'EXECUTE'" in out and "['time_s', 'unit', 'state']" in out
+    assert out.endswith("same frame\n")
