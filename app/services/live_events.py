@@ -3,7 +3,8 @@
 Publishers append; readers ask for everything after the last number they saw, waiting a
 little for something new. The same call serves Server-Sent Events (wait, then stream) and
 the polling fallback (no wait). Only the newest events are kept; a reader that fell
-further behind is told to reload the saved state instead of getting a gap.
+further behind, or that saw events of a log before a server restart, is told to reload the
+saved state instead of getting a gap.
 """
 
 from __future__ import annotations
@@ -47,6 +48,9 @@ class EventLog:
     def since(self, key: str, after: int, *, wait: float = 0.0) -> list[tuple[int, dict]]:
         """Events numbered above *after*, waiting up to *wait* seconds for the first one."""
         with self.changed:
+            if after > self._newest(key):
+                # The reader saw events this log never had: the server restarted since.
+                return [(0, RELOAD)]
             self.changed.wait_for(lambda: self._newest(key) > after, timeout=wait)
             stream = self.streams.get(key)
             if stream is None or not stream.events:

@@ -42,3 +42,14 @@ def test_keys_are_separate_streams():
     assert log.last("bob") == 1
     log.forget("bob")
     assert log.since("bob", 0) == []
+
+
+def test_a_reader_from_before_a_server_restart_is_told_to_reload():
+    old = EventLog()
+    for n in range(5):
+        old.publish("k", {"n": n})
+    restarted = EventLog()  # the process restarted: a new, empty log
+    assert restarted.since("k", old.last("k"), wait=5) == [(0, RELOAD)]  # no waiting
+    restarted.publish("k", {"n": 0})
+    assert restarted.since("k", old.last("k")) == [(0, RELOAD)]
+    assert restarted.since("k", 0) == [(1, {"n": 0})]  # after reloading, it follows again
