@@ -171,3 +171,36 @@ def test_take_the_notebook_to_jupyter_and_bring_it_back(lab_site, ui, tmp_path):
     ui.shot("upload-refused")
     ui.goto(lab_site(LESSON + "/labs/lab-demo"))
     expect(cell(ui, 3).get_by_role("textbox")).to_contain_text("done in Jupyter")
+
+
+def test_an_edit_the_server_never_got_is_kept_in_the_browser_and_saved_later(lab_site, ui):
+    sign_in(ui, lab_site)
+    ui.goto(lab_site(LESSON + "/labs/lab-demo"))
+    saved = ui.get_by_role("status").filter(has_text=re.compile("saved|Saving|Unsaved|Offline"))
+    expect(saved).to_have_text("All changes saved")
+
+    # The connection to the server drops: saving fails, the edit stays in this browser.
+    ui.route("**/save", lambda route: route.abort("internetdisconnected"))
+    type_into(ui, 3, "def oee(a, p, q):\nreturn 0  # typed while offline")
+    expect(saved).to_contain_text("Offline: edits kept on this device")
+    ui.shot("offline")
+
+    # Leaving the page warns about unsaved work; the learner leaves anyway and comes back.
+    ui.once("dialog", lambda dialog: dialog.accept())
+    ui.goto(lab_site(LESSON))
+    ui.goto(lab_site(LESSON + "/labs/lab-demo"))
+    expect(cell(ui, 3).get_by_role("textbox")).to_contain_text("typed while offline")
+    expect(saved).to_contain_text("Offline: edits kept on this device")
+
+    # The connection is back: the kept edit reaches the server by itself.
+    ui.unroute("**/save")
+    expect(saved).to_have_text("All changes saved", timeout=30_000)
+    fresh = ui.context.browser.new_context()  # another device: nothing kept in its browser
+    other = fresh.new_page()
+    sign_in(other, lab_site)
+    other.goto(lab_site(LESSON + "/labs/lab-demo"))
+    expect(other.locator("li[data-number='3']").get_by_role("textbox")).to_contain_text(
+        "typed while offline"
+    )
+    fresh.close()
+    assert [e for e in ui.console_errors if "ERR_INTERNET_DISCONNECTED" not in e] == []
