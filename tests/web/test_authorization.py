@@ -33,6 +33,19 @@ def platform_admin_only(role):
     return {ANON: LOGIN, Role.PLATFORM_ADMIN: OK}.get(role, FORBIDDEN)
 
 
+def lab_reviewers_only(role):
+    """Instructors, partner admins and the platform admin may open a lab's submission list."""
+    reviewers = {Role.INSTRUCTOR, Role.PARTNER_ADMIN, Role.PLATFORM_ADMIN}
+    return LOGIN if role == ANON else NOT_FOUND if role in reviewers else FORBIDDEN
+
+
+def signed_in_then_missing(role):
+    """Signed-in users get past the login check, then find nothing (no lab file, no attempt)."""
+    return LOGIN if role == ANON else NOT_FOUND
+
+
+LAB = "/courses/demo-course/lessons/demo-second/labs/lab-demo"  # planned: no lab file yet
+
 # endpoint → (URL, expected status for each role)
 MATRIX = {
     "main.home": ("/", lambda role: OK),
@@ -57,13 +70,30 @@ MATRIX = {
         "/courses/demo-course/lessons/demo-second/labs/lab-demo.ipynb",
         lambda role: LOGIN if role == ANON else NOT_FOUND,  # not built in the fixture
     ),
+    "labs.workspace": (LAB, signed_in_then_missing),
+    "labs.events": (f"{LAB}/events", signed_in_then_missing),
+    "labs.stream": (f"{LAB}/stream", signed_in_then_missing),
+    "labs.download": (f"{LAB}/notebook.ipynb", signed_in_then_missing),
+    "lab_attempts.attempt": ("/labs/attempts/1", signed_in_then_missing),
+    "lab_attempts.progress": ("/labs/attempts/1/progress", signed_in_then_missing),
+    "lab_attempts.stream": ("/labs/attempts/1/stream", signed_in_then_missing),
+    "lab_attempts.submissions": ("/labs/lab-demo/submissions", lab_reviewers_only),
     "case.documents": ("/ims/case/v1p1/CFDocuments", lambda role: OK),
     "case.document": (f"/ims/case/v1p1/CFDocuments/{FRAMEWORK}", lambda role: OK),
     "case.package": (f"/ims/case/v1p1/CFPackages/{FRAMEWORK}", lambda role: OK),
     "case.item": (f"/ims/case/v1p1/CFItems/{ITEM}", lambda role: OK),
 }
 # Routes that only accept POST, checked in test_csrf and their own tests.
-POST_ONLY = {"auth.logout", "account.change_password", "courses.complete", "courses.answer"}
+# The lab endpoints have their own tests in test_labs.py and test_lab_attempts.py.
+POST_ONLY = {
+    "auth.logout",
+    "account.change_password",
+    "courses.complete",
+    "courses.answer",
+    *(f"labs.{name}" for name in ("save", "run", "interrupt", "restart", "reset_cell")),
+    *(f"labs.{name}" for name in ("submit", "upload")),
+    "lab_attempts.regrade",
+}
 
 
 @pytest.fixture
