@@ -7,7 +7,7 @@ HOST   ?= 127.0.0.1
 PORT   ?= 5000
 PYTEST_ARGS ?=
 
-.PHONY: run test setup setup-dev system-deps system-deps-test lint vendor clean bench-curriculum bench-lab bench-plcsim
+.PHONY: run test setup setup-dev system-deps system-deps-test lint vendor clean bench-curriculum bench-lab bench-plcsim bench-workspace
 
 ## run: set everything up, migrate, load the curriculum and demo data, serve on http://127.0.0.1:5000
 run: setup
@@ -69,6 +69,10 @@ bench-lab: setup-dev
 ## bench-plcsim: simulate an 8-hour shift and export its historian
 bench-plcsim: setup-dev
 	$(LABVENV)/bin/python benchmarks/plcsim_shift.py
+
+## bench-workspace: 20 learners at once running cells in their own kernels and submitting
+bench-workspace: setup-dev
+	$(BIN)/python benchmarks/lab_workspace.py
 
 ## vendor: refresh app/static/vendor from the npm packages pinned in package.json
 vendor:
