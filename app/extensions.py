@@ -36,8 +36,13 @@ def init_app(app: Flask) -> None:
 
 
 def _sqlite_pragmas(dbapi_connection, _record) -> None:
-    """Enforce foreign keys and wait on locks instead of failing at once."""
+    """Enforce foreign keys, let readers and the writer work at once, and wait on locks.
+
+    Write-ahead logging keeps page reads (and the workspace's event streams) from blocking
+    the threads that save outputs and grading progress, which many learners do at once.
+    """
     cursor = dbapi_connection.cursor()
     cursor.execute("PRAGMA foreign_keys=ON")
-    cursor.execute("PRAGMA busy_timeout=5000")
+    cursor.execute("PRAGMA busy_timeout=15000")
+    cursor.execute("PRAGMA journal_mode=WAL")
     cursor.close()

@@ -12,6 +12,7 @@ import threading
 from pathlib import Path
 
 from flask import Flask
+from sqlalchemy.exc import OperationalError
 
 from app.database import utcnow
 from app.extensions import db
@@ -21,6 +22,7 @@ from app.services.lab_runs import CellRuns
 from app.services.live_events import EventLog
 
 logger = logging.getLogger(__name__)
+SAVE_TRIES = 3  # saving a cell's outputs, when the database is busy
 
 
 class GradingWorkers:
@@ -113,12 +115,20 @@ def build_cell_runs(app: Flask) -> CellRuns:
     """The workspace's interactive runs, saving each finished cell's outputs to the database."""
 
     def save(workspace_id: int, cell_id: str, outputs: list, status: str) -> None:
-        with app.app_context():
-            try:
-                lab_workspaces.save_outputs(workspace_id, cell_id, outputs, status, now=utcnow())
-                db.session.commit()
-            finally:
-                db.session.remove()
+        for attempt in range(1, SAVE_TRIES + 1):
+            with app.app_context():
+                try:
+                    lab_workspaces.save_outputs(
+                        workspace_id, cell_id, outputs, status, now=utcnow()
+                    )
+                    db.session.commit()
+                    return
+                except OperationalError:  # a locked SQLite file: try again, then give up
+                    db.session.rollback()
+                    if attempt == SAVE_TRIES:
+                        raise
+                finally:
+                    db.session.remove()
 
     sessions = build_sessions(
         app.extensions["executor"],

@@ -40,6 +40,7 @@ class KernelPool:
         self.runner = LoopThread("kernel-pool")
         self.ready: asyncio.Queue[SandboxKernel] | None = None
         self.starting = 0
+        self.waiting = 0  # callers of acquire() waiting for a kernel that is starting
         self.started = False
         self.closed = False
         self.stats = {"warm": 0, "cold": 0, "start_failures": 0}
@@ -86,10 +87,16 @@ class KernelPool:
         except asyncio.QueueEmpty:
             kernel = None
         self._refill()
-        if kernel is None and self.starting > 0:
-            # One is on its way: waiting for it beats starting yet another on a busy host.
-            with contextlib.suppress(TimeoutError):
-                kernel = await asyncio.wait_for(self.ready.get(), self.config.startup_seconds)
+        if kernel is None and self.waiting < self.starting:
+            # One is on its way and nobody else waits for it: waiting beats starting yet
+            # another on a busy host. Callers beyond the kernels coming start their own.
+            self.waiting += 1
+            try:
+                with contextlib.suppress(TimeoutError):
+                    kernel = await asyncio.wait_for(self.ready.get(), self.config.startup_seconds)
+            finally:
+                self.waiting -= 1
+            self._refill()
         if kernel is not None and await kernel.is_alive():
             self.stats["warm"] += 1
             return kernel

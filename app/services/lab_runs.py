@@ -76,19 +76,26 @@ class CellRuns:
 
     def _run_all(self, workspace_id: int, seed: int, cells: list[tuple[str, str]]) -> None:
         key = self.key(workspace_id)
+        last_events: list[dict[str, Any]] = []
         try:
             for position, (cell_id, code) in enumerate(cells):
-                status = self._run(workspace_id, seed, cell_id, code)
-                if status != "ok" or key in self.cancelled:
-                    for skipped, _ in cells[position + 1 :]:
-                        self._publish_done(key, skipped, "skipped")
-                    break
+                done = self._run(workspace_id, seed, cell_id, code)
+                rest = cells[position + 1 :]
+                if rest and done["status"] == "ok" and key not in self.cancelled:
+                    self.events.publish(key, done)
+                    continue
+                last_events = [done, *(self._done(c, "skipped") for c, _ in rest)]
+                break
         finally:
             with self.lock:
                 self.running.discard(key)
                 self.cancelled.discard(key)
+            # Published once the workspace is free, so a page may run again on "done".
+            for event in last_events:
+                self.events.publish(key, event)
 
-    def _run(self, workspace_id: int, seed: int, cell_id: str, code: str) -> str:
+    def _run(self, workspace_id: int, seed: int, cell_id: str, code: str) -> dict[str, Any]:
+        """Run one cell; return its "done" event (the caller publishes it)."""
         key = self.key(workspace_id)
         outputs: list[dict[str, Any]] = []
         try:
@@ -104,19 +111,16 @@ class CellRuns:
         except Exception as exc:  # the kernel could not start: say why, keep the code
             logger.warning("workspace %s: run failed: %s", workspace_id, exc)
             message = str(exc) or "The kernel could not be started."
-            self.events.publish(key, {"type": "done", "cell": cell_id, "status": "failed",
-                                      "message": message})  # fmt: skip
-            return "failed"
-        self._publish_done(key, cell_id, status)
-        try:
+            return {"type": "done", "cell": cell_id, "status": "failed", "message": message}
+        try:  # saved before "done" goes out, so a page reloaded on "done" shows the outputs
             self.save(workspace_id, cell_id, outputs, status)
         except Exception:
             logger.exception("workspace %s: outputs of %s not saved", workspace_id, cell_id)
-        return status
+        return self._done(cell_id, status)
 
-    def _publish_done(self, key: str, cell_id: str, status: str) -> None:
-        event = {"type": "done", "cell": cell_id, "status": status, "message": STATUS_TEXT[status]}
-        self.events.publish(key, event)
+    @staticmethod
+    def _done(cell_id: str, status: str) -> dict[str, Any]:
+        return {"type": "done", "cell": cell_id, "status": status, "message": STATUS_TEXT[status]}
 
     def _seeded(self, key: str, seed: int) -> None:
         kernel = self.sessions.start(key)

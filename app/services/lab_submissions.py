@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import contextlib
+import logging
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from datetime import datetime, timedelta
 
 from sqlalchemy import func, or_, select, update
@@ -16,6 +19,8 @@ from app.sandbox import notebooks
 from app.sandbox.executor import Executor
 from app.services import lab_grading
 
+logger = logging.getLogger(__name__)
+_progress_writer = ThreadPoolExecutor(max_workers=1, thread_name_prefix="grading-progress")
 LEASE = timedelta(minutes=10)  # a run taking longer than this is presumed dead
 MAX_TRIES = 3
 
@@ -121,15 +126,23 @@ def grade(
     submission: LabSubmission, *, lab: Lab, executor: Executor, now: Callable[[], datetime]
 ) -> LabSubmission:
     """Run and judge a claimed submission, recording the outcome on it."""
-    engine, submission_id = db.engine, submission.id  # on_cell runs on the engine's thread
+    engine, submission_id = db.engine, submission.id
+
+    def write(index: int, steps: int) -> None:
+        try:
+            with engine.begin() as connection:
+                connection.execute(
+                    update(LabSubmission)
+                    .where(LabSubmission.id == submission_id)
+                    .values(progress=index + 1, steps=steps)
+                )
+        except Exception:  # progress is a courtesy: grading goes on without it
+            logger.warning("submission %s: progress not written", submission_id, exc_info=True)
 
     def on_cell(index: int, steps: int) -> None:
-        with engine.begin() as connection:
-            connection.execute(
-                update(LabSubmission)
-                .where(LabSubmission.id == submission_id)
-                .values(progress=index + 1, steps=steps)
-            )
+        # Called on the kernels' event loop, which every learner's kernel shares: the write
+        # happens elsewhere so a busy database never stalls anybody's cells.
+        _progress_writer.submit(write, index, steps)
 
     graded = lab_grading.grade(
         lab,
@@ -138,6 +151,9 @@ def grade(
         executor=executor,
         on_cell=on_cell,
     )
+    # Written in order by one thread: once this no-op ran, every progress write has landed.
+    with contextlib.suppress(Exception):
+        _progress_writer.submit(lambda: None).result(timeout=30)
     if graded.run.status != "completed":
         submission.status = "queued"  # the engine could not run it: try again later
         submission.message = graded.run.message

@@ -143,11 +143,11 @@ def submit(slug: str, lesson_slug: str, lab_id: str):
 @login_required
 def upload(slug: str, lesson_slug: str, lab_id: str):
     lab, space = _workspace(slug, lesson_slug, lab_id)
-    file = request.files.get("notebook")
-    if file is None or not file.filename:
-        raise InvalidInput("notebook", "Choose a .ipynb file to upload.")
     back = redirect(url_for(".workspace", slug=slug, lesson_slug=lesson_slug, lab_id=lab_id))
+    file = request.files.get("notebook")
     try:
+        if file is None or not file.filename:
+            raise InvalidInput("notebook", "Choose a .ipynb file to upload.")
         changed = lab_workspaces.upload(space, lab, file.read(), now=utcnow())
     except InvalidInput as exc:
         if request.accept_mimetypes.best == "application/json":

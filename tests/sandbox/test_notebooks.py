@@ -164,3 +164,31 @@ def test_the_simulator_is_importable_and_read_only_in_the_sandbox():
     assert text(result.cells[0]) == "True\n"
     out = text(result.cells[1])
     assert out.startswith("read-only") and "'app'" not in out and "'instance'" not in out
+
+
+def test_a_burst_beyond_the_pool_does_not_wait_for_kernels_that_are_not_coming():
+    """Five learners at once on a pool of one: four must not sit out the start-up timeout."""
+    import asyncio
+    import dataclasses
+
+    from app.sandbox import Environment, JupyterExecutor
+    from tests.sandbox.conftest import FAST, LAB_PYTHON
+
+    executor = JupyterExecutor(Environment(LAB_PYTHON), FAST, sandboxed=True, pool_size=1)
+    pool = executor.pool
+    pool.config = dataclasses.replace(pool.config, startup_seconds=600)  # a wait would hang
+    executor.prestart()
+    try:
+        assert pool.wait_until_full(timeout=60)
+
+        async def burst():
+            kernels = await asyncio.wait_for(
+                asyncio.gather(*(pool.acquire() for _ in range(5))), timeout=120
+            )
+            await asyncio.gather(*(kernel.shutdown() for kernel in kernels))
+            return len({kernel.id for kernel in kernels})
+
+        assert pool.runner.call(burst(), 150) == 5  # five distinct kernels, none waited out
+        assert pool.stats["warm"] + pool.stats["cold"] == 5
+    finally:
+        pool.close()

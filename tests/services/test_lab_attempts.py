@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import dataclasses
+import threading
+import time
 import uuid
 
 import pytest
@@ -81,9 +83,15 @@ def test_grading_reports_progress_cell_by_cell(ctx, lab):
         def run(self, notebook, limits=None, *, pooled=True, on_cell=None):
             def watch(index, steps):
                 on_cell(index, steps)
-                with db.engine.connect() as connection:  # what another page would read
-                    query = select(LabSubmission.progress).where(LabSubmission.id == submitted.id)
-                    seen.append(connection.scalar(query))
+                query = select(LabSubmission.progress).where(LabSubmission.id == submitted.id)
+                deadline, pause = time.monotonic() + 20, threading.Event()
+                while True:  # what another page would read, once the write has landed
+                    with db.engine.connect() as connection:
+                        value = connection.scalar(query)
+                    if value == index + 1 or time.monotonic() > deadline:
+                        break
+                    pause.wait(0.01)
+                seen.append(value)
 
             return super().run(notebook, limits, pooled=pooled, on_cell=watch if on_cell else None)
 

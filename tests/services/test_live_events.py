@@ -53,3 +53,29 @@ def test_a_reader_from_before_a_server_restart_is_told_to_reload():
     restarted.publish("k", {"n": 0})
     assert restarted.since("k", old.last("k")) == [(0, RELOAD)]
     assert restarted.since("k", 0) == [(1, {"n": 0})]  # after reloading, it follows again
+
+
+def test_a_run_is_over_before_its_last_done_event_goes_out():
+    """A page may run the next cell as soon as it hears "done": it must not get a 409."""
+    from app.sandbox.sessions import FakeSessions
+    from app.services.lab_runs import CellRuns
+
+    busy_at_done: list[bool] = []
+    finished = threading.Event()
+
+    class Watching(EventLog):
+        def publish(self, key, event):
+            if event["type"] == "done":
+                busy_at_done.append(key in runs.running)
+                if event["cell"] == "c":
+                    finished.set()
+            return super().publish(key, event)
+
+    runs = CellRuns(FakeSessions(), Watching(), lambda *args: None)
+    try:
+        runs.run(1, 7, [("a", "1"), ("b", "2"), ("c", "3")])
+        assert finished.wait(20)
+        assert busy_at_done == [True, True, False]  # only the last one frees the workspace
+        runs.run(1, 7, [("a", "1")])  # at once, no Conflict
+    finally:
+        runs.close()

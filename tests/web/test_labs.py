@@ -432,12 +432,14 @@ def test_labs_a_malformed_upload_is_refused_and_changes_nothing(app, client, raw
     assert sessions_of(app).ran == []  # nothing was executed
 
 
-def test_labs_upload_without_a_file_is_422(app, client):
+def test_labs_upload_without_a_file_says_so_on_the_lab_page(app, client):
     learner(app, client)
     token, _ = open_lab(client)
-    response = client.post(f"{LAB}/upload", data={"csrf_token": token})
-    assert response.status_code == 422
-    assert "Choose a .ipynb file" in response.get_data(as_text=True)
+    response = client.post(f"{LAB}/upload", data={"csrf_token": token}, follow_redirects=True)
+    assert response.request.path == LAB
+    assert "Not uploaded: Choose a .ipynb file to upload." in response.get_data(as_text=True)
+    as_json = client.post(f"{LAB}/upload", data={"csrf_token": token}, headers=JSON)
+    assert as_json.status_code == 422
 
 
 def test_labs_upload_takes_changed_answer_cells_and_ignores_the_rest(app, client):
