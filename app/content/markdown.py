@@ -204,3 +204,8 @@ def plain_text(tokens: list[Token]) -> str:
 def inline(text: str) -> Markup:
     """Render one line of Markdown (emphasis, code, links, maths) without a paragraph."""
     return Markup(_parser().renderInline(text, {"link": lambda _: None, "asset": lambda _: None}))  # noqa: S704
+
+
+def block(source: str) -> Markup:
+    """Render a piece of Markdown (a notebook's text cell) as one block of safe HTML."""
+    return Markup("").join(part.html for part in render(source).parts if part.kind == "html")

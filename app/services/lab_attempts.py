@@ -9,6 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
+from markupsafe import Markup
 from sqlalchemy import select
 
 from app.domain.notebook_html import for_page
@@ -17,6 +18,7 @@ from app.errors import Conflict, NotFound
 from app.extensions import db
 from app.models import LabSubmission, User
 from app.sandbox import notebooks
+from app.services.lab_workspaces import text_html
 
 STATUS_TEXT = {
     "queued": "Queued: waiting for a free grader.",
@@ -66,6 +68,7 @@ class ReportCell:
     status: str = ""
     message: str = ""
     outputs: list[dict[str, Any]] = field(default_factory=list)
+    html: Markup = Markup("")  # rendered markdown
 
 
 @dataclass(frozen=True)
@@ -90,7 +93,7 @@ def report(submission: LabSubmission) -> Report:
         submitted = notebooks.read(submission.notebook).cells
     except notebooks.BadNotebook:
         submitted = []
-    for cell in submitted:
+    for position, cell in enumerate(submitted):
         if cell.cell_type not in ("markdown", "code"):
             continue
         run = ran.get(cell.get("id"), {})
@@ -102,6 +105,9 @@ def report(submission: LabSubmission) -> Report:
                 run.get("status", ""),
                 run.get("message", ""),
                 for_page(run.get("outputs", [])),
+                text_html(cell.source, first=position == 0)
+                if cell.cell_type == "markdown"
+                else Markup(""),
             )
         )
     passed = sum(1 for check in checks if check["passed"])

@@ -175,11 +175,7 @@ def cells(workspace: LabWorkspace) -> list[Cell]:
     for position, cell in enumerate(notebook(workspace).cells):
         cell_id = cell.get("id", "")
         if cell.cell_type == "markdown":
-            source = cell.source
-            if position == 0 and source.startswith("# "):  # the page shows the title itself
-                source = source.partition("\n")[2]
-            parts = markdown.render(source).parts
-            html = Markup("").join(part.html for part in parts if part.kind == "html")
+            html = text_html(cell.source, first=position == 0)
             shown.append(Cell(cell_id, "markdown", "", cell.source, html))
         elif cell.cell_type == "code":
             last = (workspace.outputs or {}).get(cell_id, {})
@@ -189,6 +185,13 @@ def cells(workspace: LabWorkspace) -> list[Cell]:
                      outputs=for_page(last.get("outputs", [])))
             )  # fmt: skip
     return shown
+
+
+def text_html(source: str, *, first: bool = False) -> Markup:
+    """A notebook's Markdown cell as HTML; the first cell's title is left to the page."""
+    if first and source.startswith("# "):
+        source = source.partition("\n")[2]
+    return markdown.block(source)
 
 
 def code_of(workspace: LabWorkspace, cell_ids: list[str]) -> list[tuple[str, str]]:

@@ -46,6 +46,9 @@ def test_an_instructor_reviews_and_regrades_an_attempt(submitted, ui):
     expect(ui.locator("ul.checks li.check-pass")).to_have_count(2)
     expect(ui.get_by_role("heading", name="The notebook as it was graded")).to_be_visible()
     expect(ui.locator(".cells-readonly")).to_contain_text("return a * p * q")
+    expect(ui.locator(".cells-readonly .md").first).to_have_text(
+        "Compute availability for your shift."
+    )
     assert HIDDEN_CASES not in ui.content()
     ui.shot("attempt")
 
