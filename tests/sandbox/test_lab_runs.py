@@ -42,6 +42,18 @@ def event_where(runs, workspace_id: int, predicate) -> dict:
             after = number
 
 
+def events_until_done(runs, workspace_id: int, cell: str) -> list[dict]:
+    """The workspace's events up to the "done" of *cell*, waiting up to 30 s for each."""
+    events: list[dict] = []
+
+    def collect(event: dict) -> bool:
+        events.append(event)
+        return event["type"] == "done" and event.get("cell") == cell
+
+    event_where(runs, workspace_id, collect)
+    return events
+
+
 def first_output(runs, workspace_id: int, cell: str) -> str:
     return event_where(runs, workspace_id, lambda e: e["type"] == "output" and e["cell"] == cell)[
         "output"
@@ -96,13 +108,7 @@ def test_a_restart_starts_clean_and_seeds_again(runs):
 def test_run_all_stops_at_the_first_cell_that_fails(runs):
     runs.done.clear()
     runs.run(11, 1, [("a", "x = 2"), ("b", "1 / 0"), ("c", "print('never')")])
-    events: list = []
-    after = 0
-    while not any(e.get("cell") == "c" and e["type"] == "done" for e in events):
-        batch = runs.log.since(CellRuns.key(11), after, wait=30)
-        assert batch, "run all did not finish"
-        after = batch[-1][0]
-        events += [e for _, e in batch]
+    events = events_until_done(runs, 11, "c")
     done = {e["cell"]: e["status"] for e in events if e["type"] == "done"}
     assert done == {"a": "ok", "b": "error", "c": "skipped"}
     assert (11, "c") not in runs.saved  # a skipped cell keeps the outputs it had
@@ -113,13 +119,7 @@ def test_an_interrupt_also_cancels_the_cells_still_queued(runs):
                      ("next", "print('should not run')")])  # fmt: skip
     assert first_output(runs, 12, "slow") == "go\n"
     runs.interrupt(12)
-    events: list = []
-    after = 0
-    while not any(e.get("cell") == "next" and e["type"] == "done" for e in events):
-        batch = runs.log.since(CellRuns.key(12), after, wait=30)
-        assert batch, "the interrupted run did not finish"
-        after = batch[-1][0]
-        events += [e for _, e in batch]
+    events = events_until_done(runs, 12, "next")
     assert [e["status"] for e in events if e["type"] == "done"] == ["error", "skipped"]
     assert runs.status(12) == "idle"  # the kernel survived the interrupt
 

@@ -17,25 +17,15 @@ from app.extensions import db
 from app.models import LabSubmission, User
 from app.services import lab_catalog, lab_submissions, lab_workspaces
 from tests import factories
-from tests.conftest import FIXTURE_CURRICULA, csrf_token, sign_in, sync_tree
+from tests.conftest import csrf_token, sign_in
 from tests.sandbox.labs_fixture import HONEST
 
 ANA_ANSWER = "availability = 0.5"  # wrong: she gets 3 of 5 points with HONEST oee
 
 
 @pytest.fixture
-def labs_root(tmp_path):
-    return tmp_path / "labs"
-
-
-@pytest.fixture
-def app(make_app, labs_root):
-    app = make_app(LABS_ROOT=str(labs_root), SANDBOX={"backend": "fake"})
-    with app.app_context():
-        sync_tree(FIXTURE_CURRICULA / "good")
-        factories.offer_lab(labs_root)
-        db.session.commit()
-    return app
+def app(lab_app):
+    return lab_app
 
 
 @pytest.fixture

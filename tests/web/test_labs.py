@@ -24,7 +24,7 @@ from app.sandbox.base import CellResult, Output
 from app.sandbox.sessions import FakeSessions
 from app.services import lab_workspaces
 from tests import factories
-from tests.conftest import FIXTURE_CURRICULA, csrf_token, sign_in, sync_tree
+from tests.conftest import csrf_token, sign_in
 from tests.sandbox.labs_fixture import HIDDEN_CASES, HONEST, source_notebook, submission
 
 LESSON = "/courses/demo-course/lessons/demo-second"
@@ -35,21 +35,8 @@ POSTS = ["save", "run", "interrupt", "restart", "reset-cell", "submit", "upload"
 
 
 @pytest.fixture
-def labs_root(tmp_path):
-    return tmp_path / "labs"
-
-
-@pytest.fixture
-def app(make_app, labs_root):
-    """The good fixture curriculum, whose lesson demo-second offers the fixture lab."""
-    app = make_app(LABS_ROOT=str(labs_root), SANDBOX={"backend": "fake"})
-    with app.app_context():
-        sync_tree(FIXTURE_CURRICULA / "good")
-        factories.offer_lab(labs_root)
-        db.session.commit()
-    yield app
-    # Let runs finish saving before the database goes: no connection is left to the GC.
-    app.extensions["lab_runs"].pool.shutdown(wait=True)
+def app(lab_app):
+    return lab_app
 
 
 def learner(app, client, **kwargs) -> int:
