@@ -29,6 +29,7 @@ import nbformat  # noqa: E402
 from jupyter_client import AsyncKernelManager  # noqa: E402
 from jupyter_client.kernelspec import KernelSpecManager  # noqa: E402
 from nbclient import NotebookClient  # noqa: E402
+from procmem import measure  # noqa: E402
 
 from app.content import labs  # noqa: E402
 from app.sandbox import Environment, JupyterExecutor, Limits  # noqa: E402
@@ -123,38 +124,8 @@ def median(values: list[float]) -> float:
 
 def idle_kernel_memory(executor: JupyterExecutor) -> float:
     """Resident memory (MiB) of the processes in one idle pooled kernel's sandbox."""
-    kernel = executor.pool.ready._queue[0]
-    process = kernel.manager.provisioner.process
-    pids = _tree(process.pid)
-    rss = 0
-    for pid in pids:
-        try:
-            for line in Path(f"/proc/{pid}/status").read_text().splitlines():
-                if line.startswith("VmRSS:"):
-                    rss += int(line.split()[1])
-        except OSError:
-            pass
-    return rss / 1024
-
-
-def _tree(pid: int) -> list[int]:
-    children = {}
-    for status in Path("/proc").glob("[0-9]*/status"):
-        try:
-            fields = dict(
-                line.split(":\t", 1) for line in status.read_text().splitlines() if ":\t" in line
-            )
-        except OSError:
-            continue
-        children.setdefault(int(fields.get("PPid", "0").strip()), []).append(
-            int(status.parent.name)
-        )
-    out, todo = [], [pid]
-    while todo:
-        current = todo.pop()
-        out.append(current)
-        todo.extend(children.get(current, []))
-    return out
+    [(_, rss)] = measure([executor.pool.ready._queue[0]])
+    return rss
 
 
 def main() -> None:

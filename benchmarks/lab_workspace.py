@@ -20,20 +20,14 @@ p50(N)/p50(1) and p95(N)/p50(1). No targets are asserted; the issue asks for the
 from __future__ import annotations
 
 import argparse
-import http.cookiejar
-import json
 import logging
 import os
-import queue
 import re
 import statistics
 import sys
 import tempfile
 import threading
 import time
-import urllib.error
-import urllib.parse
-import urllib.request
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -42,7 +36,9 @@ sys.path.insert(0, str(ROOT))
 
 import nbformat  # noqa: E402
 from flask_migrate import upgrade  # noqa: E402
+from procmem import available_mib, measure  # noqa: E402
 from werkzeug.serving import make_server  # noqa: E402
+from workspace_client import LAB, PASSWORD, EventFeed, Failed, Learner  # noqa: E402
 
 from app import create_app  # noqa: E402
 from app.content import validate  # noqa: E402
@@ -52,20 +48,8 @@ from app.extensions import db  # noqa: E402
 from app.services import accounts, curriculum_sync  # noqa: E402
 from app.services.lab_runs import CellRuns  # noqa: E402
 
-COURSE, LESSON, LAB = "smart-manufacturing-foundations", "smf-calculating-oee", "lab-oee-historian"
-LAB_URL = f"/courses/{COURSE}/lessons/{LESSON}/labs/{LAB}"
 SETUP_CELL = "setup"
-PASSWORD = "bench-learner-password-0451"  # noqa: S105 - throwaway accounts, temp database
 MARKER = re.compile(r"^[ \t]*### (BEGIN|END) SOLUTION[^\n]*\n?", re.M)
-HTTP_SECONDS = 60.0
-
-
-class Failed(Exception):
-    """One learner's step went wrong; the message says which and why."""
-
-    def __init__(self, message: str, status: int = 0) -> None:
-        super().__init__(message)
-        self.status = status
 
 
 @dataclass
@@ -156,173 +140,6 @@ def solutions() -> dict[str, str]:
 # -- one learner, as the workspace page ------------------------------------------------------
 
 
-class Learner:
-    def __init__(self, base: str, n: int) -> None:
-        self.base = base
-        self.number = n
-        self.email = f"learner{n}@bench.example.com"
-        self.opener = urllib.request.build_opener(
-            urllib.request.HTTPCookieProcessor(http.cookiejar.CookieJar())
-        )
-        self.csrf = ""
-        self.revision = 0
-        self.after = 0
-        self.answers: list[str] = []
-        self.feed: EventFeed | None = None
-        self.conflicts = 0  # runs refused with 409 "still running" right after a "done"
-        self.conflict_seconds = 0.0
-
-    def request(self, path: str, body: dict | bytes | None = None, *, expect: int = 200):
-        headers = {"Accept": "application/json"}
-        if isinstance(body, dict):
-            body = json.dumps(body).encode()
-            headers |= {"Content-Type": "application/json", "X-CSRFToken": self.csrf}
-        elif body is not None:
-            headers["Content-Type"] = "application/x-www-form-urlencoded"
-        req = urllib.request.Request(self.base + path, data=body, headers=headers)  # noqa: S310
-        try:
-            with self.opener.open(req, timeout=HTTP_SECONDS) as response:
-                status, text, url = response.status, response.read().decode(), response.url
-        except urllib.error.HTTPError as exc:
-            status, text, url = exc.code, exc.read().decode(errors="replace"), exc.url
-        except OSError as exc:
-            raise Failed(f"{'POST' if body else 'GET'} {path}: {exc!r}") from None
-        if status != expect:
-            method = "POST" if body else "GET"
-            raise Failed(f"{method} {path}: HTTP {status}: {text.strip()[:300]}", status)
-        return text, url
-
-    def sign_in(self) -> None:
-        page, _ = self.request("/login")
-        token = re.search(r'name="csrf_token"[^>]*value="([^"]+)"', page) or re.search(
-            r'value="([^"]+)"[^>]*name="csrf_token"', page
-        )
-        if token is None:
-            raise Failed("login page: no csrf_token field")
-        form = urllib.parse.urlencode(
-            {"csrf_token": token[1], "email": self.email, "password": PASSWORD}
-        )
-        _, url = self.request("/login", form.encode())
-        if url.rstrip("/").endswith("/login"):
-            raise Failed(f"{self.email}: sign-in refused")
-
-    def open_lab(self) -> None:
-        page, _ = self.request(LAB_URL)
-        space = re.search(r'<div class="workspace" id="workspace"(.*?)>', page, re.S)
-        if space is None:
-            raise Failed("workspace page: no #workspace element")
-        attrs = dict(re.findall(r'data-([a-z-]+)="([^"]*)"', space[1]))
-        self.csrf, self.revision = attrs["csrf"], int(attrs["revision"])
-        self.after = int(attrs["events-after"])
-        self.answers = re.findall(r'data-cell="([^"]+)"[^>]*data-editable="true"', page)
-        if not self.answers:
-            raise Failed("workspace page: no editable answer cell")
-
-    def save(self, cells: dict[str, str]) -> None:
-        text, _ = self.request(f"{LAB_URL}/save", {"revision": self.revision, "cells": cells})
-        self.revision = json.loads(text)["revision"]
-
-    def run(self, cell: str, deadline: float) -> float:
-        """Run *cell*; return the seconds from POST to its "done" event (Failed unless "ok").
-
-        The server publishes "done" a moment before it lets the workspace run again, so a
-        run asked for at once can get 409 "still running": retry, as a learner would, and
-        count it (the round trip starts at the POST that was taken).
-        """
-        refused = time.perf_counter()
-        while True:
-            start = time.perf_counter()
-            try:
-                self.request(f"{LAB_URL}/run", {"cells": [cell]}, expect=202)
-                break
-            except Failed as exc:
-                if exc.status != 409 or time.monotonic() > deadline:
-                    raise
-                self.conflicts += 1
-                time.sleep(0.01)
-        self.conflict_seconds += start - refused
-        while True:
-            remaining = deadline - time.monotonic()
-            if remaining <= 0:
-                raise Failed(f"run {cell}: no 'done' event before the deadline (timed out)")
-            try:
-                at, event = self.feed.events.get(timeout=min(remaining, 5.0))
-            except queue.Empty:
-                continue
-            if event.get("type") == "reload":
-                raise Failed(f"run {cell}: the event stream asked for a reload (events lost)")
-            if event.get("type") == "done" and event.get("cell") == cell:
-                if event.get("status") != "ok":
-                    raise Failed(f"run {cell}: {event.get('status')}: {event.get('message')}")
-                return at - start
-
-    def submit(self, deadline: float) -> tuple[float, dict]:
-        """Submit; return the seconds from POST to a finished grading, and the last progress."""
-        start = time.perf_counter()
-        text, _ = self.request(f"{LAB_URL}/submit", {}, expect=201)
-        url = json.loads(text)["url"]
-        state: dict = {}
-        for at, state in sse(self, f"{url}/stream", deadline):
-            if state.get("done"):
-                return at - start, state
-        raise Failed(f"grading {url}: not done before the deadline (last: {state})")
-
-
-def sse(learner: Learner, path: str, deadline: float, *, after: int = 0, stop=None):
-    """Yield (receive time, data) of each event of a Server-Sent Events URL, reconnecting.
-
-    Named events (the kernel status) are skipped. A stream ends after 25 s; the next one
-    starts after the last ``id:`` seen, as a browser's EventSource does.
-    """
-    last = after
-    while time.monotonic() < deadline and not (stop and stop.is_set()):
-        url = f"{learner.base}{path}?after={last}"
-        try:
-            response = learner.opener.open(url, timeout=30)
-        except OSError as exc:
-            raise Failed(f"stream {path}: {exc!r}") from None
-        with response:
-            name, data = "message", []
-            for raw in response:
-                line = raw.decode().rstrip("\n")
-                if stop and stop.is_set():
-                    return
-                if line.startswith("id:"):
-                    last = int(line[3:].strip())
-                elif line.startswith("event:"):
-                    name = line[6:].strip()
-                elif line.startswith("data:"):
-                    data.append(line[5:].strip())
-                elif not line:
-                    if data and name == "message":
-                        yield time.perf_counter(), json.loads("\n".join(data))
-                    name, data = "message", []
-                if time.monotonic() > deadline:
-                    return
-
-
-class EventFeed(threading.Thread):
-    """The workspace page's open event stream: run events go into a queue as they arrive."""
-
-    def __init__(self, learner: Learner, deadline: float) -> None:
-        super().__init__(name=f"feed-{learner.email}", daemon=True)
-        self.learner, self.deadline = learner, deadline
-        self.events: queue.Queue = queue.Queue()
-        self.stopping = threading.Event()
-        self.error: str | None = None
-
-    def run(self) -> None:
-        path, after = f"{LAB_URL}/stream", self.learner.after
-        try:
-            for item in sse(self.learner, path, self.deadline, after=after, stop=self.stopping):
-                self.events.put(item)
-        except Exception as exc:
-            self.error = repr(exc)
-
-
-# -- what a learner does ---------------------------------------------------------------------
-
-
 def lesson(learner: Learner, figures: Figures, args, answers, gate, *, delay=0.0, settle=None):
     """Open the lab, run cells, wait at *gate*, submit; *settle* runs after the first run.
 
@@ -398,50 +215,6 @@ class Gate:
 # -- memory ------------------------------------------------------------------------------------
 
 
-def available_mib() -> float:
-    for line in Path("/proc/meminfo").read_text().splitlines():
-        if line.startswith("MemAvailable:"):
-            return int(line.split()[1]) / 1024
-    return float("nan")
-
-
-def children_map() -> dict[int, list[int]]:
-    children: dict[int, list[int]] = {}
-    for stat in Path("/proc").glob("[0-9]*/stat"):
-        try:
-            ppid = int(stat.read_text().rsplit(")", 1)[1].split()[1])
-        except (OSError, IndexError, ValueError):
-            continue
-        children.setdefault(ppid, []).append(int(stat.parent.name))
-    return children
-
-
-def tree(pid: int, children: dict[int, list[int]]) -> list[int]:
-    out, todo = [], [pid]
-    while todo:
-        current = todo.pop()
-        out.append(current)
-        todo.extend(children.get(current, []))
-    return out
-
-
-def memory_kib(pid: int) -> tuple[int, int]:
-    """(PSS, RSS) of one process in KiB; PSS falls back to RSS if smaps_rollup is unreadable."""
-    fields = {}
-    try:
-        for line in Path(f"/proc/{pid}/smaps_rollup").read_text().splitlines():
-            if line.startswith(("Pss:", "Rss:")):
-                fields[line.split(":")[0]] = int(line.split()[1])
-    except OSError:
-        try:
-            for line in Path(f"/proc/{pid}/status").read_text().splitlines():
-                if line.startswith("VmRSS:"):
-                    fields["Rss"] = int(line.split()[1])
-        except OSError:
-            return 0, 0
-    return fields.get("Pss", fields.get("Rss", 0)), fields.get("Rss", 0)
-
-
 def kernel_memory(app, keys: set[str]) -> list[tuple[float, float]]:
     """(PSS, RSS) in MiB of each live workspace kernel whose session key is in *keys*."""
     sessions = dict(app.extensions["lab_runs"].sessions.sessions)
@@ -451,21 +224,6 @@ def kernel_memory(app, keys: set[str]) -> list[tuple[float, float]]:
 def pooled_memory(app) -> list[tuple[float, float]]:
     """(PSS, RSS) in MiB of each kernel waiting, fresh, in the warm pool."""
     return measure(list(app.extensions["executor"].pool.ready._queue))
-
-
-def measure(kernels) -> list[tuple[float, float]]:
-    children = children_map()
-    out = []
-    for kernel in kernels:
-        process = getattr(kernel.manager.provisioner, "process", None)
-        if process is None or process.poll() is not None:
-            continue
-        pss = rss = 0
-        for pid in tree(process.pid, children):  # launcher → bubblewrap → ipykernel
-            p, r = memory_kib(pid)
-            pss, rss = pss + p, rss + r
-        out.append((pss / 1024, rss / 1024))
-    return out
 
 
 # -- reporting ---------------------------------------------------------------------------------
