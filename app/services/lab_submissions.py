@@ -8,7 +8,7 @@ from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from datetime import datetime, timedelta
 
-from sqlalchemy import func, or_, select, update
+from sqlalchemy import delete, func, or_, select, update
 
 from app.content.labs import Lab
 from app.domain import grading
@@ -72,7 +72,7 @@ def submit_workspace(user: User, lab: Lab, workspace: LabWorkspace, *, now: date
     if lab.max_attempts is not None and used >= lab.max_attempts:
         raise Conflict(
             f"You have used all {lab.max_attempts} attempts at this lab. Your instructor can "
-            "re-grade an attempt or allow more."
+            "re-grade one of them after reviewing it."
         )
     submission = store(user, lab, workspace.notebook, seed=workspace.seed, now=now)
     submission.attempt = used + 1
@@ -187,6 +187,15 @@ def _record_evidence(submission: LabSubmission, lab: Lab, now: datetime) -> None
     if submission.user_id is None or not lab.competencies or not submission.maximum:
         return
     score = (submission.total or 0.0) / submission.maximum
+    source_ref = f"{lab.id}#attempt-{submission.attempt}"
+    # A re-graded attempt replaces its earlier evidence rather than counting twice.
+    db.session.execute(
+        delete(CompetencyEvidence).where(
+            CompetencyEvidence.user_id == submission.user_id,
+            CompetencyEvidence.source_kind == "lab",
+            CompetencyEvidence.source_ref == source_ref,
+        )
+    )
     for competency in db.session.scalars(
         select(Competency).where(Competency.code.in_(lab.competencies))
     ):
@@ -195,7 +204,7 @@ def _record_evidence(submission: LabSubmission, lab: Lab, now: datetime) -> None
                 user_id=submission.user_id,
                 competency_id=competency.id,
                 source_kind="lab",
-                source_ref=f"{lab.id}#attempt-{submission.attempt}",
+                source_ref=source_ref,
                 score=score,
                 content_version=lab.version,
                 created_at=now,

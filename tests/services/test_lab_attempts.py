@@ -16,7 +16,7 @@ from app.errors import Conflict
 from app.extensions import db
 from app.models import Competency, CompetencyEvidence, Framework, LabSubmission
 from app.sandbox.executor import FakeExecutor
-from app.services import lab_submissions, lab_workspaces
+from app.services import lab_attempts, lab_submissions, lab_workspaces
 from tests.factories import make_user
 from tests.sandbox.labs_fixture import source_notebook
 
@@ -30,6 +30,11 @@ def workspace_of(user, lab):
     workspace = lab_workspaces.open_workspace(user, lab, now=utcnow())
     db.session.commit()
     return workspace
+
+
+def _only_submission() -> LabSubmission:
+    [submission] = db.session.scalars(select(LabSubmission)).all()
+    return submission
 
 
 def grade_next(lab, executor=None):
@@ -123,3 +128,10 @@ def test_each_graded_attempt_is_competency_evidence(ctx, lab):
     assert [(e.user_id, e.source_kind, e.source_ref) for e in evidence] == [
         (learner.id, "lab", "lab-availability#attempt-1")
     ]
+
+    # A re-grade of the attempt replaces its evidence: the attempt still counts once.
+    lab_attempts.regrade(_only_submission())
+    db.session.commit()
+    grade_next(lab)
+    again = db.session.scalars(select(CompetencyEvidence)).all()
+    assert [e.source_ref for e in again] == ["lab-availability#attempt-1"]
