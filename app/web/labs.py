@@ -25,7 +25,7 @@ from flask_login import current_user, login_required
 
 from app import policy
 from app.database import utcnow
-from app.errors import BadRequest, InvalidInput, NotFound
+from app.errors import BadRequest, Conflict, InvalidInput, NotFound
 from app.extensions import db
 from app.services import courses, lab_catalog, lab_submissions, lab_workspaces
 from app.services.lab_runs import CellRuns
@@ -130,7 +130,13 @@ def stream(slug: str, lesson_slug: str, lab_id: str):
 @login_required
 def submit(slug: str, lesson_slug: str, lab_id: str):
     lab, space = _workspace(slug, lesson_slug, lab_id)
-    submission = lab_submissions.submit_workspace(current_user, lab, space, now=utcnow())
+    try:
+        submission = lab_submissions.submit_workspace(current_user, lab, space, now=utcnow())
+    except Conflict as exc:
+        if request.is_json:
+            raise
+        flash(f"Not submitted: {exc}", "error")
+        return redirect(url_for(".workspace", slug=slug, lesson_slug=lesson_slug, lab_id=lab_id))
     db.session.commit()
     current_app.extensions["grading_workers"].wake()
     url = url_for("lab_attempts.attempt", submission_id=submission.id)

@@ -493,13 +493,16 @@ def test_labs_submit_as_json_answers_201_with_the_attempt(app, client):
     assert response.get_json() == {"attempt": 1, "url": f"/labs/attempts/{queued.id}"}
 
 
-def test_labs_a_second_submit_while_the_first_is_queued_is_409(app, client):
+def test_labs_a_second_submit_while_the_first_is_queued_is_refused(app, client):
     learner(app, client)
     token, _ = open_lab(client)
     assert client.post(f"{LAB}/submit", data={"csrf_token": token}).status_code == 302
-    again = client.post(f"{LAB}/submit", data={"csrf_token": token})
-    assert again.status_code == 409
-    assert "still being graded" in html.unescape(again.get_data(as_text=True))
+    assert "Attempt 1</a>\n    is being graded" in client.get(LAB).get_data(as_text=True)
+    again = client.post(f"{LAB}/submit", data={"csrf_token": token}, follow_redirects=True)
+    assert again.request.path == LAB  # back on the lab page, with the reason
+    assert "Not submitted: Your previous attempt is still being graded" in html.unescape(
+        again.get_data(as_text=True)
+    )
     as_json = post(client, token, "submit")
     assert as_json.status_code == 409 and "still being graded" in as_json.get_json()["message"]
     assert len(submissions(app)) == 1
@@ -518,6 +521,9 @@ def test_labs_submit_after_the_last_allowed_attempt_is_409(app, client, labs_roo
     again = post(client, token, "submit")
     assert again.status_code == 409
     assert "used all 1 attempts" in again.get_json()["message"]
+    page = client.get(LAB).get_data(as_text=True)
+    assert "You have used all 1 attempts at this lab." in page
+    assert re.search(r'class="submit-button" disabled', page)
     assert [s.attempt for s in submissions(app)] == [1]
 
 
