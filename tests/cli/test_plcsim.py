@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import socket
+import threading
 
 import pytest
 
@@ -14,7 +15,19 @@ from tests.plcsim import fakes
 
 
 def serve(runner, *args):
-    return runner.invoke(args=["plcsim", "serve", *args])
+    """Invoke ``flask plcsim serve`` on a thread of its own, as from a shell.
+
+    Browser tests leave an asyncio loop running on pytest's main thread, where the command's
+    ``asyncio.run`` would refuse to start.
+    """
+    result = {}
+    thread = threading.Thread(
+        target=lambda: result.update(value=runner.invoke(args=["plcsim", "serve", *args]))
+    )
+    thread.start()
+    thread.join(120)
+    assert not thread.is_alive(), "flask plcsim serve did not return"
+    return result["value"]
 
 
 def test_print_map_prints_the_markdown_register_map(runner):

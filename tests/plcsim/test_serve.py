@@ -2,14 +2,14 @@
 
 from __future__ import annotations
 
-import asyncio
 import socket
 
 import pytest
 
+import plcsim.serve
 from plcsim.scenarios import scenario
 from plcsim.serve import MAX_SPEED, Address, Background, LiveLine, ServeError, check_address, serve
-from tests.plcsim import fakes
+from tests.plcsim import aio, fakes
 
 
 @pytest.fixture
@@ -57,7 +57,7 @@ def test_serve_itself_refuses_a_remote_address_before_binding(names):
     """Is the loopback rule in the API, not only in the CLI?"""
     live = LiveLine(scenario("packaging-line", 1), speed=0)
     with pytest.raises(ValueError, match="not a loopback address"):
-        asyncio.run(serve(live, modbus=Address("0.0.0.0", 0)))  # noqa: S104
+        aio.run(lambda: serve(live, modbus=Address("0.0.0.0", 0)))  # noqa: S104
     with pytest.raises(ValueError, match="not a loopback address"):
         Background(live, opcua=Address("plc.example", 0)).start()
 
@@ -99,12 +99,21 @@ def test_a_failed_start_stops_the_servers_already_started():
         assert running.endpoints.modbus == modbus
 
 
-def test_a_start_that_times_out_leaves_no_server_running():
+def test_a_start_that_times_out_leaves_no_server_running(monkeypatch):
+    bound: list = []
+
+    async def never_ready(live, *, ready, **options):  # listens, but never says so
+        return await serve(live, ready=bound.append, **options)
+
+    monkeypatch.setattr(plcsim.serve, "serve", never_ready)
     live = LiveLine(scenario("packaging-line", 1), speed=0)
-    starting = Background(live, modbus=Address("127.0.0.1", 0), timeout=0)
-    with pytest.raises(ServeError, match="did not start within 0 s"):
+    starting = Background(live, modbus=Address("127.0.0.1", 0), timeout=0.5)
+    with pytest.raises(ServeError, match="did not start within 0.5 s"):
         starting.start()
     assert not starting._thread.is_alive()
+    [endpoints] = bound  # the server did listen before it was stopped
+    with socket.create_server(("127.0.0.1", endpoints.modbus.port)):
+        pass  # and its port is free again
 
 
 def test_stop_reports_a_server_that_died_while_serving():

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 import math
 from datetime import timedelta
 from urllib.parse import urlparse
@@ -14,6 +13,7 @@ from plcsim.registers import Kind
 from plcsim.serve import Address, Background, LiveLine
 from plcsim.serve.opcua import NAMESPACE, STATUS, _value
 from plcsim.tags import Quality
+from tests.plcsim import aio
 from tests.plcsim.test_serve_modbus import CLOCK, frozen_line
 
 LINE = "Riverbend/Packaging/Line1"
@@ -46,7 +46,7 @@ def talk(running: Background, conversation):
             ns = await client.get_namespace_index(NAMESPACE)
             return await conversation(client, ns)
 
-    return asyncio.run(main())
+    return aio.run(main)
 
 
 def test_browse_path_follows_the_isa95_hierarchy(paused):
