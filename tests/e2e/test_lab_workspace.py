@@ -204,3 +204,17 @@ def test_an_edit_the_server_never_got_is_kept_in_the_browser_and_saved_later(lab
     )
     fresh.close()
     assert [e for e in ui.console_errors if "ERR_INTERNET_DISCONNECTED" not in e] == []
+
+
+def test_without_server_sent_events_the_page_polls(lab_site, ui):
+    """Browsers or proxies without EventSource still see outputs and grading progress."""
+    ui.add_init_script("delete window.EventSource;")
+    sign_in(ui, lab_site)
+    ui.goto(lab_site(LESSON + "/labs/lab-demo"))
+    assert ui.evaluate("typeof window.EventSource") == "undefined"
+    cell(ui, 1).get_by_role("button", name="Run cell").click()
+    expect(cell(ui, 1)).to_contain_text("✓ ran", timeout=60_000)
+    expect(ui.get_by_role("status").filter(has_text="Kernel")).to_have_text("Kernel: idle")
+    ui.get_by_role("button", name="Submit for grading").click()
+    expect(ui.locator("#grading")).to_contain_text("0 / 5 points", timeout=90_000)
+    assert ui.console_errors == [], ui.console_errors
