@@ -94,6 +94,8 @@ class Config:
         "packages": ["plcsim"],  # importable in kernels, read-only
         "limits": {},
     }
+    # The largest request accepted (notebook uploads, autosaves); larger ones get 413.
+    MAX_CONTENT_LENGTH = 16 * 1024 * 1024
     # Threads in the web process that grade lab submissions (0: run `flask labs worker`).
     LAB_WORKERS = 2
     # The lab workspace's interactive kernels (one per learner with a lab open). They live in

@@ -394,6 +394,19 @@ def upload(client, token, raw: bytes, name="mine.ipynb", **kwargs):
     )
 
 
+def test_labs_an_oversized_upload_or_save_is_refused_before_it_is_read(app, client):
+    user_id = learner(app, client)
+    token, revision = open_lab(client)
+    before = saved(app, user_id)
+    assert 0 < app.config["MAX_CONTENT_LENGTH"] <= 16 * 1024 * 1024  # a limit by default
+    app.config["MAX_CONTENT_LENGTH"] = 4096  # small, so the test need not send megabytes
+    huge = upload(client, token, b'{"cells": [' + b" " * 10_000 + b"]}", headers=JSON)
+    assert huge.status_code == 413 and huge.get_json()["error"] == "Too large"
+    big_save = post(client, token, "save", {"revision": revision, "cells": {"x": "y" * 10_000}})
+    assert big_save.status_code == 413
+    assert saved(app, user_id).notebook == before.notebook
+
+
 @pytest.mark.parametrize(
     ("raw", "reason"),
     [
