@@ -3,7 +3,7 @@
 // which exposes window.ShopfloorEditor:
 //
 //   const editor = ShopfloorEditor.create(parent, {
-//     doc, readOnly, label, lineNumbers, onChange, onRun, onRunAdvance,
+//     doc, readOnly, label, lineNumbers, lineWrapping, onChange, onRun, onRunAdvance,
 //   });
 //   editor.getValue(); editor.setValue(text); editor.focus(); editor.setReadOnly(true);
 //   editor.destroy(); editor.view  // the EditorView, for anything else
@@ -125,6 +125,7 @@ function create(parent, options = {}) {
     readOnly = false,
     label = "Code",
     lineNumbers: numbered = false,
+    lineWrapping: wrapped = false,
     onChange,
     onRun,
     onRunAdvance,
@@ -151,6 +152,7 @@ function create(parent, options = {}) {
     extensions: [
       Prec.highest(runKeys),
       numbered ? lineNumbers() : [],
+      wrapped ? EditorView.lineWrapping : [],
       highlightSpecialChars(),
       history(),
       indentOnInput(),

@@ -11,6 +11,7 @@
   if (!root || !window.ShopfloorEditor) { return; }
   var data = root.dataset;
   var SAVE_DELAY = 800;
+  var narrow = window.matchMedia("(max-width: 600px)").matches;
   var KERNEL_TEXT = {
     none: "Kernel: not started (it starts when you run a cell)",
     starting: "Kernel: starting",
@@ -302,6 +303,7 @@
     cell.editor = window.ShopfloorEditor.create(holder, {
       doc: sources[id],
       readOnly: !editable,
+      lineWrapping: narrow,  // on a phone, long lines wrap instead of scrolling sideways
       label: "Code of cell " + number + (editable ? ", your answer" : ", read-only"),
       onChange: function (text) { if (!cell.restoring) { edited(id, text); } },
       onRun: function () { run([id]); },
