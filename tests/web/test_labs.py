@@ -178,6 +178,19 @@ def test_labs_first_visit_makes_a_workspace_with_the_starting_code(app, client):
         assert db.session.query(LabWorkspace).filter_by(user_id=user_id).count() == 1
 
 
+def test_labs_an_updated_lab_says_so_once_and_keeps_the_answers(app, client, labs_root):
+    learner(app, client)
+    token, revision = open_lab(client)
+    post(client, token, "save", {"revision": revision, "cells": {"answer-oee": "# mine"}})
+    changed = source_notebook()
+    changed.cells[1].source = "shift = {'planned': 480, 'run': 400}"
+    nbformat.write(changed, labs_root / "lab-availability.ipynb")
+    page = html.unescape(client.get(LAB).get_data(as_text=True))
+    assert "This lab has been updated since you last opened it. Your answers were kept." in page
+    assert "'planned': 480" in page and "# mine" in page
+    assert "has been updated" not in client.get(LAB).get_data(as_text=True)  # only once
+
+
 def test_labs_save_counts_revisions_and_a_reload_shows_the_edit(app, client):
     user_id = learner(app, client)
     token, revision = open_lab(client)
