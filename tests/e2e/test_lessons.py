@@ -96,3 +96,35 @@ def test_search_from_the_catalog(course_site, ui):
     ui.get_by_role("button", name="Search").click()
     expect(ui.get_by_role("status")).to_have_text("1 lesson found for “running machine”.")
     ui.shot("results")
+
+
+def test_the_real_course_fits_a_phone_without_sideways_scrolling(live_server, ui, viewport):
+    """Wide formulas, tables and code scroll inside their own boxes, never the whole page."""
+    if viewport != "phone":
+        pytest.skip("a phone-width check")
+    from pathlib import Path
+
+    from app.content import validate
+    from app.database import utcnow
+    from app.models import Lesson
+    from app.services import curriculum_sync
+
+    root = Path(__file__).resolve().parents[2]
+    with live_server.app.app_context():
+        curriculum, problems = validate.load(root / "curricula", labs_root=root / "labs")
+        assert problems.errors == []
+        curriculum_sync.sync(curriculum, version="test", now=utcnow())
+        factories.make_user(email="ana@plant.example", name="Ana Lopez")
+        db.session.commit()
+        pages = [
+            f"/courses/{lesson.course.slug}/lessons/{lesson.slug}"
+            for lesson in db.session.scalars(db.select(Lesson))
+        ]
+    sign_in(ui, live_server)
+    too_wide = []
+    for path in pages:
+        ui.goto(live_server(path))
+        width = ui.evaluate("document.documentElement.scrollWidth")
+        if width > ui.viewport_size["width"]:
+            too_wide.append(f"{path}: {width} px")
+    assert too_wide == [], too_wide
