@@ -124,7 +124,8 @@ def events(slug: str, lesson_slug: str, lab_id: str):
 def stream(slug: str, lesson_slug: str, lab_id: str):
     """Server-Sent Events: the workspace's run events, and the kernel status as it changes."""
     _, space = _workspace(slug, lesson_slug, lab_id)
-    after = int(request.headers.get("Last-Event-ID") or request.args.get("after", 0, type=int))
+    raw = request.headers.get("Last-Event-ID") or request.args.get("after", "0")
+    after = int(raw) if raw.isdigit() else 0  # anything else: follow from the start
     runs, workspace_id = _runs(), space.id
     db.session.remove()  # the stream holds no database connection while it waits
     return _event_stream(runs, workspace_id, after)
