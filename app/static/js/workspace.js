@@ -271,7 +271,10 @@
       showProblem("");
       return post(data.runUrl, { cells: ids });
     }).catch(function (error) {
-      if (!state.conflict) { showProblem(error.message); }
+      if (state.conflict) { return; }
+      showProblem(error.status ? error.message
+        : "Cannot reach the server, so nothing ran. Your code is kept on this device and is " +
+          "saved as soon as the connection is back.");
     });
   }
 
@@ -283,7 +286,10 @@
 
   function control(url, after) {
     return post(url).then(function (reply) { showKernel(reply.kernel); if (after) { after(); } },
-                          function (error) { showProblem(error.message); });
+                          function (error) {
+                            showProblem(error.status ? error.message
+                              : "Cannot reach the server. Try again when the connection is back.");
+                          });
   }
 
   // ---- set up -------------------------------------------------------------------------------
