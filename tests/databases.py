@@ -25,7 +25,12 @@ MIGRATIONS = str(Path(__file__).resolve().parent.parent / "migrations")
 
 
 def base_config(url: str, instance: Path) -> dict:
+    engine_options: dict = {"pool_pre_ping": True}
+    if url.startswith("postgresql"):
+        # A transaction a test left open must not hold its locks over the tests after it.
+        engine_options["connect_args"] = {"options": "-c idle_in_transaction_session_timeout=30000"}
     return {
+        "SQLALCHEMY_ENGINE_OPTIONS": engine_options,
         "TESTING": True,
         "SECRET_KEY": SECRET,
         "SQLALCHEMY_DATABASE_URI": url,

@@ -115,6 +115,8 @@ class SessionManager:
 
     def status(self, key: str) -> str:
         """none, busy, idle or dead."""
+        if key not in self.sessions:  # asking must not start the pool or its event loop
+            return "none"
         return self._call(self._status(key))
 
     async def _status(self, key: str) -> str:
@@ -127,6 +129,8 @@ class SessionManager:
 
     def cull_idle(self, *, now: float | None = None) -> list[str]:
         """Shut down sessions idle for longer than ``idle_seconds``; return their keys."""
+        if not self.sessions:
+            return []
         return self._call(self._cull(time.monotonic() if now is None else now))
 
     async def _cull(self, now: float) -> list[str]:

@@ -125,7 +125,11 @@ def claim_next(*, now: datetime) -> LabSubmission | None:
 def grade(
     submission: LabSubmission, *, lab: Lab, executor: Executor, now: Callable[[], datetime]
 ) -> LabSubmission:
-    """Run and judge a claimed submission, recording the outcome on it."""
+    """Run and judge a claimed submission, recording the outcome on it (flushed).
+
+    Like ``process_next`` this is worker code: it commits the session once it has read the
+    submission, so no transaction stays open for the seconds the notebook runs.
+    """
     engine, submission_id = db.engine, submission.id
 
     def write(index: int, steps: int) -> None:
@@ -144,13 +148,10 @@ def grade(
         # happens elsewhere so a busy database never stalls anybody's cells.
         _progress_writer.submit(write, index, steps)
 
-    graded = lab_grading.grade(
-        lab,
-        notebooks.read(submission.notebook),
-        seed=submission.seed,
-        executor=executor,
-        on_cell=on_cell,
-    )
+    notebook, seed = notebooks.read(submission.notebook), submission.seed
+    # End the read first: no transaction (and no lock) is held while the notebook runs.
+    db.session.commit()
+    graded = lab_grading.grade(lab, notebook, seed=seed, executor=executor, on_cell=on_cell)
     # Written in order by one thread: once this no-op ran, every progress write has landed.
     with contextlib.suppress(Exception):
         _progress_writer.submit(lambda: None).result(timeout=30)

@@ -37,7 +37,6 @@ def init_app(app: Flask) -> None:
     lesson_render.init_app(app)
     login_manager.user_loader(accounts.user_for_session)
     app.before_request(app.extensions["grading_workers"].start)  # with the first request
-    app.before_request(app.extensions["kernel_culler"].start)
     app.context_processor(lambda: {"sandbox_unprotected": not app.extensions["executor"].sandboxed})
     for module in (main, auth, account, orgs, admin, dev, courses, labs, lab_attempts, case):
         app.register_blueprint(module.bp)

@@ -79,6 +79,7 @@ def run(slug: str, lesson_slug: str, lab_id: str):
     if not isinstance(cells, list) or not all(isinstance(c, str) for c in cells):
         raise InvalidInput("cells", "Send the ids of the cells to run.")
     _runs().run(space.id, space.seed, lab_workspaces.code_of(space, cells))
+    current_app.extensions["kernel_culler"].start()  # kernels exist from now on
     return {"queued": cells}, 202
 
 

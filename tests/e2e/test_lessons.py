@@ -98,16 +98,15 @@ def test_search_from_the_catalog(course_site, ui):
     ui.shot("results")
 
 
-def test_the_real_course_fits_a_phone_without_sideways_scrolling(live_server, ui, viewport):
+def test_the_real_course_fits_a_phone_without_sideways_scrolling(live_server, browser):
     """Wide formulas, tables and code scroll inside their own boxes, never the whole page."""
-    if viewport != "phone":
-        pytest.skip("a phone-width check")
     from pathlib import Path
 
     from app.content import validate
     from app.database import utcnow
     from app.models import Lesson
     from app.services import curriculum_sync
+    from tests.e2e.fixtures import VIEWPORTS
 
     root = Path(__file__).resolve().parents[2]
     with live_server.app.app_context():
@@ -120,11 +119,16 @@ def test_the_real_course_fits_a_phone_without_sideways_scrolling(live_server, ui
             f"/courses/{lesson.course.slug}/lessons/{lesson.slug}"
             for lesson in db.session.scalars(db.select(Lesson))
         ]
-    sign_in(ui, live_server)
-    too_wide = []
-    for path in pages:
-        ui.goto(live_server(path))
-        width = ui.evaluate("document.documentElement.scrollWidth")
-        if width > ui.viewport_size["width"]:
-            too_wide.append(f"{path}: {width} px")
-    assert too_wide == [], too_wide
+    phone = browser.new_context(viewport=VIEWPORTS["phone"])
+    ui = phone.new_page()
+    try:
+        sign_in(ui, live_server)
+        too_wide = []
+        for path in pages:
+            ui.goto(live_server(path))
+            width = ui.evaluate("document.documentElement.scrollWidth")
+            if width > VIEWPORTS["phone"]["width"]:
+                too_wide.append(f"{path}: {width} px")
+    finally:
+        phone.close()
+    assert pages and too_wide == [], too_wide

@@ -107,3 +107,14 @@ def test_at_the_cap_with_every_kernel_busy_a_new_learner_is_told_to_wait(executo
         manager.interrupt("ana")
         worker.join(timeout=20)
         manager.close()
+
+
+def test_asking_about_kernels_never_starts_the_pool(executor):
+    """The culler and the pages ask often; only running code may start kernels."""
+    from app.sandbox.pool import KernelPool
+
+    pool = KernelPool(executor.config(), 1)
+    manager = SessionManager(executor.config(), pool=pool, idle_seconds=60)
+    assert manager.status("ana") == "none"
+    assert manager.cull_idle() == []
+    assert not pool.started
