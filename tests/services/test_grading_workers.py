@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import threading
-import time
 
 import nbformat
 
@@ -13,15 +12,7 @@ from app.models import LabSubmission
 from app.services import lab_submissions
 from app.workers import GradingWorkers
 from tests.sandbox.labs_fixture import HONEST, source_notebook, submission
-
-
-def poll(predicate, *, seconds: float = 20.0):
-    """Check *predicate* until it holds or the deadline passes; return its last value."""
-    deadline = time.monotonic() + seconds
-    pause = threading.Event()
-    while not (value := predicate()) and time.monotonic() < deadline:
-        pause.wait(0.02)
-    return value
+from tests.waiting import poll
 
 
 def status_of(submission_id: int) -> str:

@@ -19,6 +19,7 @@ from app.services import lab_catalog, lab_submissions, lab_workspaces
 from tests import factories
 from tests.conftest import csrf_token, sign_in
 from tests.sandbox.labs_fixture import HONEST
+from tests.waiting import read_events
 
 ANA_ANSWER = "availability = 0.5"  # wrong: she gets 3 of 5 points with HONEST oee
 
@@ -83,17 +84,8 @@ def regrade(client, submission_id: int, **kwargs):
 def first_events(response, count: int) -> list[dict]:
     """The data of the first *count* events of an SSE response (after its retry line)."""
     assert response.mimetype == "text/event-stream"
-    found, buffer = [], ""
-    stream = iter(response.response)
-    try:
-        while len(found) < count:
-            chunk = next(stream)
-            buffer += chunk.decode() if isinstance(chunk, bytes) else chunk
-            *events, buffer = buffer.split("\n\n")
-            found.extend(json.loads(e[6:]) for e in events if e.startswith("data: "))
-    finally:
-        response.close()
-    return found[:count]
+    events = read_events(response, count + 1)[1:]
+    return [json.loads(e[6:]) for e in events if e.startswith("data: ")]
 
 
 # Learners --------------------------------------------------------------------------------

@@ -11,7 +11,6 @@ import io
 import json
 import re
 import threading
-import time
 
 import nbformat
 import pytest
@@ -26,6 +25,7 @@ from app.services import lab_workspaces
 from tests import factories
 from tests.conftest import csrf_token, sign_in
 from tests.sandbox.labs_fixture import HIDDEN_CASES, HONEST, source_notebook, submission
+from tests.waiting import poll, read_events
 
 LESSON = "/courses/demo-course/lessons/demo-second"
 LAB = f"{LESSON}/labs/lab-availability"
@@ -68,15 +68,6 @@ def saved(app, user_id) -> LabWorkspace:
 
 def sources(space) -> dict[str, str]:
     return {c.get("id"): c.source for c in lab_workspaces.notebook(space).cells}
-
-
-def poll(predicate, *, seconds: float = 10.0):
-    """Check *predicate* until it holds or the deadline passes; return its last value."""
-    deadline = time.monotonic() + seconds
-    pause = threading.Event()
-    while not (value := predicate()) and time.monotonic() < deadline:
-        pause.wait(0.02)
-    return value
 
 
 def events_until_done(client, cell_id: str) -> list[dict]:
@@ -554,21 +545,6 @@ def test_labs_submit_after_the_last_allowed_attempt_is_409(app, client, labs_roo
 
 
 # Live events -----------------------------------------------------------------------------
-
-
-def read_events(response, count: int) -> list[str]:
-    """The first *count* events of a Server-Sent Events response, then close it."""
-    events, buffer = [], ""
-    stream = iter(response.response)
-    try:
-        while len(events) < count:
-            chunk = next(stream)
-            buffer += chunk.decode() if isinstance(chunk, bytes) else chunk
-            *complete, buffer = buffer.split("\n\n")
-            events.extend(complete)
-    finally:
-        response.close()
-    return events[:count]
 
 
 def data_of(event: str) -> dict:
