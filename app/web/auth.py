@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+import re
 from datetime import timedelta
-from urllib.parse import urlsplit
+from urllib.parse import unquote, urlsplit, urlunsplit
 
 from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_user, logout_user
@@ -21,6 +22,9 @@ from app.web.forms.auth import (
 )
 
 bp = Blueprint("auth", __name__)
+MAX_NEXT = 2048
+# Characters that browsers drop or read as '/' in a Location: controls, DEL, backslash.
+_LOOSE = re.compile(r"[\x00-\x1f\x7f\\]")
 
 
 def _limit(key: str):
@@ -112,9 +116,25 @@ def reset_password(token: str):
 
 
 def _safe_next(target: str | None) -> str:
-    """Follow ?next= only to a path on this site, never to another host."""
-    if target:
-        parts = urlsplit(target)
-        if not parts.scheme and not parts.netloc and target.startswith("/") and "\\" not in target:
-            return target
+    """Follow ?next= only to a path on this site, never to another host.
+
+    Browsers and servers read a Location loosely: they drop tabs and newlines, take a
+    backslash for a slash, collapse runs of slashes, and some decode ``%2F`` again. So the
+    target must be a plain local path in every form it can take, and what goes out is
+    rebuilt from its path (slashes collapsed) and query alone.
+    """
+    if target and len(target) <= MAX_NEXT:
+        forms = [target]
+        for _ in range(3):
+            forms.append(unquote(forms[-1]))
+        if all(_is_local_path(form) for form in forms):
+            parts = urlsplit(target)
+            return urlunsplit(("", "", re.sub(r"/{2,}", "/", parts.path), parts.query, ""))
     return url_for("main.dashboard")
+
+
+def _is_local_path(target: str) -> bool:
+    if _LOOSE.search(target) or not target.startswith("/") or target.startswith("//"):
+        return False
+    parts = urlsplit(target)
+    return not parts.scheme and not parts.netloc
