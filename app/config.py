@@ -96,6 +96,9 @@ class Config:
     }
     # The largest request accepted (notebook uploads, autosaves); larger ones get 413.
     MAX_CONTENT_LENGTH = 16 * 1024 * 1024
+    # JSON request bodies nested deeper than this (lists and objects) are refused with 400,
+    # before anything walks them (see web/json_bodies.py). Notebook files have their own bound.
+    MAX_JSON_DEPTH = 100
     # Threads in the web process that grade lab submissions (0: run `flask labs worker`).
     LAB_WORKERS = 2
     # The lab workspace's interactive kernels (one per learner with a lab open). They live in

@@ -8,6 +8,14 @@ import nbformat
 from nbformat.validator import ValidationError
 
 MAX_NOTEBOOK_BYTES = 5 * 1024 * 1024
+# Deeper nesting than any real notebook has; parsing and validating stay far from the
+# interpreter's recursion limit. (The web layer bounds other JSON bodies the same way:
+# app.domain.bounded_json; sandbox/ imports nothing from the rest of the app.)
+MAX_NOTEBOOK_DEPTH = 100
+TOO_DEEP = (
+    f"The notebook's JSON is nested more than {MAX_NOTEBOOK_DEPTH} levels deep, which no real "
+    "notebook is. Save it again from Jupyter and upload that."
+)
 
 
 class BadNotebook(ValueError):
@@ -26,6 +34,10 @@ def read(raw: bytes | str) -> nbformat.NotebookNode:
         data = json.loads(raw)
     except (json.JSONDecodeError, UnicodeDecodeError) as exc:
         raise BadNotebook(f"This is not a notebook file (not valid JSON: {exc}).") from None
+    except RecursionError:
+        raise BadNotebook(TOO_DEEP) from None
+    if _depth_exceeds(data, MAX_NOTEBOOK_DEPTH):
+        raise BadNotebook(TOO_DEEP)
     if not isinstance(data, dict) or "cells" not in data and "worksheets" not in data:
         raise BadNotebook("This is not a Jupyter notebook: it has no cells.")
     try:
@@ -37,9 +49,26 @@ def read(raw: bytes | str) -> nbformat.NotebookNode:
         KeyError,
         TypeError,
         AttributeError,
+        RecursionError,
     ) as exc:
         raise BadNotebook(f"The notebook is not valid ({_first_line(exc)}).") from None
     return notebook
+
+
+def _depth_exceeds(value: object, limit: int) -> bool:
+    """True if *value* nests lists and objects more than *limit* levels deep (no recursion)."""
+    if not isinstance(value, dict | list):
+        return False
+    stack: list[tuple[dict | list, int]] = [(value, 1)]
+    while stack:
+        item, level = stack.pop()
+        children = item.values() if isinstance(item, dict) else item
+        for child in children:
+            if isinstance(child, dict | list):
+                if level + 1 > limit:
+                    return True
+                stack.append((child, level + 1))
+    return False
 
 
 def code_cells(notebook: nbformat.NotebookNode) -> list[str]:

@@ -17,6 +17,7 @@ from app.web import (
     dev,
     errors,
     filters,
+    json_bodies,
     lab_attempts,
     labs,
     lesson_render,
@@ -31,6 +32,7 @@ def init_app(app: Flask) -> None:
         count = int(app.config["PROXY_COUNT"])
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=count, x_proto=count, x_host=count)
     security.init_app(app)
+    json_bodies.init_app(app)
     errors.init_app(app)
     access.init_app(app)
     filters.init_app(app)
