@@ -15,6 +15,7 @@ from app.extensions import db
 from app.models import Organization, User
 
 PASSWORD = "correct-horse-battery-staple"
+SEED_SECRET = "test-lab-seed-secret"  # keys learners' lab seeds in service tests
 _serial = itertools.count(1)
 
 

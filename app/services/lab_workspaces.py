@@ -8,6 +8,7 @@ around the learner's answers.
 from __future__ import annotations
 
 import hashlib
+import hmac
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
@@ -26,9 +27,15 @@ from app.models import LabWorkspace, User
 from app.sandbox import notebooks
 
 
-def seed_for(user_id: int, lab_id: str) -> int:
-    """The simulator seed of one learner for one lab: stable, and different per learner."""
-    digest = hashlib.sha256(f"shopfloor-lab-seed:{user_id}:{lab_id}".encode()).digest()
+def seed_for(user_id: int, lab_id: str, *, secret: str | bytes) -> int:
+    """The simulator seed of one learner for one lab: stable, and different per learner.
+
+    Keyed with the server's *secret* (HMAC-SHA256), so nobody can work out another learner's
+    seed, and with it their data and expected answers, from ids they can see.
+    """
+    key = secret.encode() if isinstance(secret, str) else secret
+    message = f"shopfloor-lab-seed:{user_id}:{lab_id}".encode()
+    digest = hmac.new(key, message, hashlib.sha256).digest()
     return int.from_bytes(digest[:4], "big") % 1_000_000
 
 
@@ -38,8 +45,12 @@ def find(user: User, lab_id: str) -> LabWorkspace | None:
     )
 
 
-def open_workspace(user: User, lab: Lab, *, now: datetime) -> LabWorkspace:
-    """The learner's workspace for *lab*, made from the learner version on first open."""
+def open_workspace(user: User, lab: Lab, *, now: datetime, secret: str | bytes) -> LabWorkspace:
+    """The learner's workspace for *lab*, made from the learner version on first open.
+
+    The seed is stored with the workspace and never recomputed, so workspaces made before
+    seeds were keyed (or before the secret changed) keep the data their learner already has.
+    """
     workspace = find(user, lab.id)
     if workspace is not None:
         if workspace.lab_version != lab.version:
@@ -49,7 +60,7 @@ def open_workspace(user: User, lab: Lab, *, now: datetime) -> LabWorkspace:
         user_id=user.id,
         lab_slug=lab.id,
         lab_version=lab.version,
-        seed=seed_for(user.id, lab.id),
+        seed=seed_for(user.id, lab.id, secret=secret),
         notebook=nbformat.writes(learner_version(lab)),
         revision=1,
         created_at=now,

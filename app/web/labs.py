@@ -42,7 +42,9 @@ def workspace(slug: str, lesson_slug: str, lab_id: str):
     course, lesson, lab = _lab(slug, lesson_slug, lab_id)
     earlier = lab_workspaces.find(current_user, lab.id)
     outdated = earlier is not None and earlier.lab_version != lab.version
-    space = lab_workspaces.open_workspace(current_user, lab, now=utcnow())
+    space = lab_workspaces.open_workspace(
+        current_user, lab, now=utcnow(), secret=current_app.secret_key
+    )
     db.session.commit()
     if outdated:
         flash("This lab has been updated since you last opened it. Your answers were kept.")

@@ -13,6 +13,7 @@ from app.extensions import db
 from app.models import LabSubmission, User
 from app.services import lab_catalog, lab_submissions, lab_workspaces
 from tests.e2e.test_lab_workspace import LESSON, sign_in
+from tests.factories import SEED_SECRET
 from tests.sandbox.labs_fixture import HIDDEN_CASES, HONEST
 from tests.waiting import poll
 
@@ -26,7 +27,7 @@ def submitted(lab_site):
     with app.app_context():
         lab = lab_catalog.load(Path(app.config["LABS_ROOT"]), "lab-demo")
         ana = db.session.scalar(db.select(User).where(User.email == "ana@plant.example"))
-        space = lab_workspaces.open_workspace(ana, lab, now=utcnow())
+        space = lab_workspaces.open_workspace(ana, lab, now=utcnow(), secret=SEED_SECRET)
         lab_workspaces.save(space, lab, HONEST, base_revision=space.revision, now=utcnow())
         lab_submissions.submit_workspace(ana, lab, space, now=utcnow())
         db.session.commit()

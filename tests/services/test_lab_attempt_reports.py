@@ -11,7 +11,7 @@ from app.domain.roles import Role
 from app.errors import Conflict, NotFound
 from app.extensions import db
 from app.services import lab_attempts, lab_submissions, lab_workspaces
-from tests.factories import LocalExecutor, make_org, make_user
+from tests.factories import SEED_SECRET, LocalExecutor, make_org, make_user
 from tests.sandbox.labs_fixture import HIDDEN_CASES, HONEST, source_notebook, submission
 
 
@@ -21,7 +21,7 @@ def lab():
 
 
 def submit(user, lab, answers: dict[str, str]):
-    space = lab_workspaces.open_workspace(user, lab, now=utcnow())
+    space = lab_workspaces.open_workspace(user, lab, now=utcnow(), secret=SEED_SECRET)
     if answers:
         lab_workspaces.save(space, lab, answers, base_revision=space.revision, now=utcnow())
     submitted = lab_submissions.submit_workspace(user, lab, space, now=utcnow())

@@ -17,7 +17,7 @@ from app.extensions import db
 from app.models import Competency, CompetencyEvidence, Framework, LabSubmission
 from app.sandbox.executor import FakeExecutor
 from app.services import lab_attempts, lab_submissions, lab_workspaces
-from tests.factories import make_user
+from tests.factories import SEED_SECRET, make_user
 from tests.sandbox.labs_fixture import source_notebook
 
 
@@ -27,7 +27,7 @@ def lab():
 
 
 def workspace_of(user, lab):
-    workspace = lab_workspaces.open_workspace(user, lab, now=utcnow())
+    workspace = lab_workspaces.open_workspace(user, lab, now=utcnow(), secret=SEED_SECRET)
     db.session.commit()
     return workspace
 

@@ -7,7 +7,7 @@ from app.database import utcnow
 from app.extensions import db
 from app.services import lab_progress, lab_submissions, lab_workspaces
 from tests.conftest import FIXTURE_CURRICULA, sync_tree
-from tests.factories import make_user
+from tests.factories import SEED_SECRET, make_user
 from tests.sandbox.labs_fixture import source_notebook
 
 
@@ -20,9 +20,9 @@ def test_opened_labs_are_listed_with_their_lesson_and_best_score(ctx):
     learner, other = make_user(), make_user()
     assert lab_progress.for_learner(learner) == []
 
-    space = lab_workspaces.open_workspace(learner, lab, now=utcnow())
-    lab_workspaces.open_workspace(learner, unoffered, now=utcnow())
-    lab_workspaces.open_workspace(other, lab, now=utcnow())
+    space = lab_workspaces.open_workspace(learner, lab, now=utcnow(), secret=SEED_SECRET)
+    lab_workspaces.open_workspace(learner, unoffered, now=utcnow(), secret=SEED_SECRET)
+    lab_workspaces.open_workspace(other, lab, now=utcnow(), secret=SEED_SECRET)
     for total in (2.0, 4.0):
         attempt = lab_submissions.submit_workspace(learner, lab, space, now=utcnow())
         attempt.status, attempt.total, attempt.maximum = "graded", total, 5.0

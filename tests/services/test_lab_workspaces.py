@@ -10,7 +10,7 @@ from app.database import utcnow
 from app.errors import Conflict, InvalidInput
 from app.extensions import db
 from app.services import lab_workspaces
-from tests.factories import make_user
+from tests.factories import SEED_SECRET, make_user
 from tests.sandbox.labs_fixture import HIDDEN_CASES, HONEST, source_notebook, submission
 
 
@@ -25,9 +25,9 @@ def sources(workspace) -> dict[str, str]:
 
 def test_opening_twice_resumes_the_same_copy_without_solutions(ctx, lab):
     learner = make_user()
-    first = lab_workspaces.open_workspace(learner, lab, now=utcnow())
+    first = lab_workspaces.open_workspace(learner, lab, now=utcnow(), secret=SEED_SECRET)
     db.session.commit()
-    again = lab_workspaces.open_workspace(learner, lab, now=utcnow())
+    again = lab_workspaces.open_workspace(learner, lab, now=utcnow(), secret=SEED_SECRET)
     assert again.id == first.id
     text = first.notebook
     assert "BEGIN SOLUTION" not in text and HIDDEN_CASES not in text
@@ -36,14 +36,39 @@ def test_opening_twice_resumes_the_same_copy_without_solutions(ctx, lab):
 
 def test_each_learner_gets_a_stable_seed_of_their_own(ctx, lab):
     one, two = make_user(), make_user()
-    a = lab_workspaces.open_workspace(one, lab, now=utcnow())
-    b = lab_workspaces.open_workspace(two, lab, now=utcnow())
+    a = lab_workspaces.open_workspace(one, lab, now=utcnow(), secret=SEED_SECRET)
+    b = lab_workspaces.open_workspace(two, lab, now=utcnow(), secret=SEED_SECRET)
     assert a.seed != b.seed
-    assert a.seed == lab_workspaces.seed_for(one.id, lab.id)
+    assert a.seed == lab_workspaces.seed_for(one.id, lab.id, secret=SEED_SECRET)
+
+
+def test_seeds_are_keyed_with_the_server_secret(ctx, lab):
+    """Can a learner compute another learner's seed from ids alone? Not without the secret."""
+    import hashlib
+
+    unkeyed = hashlib.sha256(f"shopfloor-lab-seed:7:{lab.id}".encode()).digest()
+    assert lab_workspaces.seed_for(7, lab.id, secret="one-secret") != (
+        int.from_bytes(unkeyed[:4], "big") % 1_000_000
+    )
+    seeds = {lab_workspaces.seed_for(7, lab.id, secret=f"secret-{n}") for n in range(20)}
+    assert len(seeds) == 20  # a different secret, a different seed
+    assert lab_workspaces.seed_for(7, lab.id, secret=b"k") == lab_workspaces.seed_for(
+        7, lab.id, secret="k"
+    )
+
+
+def test_a_workspace_keeps_the_seed_it_was_made_with(ctx, lab):
+    """Workspaces made before seeds were keyed (or under another secret) keep their data."""
+    learner = make_user()
+    space = lab_workspaces.open_workspace(learner, lab, now=utcnow(), secret="old-secret")
+    space.seed = 4242  # as an unkeyed seed stored before this change
+    db.session.commit()
+    again = lab_workspaces.open_workspace(learner, lab, now=utcnow(), secret="new-secret")
+    assert again.id == space.id and again.seed == 4242
 
 
 def test_saving_writes_answer_cells_and_counts_revisions(ctx, lab):
-    workspace = lab_workspaces.open_workspace(make_user(), lab, now=utcnow())
+    workspace = lab_workspaces.open_workspace(make_user(), lab, now=utcnow(), secret=SEED_SECRET)
     lab_workspaces.save(
         workspace, lab, {"answer-oee": HONEST["answer-oee"]}, base_revision=1, now=utcnow()
     )
@@ -52,7 +77,7 @@ def test_saving_writes_answer_cells_and_counts_revisions(ctx, lab):
 
 
 def test_a_stale_page_cannot_overwrite_newer_work(ctx, lab):
-    workspace = lab_workspaces.open_workspace(make_user(), lab, now=utcnow())
+    workspace = lab_workspaces.open_workspace(make_user(), lab, now=utcnow(), secret=SEED_SECRET)
     lab_workspaces.save(workspace, lab, {"answer-oee": "newer"}, base_revision=1, now=utcnow())
     with pytest.raises(Conflict, match="another tab"):
         lab_workspaces.save(workspace, lab, {"answer-oee": "older"}, base_revision=1, now=utcnow())
@@ -60,7 +85,7 @@ def test_a_stale_page_cannot_overwrite_newer_work(ctx, lab):
 
 
 def test_given_code_and_tests_cannot_be_edited(ctx, lab):
-    workspace = lab_workspaces.open_workspace(make_user(), lab, now=utcnow())
+    workspace = lab_workspaces.open_workspace(make_user(), lab, now=utcnow(), secret=SEED_SECRET)
     for cell_id in ("given", "self-check", "no-such-cell"):
         with pytest.raises(InvalidInput, match="cannot be edited"):
             lab_workspaces.save(workspace, lab, {cell_id: "x = 1"}, base_revision=1, now=utcnow())
@@ -68,7 +93,7 @@ def test_given_code_and_tests_cannot_be_edited(ctx, lab):
 
 
 def test_an_upload_takes_only_the_answer_cells(ctx, lab):
-    workspace = lab_workspaces.open_workspace(make_user(), lab, now=utcnow())
+    workspace = lab_workspaces.open_workspace(make_user(), lab, now=utcnow(), secret=SEED_SECRET)
     finished = submission(HONEST)
     finished.cells[1].source = "shift = {'planned': 1, 'run': 1}"  # tampered given code
     changed = lab_workspaces.upload(
@@ -88,7 +113,7 @@ def test_an_upload_takes_only_the_answer_cells(ctx, lab):
     ],
 )
 def test_a_malformed_upload_is_refused_and_loses_nothing(ctx, lab, raw, reason):
-    workspace = lab_workspaces.open_workspace(make_user(), lab, now=utcnow())
+    workspace = lab_workspaces.open_workspace(make_user(), lab, now=utcnow(), secret=SEED_SECRET)
     lab_workspaces.save(workspace, lab, {"answer-oee": "mine"}, base_revision=1, now=utcnow())
     with pytest.raises(InvalidInput, match=reason):
         lab_workspaces.upload(workspace, lab, raw, now=utcnow())
@@ -96,7 +121,7 @@ def test_a_malformed_upload_is_refused_and_loses_nothing(ctx, lab, raw, reason):
 
 
 def test_reset_puts_the_starting_code_back(ctx, lab):
-    workspace = lab_workspaces.open_workspace(make_user(), lab, now=utcnow())
+    workspace = lab_workspaces.open_workspace(make_user(), lab, now=utcnow(), secret=SEED_SECRET)
     lab_workspaces.save(workspace, lab, {"answer-oee": "mine"}, base_revision=1, now=utcnow())
     lab_workspaces.reset_cell(workspace, lab, "answer-oee", now=utcnow())
     assert "raise NotImplementedError()" in sources(workspace)["answer-oee"]
@@ -104,7 +129,7 @@ def test_reset_puts_the_starting_code_back(ctx, lab):
 
 def test_a_new_version_of_the_lab_keeps_the_learners_answers(ctx, lab):
     learner = make_user()
-    space = lab_workspaces.open_workspace(learner, lab, now=utcnow())
+    space = lab_workspaces.open_workspace(learner, lab, now=utcnow(), secret=SEED_SECRET)
     lab_workspaces.save(space, lab, HONEST, base_revision=space.revision, now=utcnow())
     revision = space.revision
     changed = source_notebook()
@@ -113,7 +138,7 @@ def test_a_new_version_of_the_lab_keeps_the_learners_answers(ctx, lab):
     newer = labs.parse(changed)
     assert newer.version != lab.version
 
-    again = lab_workspaces.open_workspace(learner, newer, now=utcnow())
+    again = lab_workspaces.open_workspace(learner, newer, now=utcnow(), secret=SEED_SECRET)
     assert again.id == space.id and again.lab_version == newer.version
     assert again.revision == revision + 1  # an open tab of the old version must reload
     cells = sources(again)

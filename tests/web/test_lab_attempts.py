@@ -18,6 +18,7 @@ from app.models import LabSubmission, User
 from app.services import lab_catalog, lab_submissions, lab_workspaces
 from tests import factories
 from tests.conftest import csrf_token, sign_in
+from tests.factories import SEED_SECRET
 from tests.sandbox.labs_fixture import HONEST
 from tests.waiting import read_events
 
@@ -46,7 +47,7 @@ def people(app, labs_root) -> dict[str, int]:
         lab = lab_catalog.load(labs_root, factories.LAB_ID)
         ids = {name: user.id for name, user in made.items()}
         for name, answer in (("ana", ANA_ANSWER), ("cy", HONEST["answer-availability"])):
-            space = lab_workspaces.open_workspace(made[name], lab, now=utcnow())
+            space = lab_workspaces.open_workspace(made[name], lab, now=utcnow(), secret=SEED_SECRET)
             cells = {"answer-availability": answer, "answer-oee": HONEST["answer-oee"]}
             lab_workspaces.save(space, lab, cells, base_revision=1, now=utcnow())
             ids[f"{name}-attempt"] = lab_submissions.submit_workspace(
