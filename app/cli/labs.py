@@ -117,7 +117,13 @@ def grade_command(source: Path, submission: Path, seed: int, as_json: bool) -> N
         raise click.ClickException(f"{submission}: {exc}") from None
     if as_json:
         click.echo(json.dumps(graded.as_dict()))
+        if not graded.gradable:
+            raise SystemExit(1)
         return
+    if not graded.gradable:
+        raise click.ClickException(
+            f"not graded: {graded.problem or graded.run.message} (nothing was counted)"
+        )
     for check in graded.grade.checks:
         mark = "PASS" if check.passed else "FAIL"
         click.echo(
@@ -142,14 +148,17 @@ def check_command(root: Path | None) -> None:
         reference = lab_grading.grade(lab, lab.notebook, seed=1, executor=executor)
         learner = lab_grading.grade(lab, lab_files.learner_version(lab), seed=1, executor=executor)
         ok = (
-            reference.grade.total == lab.max_points
+            reference.gradable
+            and learner.gradable
+            and reference.grade.total == lab.max_points
             and learner.grade.total == 0
-            and learner.run.status == "completed"
         )
         failures += not ok
+        problem = reference.problem or learner.problem
         click.echo(
             f"{'ok  ' if ok else 'FAIL'} {lab.id}: reference {reference.grade.total:g}/"
             f"{lab.max_points:g}, learner version {learner.grade.total:g}/{lab.max_points:g}"
+            + (f" (not graded: {problem})" if problem else "")
         )
     if failures:
         raise click.ClickException(f"{failures} lab(s) failed the check.")

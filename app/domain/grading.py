@@ -10,14 +10,13 @@ from __future__ import annotations
 
 import json
 import math
-import re
-import secrets
 from dataclasses import dataclass
 from typing import Any
 
 import nbformat
 
 from app.content.labs import Check, Lab, role_of
+from app.domain import observations
 
 PRELUDE_TAG = "shopfloor-prelude"
 OBSERVE_TAG = "shopfloor-observe"
@@ -30,8 +29,8 @@ class SubmissionError(ValueError):
 @dataclass(frozen=True)
 class Plan:
     notebook: nbformat.NotebookNode  # what runs in the sandbox
-    nonce: str  # marks the observation record in the kernel's output
     shown: dict[int, str]  # code-cell index → lab cell id, for the cells learners may see
+    observers: dict[int, tuple[str, ...]]  # code-cell index of an observe step → its check ids
 
 
 @dataclass(frozen=True)
@@ -70,8 +69,15 @@ def answers_from(lab: Lab, submission: nbformat.NotebookNode) -> dict[str, str]:
     return answers
 
 
-def plan(lab: Lab, answers: dict[str, str], *, seed: int) -> Plan:
-    """The notebook to run: source order, learner answers, hidden tests last, then observe."""
+def plan(lab: Lab, answers: dict[str, str], *, seed: int, reply_tag: str) -> Plan:
+    """The notebook to run, in this order: the seed, the lab's cells with the learner's
+    answers, the observations of the visible checks, the hidden tests, then the observations
+    of the hidden checks.
+
+    Cells tagged *reply_tag* run out of band (see ``app.domain.observations``). Visible checks
+    are observed before any hidden test runs, so nothing a learner reads about them (an
+    error message, say) can come from hidden code or data.
+    """
     notebook = nbformat.v4.new_notebook()
     prelude = nbformat.v4.new_code_cell(f"SHOPFLOOR_SEED = {int(seed)}")
     prelude.metadata["tags"] = [PRELUDE_TAG]
@@ -81,66 +87,39 @@ def plan(lab: Lab, answers: dict[str, str], *, seed: int) -> Plan:
             continue
         role = role_of(cell)
         if role == "hidden-test":
-            hidden.append(nbformat.v4.new_code_cell(cell.source))
+            hidden.append(cell.source)
             continue
         source = answers[cell.id] if role == "answer" else cell.source
         shown[len(cells)] = cell.get("id", "")
         cells.append(nbformat.v4.new_code_cell(source))
-    nonce = secrets.token_hex(16)
-    observe = nbformat.v4.new_code_cell(observation_code(lab.checks, nonce))
-    observe.metadata["tags"] = [OBSERVE_TAG]
-    notebook.cells = [*cells, *hidden, observe]
-    return Plan(notebook, nonce, shown)
+
+    def out_of_band(expression: str) -> int:
+        step = nbformat.v4.new_code_cell(expression)
+        step.metadata["tags"] = [reply_tag, OBSERVE_TAG]
+        cells.append(step)
+        return len(cells) - 1
+
+    observers = {}
+    for visible in (True, False):
+        if not visible:
+            for source in hidden:
+                out_of_band(observations.exec_expression(source))
+        checks = [check for check in lab.checks if check.visible == visible]
+        if checks:
+            expressions = {check.id: check.observe for check in checks}
+            index = out_of_band(observations.observe_expression(expressions))
+            observers[index] = tuple(expressions)
+    notebook.cells = cells
+    return Plan(notebook, shown, observers)
 
 
-def observation_code(checks: tuple[Check, ...], nonce: str) -> str:
-    """Kernel-side code that evaluates each observe expression and prints plain data."""
-    expressions = {check.id: check.observe for check in checks}
-    return f"""
-def __shopfloor_observe(__expressions):
-    import json as __json
-    def plain(value, depth=0):
-        kind = type(value)
-        if depth > 6:
-            raise TypeError("nested too deeply")
-        if value is None or kind in (bool, int, str):
-            return value
-        if kind is float:
-            return value if value == value and abs(value) != float("inf") else repr(value)
-        if kind in (list, tuple):
-            return [plain(v, depth + 1) for v in value[:10000]]
-        if kind is dict:
-            return {{str(k): plain(v, depth + 1) for k, v in list(value.items())[:10000]}}
-        module = getattr(kind, "__module__", "") or ""
-        if module.startswith("numpy") and hasattr(value, "tolist"):
-            return plain(value.tolist(), depth + 1)
-        if module.startswith("pandas") and hasattr(value, "to_dict") and hasattr(value, "index"):
-            return plain(value.to_dict(), depth + 1)
-        raise TypeError("a " + kind.__name__ + " is not plain data (numbers, text, lists)")
-    found = {{}}
-    for name, expression in __expressions.items():
-        try:
-            found[name] = {{"value": plain(eval(expression, globals()))}}
-        except BaseException as error:
-            found[name] = {{"error": type(error).__name__ + ": " + str(error)[:300]}}
-    print({nonce!r} + __json.dumps(found) + {nonce!r})
-__shopfloor_observe({json.dumps(expressions)})
-"""
-
-
-def observations(stdout: str, nonce: str) -> dict[str, dict[str, Any]]:
-    """Pull the observation record out of the observe cell's output (plain JSON only)."""
-    # The record printed last wins: a learner's hook may have echoed the cell's code first.
-    for match in reversed(
-        list(re.finditer(re.escape(nonce) + r"(.*?)" + re.escape(nonce), stdout, re.S))
-    ):
-        try:
-            data = json.loads(match.group(1))
-        except json.JSONDecodeError:
-            continue
-        if isinstance(data, dict):
-            return data
-    return {}
+def observed(plan: Plan, cells: list) -> dict[str, dict[str, Any]]:
+    """Each check's observation from a run's cells (only from the step that observes it)."""
+    found: dict[str, dict[str, Any]] = {}
+    for index, ids in plan.observers.items():
+        value = cells[index].value if index < len(cells) else None
+        found.update(observations.parse(value, ids))
+    return found
 
 
 def expected_value(check: Check, *, seed: int) -> Any:
@@ -152,7 +131,12 @@ def expected_value(check: Check, *, seed: int) -> Any:
 def judge(
     check: Check, observed: dict[str, Any] | None, expected: Any, stopped: str
 ) -> CheckResult:
-    """Compare one observation with the expected value and write the learner's feedback."""
+    """Compare one observation with the expected value and write the learner's feedback.
+
+    *expected* must be a real expected value: a check whose expected value is missing is not
+    judged at all (the caller marks the attempt as not graded). For a hidden check the
+    feedback is the author's words and the outcome only, never text from the kernel.
+    """
     if observed is None:
         passed, why = False, stopped or "The notebook stopped before this could be checked."
     elif "error" in observed:
@@ -160,6 +144,8 @@ def judge(
     else:
         passed = compare(check, observed.get("value"), expected)
         why = "" if passed else (check.hint or "Your result does not match what was expected.")
+    if not check.visible and not passed and observed is not None:
+        why = check.hint or "This hidden check did not pass."
     title = check.description or (f"Check {check.id}" if check.visible else "A hidden check")
     return CheckResult(
         id=check.id,
@@ -173,18 +159,37 @@ def judge(
 
 
 def compare(check: Check, value: Any, expected: Any) -> bool:
-    expected = json.loads(json.dumps(expected, default=_plain_default))
-    if check.compare == "equal":
-        return value == expected
-    if check.compare == "set":
-        return (
-            isinstance(value, list)
-            and isinstance(expected, list)
-            and _as_set(value) == _as_set(expected)
+    """Does *value* (untrusted, from the kernel) match *expected*? Never raises: bad is False."""
+    try:
+        expected = json.loads(json.dumps(expected, default=_plain_default))
+        if check.compare == "equal":
+            return _equal(value, expected)
+        if check.compare == "set":
+            return (
+                isinstance(value, list)
+                and isinstance(expected, list)
+                and _as_set(value) == _as_set(expected)
+            )
+        if check.compare == "type":
+            return type(value).__name__ == expected
+        return _close(value, expected, check.tolerance)
+    except (ArithmeticError, TypeError, ValueError, RecursionError, MemoryError):
+        return False
+
+
+def _equal(value: Any, expected: Any) -> bool:
+    # bool is an int in Python: True must not equal 1, nor False 0.
+    if isinstance(value, bool) or isinstance(expected, bool):
+        return type(value) is type(expected) and value == expected
+    if isinstance(expected, list) and isinstance(value, list):
+        return len(value) == len(expected) and all(
+            _equal(v, e) for v, e in zip(value, expected, strict=True)
         )
-    if check.compare == "type":
-        return type(value).__name__ == expected
-    return _close(value, expected, check.tolerance)
+    if isinstance(expected, dict) and isinstance(value, dict):
+        return value.keys() == expected.keys() and all(
+            _equal(value[k], expected[k]) for k in expected
+        )
+    return type(value) in (int, float, str, type(None)) and value == expected
 
 
 def _close(value: Any, expected: Any, tolerance: float) -> bool:
@@ -192,7 +197,7 @@ def _close(value: Any, expected: Any, tolerance: float) -> bool:
         return value is expected
     if isinstance(expected, (int, float)) and isinstance(value, (int, float)):
         # The tolerance is absolute: 0.01 means within ±0.01, whatever the magnitude.
-        return math.isclose(value, expected, rel_tol=1e-12, abs_tol=tolerance)
+        return math.isclose(float(value), float(expected), rel_tol=1e-12, abs_tol=tolerance)
     if isinstance(expected, list) and isinstance(value, list):
         return len(value) == len(expected) and all(
             _close(v, e, tolerance) for v, e in zip(value, expected, strict=True)
@@ -201,7 +206,7 @@ def _close(value: Any, expected: Any, tolerance: float) -> bool:
         return value.keys() == expected.keys() and all(
             _close(value[k], expected[k], tolerance) for k in expected
         )
-    return value == expected
+    return _equal(value, expected)
 
 
 def _as_set(values: list) -> set:

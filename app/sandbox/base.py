@@ -5,6 +5,11 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
+# A code cell with this tag runs out of band (SandboxKernel.evaluate): its source is one
+# expression, evaluated as a user expression of a silent request, so no input transformer,
+# run-cell event or display hook in the kernel sees it, and its value comes back on the reply.
+REPLY_TAG = "sandbox-reply"
+
 
 class SandboxUnavailable(RuntimeError):
     """The sandbox cannot start here; the message names the fix. Nothing was executed."""
@@ -24,6 +29,8 @@ class Limits:
     open_files: int = 256
     output_bytes: int = 200_000  # text output kept per cell; the rest is cut with a marker
     image_bytes: int = 2_000_000  # larger images are dropped with a note
+    value_bytes: int = 4_000_000  # the text of an out-of-band value (REPLY_TAG cells)
+    cpu_share: float = 1.0  # cores one kernel may use at most, all its processes together
 
     def merged(self, overrides: dict[str, Any] | None) -> Limits:
         """These limits with *overrides* (from a lab's metadata) applied; unknown keys fail."""
@@ -80,6 +87,7 @@ class CellResult:
     error: dict[str, str] | None = None
     outputs: list[Output] = field(default_factory=list)
     seconds: float = 0.0
+    value: str | None = None  # REPLY_TAG cells: the text/plain form of the expression's value
 
     def as_dict(self) -> dict[str, Any]:
         return {

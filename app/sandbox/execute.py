@@ -9,9 +9,8 @@ from concurrent.futures import ThreadPoolExecutor
 
 import nbformat
 
-from app.sandbox.base import CellResult, Limits, RunResult, SandboxUnavailable
+from app.sandbox.base import REPLY_TAG, CellResult, Limits, RunResult, SandboxUnavailable
 from app.sandbox.kernel import KernelConfig, SandboxKernel
-from app.sandbox.notebooks import code_cells
 
 FATAL = {"memory", "cpu", "killed", "notebook-timeout"}
 
@@ -32,8 +31,8 @@ async def run_notebook(
     *on_cell* hears of each cell as it starts (progress for people waiting on a grade).
     """
     limits: Limits = config.limits
-    sources = code_cells(notebook)
-    cells = [CellResult(index=i) for i in range(len(sources))]
+    code = [cell for cell in notebook.cells if cell.cell_type == "code"]
+    cells = [CellResult(index=i) for i in range(len(code))]
     start = time.monotonic()
     try:
         kernel = kernel or await SandboxKernel.start(config)
@@ -41,14 +40,18 @@ async def run_notebook(
         return RunResult("failed", cells, time.monotonic() - start, str(exc))
     try:
         deadline = start + limits.notebook_seconds
-        for index, source in enumerate(sources):
+        for index, source in enumerate(code):
             remaining = deadline - time.monotonic()
             if remaining <= 0:
                 cells[index].status = "notebook-timeout"
                 break
             if on_cell is not None:
-                on_cell(index, len(sources))
-            cell = await kernel.run_code(source, index, timeout=min(limits.cell_seconds, remaining))
+                on_cell(index, len(code))
+            timeout = min(limits.cell_seconds, remaining)
+            if REPLY_TAG in source.get("metadata", {}).get("tags", ()):
+                cell = await kernel.evaluate(source.source, index, timeout=timeout)
+            else:
+                cell = await kernel.run_code(source.source, index, timeout=timeout)
             if cell.status == "timeout" and remaining < limits.cell_seconds:
                 cell.status = "notebook-timeout"
             cells[index] = cell

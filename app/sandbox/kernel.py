@@ -76,7 +76,10 @@ class SandboxKernel:
                 "{connection_file}",
             ]
         self.group = cgroups.create(
-            self.id, memory_bytes=limits.memory_mb * 1024 * 1024, pids=limits.processes
+            self.id,
+            memory_bytes=limits.memory_mb * 1024 * 1024,
+            pids=limits.processes,
+            cpu_share=limits.cpu_share,
         )
         launch = {
             "argv": argv,
@@ -132,6 +135,76 @@ class SandboxKernel:
         self.last_used = time.monotonic()
         result.status = self._classify(status, collector)
         return result
+
+    async def evaluate(self, expression: str, index: int, *, timeout: float) -> CellResult:
+        """Evaluate *expression* out of band and keep the text form of its value.
+
+        It is a user expression of a silent, empty execute request: IPython's cell machinery
+        (input transformers, run-cell events, the display hook, history) never sees it, and
+        the value comes back in the reply on the shell channel, which code in the kernel
+        cannot print into. The learner's code can still have changed what it evaluates, so
+        the value is data to check, never to trust.
+        """
+        result = CellResult(index=index, status="ok")
+        start = time.monotonic()
+        msg_id = self.client.execute(
+            "",
+            silent=True,
+            store_history=False,
+            user_expressions={"value": expression},
+            allow_stdin=False,
+        )
+        reply = await self._reply(msg_id, start + timeout)
+        if reply is None:  # too slow: interrupt, and kill the kernel if that does not help
+            with contextlib.suppress(Exception):
+                await self.manager.interrupt_kernel()
+            if await self._reply(msg_id, time.monotonic() + 5) is None:
+                await self.kill()
+            result.status = "timeout"
+        elif reply == "dead":
+            result.status = self._death_reason()
+        else:
+            self._read_value(reply, result)
+        result.seconds = time.monotonic() - start
+        self.last_used = time.monotonic()
+        if self.group and cgroups.oom_killed(self.group):
+            result.status = "memory"
+        return result
+
+    async def _reply(self, msg_id: str, deadline: float):
+        """The shell reply to *msg_id*; None after *deadline*, "dead" if the kernel died."""
+        while True:
+            remaining = deadline - time.monotonic()
+            if remaining <= 0:
+                return None
+            try:
+                msg = await self.client.get_shell_msg(timeout=min(remaining, 0.5))
+            except Exception:  # queue.Empty: nothing yet; check the kernel is still there
+                if not await self.manager.is_alive():
+                    return "dead"
+                continue
+            if msg["parent_header"].get("msg_id") == msg_id:
+                return msg
+
+    def _read_value(self, reply: dict, result: CellResult) -> None:
+        content = reply.get("content") or {}
+        found = (content.get("user_expressions") or {}).get("value")
+        if content.get("status") != "ok" or not isinstance(found, dict):
+            result.status = "error"
+            result.error = {"name": str(content.get("ename", "Error")), "message": ""}
+        elif found.get("status") != "ok":
+            result.status = "error"
+            result.error = {
+                "name": str(found.get("ename", "Error"))[:200],
+                "message": str(found.get("evalue", ""))[:1000],
+            }
+        else:
+            text = (found.get("data") or {}).get("text/plain")
+            if not isinstance(text, str) or len(text) > self.config.limits.value_bytes:
+                result.status = "error"
+                result.error = {"name": "ValueTooLarge", "message": "not kept"}
+            else:
+                result.value = text
 
     async def _drain(self, msg_id: str, collector: OutputCollector, deadline: float) -> str:
         """Read iopub until the cell is idle; return ok, error, timeout or dead."""

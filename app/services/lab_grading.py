@@ -3,14 +3,22 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 import nbformat
 
 from app.content.labs import REFERENCE, Lab
 from app.domain import grading
-from app.sandbox.base import STATUS_TEXT, CellResult, RunResult
+from app.sandbox.base import REPLY_TAG, STATUS_TEXT, CellResult, RunResult
 from app.sandbox.execute import OnCell
 from app.sandbox.executor import Executor
+
+
+class NotGradable(Exception):
+    """The expected values could not be established (the reference run failed, say).
+
+    Not the learner's doing: the attempt is not graded, and is tried again later.
+    """
 
 
 @dataclass(frozen=True)
@@ -19,11 +27,17 @@ class GradedRun:
     run: RunResult
     cells: tuple[CellResult, ...]  # results of the cells learners may see, in notebook order
     cell_ids: tuple[str, ...] = ()  # the lab cell id of each of those results
+    problem: str = ""  # why the attempt could not be graded; then grade and cells are empty
+
+    @property
+    def gradable(self) -> bool:
+        return self.run.status == "completed" and not self.problem
 
     def as_dict(self) -> dict:
         return {
             "status": self.run.status,
             "message": self.run.message,
+            "problem": self.problem,
             "total": self.grade.total,
             "maximum": self.grade.maximum,
             "checks": [vars(c) for c in self.grade.checks],
@@ -44,30 +58,49 @@ def grade(
 ) -> GradedRun:
     """Grade *submission*; raises grading.SubmissionError before running anything if malformed.
 
-    *on_cell* hears of each cell of the learner's run as it starts.
+    The expected values come first: if they cannot be had, the learner's notebook is not
+    run and the result says why (``problem``), with no grade. *on_cell* hears of each cell
+    of the learner's run as it starts.
     """
     answers = grading.answers_from(lab, submission)
+    try:
+        expected = expected_values(lab, seed=seed, executor=executor)
+    except NotGradable as exc:
+        empty = RunResult("completed", [])
+        return GradedRun(grading.score([]), empty, (), (), problem=str(exc))
     run, observed, plan = _observe(lab, answers, seed=seed, executor=executor, on_cell=on_cell)
-    reference = _reference(lab, seed=seed, executor=executor)
     stopped = _why_stopped(run)
-    results = []
-    for check in lab.checks:
-        if check.expected == REFERENCE:
-            expected = reference.get(check.id, {}).get("value")
-        else:
-            expected = grading.expected_value(check, seed=seed)
-        results.append(grading.judge(check, observed.get(check.id), expected, stopped))
+    results = [
+        grading.judge(check, observed.get(check.id), expected[check.id], stopped)
+        for check in lab.checks
+    ]
     shown = tuple(cell for cell in run.cells if cell.index in plan.shown)
     ids = tuple(plan.shown[cell.index] for cell in shown)
     return GradedRun(grading.score(results), run, shown, ids)
 
 
+def expected_values(lab: Lab, *, seed: int, executor: Executor) -> dict[str, Any]:
+    """The expected value of every check for *seed*; NotGradable if any cannot be had."""
+    reference = _reference(lab, seed=seed, executor=executor)
+    expected = {}
+    for check in lab.checks:
+        if check.expected == REFERENCE:
+            expected[check.id] = reference[check.id]["value"]
+            continue
+        try:
+            expected[check.id] = grading.expected_value(check, seed=seed)
+        except Exception as exc:  # the author's expression: a lab defect, not the learner's
+            raise NotGradable(
+                f"the expected value of check {check.id!r} could not be computed "
+                f"({type(exc).__name__})"
+            ) from None
+    return expected
+
+
 def _observe(lab: Lab, answers: dict[str, str], *, seed: int, executor: Executor, on_cell=None):
-    plan = grading.plan(lab, answers, seed=seed)
+    plan = grading.plan(lab, answers, seed=seed, reply_tag=REPLY_TAG)
     run = executor.run(plan.notebook, executor.limits.merged(lab.limits), on_cell=on_cell)
-    observe = run.cells[-1] if run.cells else None
-    stdout = "".join(o.text for o in observe.outputs if o.type == "stream") if observe else ""
-    return run, grading.observations(stdout, plan.nonce), plan
+    return run, grading.observed(plan, run.cells), plan
 
 
 _reference_cache: dict[tuple[str, str, int], dict] = {}
@@ -77,20 +110,33 @@ def _reference(lab: Lab, *, seed: int, executor: Executor) -> dict:
     """What the reference solution observes for this seed: the expected values.
 
     It runs the instructor's own code in a kernel of its own (no learner code there), and
-    is kept per lab version and seed, so a learner's re-submissions cost one run each.
+    is kept per lab version and seed, so a learner's re-submissions cost one run each. Only
+    a complete reference is kept: NotGradable if the run failed, any cell of it did not run
+    cleanly, or any check has no value.
     """
     if not any(check.expected == REFERENCE for check in lab.checks):
         return {}
     key = (lab.id, lab.version, seed)
-    if key not in _reference_cache:
-        reference = {cell.id: cell.source for cell in lab.cells_with_role("answer")}
-        run, observed, _ = _observe(lab, reference, seed=seed, executor=executor)
-        if run.status != "completed" or len(observed) < len(lab.checks):
-            return observed  # not cached: an engine failure must not stick
-        if len(_reference_cache) > 5000:
-            _reference_cache.clear()
-        _reference_cache[key] = observed
-    return _reference_cache[key]
+    if key in _reference_cache:
+        return _reference_cache[key]
+    reference = {cell.id: cell.source for cell in lab.cells_with_role("answer")}
+    run, observed, _ = _observe(lab, reference, seed=seed, executor=executor)
+    if run.status != "completed":
+        raise NotGradable(f"the reference solution could not be run: {run.message}")
+    broken = [cell for cell in run.cells if cell.status != "ok"]
+    if broken:
+        raise NotGradable(
+            f"the reference solution did not run cleanly (step {broken[0].index + 1}: "
+            f"{broken[0].status})"
+        )
+    wanted = [check.id for check in lab.checks if check.expected == REFERENCE]
+    missing = [key for key in wanted if "value" not in observed.get(key, {})]
+    if missing:
+        raise NotGradable(f"the reference solution gave no value for check {missing[0]!r}")
+    if len(_reference_cache) > 5000:
+        _reference_cache.clear()
+    _reference_cache[key] = observed
+    return observed
 
 
 def _why_stopped(run: RunResult) -> str:

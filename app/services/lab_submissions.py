@@ -22,6 +22,7 @@ from app.services import lab_grading
 logger = logging.getLogger(__name__)
 _progress_writer = ThreadPoolExecutor(max_workers=1, thread_name_prefix="grading-progress")
 LEASE = timedelta(minutes=10)  # a run taking longer than this is presumed dead
+RETRY_AFTER = timedelta(seconds=30)  # an attempt that could not be graded waits this long
 MAX_TRIES = 3
 
 
@@ -91,12 +92,20 @@ def attempts(user: User, lab_id: str) -> list[LabSubmission]:
 
 
 def claim_next(*, now: datetime) -> LabSubmission | None:
-    """Take the oldest queued submission, or one whose run died, and mark it running."""
+    """Take the oldest queued submission, or one whose run died, and mark it running.
+
+    One that could not be graded a moment ago (the engine was busy or failed) waits
+    RETRY_AFTER before it is taken again.
+    """
     query = (
         select(LabSubmission)
         .where(
             or_(
-                LabSubmission.status == "queued",
+                (LabSubmission.status == "queued")
+                & or_(
+                    LabSubmission.finished_at.is_(None),
+                    LabSubmission.finished_at < now - RETRY_AFTER,
+                ),
                 (LabSubmission.status == "running") & (LabSubmission.started_at < now - LEASE),
             )
         )
@@ -155,9 +164,14 @@ def grade(
     # Written in order by one thread: once this no-op ran, every progress write has landed.
     with contextlib.suppress(Exception):
         _progress_writer.submit(lambda: None).result(timeout=30)
-    if graded.run.status != "completed":
-        submission.status = "queued"  # the engine could not run it: try again later
-        submission.message = graded.run.message
+    if not graded.gradable:
+        # The engine could not run it, or the expected values could not be had: nothing is
+        # counted, and it is tried again later (claim_next gives up after MAX_TRIES).
+        submission.status = "queued"
+        submission.message = (
+            "This attempt could not be graded yet "
+            f"({graded.problem or graded.run.message}); it will be tried again."
+        )
     else:
         submission.status = "graded"
         submission.total = graded.grade.total

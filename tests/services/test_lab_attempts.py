@@ -135,3 +135,43 @@ def test_each_graded_attempt_is_competency_evidence(ctx, lab):
     grade_next(lab)
     again = db.session.scalars(select(CompetencyEvidence)).all()
     assert [e.source_ref for e in again] == ["lab-availability#attempt-1"]
+
+
+def test_an_attempt_that_cannot_be_graded_counts_for_nothing_and_is_retried(ctx, lab):
+    """Review finding: a failed reference run turned into a stored grade and evidence."""
+    framework = Framework(slug="sm", uuid=str(uuid.uuid4()), title="SM", version="1")
+    db.session.add(framework)
+    db.session.flush()
+    db.session.add(
+        Competency(
+            framework_id=framework.id,
+            uuid=str(uuid.uuid4()),
+            code="SM.KPI.1",
+            title="Compute OEE",
+            kind="competency",
+        )
+    )
+    broken_check = dataclasses.replace(lab.checks[0], expected="1 / 0")
+    broken = dataclasses.replace(lab, checks=(broken_check, *lab.checks[1:]))
+    learner = make_user()
+    lab_submissions.submit_workspace(learner, broken, workspace_of(learner, broken), now=utcnow())
+    db.session.commit()
+
+    first = grade_next(broken)
+    assert (first.status, first.total, first.result) == ("queued", None, None)
+    assert "could not be graded yet" in first.message and "'availability'" in first.message
+    assert db.session.scalars(select(CompetencyEvidence)).all() == []
+    # Not taken again at once: the engine gets a moment to recover.
+    assert lab_submissions.claim_next(now=utcnow()) is None
+    later = utcnow() + lab_submissions.RETRY_AFTER * 2
+    for _ in range(lab_submissions.MAX_TRIES - 1):
+        lab_submissions.process_next(
+            load_lab=lambda _: broken, executor=FakeExecutor(), now=lambda: later
+        )
+        later += lab_submissions.RETRY_AFTER * 2
+    gave_up = lab_submissions.process_next(
+        load_lab=lambda _: broken, executor=FakeExecutor(), now=lambda: later
+    )
+    assert gave_up.status == "failed" and "notebook is saved" in gave_up.message
+    assert gave_up.total is None
+    assert db.session.scalars(select(CompetencyEvidence)).all() == []
