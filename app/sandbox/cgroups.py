@@ -1,19 +1,26 @@
-"""Per-kernel control groups for memory and process limits, where the host allows them.
+"""Per-kernel control groups for memory, process and CPU limits, where the host allows them.
 
-Works with cgroup v2 (memory.max, pids.max) and with v1 hierarchies (memory, pids). If
-neither can be used, ``create`` returns None and the launcher falls back to rlimits.
+Works with cgroup v2 (memory.max, pids.max, cpu.max) and with v1 hierarchies (memory, pids,
+cpu). If memory and pids cannot be used, ``create`` returns None and the launcher falls back
+to rlimits. CPU: every kernel's group is a sibling with the same weight, so the scheduler
+shares the cores between kernels, not between processes: a learner who starts forty busy
+processes (even in sessions of their own) competes as one, and a quota caps each kernel at
+``cpu_share`` cores. Without the cpu controller that protection is missing (logged once).
 Standard library only: the sandbox launcher imports this file as a plain script.
 """
 
 from __future__ import annotations
 
 import contextlib
+import logging
 import os
 import signal
 from dataclasses import dataclass, field
 from pathlib import Path
 
 ROOT = Path("/sys/fs/cgroup")
+PERIOD_US = 100_000  # the CFS period the quota is measured against
+logger = logging.getLogger(__name__)
 
 
 @dataclass
@@ -29,14 +36,18 @@ class Cgroup:
         return cls(data["version"], dict(data["paths"]))
 
 
-def create(name: str, *, memory_bytes: int, pids: int) -> Cgroup | None:
-    """Make a cgroup called *name* with the two limits, or return None if we may not."""
+def create(name: str, *, memory_bytes: int, pids: int, cpu_share: float = 1.0) -> Cgroup | None:
+    """Make a cgroup called *name* with the limits, or return None if we may not."""
     try:
         if (ROOT / "cgroup.controllers").is_file():
-            return _create_v2(name, memory_bytes, pids)
-        return _create_v1(name, memory_bytes, pids)
+            group = _create_v2(name, memory_bytes, pids)
+        else:
+            group = _create_v1(name, memory_bytes, pids)
     except OSError:
         return None
+    if group is not None:
+        _limit_cpu(group, name, cpu_share)
+    return group
 
 
 def _create_v2(name: str, memory_bytes: int, pids: int) -> Cgroup | None:
@@ -44,6 +55,8 @@ def _create_v2(name: str, memory_bytes: int, pids: int) -> Cgroup | None:
     parent.mkdir(exist_ok=True)
     for level in (ROOT, parent):
         (level / "cgroup.subtree_control").write_text("+memory +pids")
+        with contextlib.suppress(OSError):  # the cpu controller is optional (see _limit_cpu)
+            (level / "cgroup.subtree_control").write_text("+cpu")
     path = parent / name
     path.mkdir()
     (path / "memory.max").write_text(str(memory_bytes))
@@ -51,6 +64,50 @@ def _create_v2(name: str, memory_bytes: int, pids: int) -> Cgroup | None:
         (path / "memory.swap.max").write_text("0")
     (path / "pids.max").write_text(str(pids))
     return Cgroup(2, {"v2": str(path)})
+
+
+def _limit_cpu(group: Cgroup, name: str, cpu_share: float) -> None:
+    """Give the group the default weight (as every kernel) and a quota of *cpu_share* cores."""
+    quota = max(1000, int(cpu_share * PERIOD_US))
+    try:
+        if group.version == 2:
+            path = Path(group.paths["v2"])
+            (path / "cpu.weight").write_text("100")
+            (path / "cpu.max").write_text(f"{quota} {PERIOD_US}")
+            return
+        base = ROOT / "cpu"
+        if not base.is_dir():
+            raise OSError("no v1 cpu hierarchy")
+        path = base / _own_v1_path("cpu").lstrip("/") / f"shopfloor-{name}"
+        path.mkdir()
+        group.paths["cpu"] = str(path)
+        (path / "cpu.shares").write_text("1024")
+        (path / "cpu.cfs_period_us").write_text(str(PERIOD_US))
+        (path / "cpu.cfs_quota_us").write_text(str(quota))
+    except OSError as exc:
+        _warn_no_cpu_control(exc)
+
+
+def has_cpu_control(group: Cgroup | None) -> bool:
+    """Does this kernel's group share and cap the CPU?"""
+    if group is None:
+        return False
+    if group.version == 2:
+        return (Path(group.paths["v2"]) / "cpu.max").exists()
+    return "cpu" in group.paths
+
+
+_warned: list[bool] = []
+
+
+def _warn_no_cpu_control(exc: OSError) -> None:
+    if not _warned:
+        _warned.append(True)
+        logger.warning(
+            "kernels get no CPU share or quota here (%s): one learner's busy processes can "
+            "slow everyone else's kernels",
+            exc,
+        )
 
 
 def _own_v1_path(controller: str) -> str:

@@ -25,7 +25,15 @@ from app.sandbox.notebooks import code_cells
 logger = logging.getLogger(__name__)
 
 # Limits fixed when a kernel starts (cgroup, rlimits); the others apply per run.
-KERNEL_LEVEL = ("cpu_seconds", "memory_mb", "processes", "file_mb", "disk_mb", "open_files")
+KERNEL_LEVEL = (
+    "cpu_seconds",
+    "cpu_share",
+    "memory_mb",
+    "processes",
+    "file_mb",
+    "disk_mb",
+    "open_files",
+)
 
 
 def same_kernel_limits(a: Limits, b: Limits) -> bool:
