@@ -10,6 +10,7 @@ PYTEST_ARGS ?=
 .PHONY: run test setup setup-dev system-deps system-deps-test lint vendor clean bench-curriculum bench-lab bench-plcsim bench-workspace
 
 ## run: set everything up, migrate, load the curriculum and demo data, serve on http://127.0.0.1:5000
+run: export SHOPFLOOR_PUBLIC_BASE_URL ?= http://$(HOST):$(PORT)
 run: setup
 	$(BIN)/flask db upgrade
 	$(BIN)/flask curriculum sync

@@ -13,6 +13,7 @@ from collections.abc import MutableMapping
 from datetime import timedelta
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit, urlunsplit
 
 import click
 from sqlalchemy.engine import make_url
@@ -111,8 +112,19 @@ class Config:
     # How many rendered lessons to keep in memory, keyed by content hash.
     LESSON_CACHE_SIZE = 512
 
-    # Absolute base URL for links in emails when there is no request (CLI, workers).
-    PUBLIC_BASE_URL = "http://127.0.0.1:5000"
+    # The address people use to reach Shopfloor, e.g. "https://learn.example.org" (a path
+    # prefix is allowed). Every absolute URL the app hands out (links in email, CASE URIs) is
+    # built from it, never from the request's Host header, which a client chooses. Required
+    # outside DEV_MODE/TESTING: start-up fails without it. DEV_MODE defaults to
+    # http://127.0.0.1:5000 (`make run`), TESTING to http://localhost (Flask's test client).
+    # An https:// address also marks the session cookie Secure.
+    PUBLIC_BASE_URL: str | None = None
+    # Host names this app answers to (Flask/Werkzeug TRUSTED_HOSTS); a request whose Host (or
+    # X-Forwarded-Host, behind PROXY_COUNT proxies) is not one of them gets 400. A leading dot
+    # allows subdomains (".example.org"). None: the host of PUBLIC_BASE_URL, plus localhost and
+    # 127.0.0.1 in DEV_MODE/TESTING. From the environment as JSON:
+    # SHOPFLOOR_TRUSTED_HOSTS='["learn.example.org", "10.0.0.5"]' (health checks by IP).
+    TRUSTED_HOSTS: list[str] | None = None
 
 
 def load_environment(config: MutableMapping[str, Any], environ: MutableMapping[str, str]) -> None:
@@ -137,6 +149,54 @@ def finish(config: MutableMapping[str, Any], instance_path: Path) -> None:
         config["MAIL_OUTBOX_DIR"] = str(instance_path / "outbox")
     if len(config["SECRET_KEY"]) < 32 and not config.get("TESTING"):
         raise ConfigError("SECRET_KEY is too short: use at least 32 random characters.")
+    config["PUBLIC_BASE_URL"] = public_base_url(config)
+    if config.get("TRUSTED_HOSTS") is None:
+        config["TRUSTED_HOSTS"] = default_trusted_hosts(config)
+    elif isinstance(config["TRUSTED_HOSTS"], str):
+        config["TRUSTED_HOSTS"] = [h.strip() for h in config["TRUSTED_HOSTS"].split(",") if h]
+    if config["PUBLIC_BASE_URL"].startswith("https://"):
+        config["SESSION_COOKIE_SECURE"] = True
+
+
+def _relaxed(config: MutableMapping[str, Any]) -> bool:
+    """Development or tests: conveniences allowed that production must configure."""
+    return bool(config.get("DEV_MODE") or config.get("TESTING"))
+
+
+def public_base_url(config: MutableMapping[str, Any]) -> str:
+    """Return PUBLIC_BASE_URL checked and without a trailing slash; ConfigError if unusable."""
+    raw = (config.get("PUBLIC_BASE_URL") or "").strip()
+    if not raw:
+        if config.get("TESTING"):
+            return "http://localhost"
+        if config.get("DEV_MODE"):
+            return "http://127.0.0.1:5000"
+        raise ConfigError(
+            "PUBLIC_BASE_URL is not set. Set SHOPFLOOR_PUBLIC_BASE_URL to the address people use "
+            "to reach Shopfloor, e.g. https://learn.example.org: links in emails (password "
+            "resets) are built from it, never from the Host header a client sends."
+        )
+    parts = urlsplit(raw)
+    if (
+        parts.scheme not in ("http", "https")
+        or not parts.hostname
+        or parts.username is not None
+        or parts.query
+        or parts.fragment
+    ):
+        raise ConfigError(
+            f"PUBLIC_BASE_URL must be an http:// or https:// address without user, query or "
+            f"fragment, like https://learn.example.org; got {raw!r}."
+        )
+    return urlunsplit((parts.scheme, parts.netloc.lower(), parts.path.rstrip("/"), "", ""))
+
+
+def default_trusted_hosts(config: MutableMapping[str, Any]) -> list[str]:
+    """The host of PUBLIC_BASE_URL, and the loopback names in development and tests."""
+    hosts = [urlsplit(config["PUBLIC_BASE_URL"]).hostname or ""]
+    if _relaxed(config):
+        hosts += ["localhost", "127.0.0.1"]
+    return list(dict.fromkeys(hosts))
 
 
 def database_url(url: str) -> str:

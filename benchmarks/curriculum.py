@@ -123,6 +123,7 @@ def main() -> None:
         app = create_app(
             {
                 "SECRET_KEY": "benchmark-" + "x" * 32,
+                "PUBLIC_BASE_URL": "http://localhost",
                 "INSTANCE_PATH": str(Path(tmp) / "instance"),
                 "SQLALCHEMY_DATABASE_URI": f"sqlite:///{tmp}/bench.db",
                 "WTF_CSRF_ENABLED": False,

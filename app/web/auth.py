@@ -20,6 +20,7 @@ from app.web.forms.auth import (
     RegisterForm,
     ResetPasswordForm,
 )
+from app.web.links import public_url
 
 bp = Blueprint("auth", __name__)
 MAX_NEXT = 2048
@@ -86,7 +87,7 @@ def forgot_password():
             form.email.data,
             now=utcnow(),
             lifetime=timedelta(minutes=current_app.config["PASSWORD_RESET_MINUTES"]),
-            link_for=lambda token: url_for("auth.reset_password", token=token, _external=True),
+            link_for=lambda token: public_url("auth.reset_password", token=token),
             mailer=current_app.extensions["mailer"],
         )
         db.session.commit()

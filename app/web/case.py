@@ -2,15 +2,17 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, request
+from flask import Blueprint
 
 from app.services import frameworks
+from app.web.links import public_base
 
 bp = Blueprint("case", __name__, url_prefix="/ims/case/v1p1")
 
 
 def _base() -> str:
-    return request.url_root.rstrip("/") + bp.url_prefix
+    # CASE URIs are identifiers others store: the configured address, not the Host header.
+    return public_base(bp.url_prefix)
 
 
 @bp.get("/CFDocuments")

@@ -121,7 +121,7 @@ def test_seed_demo_is_idempotent_and_prints_credentials(app, runner):
 
 
 def test_seed_demo_refuses_outside_development(make_app):
-    app = make_app(TESTING=False)
+    app = make_app(TESTING=False, PUBLIC_BASE_URL="https://learn.example.org")
     result = app.test_cli_runner().invoke(args=["seed-demo"])
     assert result.exit_code == 1 and "runs only with SHOPFLOOR_DEV_MODE=true" in result.output
 
