@@ -30,6 +30,7 @@ class Limits:
     output_bytes: int = 200_000  # text output kept per cell; the rest is cut with a marker
     image_bytes: int = 2_000_000  # larger images are dropped with a note
     value_bytes: int = 4_000_000  # the text of an out-of-band value (REPLY_TAG cells)
+    message_bytes: int = 256_000_000  # a larger message from the kernel is dropped unread
     cpu_share: float = 1.0  # cores one kernel may use at most, all its processes together
 
     def merged(self, overrides: dict[str, Any] | None) -> Limits:

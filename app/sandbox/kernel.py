@@ -15,6 +15,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
+import zmq
 from jupyter_client import AsyncKernelManager
 from jupyter_client.kernelspec import KernelSpecManager
 
@@ -103,7 +104,10 @@ class SandboxKernel:
         )
         self.log = open(self.runtime / "kernel.log", "wb")  # noqa: SIM115 - closed in shutdown
         await self.manager.start_kernel(stdout=self.log, stderr=subprocess.STDOUT)
+        # Messages are read whole into the host's memory before any output limit applies:
+        # the sockets refuse (and drop) anything larger than message_bytes.
         self.client = self.manager.client()
+        self.client.context.setsockopt(zmq.MAXMSGSIZE, limits.message_bytes)
         self.client.start_channels(hb=False)  # liveness comes from the process, not heartbeats
         try:
             await self.client.wait_for_ready(timeout=self.config.startup_seconds)

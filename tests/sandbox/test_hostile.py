@@ -134,6 +134,17 @@ def test_huge_text_output_is_cut(run):
     assert result.cells[1].status == "ok"
 
 
+def test_one_huge_message_is_never_read_into_the_host(run):
+    """Output limits apply after a message is read: a 30 MB display message must not be."""
+    huge = (
+        "from IPython.display import display\ndisplay({'text/plain': 'x' * 30_000_000}, raw=True)"
+    )
+    result = run(huge, message_bytes=5_000_000, cell_seconds=3)
+    cell = result.cells[0]
+    assert cell.status != "ok"
+    assert sum(len(o.text) for o in cell.outputs) < 5_000_000
+
+
 def test_huge_image_is_dropped_with_a_note(run):
     code = """
 from IPython.display import Image, display
