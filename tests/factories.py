@@ -110,24 +110,27 @@ class LocalExecutor:
         import contextlib
         import io
 
-        from app.sandbox.base import CellResult, Output, RunResult
+        from app.sandbox.base import REPLY_TAG, CellResult, Output, RunResult
 
-        namespace: dict = {}
+        namespace: dict = {"__builtins__": __builtins__}
         code = [cell for cell in notebook.cells if cell.cell_type == "code"]
         results = []
         for index, cell in enumerate(code):
             if on_cell is not None:
                 on_cell(index, len(code))
             printed = io.StringIO()
-            status, error = "ok", None
+            status, error, value = "ok", None, None
             try:
                 with contextlib.redirect_stdout(printed):
-                    exec(cell.source, namespace)  # noqa: S102 - the test's own fixture code
+                    if REPLY_TAG in cell.metadata.get("tags", ()):  # as a user expression
+                        value = repr(eval(cell.source, namespace))  # noqa: S307 - see above
+                    else:
+                        exec(cell.source, namespace)  # noqa: S102 - the test's own fixture code
             except Exception as exc:
                 status, error = "error", {"name": type(exc).__name__, "message": str(exc)}
             text = printed.getvalue()
             outputs = [Output("stream", "stdout", text)] if text else []
-            results.append(CellResult(index, status, error, outputs))
+            results.append(CellResult(index, status, error, outputs, value=value))
         return RunResult("completed", results)
 
 
