@@ -96,10 +96,23 @@ def submit(client: FlaskClient, page: str, data: dict, *, action: str | None = N
 
 
 def sign_in(client: FlaskClient, user: User) -> None:
-    """Start a session for *user* without going through the (slow, hashed) login form."""
+    """Start a session for *user* without going through the (slow, hashed) login form.
+
+    Call it inside an app context. Like a real sign-in it records the session on the server
+    (and commits), since a cookie without its server-side session signs nobody in.
+    """
+    from datetime import timedelta
+
+    from app.database import utcnow
+    from app.services import login_sessions
+    from app.web.sessions import SESSION_KEY
+
+    key = login_sessions.start(user, now=utcnow(), lifetime=timedelta(days=14))
+    db.session.commit()
     with client.session_transaction() as session:
         session["_user_id"] = user.get_id()
         session["_fresh"] = True
+        session[SESSION_KEY] = key
 
 
 FIXTURE_CURRICULA = Path(__file__).parent / "fixtures" / "curricula"

@@ -13,7 +13,7 @@ from app.models.curriculum import (
 from app.models.labs import LabSubmission, LabWorkspace
 from app.models.organizations import Organization
 from app.models.progress import CompetencyEvidence, LessonCompletion, QuizAttempt
-from app.models.users import PasswordResetToken, User
+from app.models.users import LoginSession, PasswordResetToken, User
 
 __all__ = [
     "CompetencyEvidence",
@@ -26,6 +26,7 @@ __all__ = [
     "LabWorkspace",
     "Lesson",
     "LessonCompletion",
+    "LoginSession",
     "Module",
     "Organization",
     "PasswordResetToken",

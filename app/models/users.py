@@ -65,3 +65,20 @@ class PasswordResetToken(db.Model):
     used_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
 
     user: Mapped[User] = relationship()
+
+
+class LoginSession(db.Model):
+    """One signed-in browser. Its cookie holds a random key; only the key's SHA-256 is stored.
+
+    Signing out deletes the row, so a copy of the cookie taken before stops working too;
+    signing out everywhere (and changing or resetting the password) deletes all of a user's.
+    """
+
+    __tablename__ = "login_sessions"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    key_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+
+    user: Mapped[User] = relationship()

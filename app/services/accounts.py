@@ -16,7 +16,7 @@ from app.errors import Conflict, InvalidInput
 from app.extensions import db
 from app.mail import Mailer, Message
 from app.models import Organization, PasswordResetToken, User
-from app.models.users import new_session_token
+from app.services import login_sessions
 
 MAX_NAME = 120
 
@@ -101,7 +101,7 @@ def _set_password(user: User, new: str, *, now: datetime) -> None:
         raise InvalidInput("password", problem)
     user.password_hash = passwords.hash_password(new)
     user.password_changed_at = now
-    user.session_token = new_session_token()
+    login_sessions.end_all(user)  # every device signs in again with the new password
     # Any reset link still in someone's mailbox stops working too.
     db.session.execute(
         update(PasswordResetToken)
@@ -196,11 +196,5 @@ def _digest(token: str) -> str:
 
 
 def user_for_session(session_id: str) -> User | None:
-    """Return the user a login session id (``"<id>:<session token>"``) still belongs to."""
-    user_id, _, token = session_id.partition(":")
-    if not user_id.isdigit() or not token:
-        return None
-    user = db.session.get(User, int(user_id))
-    if user is None or not secrets.compare_digest(user.session_token, token):
-        return None
-    return user
+    """Return the user a login id (``"<id>:<session token>"``) still belongs to."""
+    return login_sessions.user_for_login_id(session_id)

@@ -8,8 +8,7 @@ from app.domain.roles import Role
 from app.errors import NotFound
 from app.extensions import db
 from app.models import Organization, User
-from app.models.users import new_session_token
-from app.services import accounts
+from app.services import accounts, login_sessions
 
 
 def get_by_email(email: str) -> User:
@@ -30,7 +29,7 @@ def set_active(user: User, active: bool) -> None:
     """(De)activate an account. Deactivating signs it out everywhere at once."""
     user.active = active
     if not active:
-        user.session_token = new_session_token()
+        login_sessions.end_all(user)
     db.session.flush()
 
 

@@ -6,7 +6,6 @@ from flask import Flask
 from werkzeug.middleware.proxy_fix import ProxyFix
 
 from app.extensions import login_manager
-from app.services import accounts
 from app.web import (
     access,
     account,
@@ -24,6 +23,7 @@ from app.web import (
     main,
     orgs,
     security,
+    sessions,
 )
 
 
@@ -37,7 +37,7 @@ def init_app(app: Flask) -> None:
     access.init_app(app)
     filters.init_app(app)
     lesson_render.init_app(app)
-    login_manager.user_loader(accounts.user_for_session)
+    login_manager.user_loader(sessions.load_user)
     app.before_request(app.extensions["grading_workers"].start)  # with the first request
     app.context_processor(lambda: {"sandbox_unprotected": not app.extensions["executor"].sandboxed})
     for module in (main, auth, account, orgs, admin, dev, courses, labs, lab_attempts, case):

@@ -7,12 +7,13 @@ from datetime import timedelta
 from urllib.parse import unquote, urlsplit, urlunsplit
 
 from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
-from flask_login import current_user, login_user, logout_user
+from flask_login import current_user
 
 from app.database import utcnow
 from app.errors import Conflict, InvalidInput
 from app.extensions import db, limiter
 from app.services import accounts
+from app.web import sessions
 from app.web.forms import attach_error
 from app.web.forms.auth import (
     ForgotPasswordForm,
@@ -47,8 +48,8 @@ def register():
         except Conflict as exc:
             form.email.errors = [str(exc)]
         else:
+            sessions.begin(user)
             db.session.commit()
-            login_user(user)
             flash(f"Welcome to Shopfloor, {user.name}.", "success")
             return redirect(url_for("main.dashboard"))
     return render_template("auth/register.html", form=form)
@@ -65,15 +66,17 @@ def login():
         if user is None:
             form.form_errors.append("That email and password do not match an active account.")
         else:
+            next_page = _safe_next(request.args.get("next"))
+            sessions.begin(user)
             db.session.commit()
-            login_user(user)
-            return redirect(_safe_next(request.args.get("next")))
+            return redirect(next_page)
     return render_template("auth/login.html", form=form)
 
 
 @bp.post("/logout")
 def logout():
-    logout_user()
+    sessions.end()
+    db.session.commit()
     flash("You are signed out.", "info")
     return redirect(url_for("main.home"))
 
@@ -109,8 +112,8 @@ def reset_password(token: str):
         except InvalidInput as exc:
             attach_error(form, exc)
         else:
+            sessions.end()
             db.session.commit()
-            logout_user()
             flash("Your password is changed. Sign in with the new one.", "success")
             return redirect(url_for("auth.login"))
     return render_template("auth/reset_password.html", form=form, token=token)

@@ -88,6 +88,7 @@ MATRIX = {
 POST_ONLY = {
     "auth.logout",
     "account.change_password",
+    "account.sign_out_everywhere",
     "courses.complete",
     "courses.answer",
     *(f"labs.{name}" for name in ("save", "run", "interrupt", "restart", "reset_cell")),
