@@ -10,7 +10,7 @@ import click
 from flask import current_app
 from flask.cli import AppGroup
 
-from app.content import case, validate
+from app.content import case, confined, validate
 from app.content import version as content_version
 from app.database import utcnow
 from app.extensions import db
@@ -58,13 +58,19 @@ def sync_command(root: Path | None, dry_run: bool) -> None:
             click.echo(str(problem), err=True)
         raise click.ClickException(f"{len(problems.errors)} errors: nothing was changed.")
     total = sum(len(course.lessons()) for course in curriculum.courses)
-    with click.progressbar(length=total, label="Loading lessons", file=sys.stderr) as bar:
-        report = curriculum_sync.sync(
-            curriculum,
-            version=content_version.describe(root),
-            now=utcnow(),
-            step=lambda _: bar.update(1),
-        )
+    try:
+        with click.progressbar(length=total, label="Loading lessons", file=sys.stderr) as bar:
+            report = curriculum_sync.sync(
+                curriculum,
+                version=content_version.describe(root),
+                now=utcnow(),
+                step=lambda _: bar.update(1),
+            )
+    except confined.Refused as exc:  # a file changed under us since it was validated
+        db.session.rollback()
+        where = exc.path or root
+        message = f"{where}: {exc.code} {exc.message}: nothing was changed."
+        raise click.ClickException(message) from None
     for line in report.lines():
         click.echo(line)
     if dry_run:

@@ -2,20 +2,28 @@
 
 from __future__ import annotations
 
-from pathlib import Path
+from pathlib import Path, PurePosixPath
 
-from app.content import lessons, yamlfiles
+from app.content import confined, lessons, yamlfiles
 from app.content.fields import Fields
+from app.content.limits import ASSET_BYTES, YAML_BYTES
 from app.content.model import Course, Lesson, Module, Objective
 from app.content.problems import Problems
+from app.content.yamlfiles import Mark
+
+# Figures a course may publish from its assets/ folder (served with these types only).
+ASSET_TYPES = frozenset({".svg", ".png", ".jpg", ".jpeg", ".webp", ".gif"})
 
 
 def load(folder: Path, frameworks: dict[str, frozenset[str]], problems: Problems) -> Course | None:
-    """Parse and check one course folder; *frameworks* maps framework id → its codes."""
-    data = _read_yaml(folder / "course.yml", problems)
+    """Parse and check one course folder; *frameworks* maps framework id → its codes.
+
+    Every file is read through ``confined``: nothing outside *folder*, no links.
+    """
+    path = folder / "course.yml"
+    data = _read_yaml(folder, PurePosixPath("course.yml"), problems)
     if data is None:
         return None
-    path = folder / "course.yml"
     fields = Fields(data, path, problems, "course.yml")
     framework = fields.text("framework")
     codes = frameworks.get(framework)
@@ -25,31 +33,20 @@ def load(folder: Path, frameworks: dict[str, frozenset[str]], problems: Problems
         )
     ctx = lessons.Context(folder, codes)
     listed = fields.texts("modules", required=True)
-    modules = []
+    modules, names = [], set()
     for index, name in enumerate(listed):
         mark = fields.data["modules"].mark(index)
-        module_folder = folder / name
-        if not (module_folder / "module.yml").is_file():
-            problems.add(
-                path,
-                mark.line,
-                mark.col,
-                "E-MISSING-FILE",
-                f"no module folder '{name}' with a module.yml",
-            )
+        rel = _listed_module(folder, name, path, mark, problems)
+        if rel is None:
             continue
-        module = _module(module_folder, ctx, problems)
+        names.add(rel)
+        module = _module(folder, rel, ctx, problems)
         if module:
             modules.append(module)
-    for extra in sorted(p for p in folder.iterdir() if (p / "module.yml").is_file()):
-        if extra.name not in listed:
-            problems.add(
-                extra / "module.yml",
-                1,
-                1,
-                "W-ORPHAN-MODULE",
-                f"'{extra.name}' is not listed in course.yml",
-            )
+    for extra in _module_folders(folder, problems):
+        if extra not in names:
+            message = f"'{extra}' is not listed in course.yml"
+            problems.add(folder / extra / "module.yml", 1, 1, "W-ORPHAN-MODULE", message)
     hours = fields.number("rti_hours", required=False)
     if hours < 0:
         fields.problem("rti_hours", None, "rti_hours cannot be negative")
@@ -65,12 +62,15 @@ def load(folder: Path, frameworks: dict[str, frozenset[str]], problems: Problems
         published=fields.boolean("published"),
         framework=framework,
         modules=tuple(modules),
+        assets=_assets(folder, problems),
     )
 
 
-def _module(folder: Path, ctx: lessons.Context, problems: Problems) -> Module | None:
-    path = folder / "module.yml"
-    data = _read_yaml(path, problems)
+def _module(
+    course_folder: Path, rel: PurePosixPath, ctx: lessons.Context, problems: Problems
+) -> Module | None:
+    path = course_folder / rel / "module.yml"
+    data = _read_yaml(course_folder, rel / "module.yml", problems)
     if data is None:
         return None
     fields = Fields(data, path, problems, "module.yml")
@@ -80,26 +80,25 @@ def _module(folder: Path, ctx: lessons.Context, problems: Problems) -> Module | 
         codes = objective.texts("competencies")
         lessons._check_codes(objective, "competencies", codes, ctx)
         objectives.append(Objective(objective.text("text"), codes))
-    listed = fields.texts("lessons", required=True)
     found: list[Lesson] = []
-    for index, name in enumerate(listed):
-        lesson_path = folder / name
-        if not lesson_path.is_file() or lesson_path.suffix != ".md":
-            mark = fields.data["lessons"].mark(index)
-            problems.add(path, mark.line, mark.col, "E-MISSING-FILE", f"no lesson file '{name}'")
+    listed = set()
+    for index, name in enumerate(fields.texts("lessons", required=True)):
+        mark = fields.data["lessons"].mark(index)
+        lesson_rel = _listed_lesson(course_folder, rel, name, path, mark, problems)
+        if lesson_rel is None:
             continue
-        lesson = lessons.load(lesson_path, ctx, problems)
+        listed.add(lesson_rel)
+        lesson = lessons.load(course_folder / lesson_rel, ctx, problems)
         if lesson:
             found.append(lesson)
-    for extra in sorted(folder.glob("*.md")):
-        if extra.name not in listed:
-            problems.add(
-                extra, 1, 1, "W-ORPHAN-LESSON", f"'{extra.name}' is not listed in module.yml"
-            )
+    for entry in _listdir(course_folder, rel, problems):
+        if entry.kind == "file" and entry.path.suffix == ".md" and entry.path not in listed:
+            message = f"'{entry.path.name}' is not listed in module.yml"
+            problems.add(course_folder / entry.path, 1, 1, "W-ORPHAN-LESSON", message)
     module = Module(
         id=fields.slug(),
         title=fields.text("title"),
-        folder=folder.name,
+        folder=rel.as_posix(),
         summary=fields.text("summary", required=False),
         objectives=tuple(objectives),
         lessons=tuple(found),
@@ -109,13 +108,91 @@ def _module(folder: Path, ctx: lessons.Context, problems: Problems) -> Module | 
     return module
 
 
-def _read_yaml(path: Path, problems: Problems):
+def _listed_module(
+    folder: Path, name: str, path: Path, mark: Mark, problems: Problems
+) -> PurePosixPath | None:
+    """The module folder *name* (written in *path* at *mark*), if it holds a module.yml."""
     try:
-        return yamlfiles.load(path.read_text(encoding="utf-8"))
+        rel = confined.relative(name)
+        if rel.parts and confined.kind(folder, rel / "module.yml") == "file":
+            return rel
+    except confined.Refused as exc:
+        problems.refused(exc, path, mark.line, mark.col)
+        return None
+    message = f"no module folder '{name}' with a module.yml"
+    problems.add(path, mark.line, mark.col, "E-MISSING-FILE", message)
+    return None
+
+
+def _listed_lesson(
+    folder: Path, module: PurePosixPath, name: str, path: Path, mark: Mark, problems: Problems
+) -> PurePosixPath | None:
+    """The course-relative path of lesson *name* of *module*, if it is a Markdown file."""
+    try:
+        rel = confined.relative(name, base=module)
+        if rel.suffix == ".md" and confined.kind(folder, rel) == "file":
+            return rel
+    except confined.Refused as exc:
+        problems.refused(exc, path, mark.line, mark.col)
+        return None
+    problems.add(path, mark.line, mark.col, "E-MISSING-FILE", f"no lesson file '{name}'")
+    return None
+
+
+def _module_folders(folder: Path, problems: Problems) -> list[PurePosixPath]:
+    """The course's sub-folders that hold a module.yml."""
+    found = []
+    for entry in _listdir(folder, PurePosixPath(), problems):
+        try:
+            if entry.kind == "dir" and confined.kind(folder, entry.path / "module.yml") == "file":
+                found.append(entry.path)
+        except confined.Refused as exc:
+            problems.refused(exc, folder / entry.path)
+    return found
+
+
+def _listdir(folder: Path, rel: PurePosixPath, problems: Problems) -> list[confined.Entry]:
+    """The entries of *rel* in *folder*; links and special files among them are reported."""
+    try:
+        entries = confined.listdir(folder, rel)
+    except confined.Refused as exc:
+        problems.refused(exc, folder / rel)
+        return []
+    for entry in entries:
+        if entry.refused:
+            problems.refused(entry.refused, folder / entry.path)
+    return entries
+
+
+def _assets(folder: Path, problems: Problems) -> tuple[str, ...]:
+    """The course-relative paths of the figures under ``assets/``, each within ASSET_BYTES."""
+    try:
+        entries = confined.walk(folder, "assets")
+    except confined.Refused as exc:
+        problems.refused(exc, folder / "assets")
+        return ()
+    found = []
+    for entry in entries:
+        if entry.refused:
+            problems.refused(entry.refused, folder / entry.path)
+        elif entry.kind == "file" and entry.path.suffix.lower() in ASSET_TYPES:
+            if entry.size > ASSET_BYTES:
+                problems.refused(
+                    confined.too_large(folder / entry.path, entry.size, ASSET_BYTES), folder
+                )
+            else:
+                found.append(entry.path.as_posix())
+    return tuple(found)
+
+
+def _read_yaml(folder: Path, rel: PurePosixPath, problems: Problems):
+    path = folder / rel
+    try:
+        return yamlfiles.load(confined.read_text(folder, rel, limit=YAML_BYTES))
+    except confined.Refused as exc:
+        problems.refused(exc, path)
     except yamlfiles.YamlError as exc:
         problems.add(path, exc.mark.line, exc.mark.col, "E-YAML", exc.message)
     except UnicodeDecodeError:
         problems.add(path, 1, 1, "E-YAML", "the file is not UTF-8 text")
-    except OSError as exc:
-        problems.add(path, 1, 1, "E-MISSING-FILE", f"cannot read: {exc.strerror}")
     return None

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from app.content import yamlfiles
+from app.content import confined, yamlfiles
 from app.content.fields import Fields
+from app.content.limits import YAML_BYTES
 from app.content.model import Competency, Framework, Level, Related
 from app.content.problems import Problems
 from app.content.yamlfiles import LocatedDict, Mark
@@ -15,9 +16,15 @@ CHILD_KEY = {"domain": "competencies", "competency": "subcompetencies"}
 
 
 def load(path: Path, problems: Problems) -> Framework | None:
-    """Parse and check one framework file; None if it cannot be read at all."""
+    """Parse and check one framework file; None if it cannot be read at all.
+
+    The file is read from inside its own folder (``frameworks/``): never through a link.
+    """
     try:
-        data = yamlfiles.load(path.read_text(encoding="utf-8"))
+        data = yamlfiles.load(confined.read_text(path.parent, path.name, limit=YAML_BYTES))
+    except confined.Refused as exc:
+        problems.refused(exc, path)
+        return None
     except yamlfiles.YamlError as exc:
         problems.add(path, exc.mark.line, exc.mark.col, "E-YAML", exc.message)
         return None

@@ -3,17 +3,17 @@
 from __future__ import annotations
 
 import hashlib
-import posixpath
 import re
 from dataclasses import dataclass
 from functools import cache
-from pathlib import Path
+from pathlib import Path, PurePosixPath
 
 from markdown_it import MarkdownIt
 
-from app.content import quizzes, yamlfiles
+from app.content import confined, quizzes, yamlfiles
 from app.content.fields import Fields
 from app.content.lexers import lexer_for
+from app.content.limits import LESSON_BYTES
 from app.content.model import LabRef, Lesson, Question
 from app.content.problems import Problems
 
@@ -30,10 +30,19 @@ class Context:
 
 
 def load(path: Path, ctx: Context, problems: Problems) -> Lesson | None:
-    """Parse and check one lesson file; None if its front matter cannot be read."""
+    """Parse and check one lesson file; None if it cannot be read or has no front matter.
+
+    *path* lies inside the course folder; it is read through ``confined`` (no link, at most
+    LESSON_BYTES).
+    """
     try:
-        raw = path.read_bytes()
+        raw = confined.read_bytes(
+            ctx.course_folder, path.relative_to(ctx.course_folder), limit=LESSON_BYTES
+        )
         text = raw.decode("utf-8")
+    except confined.Refused as exc:
+        problems.refused(exc, path)
+        return None
     except UnicodeDecodeError:
         problems.add(path, 1, 1, "E-YAML", "the file is not UTF-8 text")
         return None
@@ -153,11 +162,8 @@ def _check_inline(token, path: Path, first_line: int, ctx: Context, problems: Pr
             if UNSAFE_SCHEME.match(src):
                 scheme = src.split(":")[0].strip()
                 problems.add(path, line, 1, "E-UNSAFE-LINK", f"a '{scheme}:' image is refused")
-            elif (
-                not re.match(r"^[a-z]+://", src)
-                and resolve_asset(src, path, ctx.course_folder) is None
-            ):
-                problems.add(path, line, 1, "E-MISSING-ASSET", f"figure '{src}' does not exist")
+            elif not re.match(r"^[a-z]+://", src):
+                _check_figure(src, path, line, ctx, problems)
     # markdown-it drops links it refuses; find them in the source text instead.
     for match in re.finditer(r"\]\(\s*<?([a-zA-Z]+:[^)\s>]*)", token.content):
         if UNSAFE_SCHEME.match(match.group(1)):
@@ -166,35 +172,57 @@ def _check_inline(token, path: Path, first_line: int, ctx: Context, problems: Pr
             problems.add(path, line, 1, "E-UNSAFE-LINK", f"a '{scheme}:' link is refused")
 
 
+def _check_figure(src: str, path: Path, line: int, ctx: Context, problems: Problems) -> None:
+    try:
+        if resolve_asset(src, path, ctx.course_folder) is None:
+            problems.add(path, line, 1, "E-MISSING-ASSET", f"figure '{src}' does not exist")
+    except confined.Refused as exc:
+        problems.refused(exc, path, line)
+
+
 def _check_link(href: str, path: Path, line: int, ctx: Context, problems: Problems) -> None:
     target = href.split("#")[0]
     if not target or re.match(r"^[a-z][a-z0-9+.-]*:|^/", target):
         return
-    if target.endswith(".md") and resolve_lesson_link(target, path, ctx.course_folder) is None:
+    try:
+        found = resolve_lesson_link(target, path, ctx.course_folder)
+    except confined.Refused as exc:
+        problems.refused(exc, path, line)
+        return
+    if target.endswith(".md") and found is None:
         problems.add(path, line, 1, "E-BROKEN-LINK", f"link '{href}' points to no lesson file")
 
 
 def resolve_lesson_link(href: str, lesson_path: Path, course_folder: Path) -> str | None:
-    """The course-relative path of the lesson file *href* points to, if it exists."""
-    joined = posixpath.normpath(posixpath.join(lesson_path.parent.as_posix(), href.split("#")[0]))
-    candidate = Path(joined)
+    """The course-relative path of the lesson file *href* points to, if it exists.
+
+    A link out of the course points to no lesson; Refused for a link on the way.
+    """
+    base = lesson_path.parent.relative_to(course_folder)
     try:
-        relative = candidate.resolve().relative_to(course_folder.resolve())
-    except ValueError:
+        rel = confined.relative(href.split("#")[0], base=base)
+    except confined.Refused:
         return None
-    return relative.as_posix() if candidate.is_file() else None
+    return rel.as_posix() if confined.kind(course_folder, rel) == "file" else None
 
 
 def resolve_asset(src: str, lesson_path: Path, course_folder: Path) -> str | None:
-    """The course-relative path of a figure: relative to the lesson, else to the course."""
-    for base in (lesson_path.parent, course_folder):
-        candidate = (base / src).resolve()
+    """The course-relative path of a figure: relative to the lesson, else to the course.
+
+    Raises Refused for a path that leads out of the course from both, or through a link.
+    """
+    lesson_folder = lesson_path.parent.relative_to(course_folder)
+    refused = []
+    for base in (lesson_folder, PurePosixPath()):
         try:
-            relative = candidate.relative_to(course_folder.resolve())
-        except ValueError:
+            rel = confined.relative(src, base=base)
+        except confined.Refused as exc:
+            refused.append(exc)
             continue
-        if candidate.is_file() and relative.parts[0] == "assets":
-            return relative.as_posix()
+        if rel.parts[:1] == ("assets",) and confined.kind(course_folder, rel) == "file":
+            return rel.as_posix()
+    if len(refused) == 2:
+        raise refused[0]
     return None
 
 

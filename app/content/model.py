@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 
 
@@ -131,6 +131,7 @@ class Course:
     published: bool
     framework: str
     modules: tuple[Module, ...] = ()
+    assets: tuple[str, ...] = ()  # course-relative paths of its figures, e.g. assets/a.svg
 
     def lessons(self) -> list[Lesson]:
         return [lesson for module in self.modules for lesson in module.lessons]
@@ -141,4 +142,3 @@ class Curriculum:
     root: Path
     frameworks: tuple[Framework, ...] = ()
     courses: tuple[Course, ...] = ()
-    assets: dict[str, tuple[str, ...]] = field(default_factory=dict)  # course id → asset paths

@@ -6,6 +6,8 @@ from dataclasses import dataclass
 from enum import StrEnum
 from pathlib import Path
 
+from app.content.confined import Refused
+
 
 class Severity(StrEnum):
     ERROR = "error"
@@ -29,6 +31,10 @@ CODES: dict[str, str] = {
     "E-LAB": "a lab block is malformed",
     "E-MISSING-LAB": "a lab block names a notebook that does not exist in labs/",
     "E-CYCLE": "competency prerequisites (precedes) form a cycle",
+    "E-UNSAFE-PATH": "a path is absolute or leads outside its course folder (or labs/)",
+    "E-SYMLINK": "a file or folder is a symbolic link; links are refused wherever they point",
+    "E-SPECIAL-FILE": "a FIFO, device or socket where a file or folder belongs",
+    "E-TOO-LARGE": "a file is larger than its limit (lesson 1 MB, asset 10 MB, notebook 5 MB)",
     "W-NO-COMPETENCY": "a lesson is mapped to no competency",
     "W-ORPHAN-MODULE": "a module folder is not listed in course.yml, so learners never reach it",
     "W-ORPHAN-LESSON": "a lesson file is not listed in its module.yml, so learners never reach it",
@@ -61,6 +67,7 @@ class Problems:
     def __init__(self, root: Path) -> None:
         self.root = root
         self.items: list[Problem] = []
+        self._refused: set[tuple[str, int, int, str]] = set()
 
     def add(self, path: Path, line: int, col: int, code: str, message: str) -> None:
         if code not in CODES:
@@ -70,6 +77,18 @@ class Problems:
         except ValueError:
             shown = str(path)
         self.items.append(Problem(shown, line, col, code, message))
+
+    def refused(self, exc: Refused, path: Path, line: int = 1, col: int = 1) -> None:
+        """Record a refused path: at the offending file if there is one, else where written.
+
+        A link or special file met by several loaders (and the scan of the whole tree) is
+        reported once.
+        """
+        where = (exc.path, 1, 1) if exc.path is not None else (path, line, col)
+        key = (str(where[0]), where[1], where[2], exc.code)
+        if key not in self._refused:
+            self._refused.add(key)
+            self.add(*where, exc.code, exc.message)
 
     @property
     def errors(self) -> list[Problem]:

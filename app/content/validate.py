@@ -3,32 +3,74 @@
 from __future__ import annotations
 
 from collections import defaultdict
-from pathlib import Path
+from pathlib import Path, PurePosixPath
 
-from app.content import courses, frameworks
+from app.content import confined, courses, frameworks
+from app.content.limits import NOTEBOOK_BYTES
 from app.content.model import Curriculum
 from app.content.problems import Problems
 
 
 def load(root: Path, *, labs_root: Path | None = None) -> tuple[Curriculum, Problems]:
-    """Parse everything under *root*; return what could be read and every problem found."""
+    """Parse everything under *root*; return what could be read and every problem found.
+
+    No link or special file may sit anywhere under *root* or *labs_root*, whether a
+    loader reads it or not; every file is read through ``confined``.
+    """
     root = root.resolve()
+    labs_root = (labs_root or root.parent / "labs").resolve()
     problems = Problems(root)
+    _check_tree(root, problems)
     found_frameworks = []
-    for path in sorted((root / "frameworks").glob("*.yml")):
-        framework = frameworks.load(path, problems)
-        if framework:
-            found_frameworks.append(framework)
+    for entry in _entries(root, "frameworks", problems):
+        if entry.kind == "file" and entry.path.suffix == ".yml":
+            framework = frameworks.load(root / entry.path, problems)
+            if framework:
+                found_frameworks.append(framework)
     codes = {f.id: frozenset(f.codes()) for f in found_frameworks}
     found_courses = []
-    for course_file in sorted(root.glob("*/course.yml")):
-        course = courses.load(course_file.parent, codes, problems)
-        if course:
-            found_courses.append(course)
+    for entry in _entries(root, ".", problems):
+        if entry.kind == "dir" and _is_file(root, entry.path / "course.yml", problems):
+            course = courses.load(root / entry.path, codes, problems)
+            if course:
+                found_courses.append(course)
     curriculum = Curriculum(root, tuple(found_frameworks), tuple(found_courses))
     _check_unique_ids(curriculum, problems)
-    _check_labs(curriculum, labs_root or root.parent / "labs", problems)
+    _check_labs(curriculum, labs_root, problems)
+    _check_tree(labs_root, problems, notebook_limit=NOTEBOOK_BYTES)
     return curriculum, problems
+
+
+def _check_tree(root: Path, problems: Problems, *, notebook_limit: int | None = None) -> None:
+    """Report every link and special file under *root* (and notebooks over the limit)."""
+    try:
+        entries = confined.walk(root)
+    except confined.Refused as exc:
+        problems.refused(exc, root)
+        return
+    for entry in entries:
+        if entry.refused:
+            problems.refused(entry.refused, root / entry.path)
+        elif notebook_limit and entry.path.suffix == ".ipynb" and entry.size > notebook_limit:
+            problems.refused(
+                confined.too_large(root / entry.path, entry.size, notebook_limit), root
+            )
+
+
+def _entries(root: Path, folder: str, problems: Problems) -> list[confined.Entry]:
+    try:
+        return confined.listdir(root, folder)
+    except confined.Refused as exc:
+        problems.refused(exc, root / folder)
+        return []
+
+
+def _is_file(root: Path, rel: PurePosixPath, problems: Problems) -> bool:
+    try:
+        return confined.kind(root, rel) == "file"
+    except confined.Refused as exc:
+        problems.refused(exc, root / rel)
+        return False
 
 
 def _check_unique_ids(curriculum: Curriculum, problems: Problems) -> None:
@@ -60,7 +102,11 @@ def _check_labs(curriculum: Curriculum, labs_root: Path, problems: Problems) -> 
         for lesson in course.lessons():
             path = course.folder / lesson.path
             for lab in lesson.labs:
-                if (labs_root / f"{lab.id}.ipynb").is_file():
+                try:
+                    if confined.kind(labs_root, f"{lab.id}.ipynb") == "file":
+                        continue
+                except confined.Refused as exc:
+                    problems.refused(exc, path, lab.line)
                     continue
                 if lab.planned:
                     message = f"lab '{lab.id}' is planned, not written yet"

@@ -7,13 +7,24 @@ import shutil
 import subprocess
 from pathlib import Path
 
+from app.content import confined
+
 
 def content_hash(root: Path) -> str:
-    """SHA-256 over every file's relative path and bytes, in a stable order."""
+    """SHA-256 over every regular file's relative path and bytes, in a stable order.
+
+    Links and special files are not followed or read (validation refuses them anyway).
+    """
     digest = hashlib.sha256()
-    for path in sorted(p for p in root.rglob("*") if p.is_file()):
-        digest.update(path.relative_to(root).as_posix().encode() + b"\0")
-        digest.update(hashlib.sha256(path.read_bytes()).digest())
+    for entry in confined.walk(root):
+        if entry.kind != "file":
+            continue
+        digest.update(entry.path.as_posix().encode() + b"\0")
+        file_digest = hashlib.sha256()
+        with confined.open_file(root, entry.path) as handle:
+            while chunk := handle.read(1 << 20):
+                file_digest.update(chunk)
+        digest.update(file_digest.digest())
     return digest.hexdigest()
 
 

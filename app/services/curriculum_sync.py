@@ -15,7 +15,7 @@ from typing import Any
 
 from sqlalchemy import select
 
-from app.content import case, markdown, model
+from app.content import case, confined, limits, markdown, model
 from app.extensions import db
 from app.models import (
     Competency,
@@ -27,8 +27,6 @@ from app.models import (
     Module,
     Question,
 )
-
-ASSET_TYPES = {".svg", ".png", ".jpg", ".jpeg", ".webp", ".gif"}
 
 
 @dataclass
@@ -319,27 +317,25 @@ def _question(lesson: Lesson, q: model.Question, report: Report, index: Index) -
 
 
 def _assets(course: Course, c: model.Course, report: Report) -> None:
-    folder = c.folder / "assets"
+    """Store the figures the loader found; each is read again through ``confined``.
+
+    Raises confined.Refused if a figure became a link, a special file or too large since
+    it was validated: the caller rolls back and nothing is stored.
+    """
     changes = report.of("assets")
     existing = {
         a.path: a
         for a in db.session.scalars(select(CourseAsset).where(CourseAsset.course_id == course.id))
     }
     seen = set()
-    files = (
-        sorted(p for p in folder.rglob("*") if p.is_file() and p.suffix.lower() in ASSET_TYPES)
-        if folder.is_dir()
-        else []
-    )
-    for path in files:
-        rel = path.relative_to(c.folder).as_posix()
+    for rel in c.assets:
         seen.add(rel)
-        data = path.read_bytes()
+        data = confined.read_bytes(c.folder, rel, limit=limits.ASSET_BYTES)
         digest = hashlib.sha256(data).hexdigest()
         media = (
             "image/svg+xml"
-            if path.suffix.lower() == ".svg"
-            else mimetypes.guess_type(path.name)[0] or "application/octet-stream"
+            if rel.lower().endswith(".svg")
+            else mimetypes.guess_type(rel)[0] or "application/octet-stream"
         )
         row = existing.get(rel)
         if row is None:

@@ -8,10 +8,10 @@ from pathlib import Path
 import pytest
 from sqlalchemy import select
 
-from app.content import validate
+from app.content import confined, validate
 from app.database import utcnow
 from app.extensions import db
-from app.models import Course, Lesson, LessonCompletion, Question, QuizAttempt
+from app.models import Course, CourseAsset, Lesson, LessonCompletion, Question, QuizAttempt
 from app.services import curriculum_sync
 from tests import factories
 from tests.conftest import FIXTURE_CURRICULA
@@ -163,3 +163,47 @@ def test_cli_validate_exit_status(runner):
     )
     assert good.exit_code == 0
     assert "W-LAB-PLANNED" not in good.output and "0 errors, 0 warnings" in good.output
+
+
+def test_sync_reads_each_asset_again_and_refuses_one_that_became_a_link(ctx, tree, tmp_path):
+    """Between validation and sync a figure is swapped for a link: nothing of it is stored."""
+    secret = tmp_path / "secret.txt"
+    secret.write_text("SHOPFLOOR_SECRET_KEY=leaked")
+    curriculum, problems = validate.load(tree, labs_root=tree / "no-labs")
+    assert problems.errors == []
+    figure = tree / "demo-course/assets/dot.svg"
+    figure.unlink()
+    figure.symlink_to(secret)
+    with pytest.raises(confined.Refused, match="is a symbolic link"):
+        curriculum_sync.sync(curriculum, version="v", now=utcnow())
+    db.session.rollback()
+    assert db.session.query(CourseAsset).count() == 0
+
+
+def test_cli_sync_refuses_links_and_stores_nothing(app, runner, tree, tmp_path):
+    secret = tmp_path / "secret.txt"
+    secret.write_text("SHOPFLOOR_SECRET_KEY=leaked")
+    (tree / "demo-course/assets/env.png").symlink_to(secret)
+    validated = runner.invoke(args=["curriculum", "validate", str(tree)])
+    assert validated.exit_code == 1
+    assert "demo-course/assets/env.png:1:1: E-SYMLINK 'env.png' is a symbolic link" in (
+        validated.output
+    )
+    synced = runner.invoke(args=["curriculum", "sync", str(tree)])
+    assert synced.exit_code == 1 and "errors: nothing was changed" in synced.output
+    assert "E-SYMLINK" in synced.output
+    with app.app_context():
+        assert db.session.query(Course).count() == 0
+        assert db.session.query(CourseAsset).count() == 0
+
+
+def test_cli_sync_refuses_an_absolute_lesson_path_without_a_traceback(app, runner, tree):
+    module = tree / "demo-course/m1-basics/module.yml"
+    module.write_text(module.read_text().replace("02-second.md", "/etc/passwd"))
+    for command in ("validate", "sync"):
+        result = runner.invoke(args=["curriculum", command, str(tree)])
+        assert result.exit_code == 1
+        assert isinstance(result.exception, SystemExit), result.exception  # no traceback
+        assert "m1-basics/module.yml:9:5: E-UNSAFE-PATH '/etc/passwd' is an absolute path" in (
+            result.output
+        )
