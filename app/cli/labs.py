@@ -11,6 +11,7 @@ import nbformat
 from flask import current_app
 from flask.cli import AppGroup
 
+from app.content import confined
 from app.content import labs as lab_files
 from app.domain.grading import SubmissionError
 from app.sandbox import notebooks
@@ -27,7 +28,7 @@ group = AppGroup("labs", help="Run and grade lab notebooks in the sandbox.")
 def exec_command(notebook: Path, timeout: float | None, as_json: bool) -> None:
     """Run every code cell of NOTEBOOK in a fresh sandboxed kernel."""
     try:
-        parsed = notebooks.read(notebook.read_bytes())
+        parsed = notebooks.read(_read(notebook))
     except notebooks.BadNotebook as exc:
         raise click.ClickException(f"{notebook}: {exc}") from None
     executor = current_app.extensions["executor"]
@@ -59,15 +60,32 @@ def _print(result) -> None:
     click.echo(f"{ran} of {len(result.cells)} code cells ran in {result.seconds:.2f} s.")
 
 
+def _read(path: Path) -> bytes:
+    """A notebook's bytes, read like the content loader reads labs/: no link, no FIFO, capped."""
+    try:
+        return lab_files.read_notebook(path.parent.resolve(), path.name)
+    except confined.Refused as exc:
+        raise click.ClickException(f"{path}: {exc.message}") from None
+
+
 def _load_lab(path: Path) -> lab_files.Lab:
     try:
-        return lab_files.parse(notebooks.read(path.read_bytes()))
+        return lab_files.parse(notebooks.read(_read(path)))
     except (notebooks.BadNotebook, lab_files.LabError) as exc:
         raise click.ClickException(f"{path}: {exc}") from None
 
 
 def _sources(root: Path) -> list[Path]:
-    return sorted(p for p in root.glob("*.ipynb") if p.is_file())
+    """The source notebooks in *root*; a link or special file there stops the command."""
+    root = root.resolve()
+    try:
+        entries = confined.listdir(root)
+    except confined.Refused as exc:
+        raise click.ClickException(f"{root}: {exc.message}") from None
+    for entry in entries:
+        if entry.refused and entry.path.suffix == ".ipynb":
+            raise click.ClickException(f"{root / entry.path}: {entry.refused.message}")
+    return [root / e.path for e in entries if e.kind == "file" and e.path.suffix == ".ipynb"]
 
 
 @group.command("build")
@@ -80,8 +98,8 @@ def _sources(root: Path) -> list[Path]:
 )
 def build(root: Path | None) -> None:
     """Write the learner version of every source notebook into LABS/learner/."""
-    root = root or Path(current_app.config["LABS_ROOT"])
-    out = root / "learner"
+    root = (root or Path(current_app.config["LABS_ROOT"])).resolve()
+    out = root / "learner"  # written into without following a link (refused if it is one)
     sources = _sources(root)
     if not sources:
         click.echo(f"No lab notebooks in {root}.")
@@ -96,7 +114,10 @@ def build(root: Path | None) -> None:
                 f"{path}: refusing to write a learner version: {exc}"
             ) from None
         target = out / f"{lab.id}.ipynb"
-        target.write_text(nbformat.writes(learner), encoding="utf-8")
+        try:
+            confined.replace_file(out, target.name, nbformat.writes(learner).encode())
+        except confined.Refused as exc:
+            raise click.ClickException(f"{target}: {exc.message}") from None
         click.echo(f"{path.name} → {target}")
 
 
@@ -109,7 +130,7 @@ def grade_command(source: Path, submission: Path, seed: int, as_json: bool) -> N
     """Grade SUBMISSION against the lab SOURCE notebook: total, maximum and every check."""
     lab = _load_lab(source)
     try:
-        submitted = notebooks.read(submission.read_bytes())
+        submitted = notebooks.read(_read(submission))
         graded = lab_grading.grade(
             lab, submitted, seed=seed, executor=current_app.extensions["executor"]
         )

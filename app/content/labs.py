@@ -15,9 +15,13 @@ import copy
 import hashlib
 import re
 from dataclasses import dataclass, field
+from pathlib import Path, PurePath
 from typing import Any
 
 import nbformat
+
+from app.content import confined
+from app.content.limits import NOTEBOOK_BYTES
 
 ROLES = ("answer", "readonly", "test", "hidden-test")
 SOLUTION = re.compile(
@@ -26,6 +30,7 @@ SOLUTION = re.compile(
 STUB = "# YOUR CODE HERE\nraise NotImplementedError()\n"
 COMPARES = ("equal", "close", "set", "type")
 REFERENCE = "reference"
+LAB_ID = re.compile(r"[a-z0-9]+(?:-[a-z0-9]+)*")  # also the file name: labs/<id>.ipynb
 
 
 class LabError(ValueError):
@@ -67,6 +72,15 @@ class Lab:
         return [cell for cell in self.notebook.cells if role_of(cell) == role]
 
 
+def read_notebook(root: Path, name: str | PurePath) -> bytes:
+    """The bytes of notebook *name* under *root* (``labs/``, ``labs/learner/``).
+
+    Raises confined.Refused for a link, a special file, a path out of *root* or a notebook
+    over NOTEBOOK_BYTES. *root* is resolved by the caller.
+    """
+    return confined.read_bytes(root, name, limit=NOTEBOOK_BYTES)
+
+
 def role_of(cell) -> str | None:
     return cell.get("metadata", {}).get("shopfloor", {}).get("role")
 
@@ -77,6 +91,9 @@ def parse(notebook: nbformat.NotebookNode) -> Lab:
     lab = meta.get("lab") or {}
     if not lab.get("id") or not lab.get("title"):
         raise LabError("notebook metadata shopfloor.lab needs an id and a title")
+    if not LAB_ID.fullmatch(str(lab["id"])):
+        # The id names the learner version's file, so it may hold no '/' or '..'.
+        raise LabError("the lab id must be lower-case letters, digits and hyphens")
     ids = set()
     for index, cell in enumerate(notebook.cells):
         role = role_of(cell)

@@ -8,6 +8,7 @@ from pathlib import Path
 from sqlalchemy import func, or_, select
 
 from app import policy
+from app.content import confined, labs
 from app.errors import NotFound
 from app.extensions import db
 from app.models import Competency, Course, CourseAsset, Lesson, LessonCompletion, Module, User
@@ -217,24 +218,37 @@ def _snippet(text: str, word: str, width: int = 160) -> str:
     return ("…" if start else "") + text[start:end].strip() + ("…" if end < len(text) else "")
 
 
-def learner_notebook(labs_root: Path, lab_id: str) -> Path | None:
-    """The built learner version of a lab (``flask labs build``), if there is one."""
+def learner_notebook(labs_root: Path, lab_id: str) -> bytes | None:
+    """The built learner version of a lab (``flask labs build``), if there is one.
+
+    A notebook that is a link, a special file or too large counts as none: it is not read.
+    """
     if not LAB_ID.fullmatch(lab_id):
         return None
-    path = labs_root / "learner" / f"{lab_id}.ipynb"
-    return path if path.is_file() else None
+    try:
+        return labs.read_notebook(labs_root.resolve(), f"learner/{lab_id}.ipynb")
+    except confined.Refused:
+        return None
 
 
 def lesson_labs(labs_root: Path, lesson: Lesson) -> dict[str, dict[str, bool]]:
     """Lab id → whether it can be opened in the workspace, and its notebook downloaded."""
     return {
         lab["id"]: {
-            "open": LAB_ID.fullmatch(lab["id"]) is not None
-            and (labs_root / f"{lab['id']}.ipynb").is_file(),
-            "download": learner_notebook(labs_root, lab["id"]) is not None,
+            "open": _is_notebook(labs_root, lab["id"], ""),
+            "download": _is_notebook(labs_root, lab["id"], "learner/"),
         }
         for lab in lesson.labs
     }
+
+
+def _is_notebook(labs_root: Path, lab_id: str, folder: str) -> bool:
+    if not LAB_ID.fullmatch(lab_id):
+        return False
+    try:
+        return confined.kind(labs_root.resolve(), f"{folder}{lab_id}.ipynb") == "file"
+    except confined.Refused:
+        return False
 
 
 def lab_lesson(lab_id: str) -> tuple[Course, Lesson] | None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import io
 from pathlib import Path
 
 from flask import (
@@ -75,11 +76,11 @@ def complete(slug: str, lesson_slug: str):
 @login_required
 def lab_download(slug: str, lesson_slug: str, lab_id: str):
     _, lesson = _readable_lesson(slug, lesson_slug)
-    path = courses.learner_notebook(_labs_root(), lab_id)
-    if path is None or lab_id not in {lab["id"] for lab in lesson.labs}:
+    data = courses.learner_notebook(_labs_root(), lab_id)
+    if data is None or lab_id not in {lab["id"] for lab in lesson.labs}:
         raise NotFound("This lab's notebook is not available yet.")
     return send_file(
-        path,
+        io.BytesIO(data),
         mimetype="application/x-ipynb+json",
         as_attachment=True,
         download_name=f"{lab_id}.ipynb",

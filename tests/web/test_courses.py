@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import shutil
+
 from sqlalchemy import select
 
 from app.domain.roles import Role
@@ -9,7 +11,7 @@ from app.extensions import db
 from app.models import CompetencyEvidence, Course, Question, QuizAttempt
 from app.services.quizzes import spec_of
 from tests import factories
-from tests.conftest import csrf_token, sign_in
+from tests.conftest import FIXTURE_CURRICULA, csrf_token, sign_in
 
 LESSON = "/courses/demo-course/lessons/demo-first"
 
@@ -210,3 +212,31 @@ def test_lab_card_opens_the_lab_and_offers_the_learner_notebook_once_built(make_
         assert download.status_code == 200 and download.data == b'{"cells": []}'
         assert "attachment" in download.headers["Content-Disposition"]
     assert client.get(f"{lesson}/labs/..%2Fsecret.ipynb").status_code == 404
+
+
+def test_a_figure_or_notebook_that_is_a_link_is_never_served(make_app, tmp_path):
+    """A link to a secret in assets/ or labs/learner/ answers 404, never the secret."""
+    secret = tmp_path / "secret.txt"
+    secret.write_text("SHOPFLOOR_SECRET_KEY=leaked")
+    tree = tmp_path / "curricula"
+    shutil.copytree(FIXTURE_CURRICULA / "good", tree)
+    labs_root = tmp_path / "labs"
+    (labs_root / "learner").mkdir(parents=True)
+    app = make_app(LABS_ROOT=str(labs_root))
+    runner = app.test_cli_runner()
+    assert runner.invoke(args=["curriculum", "sync", str(tree)]).exit_code == 0
+    (tree / "demo-course/assets/env.png").symlink_to(secret)
+    (tree / "demo-course/assets/proc.png").symlink_to("/proc/self/environ")
+    refused = runner.invoke(args=["curriculum", "sync", str(tree)])
+    assert refused.exit_code == 1 and "E-SYMLINK" in refused.output
+    (labs_root / "lab-demo.ipynb").write_text('{"cells": []}')
+    (labs_root / "learner/lab-demo.ipynb").symlink_to(secret)
+    client = app.test_client()
+    for name in ("env.png", "proc.png"):
+        assert client.get(f"/courses/demo-course/assets/{name}").status_code == 404
+    assert client.get("/courses/demo-course/assets/dot.svg").status_code == 200
+    learner(app, client)
+    lesson = "/courses/demo-course/lessons/demo-second"
+    assert "Download the blank notebook" not in client.get(lesson).get_data(as_text=True)
+    download = client.get(f"{lesson}/labs/lab-demo.ipynb")
+    assert download.status_code == 404 and b"leaked" not in download.data
