@@ -10,7 +10,7 @@ import click
 from flask import current_app
 from flask.cli import AppGroup
 
-from app.content import case, confined, validate
+from app.content import case, confined, limits, validate
 from app.content import version as content_version
 from app.database import utcnow
 from app.extensions import db
@@ -107,9 +107,12 @@ def export_case(framework: str, base_url: str | None, output: Path | None) -> No
 def import_case(file: Path) -> None:
     """Import a CASE 1.1 CFPackage (JSON) as a competency framework."""
     try:
-        data = json.loads(file.read_text(encoding="utf-8"))
+        text = confined.read_text(file.parent.resolve(), file.name, limit=limits.CASE_BYTES)
+        data = json.loads(text)
         framework = case.read(data, source=f"case:{file.name}")
-    except (json.JSONDecodeError, UnicodeDecodeError) as exc:
+    except confined.Refused as exc:
+        raise click.ClickException(f"{file}: {exc.message}") from None
+    except (json.JSONDecodeError, UnicodeDecodeError, RecursionError) as exc:
         raise click.ClickException(f"{file} is not JSON: {exc}") from None
     except case.CaseError as exc:
         raise click.ClickException(f"{file}: {exc}") from None

@@ -18,6 +18,8 @@ from app.content.model import Competency, Framework, Level, Related
 NAMESPACE = uuid.UUID("6f2b2c1e-8a57-4f0e-9a43-4b8e3c2d9a10")
 ITEM_TYPES = {"domain": "Domain", "competency": "Competency", "subcompetency": "Sub-competency"}
 KINDS = {v: k for k, v in ITEM_TYPES.items()}
+MAX_ITEMS = 20_000  # far beyond any competency framework; keeps an import to seconds
+MAX_DEPTH = 50  # domain → competency → sub-competency is 3
 
 
 def derived_uuid(*parts: str) -> str:
@@ -225,7 +227,21 @@ class CaseError(ValueError):
 
 
 def read(data: Any, *, source: str = "") -> Framework:
-    """Turn a CASE CFPackage (parsed JSON) into a Framework; raise CaseError if malformed."""
+    """Turn a CASE CFPackage (parsed JSON) into a Framework; raise CaseError if malformed.
+
+    A package comes from outside: a value of the wrong shape anywhere is a CaseError too,
+    never another exception.
+    """
+    try:
+        return _read(data, source)
+    except CaseError:
+        raise
+    except (AttributeError, KeyError, TypeError, ValueError, RecursionError) as exc:
+        detail = str(exc).splitlines()[0][:200] if str(exc) else ""
+        raise CaseError(f"a value has the wrong shape ({type(exc).__name__} {detail})") from None
+
+
+def _read(data: Any, source: str) -> Framework:
     if not isinstance(data, dict) or not isinstance(data.get("CFDocument"), dict):
         raise CaseError("not a CASE package: there is no CFDocument object")
     doc = data["CFDocument"]
@@ -236,6 +252,8 @@ def read(data: Any, *, source: str = "") -> Framework:
     raw_assocs = data.get("CFAssociations") or []
     if not isinstance(raw_items, list) or not isinstance(raw_assocs, list):
         raise CaseError("CFItems and CFAssociations must be lists")
+    if len(raw_items) > MAX_ITEMS:
+        raise CaseError(f"the package has {len(raw_items)} items; the limit is {MAX_ITEMS}")
     items_by_id: dict[str, dict] = {}
     for index, raw in enumerate(raw_items):
         if not isinstance(raw, dict) or not isinstance(raw.get("identifier"), str):
@@ -279,11 +297,12 @@ def read(data: Any, *, source: str = "") -> Framework:
     kinds = {1: "domain", 2: "competency"}
     ordered: list[Competency] = []
 
+    below: dict[str | None, list[str]] = defaultdict(list)
+    for ident in items_by_id:
+        below[parent.get(ident)].append(ident)
+
     def visit(parent_id: str | None) -> None:
-        children = sorted(
-            (i for i in items_by_id if parent.get(i) == parent_id),
-            key=lambda i: (order.get(i, 0), codes[i]),
-        )
+        children = sorted(below[parent_id], key=lambda i: (order.get(i, 0), codes[i]))
         for position, ident in enumerate(children):
             raw = items_by_id[ident]
             type_kind = KINDS.get(str(raw.get("CFItemType") or ""))
@@ -339,6 +358,8 @@ def _depth(ident: str, parent: dict[str, str]) -> int:
             raise CaseError("isChildOf associations form a loop")
         seen.add(ident)
         depth += 1
+        if depth > MAX_DEPTH:
+            raise CaseError(f"items are nested more than {MAX_DEPTH} levels deep")
     return depth
 
 

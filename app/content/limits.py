@@ -14,6 +14,7 @@ ASSET_BYTES = 10 * MB  # one figure in a course's assets/
 NOTEBOOK_BYTES = 5 * MB  # a lab notebook in labs/ or labs/learner/ (as uploads, in sandbox/)
 YAML_BYTES = 256 * 1024  # one YAML document: course.yml, module.yml, a framework, a block
 YAML_DEPTH = 32  # lists and mappings nested in one another
+CASE_BYTES = 10 * MB  # a CASE 1.1 package brought in by `flask curriculum import-case`
 
 
 def describe(size: int) -> str:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 
 import pytest
 
@@ -138,3 +139,40 @@ def test_case_endpoints(synced, client):
     assert item["humanCodingScheme"] == "MINI.A.1"
     missing = client.get("/ims/case/v1p1/CFPackages/00000000-0000-0000-0000-000000000000")
     assert missing.status_code == 404 and missing.get_json()["status"] == 404
+
+
+DOC = '{"CFDocument": {"identifier": "x", "title": "T"'
+ITEM = '"CFItems": [{"identifier": "i", "fullStatement": "S"}]'
+
+
+@pytest.mark.parametrize(
+    "content,message",
+    [
+        ("[" * 100_000 + "]" * 100_000, "is not JSON"),
+        (DOC + ', "licenseURI": "http://x"}}', "a value has the wrong shape (AttributeError"),
+        (
+            DOC + ', "extensions": {"shopfloor": {"levels": [{"bogus": 1}]}}}}',
+            "a value has the wrong shape (TypeError",
+        ),
+        (
+            DOC + "}, " + ITEM + ', "CFAssociations": [{"associationType": "isChildOf", '
+            '"originNodeURI": {"identifier": "i"}, "destinationNodeURI": {}, '
+            '"sequenceNumber": "first"}]}',
+            "a value has the wrong shape (ValueError",
+        ),
+    ],
+)
+def test_import_explains_hostile_packages_without_a_traceback(runner, tmp_path, content, message):
+    path = tmp_path / "hostile.json"
+    path.write_text(content)
+    result = runner.invoke(args=["curriculum", "import-case", str(path)])
+    assert result.exit_code == 1 and isinstance(result.exception, SystemExit)
+    assert message in result.output
+
+
+def test_import_refuses_a_fifo_and_a_link(runner, tmp_path):
+    os.mkfifo(tmp_path / "pipe.json")
+    (tmp_path / "link.json").symlink_to("/etc/passwd")
+    for name, message in (("pipe.json", "not a regular file"), ("link.json", "symbolic link")):
+        result = runner.invoke(args=["curriculum", "import-case", str(tmp_path / name)])
+        assert result.exit_code == 1 and message in result.output
