@@ -65,6 +65,14 @@ class Config:
 
     # Password reset links expire after this many minutes and work once.
     PASSWORD_RESET_MINUTES = 60
+    # Registration links (sent to confirm the address before a password is chosen) expire
+    # after this many hours; they stop working once the account exists.
+    REGISTRATION_LINK_HOURS = 24
+    # Registration and password-reset requests look the address up, write and mail on a
+    # background thread after answering, so the answer is the same, in words and in time,
+    # whether or not the address has an account. None: on, except under TESTING (tests run
+    # the work inline, to read the mail at once).
+    BACKGROUND_ACCOUNT_TASKS: bool | None = None
 
     # Mail: with MAIL_SERVER set, mail goes over SMTP; otherwise it is written to
     # instance/outbox as .eml files (shown at /dev/outbox in DEV_MODE).

@@ -13,6 +13,7 @@ from app.web import (
     auth,
     case,
     courses,
+    deferred,
     dev,
     errors,
     filters,
@@ -33,6 +34,7 @@ def init_app(app: Flask) -> None:
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=count, x_proto=count, x_host=count)
     security.init_app(app)
     json_bodies.init_app(app)
+    deferred.init_app(app)
     errors.init_app(app)
     access.init_app(app)
     filters.init_app(app)

@@ -12,10 +12,11 @@ from flask_login import current_user
 from app.database import utcnow
 from app.errors import Conflict, InvalidInput
 from app.extensions import db, limiter
-from app.services import accounts
+from app.services import accounts, registrations
 from app.web import sessions
 from app.web.forms import attach_error
 from app.web.forms.auth import (
+    FinishRegistrationForm,
     ForgotPasswordForm,
     LoginForm,
     RegisterForm,
@@ -40,19 +41,50 @@ def register():
         return redirect(url_for("main.dashboard"))
     form = RegisterForm()
     if form.validate_on_submit():
-        account = accounts.NewAccount(form.email.data, form.name.data, form.password.data)
+        try:
+            registration = registrations.check(form.email.data, form.name.data)
+        except InvalidInput as exc:
+            attach_error(form, exc)
+        else:
+            # One answer for every address: whether it has an account is looked up, and
+            # mailed about, off the request path.
+            current_app.extensions["deferred"].submit(
+                registrations.send_mail,
+                registration,
+                secret=current_app.secret_key,
+                lifetime=_registration_lifetime(),
+                link_for=lambda token: public_url("auth.finish_registration", token=token),
+                sign_in_link=public_url("auth.login"),
+                reset_link=public_url("auth.forgot_password"),
+                mailer=current_app.extensions["mailer"],
+            )
+            return render_template("auth/register_sent.html", email=registration.email)
+    return render_template("auth/register.html", form=form)
+
+
+@bp.route("/register/<token>", methods=["GET", "POST"])
+@_limit("REGISTER_RATE_LIMIT")
+def finish_registration(token: str):
+    secret, lifetime = current_app.secret_key, _registration_lifetime()
+    registration = registrations.from_token(token, secret=secret, max_age=lifetime)
+    if registration is None:
+        return render_template("auth/register_invalid.html"), 410
+    form = FinishRegistrationForm()
+    if form.validate_on_submit():
+        account = accounts.NewAccount(registration.email, registration.name, form.password.data)
         try:
             user = accounts.register(account, now=utcnow())
         except InvalidInput as exc:
             attach_error(form, exc)
-        except Conflict as exc:
-            form.email.errors = [str(exc)]
+        except Conflict:  # whoever holds the link reads that mailbox: they may know
+            flash("This address already has an account. Sign in with it.", "info")
+            return redirect(url_for("auth.login"))
         else:
             sessions.begin(user)
             db.session.commit()
             flash(f"Welcome to Shopfloor, {user.name}.", "success")
             return redirect(url_for("main.dashboard"))
-    return render_template("auth/register.html", form=form)
+    return render_template("auth/register_finish.html", form=form, registration=registration)
 
 
 @bp.route("/login", methods=["GET", "POST"])
@@ -86,14 +118,16 @@ def logout():
 def forgot_password():
     form = ForgotPasswordForm()
     if form.validate_on_submit():
-        accounts.request_password_reset(
+        # Off the request path: only a real account gets a token written and a mail sent,
+        # and that must not show in the time the answer takes.
+        current_app.extensions["deferred"].submit(
+            accounts.request_password_reset,
             form.email.data,
             now=utcnow(),
             lifetime=timedelta(minutes=current_app.config["PASSWORD_RESET_MINUTES"]),
             link_for=lambda token: public_url("auth.reset_password", token=token),
             mailer=current_app.extensions["mailer"],
         )
-        db.session.commit()
         return render_template("auth/reset_sent.html", email=form.email.data)
     return render_template("auth/forgot_password.html", form=form)
 
@@ -117,6 +151,10 @@ def reset_password(token: str):
             flash("Your password is changed. Sign in with the new one.", "success")
             return redirect(url_for("auth.login"))
     return render_template("auth/reset_password.html", form=form, token=token)
+
+
+def _registration_lifetime() -> timedelta:
+    return timedelta(hours=current_app.config["REGISTRATION_LINK_HOURS"])
 
 
 def _safe_next(target: str | None) -> str:

@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import re
+from datetime import UTC, datetime, timedelta
 
 import pytest
+import time_machine
 
 from app.extensions import db
 from app.models import User
@@ -15,12 +17,31 @@ NEW = "gearbox-thermal-drift-91"
 
 
 def register(client, **fields):
-    data = {"name": "Rosa Ramirez", "email": "rosa@plant.example", "password": NEW, "confirm": NEW}
+    data = {"name": "Rosa Ramirez", "email": "rosa@plant.example"}
     return submit(client, "/register", {**data, **fields})
 
 
-def test_register_creates_an_apprentice_and_signs_in(app, client):
+def finish_link(outbox) -> str:
+    """The path of the newest registration link in the outbox."""
+    mail = next(m for m in outbox() if m.subject == "Finish creating your Shopfloor account")
+    return re.search(r"http://localhost(/register/\S+)", mail.body).group(1)
+
+
+def finish(client, link, **fields):
+    return submit(client, link, {"password": NEW, "confirm": NEW, **fields})
+
+
+def test_register_confirms_the_address_then_creates_an_apprentice_and_signs_in(app, client, outbox):
     response = register(client, email="Rosa@Plant.EXAMPLE")
+    assert response.status_code == 200
+    assert "Check your email to finish" in response.get_data(as_text=True)
+    with app.app_context():
+        assert db.session.query(User).count() == 0  # nothing until the address is confirmed
+    link = finish_link(outbox)
+    assert [m.to for m in outbox()] == ["rosa@plant.example"]
+    page = client.get(link).get_data(as_text=True)
+    assert "Choose your password" in page and "rosa@plant.example" in page
+    response = finish(client, link)
     assert response.status_code == 302 and response.location == "/dashboard"
     page = client.get("/dashboard").get_data(as_text=True)
     assert "Hello, Rosa" in page and "rosa@plant.example" in page
@@ -29,6 +50,10 @@ def test_register_creates_an_apprentice_and_signs_in(app, client):
             db.session.query(User).filter_by(email="rosa@plant.example").one().role.value
             == "apprentice"
         )
+    again = app.test_client()  # the link has done its work: the account exists now
+    response = again.get(link)
+    assert response.status_code == 200
+    assert finish(again, link).location == "/login"
 
 
 @pytest.mark.parametrize(
@@ -37,26 +62,44 @@ def test_register_creates_an_apprentice_and_signs_in(app, client):
         ({"email": "rosa@"}, "That email address is not valid"),
         ({"email": "r" * 250 + "@plant.example"}, "Field cannot be longer than 254 characters"),
         ({"name": "R" * 121}, "Field cannot be longer than 120 characters"),
-        ({"password": "short", "confirm": "short"}, "Use at least 10 characters"),
-        ({"password": "password123", "confirm": "password123"}, "very common password"),
-        ({"confirm": "something-else-entirely"}, "The two passwords differ"),
         ({"name": ""}, "This field is required"),
     ],
 )
-def test_register_explains_bad_input(app, client, fields, message):
+def test_register_explains_bad_input(app, client, outbox, fields, message):
     response = register(client, **fields)
+    assert response.status_code == 200
+    assert message in response.get_data(as_text=True)
+    assert outbox() == []
+
+
+@pytest.mark.parametrize(
+    "fields,message",
+    [
+        ({"password": "short", "confirm": "short"}, "Use at least 10 characters"),
+        ({"password": "password123", "confirm": "password123"}, "very common password"),
+        ({"confirm": "something-else-entirely"}, "The two passwords differ"),
+        ({"password": "rosaramirez-1", "confirm": "rosaramirez-1"}, "from your name or email"),
+    ],
+)
+def test_finishing_registration_explains_a_bad_password(app, client, outbox, fields, message):
+    register(client)
+    response = finish(client, finish_link(outbox), **fields)
     assert response.status_code == 200
     assert message in response.get_data(as_text=True)
     with app.app_context():
         assert db.session.query(User).count() == 0
 
 
-def test_register_with_a_taken_email_says_so(app, client):
+def test_a_forged_or_expired_registration_link_is_refused(app, client, outbox):
+    register(client)
+    link = finish_link(outbox)
+    assert client.get(link[:-3] + "abc").status_code == 410
+    assert client.get("/register/not-a-token").status_code == 410
+    hours = app.config["REGISTRATION_LINK_HOURS"]
+    with time_machine.travel(datetime.now(UTC) + timedelta(hours=hours, minutes=1)):
+        assert "This link no longer works" in client.get(link).get_data(as_text=True)
     with app.app_context():
-        factories.make_user(email="rosa@plant.example")
-        db.session.commit()
-    response = register(client, email="ROSA@plant.example")
-    assert "already exists" in response.get_data(as_text=True)
+        assert db.session.query(User).count() == 0
 
 
 def test_sign_in_with_wrong_password_fails_without_saying_which_part(app, client):

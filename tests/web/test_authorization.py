@@ -55,6 +55,7 @@ MATRIX = {
     "auth.login": ("/login", guests_only),
     "auth.forgot_password": ("/forgot-password", lambda role: OK),
     "auth.reset_password": ("/reset-password/not-a-real-token", lambda role: GONE),
+    "auth.finish_registration": ("/register/not-a-real-token", lambda role: GONE),
     "account.settings": ("/account/", signed_in_only),
     "orgs.detail": ("/orgs/home", signed_in_only),  # every role here is a member or admin
     "admin.overview": ("/admin/", platform_admin_only),

@@ -10,6 +10,8 @@ EMAIL_MAX = 254
 
 
 class RegisterForm(FlaskForm):
+    """Step one: who and where to. The password is chosen once the address is confirmed."""
+
     name = StringField(
         "Full name",
         validators=[DataRequired(), Length(max=120)],
@@ -20,6 +22,11 @@ class RegisterForm(FlaskForm):
         validators=[DataRequired(), Length(max=EMAIL_MAX)],
         render_kw={"autocomplete": "email"},
     )
+
+
+class FinishRegistrationForm(FlaskForm):
+    """Step two, from the link in the email: choose the password."""
+
     password = PasswordField(
         "Password",
         validators=[DataRequired(), Length(max=MAX_LENGTH)],
