@@ -6,7 +6,7 @@ import logging
 
 from flask import Flask, Response, render_template, request
 from flask_wtf.csrf import CSRFError
-from werkzeug.exceptions import HTTPException, InternalServerError
+from werkzeug.exceptions import HTTPException, InternalServerError, SecurityError
 
 from app import errors
 from app.extensions import db
@@ -66,6 +66,15 @@ def init_app(app: Flask) -> None:
     def domain_error(exc: errors.DomainError):
         status = next((code for cls, code in STATUS_FOR.items() if isinstance(exc, cls)), 400)
         return render_error(status, str(exc) or None)
+
+    @app.errorhandler(SecurityError)
+    def untrusted_host(exc: SecurityError):
+        # A Host outside TRUSTED_HOSTS: no URL can be built for it, so no page either.
+        return Response(
+            "Bad request: this server does not answer to that host name.\n",
+            400,
+            mimetype="text/plain",
+        )
 
     @app.errorhandler(HTTPException)
     def http_error(exc: HTTPException):
