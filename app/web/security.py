@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flask import Flask, Response, request
+from flask import Flask, Response, current_app, request
 from flask.sessions import SecureCookieSessionInterface
 
 # Everything is served by Shopfloor itself: no third-party origin is allowed anywhere.
@@ -41,7 +41,9 @@ class SessionInterface(SecureCookieSessionInterface):
 def _add_headers(response: Response) -> Response:
     for name, value in HEADERS.items():
         response.headers.setdefault(name, value)
-    if request.is_secure:
+    # Also when the public address is https but TLS ends at a proxy this app was not told
+    # about (PROXY_COUNT): browsers only heed the header over HTTPS, where it belongs.
+    if request.is_secure or current_app.config["PUBLIC_BASE_URL"].startswith("https://"):
         response.headers.setdefault("Strict-Transport-Security", "max-age=31536000")
     if request.endpoint != "static":
         # Pages may show personal data: keep them out of shared caches and the back-forward cache

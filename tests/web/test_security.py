@@ -36,6 +36,19 @@ def test_session_cookie_is_httponly_lax_and_secure_over_https(app):
     assert secure.headers["Strict-Transport-Security"].startswith("max-age=")
 
 
+def test_an_https_public_address_makes_cookies_secure_behind_any_proxy(make_app):
+    """TLS ending at a proxy the app was not told about still gets Secure cookies and HSTS."""
+    app = make_app(PUBLIC_BASE_URL="https://learn.example.org", TRUSTED_HOSTS=["localhost"])
+    with app.app_context():
+        factories.make_user(email="kai@plant.example")
+        db.session.commit()
+    data = {"email": "kai@plant.example", "password": factories.PASSWORD}
+    response = submit(app.test_client(), "/login", data)  # plain http as far as the app sees
+    assert "Secure" in response.headers["Set-Cookie"]
+    assert "HttpOnly" in response.headers["Set-Cookie"]
+    assert response.headers["Strict-Transport-Security"].startswith("max-age=")
+
+
 def test_not_found_page_is_in_the_site_look(client):
     response = client.get("/no/such/page")
     assert response.status_code == 404
