@@ -22,6 +22,9 @@ class Result:
     correct_answer: Any  # shown after answering: keys, a number, or keys in order
 
 
+MAX_NUMBER_CHARS = 64  # a typed number, thousands separators and spaces included
+
+
 def grade(question: Question, answer: Any) -> Result:
     """Grade *answer* for *question*; raise WrongAnswerType for a malformed answer."""
     if question.type == "single":
@@ -59,16 +62,22 @@ def _multiple(question: Question, answer: Any) -> Result:
 
 
 def _numeric(question: Question, answer: Any) -> Result:
+    # The answer is stored as sent, so its text is bounded; a JSON integer can have thousands
+    # of digits, which float() refuses with OverflowError rather than returning infinity.
     if isinstance(answer, str):
+        if len(answer) > MAX_NUMBER_CHARS:
+            raise WrongAnswerType("enter a number")
         try:
             answer = float(answer.replace(",", "").strip())
         except ValueError:
             raise WrongAnswerType("enter a number") from None
-    if (
-        isinstance(answer, bool)
-        or not isinstance(answer, (int, float))
-        or not math.isfinite(answer)
-    ):
+    if isinstance(answer, bool) or not isinstance(answer, (int, float)):
+        raise WrongAnswerType("enter a number")
+    try:
+        answer = float(answer)
+    except OverflowError:
+        raise WrongAnswerType("enter a number") from None
+    if not math.isfinite(answer):
         raise WrongAnswerType("enter a number")
     correct = abs(answer - question.answer) <= question.tolerance + 1e-9
     return Result(correct, float(correct), question.explanation, question.answer)

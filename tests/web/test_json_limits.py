@@ -163,3 +163,31 @@ def test_notebook_reader_refuses_deep_json_but_reads_deep_enough_notebooks():
     for raw in (nested(DEEP), around({"cells": [], "x": RAW}, 150)):
         with pytest.raises(notebooks.BadNotebook, match="nested more than 100 levels"):
             notebooks.read(raw)
+
+
+@pytest.mark.parametrize(
+    "answer",
+    [10**400, -(10**400), "84.62" + " " * 100_000, "9" * 400, 1e308 * 10],
+    ids=["400-digit int", "negative 400-digit int", "100 kB string", "400-digit string", "inf"],
+)
+def test_a_numeric_answer_that_is_no_usable_number_is_refused_and_not_stored(make_app, answer):
+    """A 400-digit integer used to raise OverflowError (500); a huge string was stored as sent."""
+    from tests.conftest import FIXTURE_CURRICULA, sync_tree
+
+    app = make_app()
+    client = app.test_client()
+    with app.app_context():
+        sync_tree(FIXTURE_CURRICULA / "good")
+        sign_in(client, factories.make_user())
+    token = csrf_token(
+        client.get("/courses/demo-course/lessons/demo-second").get_data(as_text=True)
+    )
+    response = client.post(
+        "/courses/demo-course/questions/demo-second-q1",
+        json={"answer": answer},
+        headers={"X-CSRFToken": token, **JSON},
+    )
+    assert response.status_code == 400
+    assert "enter a number" in response.get_json()["message"]
+    with app.app_context():
+        assert db.session.scalar(select(func.count()).select_from(QuizAttempt)) == 0
