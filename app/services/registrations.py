@@ -101,8 +101,10 @@ def send_mail(
         Message(
             to=registration.email,
             subject="Finish creating your Shopfloor account",
+            # No greeting by name: whoever asked typed it, and this mail goes to an address
+            # they need not own, so nothing they wrote is put in front of its reader.
             body=(
-                f"Hello {registration.name},\n\n"
+                "Hello,\n\n"
                 "Someone (we hope you) asked to create a Shopfloor account for this address.\n"
                 f"Open this link within {hours} hours to choose your password and finish:\n\n"
                 f"{link_for(token_for(registration, secret=secret))}\n\n"

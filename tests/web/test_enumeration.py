@@ -97,6 +97,7 @@ def test_register_answers_the_same_for_a_taken_address_and_tells_its_owner(
     assert "http://localhost/forgot-password" in notice.body
     assert "/register/" not in notice.body  # no way to make a second account for the address
     assert "http://localhost/register/" in mails[FREE].body
+    assert "Eve" not in mails[FREE].body  # nothing the requester typed goes into the mail
     with app.app_context():
         assert db.session.scalar(select(func.count()).select_from(User)) == 1
 
