@@ -13,7 +13,7 @@ from markdown_it import MarkdownIt
 from app.content import confined, quizzes, yamlfiles
 from app.content.fields import Fields
 from app.content.lexers import lexer_for
-from app.content.limits import LESSON_BYTES
+from app.content.limits import LESSON_BYTES, MARKDOWN_NESTING
 from app.content.model import LabRef, Lesson, Question
 from app.content.problems import Problems
 
@@ -105,7 +105,7 @@ def _check_codes(fields: Fields, key: str, codes, ctx: Context) -> None:
 @cache
 def _scanner() -> MarkdownIt:
     # html on, only to find raw HTML and warn about it; rendering keeps it off.
-    return MarkdownIt("js-default", {"html": True})
+    return MarkdownIt("js-default", {"html": True, "maxNesting": MARKDOWN_NESTING})
 
 
 def _scan_body(path: Path, body: str, body_line: int, ctx: Context, problems: Problems):

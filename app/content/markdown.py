@@ -24,6 +24,7 @@ from pygments import highlight
 from pygments.formatters import HtmlFormatter
 
 from app.content.lexers import lexer_for
+from app.content.limits import MARKDOWN_NESTING
 from app.content.maths import to_mathml
 
 ADMONITIONS = {"note": "Note", "tip": "Tip", "warning": "Warning", "safety": "Safety"}
@@ -72,7 +73,8 @@ def render(source: str, *, link: Links | None = None, asset: Links | None = None
 
 @cache
 def _parser() -> MarkdownIt:
-    md = MarkdownIt("js-default", {"highlight": _highlight, "linkify": True}).enable("linkify")
+    options = {"highlight": _highlight, "linkify": True, "maxNesting": MARKDOWN_NESTING}
+    md = MarkdownIt("js-default", options).enable("linkify")
     md.use(footnote_plugin)
     md.use(
         dollarmath_plugin,

@@ -34,7 +34,7 @@ CODES: dict[str, str] = {
     "E-UNSAFE-PATH": "a path is absolute or leads outside its course folder (or labs/)",
     "E-SYMLINK": "a file or folder is a symbolic link; links are refused wherever they point",
     "E-SPECIAL-FILE": "a FIFO, device or socket where a file or folder belongs",
-    "E-TOO-LARGE": "a file is larger than its limit (lesson 1 MB, asset 10 MB, notebook 5 MB)",
+    "E-TOO-LARGE": "a file is larger than its limit (lesson 256 KB, asset 10 MB, notebook 5 MB)",
     "W-NO-COMPETENCY": "a lesson is mapped to no competency",
     "W-ORPHAN-MODULE": "a module folder is not listed in course.yml, so learners never reach it",
     "W-ORPHAN-LESSON": "a lesson file is not listed in its module.yml, so learners never reach it",

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from app.content import limits, validate
+from app.content import lessons, limits, markdown, validate
 from tests.conftest import FIXTURE_CURRICULA
 
 
@@ -36,7 +36,7 @@ def test_limits_refuse_an_oversized_lesson(tree):
     size = lesson.stat().st_size
     assert too_large(tree) == [
         f"demo-course/m1-basics/02-second.md:1:1: E-TOO-LARGE '02-second.md' is {size:,} bytes; "
-        "the limit is 1 MB"
+        "the limit is 256 KB"
     ]
     curriculum, _ = validate.load(tree, labs_root=tree / "no-labs")
     assert "demo-second" not in [lesson.id for lesson in curriculum.courses[0].lessons()]
@@ -58,6 +58,15 @@ def test_limits_refuse_oversized_yaml_files(tree):
     assert too_large(tree) == [
         "frameworks/mini.yml:1:1: E-TOO-LARGE 'mini.yml' is 262,145 bytes; the limit is 256 KB"
     ]
+
+
+def test_markdown_nesting_is_bounded_where_lessons_are_scanned_and_rendered():
+    """Deep nesting is what makes a lesson of unmatched '[' slow; beyond the limit it is text."""
+    deep = "> " * 50 + "deep"
+    html = "".join(part.html for part in markdown.render(deep).parts)
+    assert html.count("<blockquote>") == limits.MARKDOWN_NESTING
+    tokens = lessons._scanner().parse(deep)
+    assert sum(t.type == "blockquote_open" for t in tokens) == limits.MARKDOWN_NESTING
 
 
 def test_limits_are_described_for_people():
