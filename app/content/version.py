@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import os
 import shutil
 import subprocess
 from pathlib import Path
@@ -37,12 +38,28 @@ def describe(root: Path) -> str:
 
 
 def _git_commit(root: Path) -> str | None:
+    """The commit of *root* when it is clean in the repository that holds it.
+
+    Git is asked only when the repository lies above *root* (curricula/ inside the app's
+    clone): a ``.git`` that came with the content could set core.fsmonitor or a filter
+    driver, commands that ``git status`` would run.
+    """
     git = shutil.which("git")
-    if git is None:
+    if git is None or os.path.lexists(root / ".git"):
         return None
     try:
         dirty = subprocess.run(  # noqa: S603 - fixed arguments
-            [git, "-C", str(root), "status", "--porcelain", "--", "."],
+            [
+                git,
+                "-C",
+                str(root),
+                "-c",
+                "core.fsmonitor=false",
+                "status",
+                "--porcelain",
+                "--",
+                ".",
+            ],
             capture_output=True,
             text=True,
             timeout=20,
