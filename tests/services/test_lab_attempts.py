@@ -107,7 +107,8 @@ def test_grading_reports_progress_cell_by_cell(ctx, lab):
     assert seen[: done.steps] == list(range(1, done.steps + 1))
 
 
-def test_each_graded_attempt_is_competency_evidence(ctx, lab):
+def add_lab_competency() -> None:
+    """The fixture lab's competency, SM.KPI.1, in a framework of its own."""
     framework = Framework(slug="sm", uuid=str(uuid.uuid4()), title="SM", version="1")
     db.session.add(framework)
     db.session.flush()
@@ -120,6 +121,10 @@ def test_each_graded_attempt_is_competency_evidence(ctx, lab):
             kind="competency",
         )
     )
+
+
+def test_each_graded_attempt_is_competency_evidence(ctx, lab):
+    add_lab_competency()
     learner = make_user()
     lab_submissions.submit_workspace(learner, lab, workspace_of(learner, lab), now=utcnow())
     db.session.commit()
@@ -139,18 +144,7 @@ def test_each_graded_attempt_is_competency_evidence(ctx, lab):
 
 def test_an_attempt_that_cannot_be_graded_counts_for_nothing_and_is_retried(ctx, lab):
     """Review finding: a failed reference run turned into a stored grade and evidence."""
-    framework = Framework(slug="sm", uuid=str(uuid.uuid4()), title="SM", version="1")
-    db.session.add(framework)
-    db.session.flush()
-    db.session.add(
-        Competency(
-            framework_id=framework.id,
-            uuid=str(uuid.uuid4()),
-            code="SM.KPI.1",
-            title="Compute OEE",
-            kind="competency",
-        )
-    )
+    add_lab_competency()
     broken_check = dataclasses.replace(lab.checks[0], expected="1 / 0")
     broken = dataclasses.replace(lab, checks=(broken_check, *lab.checks[1:]))
     learner = make_user()
@@ -163,15 +157,17 @@ def test_an_attempt_that_cannot_be_graded_counts_for_nothing_and_is_retried(ctx,
     assert db.session.scalars(select(CompetencyEvidence)).all() == []
     # Not taken again at once: the engine gets a moment to recover.
     assert lab_submissions.claim_next(now=utcnow()) is None
-    later = utcnow() + lab_submissions.RETRY_AFTER * 2
-    for _ in range(lab_submissions.MAX_TRIES - 1):
-        lab_submissions.process_next(
-            load_lab=lambda _: broken, executor=FakeExecutor(), now=lambda: later
+
+    def grade_at(moment):
+        return lab_submissions.process_next(
+            load_lab=lambda _: broken, executor=FakeExecutor(), now=lambda: moment
         )
+
+    later = utcnow()
+    for _ in range(lab_submissions.MAX_TRIES - 1):
         later += lab_submissions.RETRY_AFTER * 2
-    gave_up = lab_submissions.process_next(
-        load_lab=lambda _: broken, executor=FakeExecutor(), now=lambda: later
-    )
+        assert grade_at(later).status == "queued"
+    gave_up = grade_at(later + lab_submissions.RETRY_AFTER * 2)
     assert gave_up.status == "failed" and "notebook is saved" in gave_up.message
     assert gave_up.total is None
     assert db.session.scalars(select(CompetencyEvidence)).all() == []
