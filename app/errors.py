@@ -4,7 +4,15 @@ from __future__ import annotations
 
 
 class DomainError(Exception):
-    """Base class: something the user asked for cannot be done as asked."""
+    """Base class: something the user asked for cannot be done as asked.
+
+    *details* (plain data) go into a JSON error answer beside the message, for pages that
+    can act on them.
+    """
+
+    def __init__(self, *args: object, details: dict | None = None) -> None:
+        super().__init__(*args)
+        self.details = details or {}
 
 
 class NotFound(DomainError):

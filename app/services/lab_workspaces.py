@@ -103,6 +103,16 @@ def answer_ids(lab: Lab) -> set[str]:
     return {cell.id for cell in lab.cells_with_role("answer")}
 
 
+def saved_answers(workspace: LabWorkspace, lab: Lab) -> dict[str, str]:
+    """The saved source of each answer cell, by cell id."""
+    editable = answer_ids(lab)
+    return {
+        cell.get("id"): cell.source
+        for cell in notebook(workspace).cells
+        if cell.cell_type == "code" and cell.get("id") in editable
+    }
+
+
 def save(
     workspace: LabWorkspace,
     lab: Lab,
@@ -111,11 +121,16 @@ def save(
     base_revision: int,
     now: datetime,
 ) -> LabWorkspace:
-    """Write the learner's answer cells; Conflict if the page's copy is out of date."""
+    """Write the learner's answer cells; Conflict if the page's copy is out of date.
+
+    The Conflict carries the saved revision and answers, so the page can show both
+    versions of each differing cell and let the learner choose: nothing is overwritten.
+    """
     if base_revision != workspace.revision:
         raise Conflict(
-            "This lab was saved from another tab or device since this page loaded. "
-            "Reload to see the newest version; your unsaved text is kept in this browser."
+            "This lab was saved from another tab or device since these edits began. Nothing "
+            "was overwritten: choose which version of each cell to keep.",
+            details={"revision": workspace.revision, "cells": saved_answers(workspace, lab)},
         )
     editable = answer_ids(lab)
     refused = sorted(set(sources) - editable)
@@ -169,7 +184,7 @@ class Cell:
 
     id: str
     kind: str  # markdown | code
-    role: str  # answer (editable), given, visible-test, or "" for markdown
+    role: str  # answer (editable), given, test (a self-check), or "" for markdown
     source: str
     html: Markup = Markup("")  # rendered markdown
     status: str = ""  # how its last run ended, if it ran

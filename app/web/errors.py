@@ -39,12 +39,14 @@ def _wants_json() -> bool:
     return request.is_json or best == "application/json" or request.path.startswith("/ims/")
 
 
-def render_error(status: int, detail: str | None = None) -> tuple[Response | str, int]:
+def render_error(
+    status: int, detail: str | None = None, extra: dict | None = None
+) -> tuple[Response | str, int]:
     db.session.rollback()
     title, default = TITLES.get(status, TITLES[500])
     message = detail or default
     if _wants_json():
-        return {"error": title, "message": message, "status": status}, status
+        return {**(extra or {}), "error": title, "message": message, "status": status}, status
     try:
         page = render_template("errors/error.html", status=status, title=title, message=message)
     except Exception:
@@ -65,7 +67,7 @@ def init_app(app: Flask) -> None:
     @app.errorhandler(errors.DomainError)
     def domain_error(exc: errors.DomainError):
         status = next((code for cls, code in STATUS_FOR.items() if isinstance(exc, cls)), 400)
-        return render_error(status, str(exc) or None)
+        return render_error(status, str(exc) or None, exc.details)
 
     @app.errorhandler(SecurityError)
     def untrusted_host(exc: SecurityError):

@@ -11,7 +11,9 @@ import re
 import nbformat
 import pytest
 from playwright.sync_api import expect
+from sqlalchemy import select
 
+from app.extensions import db
 from tests import factories
 from tests.sandbox.labs_fixture import HIDDEN_CASES
 
@@ -63,6 +65,8 @@ def test_do_a_lab_in_the_browser(lab_site, ui):
     status = ui.get_by_role("status").filter(has_text="Kernel")
     expect(status).to_have_text(re.compile("not started"))
     expect(cell(ui, 1).get_by_role("textbox")).to_have_attribute("aria-readonly", "true")
+    expect(cell(ui, 1).locator(".cell-label")).to_have_text("[1] Given code · read-only")
+    expect(cell(ui, 4).locator(".cell-label")).to_have_text("[4] Check · read-only")
     ui.shot("open")
 
     # Edit an answer: it is saved by itself, then it runs and draws its plot.
@@ -218,3 +222,106 @@ def test_without_server_sent_events_the_page_polls(lab_site, ui):
     ui.get_by_role("button", name="Submit for grading").click()
     expect(ui.locator("#grading")).to_contain_text("0 / 5 points", timeout=90_000)
     assert ui.console_errors == [], ui.console_errors
+
+
+def saved_answer(site, cell_id: str = "answer-oee") -> tuple[int, str]:
+    """The revision and one answer as the server holds them for Ana."""
+    from app.models import LabWorkspace, User
+    from app.services import lab_workspaces
+
+    with site.app.app_context():
+        ana = db.session.scalar(select(User).where(User.email == "ana@plant.example"))
+        space = db.session.scalar(select(LabWorkspace).where(LabWorkspace.user_id == ana.id))
+        sources = {c.get("id"): c.source for c in lab_workspaces.notebook(space).cells}
+        return space.revision, sources[cell_id]
+
+
+def test_edits_made_on_an_older_version_are_never_saved_over_a_newer_one(lab_site, ui):
+    """Two tabs on one lab: the newer work is never overwritten without the learner choosing."""
+    sign_in(ui, lab_site)
+    lab = lab_site(LESSON + "/labs/lab-demo")
+    ui.goto(lab)
+    other = ui.context.new_page()  # a second tab: same browser, same storage
+    other.goto(lab)
+    saved = ui.get_by_role("status").filter(has_text=re.compile("saved|Saving|Unsaved|Not saved"))
+    saved_there = other.get_by_role("status").filter(
+        has_text=re.compile("saved|Saving|Unsaved|Not saved")
+    )
+
+    # The first tab saves newer work; the second, still on the old version, is told to choose.
+    type_into(ui, 3, "def oee(a, p, q):\nreturn a * p * q  # newer, first tab")
+    expect(saved).to_have_text("All changes saved")
+    revision, _ = saved_answer(lab_site)
+    type_into(other, 3, "def oee(a, p, q):\nreturn 0  # older, second tab")
+    versions = other.get_by_role("region", name="Two versions of your answers")
+    expect(versions).to_be_visible()
+    expect(versions.get_by_label("On this page, not saved")).to_contain_text("older, second tab")
+    expect(versions.get_by_label("Saved from another tab or device")).to_contain_text(
+        "newer, first tab"
+    )
+    expect(saved_there).to_have_text("Not saved: choose which version to keep")
+    assert saved_answer(lab_site) == (
+        revision,
+        "def oee(a, p, q):\n    return a * p * q  # newer, first tab",
+    )
+
+    # Reloading the first tab finds the second tab's unsaved text in the browser's storage:
+    # it is offered, never saved by itself.
+    ui.bring_to_front()
+    ui.reload()
+    mine = ui.get_by_role("region", name="Two versions of your answers")
+    expect(mine).to_be_visible()
+    expect(saved).to_have_text("Not saved: choose which version to keep")
+    ui.shot("two-versions")
+    cell(ui, 1).get_by_role("button", name="Run cell").click()
+    expect(ui.get_by_role("alert")).to_contain_text("choose which version of each cell to keep")
+    assert saved_answer(lab_site)[0] == revision
+    mine.get_by_role("button", name="Keep the saved version", exact=True).click()
+    expect(mine).to_be_hidden()
+    expect(cell(ui, 3).get_by_role("textbox")).to_contain_text("newer, first tab")
+    expect(saved).to_have_text("All changes saved")
+    assert saved_answer(lab_site)[0] == revision
+
+    # The second tab keeps its own version after all: now, and only now, it is saved.
+    versions.get_by_role("button", name="Keep this page's version", exact=True).click()
+    expect(versions).to_be_hidden()
+    expect(saved_there).to_have_text("All changes saved")
+    assert saved_answer(lab_site) == (
+        revision + 1,
+        "def oee(a, p, q):\n    return 0  # older, second tab",
+    )
+    ui.reload()
+    expect(ui.get_by_role("region", name="Two versions of your answers")).to_be_hidden()
+    expect(cell(ui, 3).get_by_role("textbox")).to_contain_text("older, second tab")
+    assert ui.console_errors == [], ui.console_errors
+
+
+def test_edits_kept_offline_meet_a_newer_save_and_the_learner_chooses(lab_site, ui):
+    """A device loses the connection (or the server restarts) while another device saves."""
+    sign_in(ui, lab_site)
+    lab = lab_site(LESSON + "/labs/lab-demo")
+    ui.goto(lab)
+    ui.route("**/save", lambda route: route.abort("internetdisconnected"))
+    type_into(ui, 3, "def oee(a, p, q):\nreturn 1  # typed offline")
+    saved = ui.get_by_role("status").filter(has_text=re.compile("saved|Saving|Offline|Not saved"))
+    expect(saved).to_contain_text("Offline: edits kept on this device")
+
+    fresh = ui.context.browser.new_context()  # another device saves meanwhile
+    phone = fresh.new_page()
+    sign_in(phone, lab_site)
+    phone.goto(lab)
+    type_into(phone, 3, "def oee(a, p, q):\nreturn 2  # from the other device")
+    expect(phone.get_by_role("status").filter(has_text="saved")).to_have_text("All changes saved")
+    fresh.close()
+
+    ui.unroute("**/save")
+    versions = ui.get_by_role("region", name="Two versions of your answers")
+    expect(versions).to_be_visible(timeout=30_000)
+    expect(versions.get_by_label("On this page, not saved")).to_contain_text("typed offline")
+    ui.shot("offline-versions")
+    versions.get_by_role("button", name="Keep the saved version of every cell").click()
+    expect(cell(ui, 3).get_by_role("textbox")).to_contain_text("from the other device")
+    expect(saved).to_have_text("All changes saved")
+    assert saved_answer(lab_site)[1].endswith("# from the other device")
+    expected = ("ERR_INTERNET_DISCONNECTED", "409 (CONFLICT)")  # the refused save, by design
+    assert [e for e in ui.console_errors if not any(x in e for x in expected)] == []

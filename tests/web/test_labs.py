@@ -201,7 +201,11 @@ def test_labs_a_stale_revision_is_409_and_overwrites_nothing(app, client):
     post(client, token, "save", {"revision": revision, "cells": {"answer-oee": "newer"}})
     stale = post(client, token, "save", {"revision": revision, "cells": {"answer-oee": "older"}})
     assert stale.status_code == 409
-    assert "saved from another tab" in stale.get_json()["message"]
+    body = stale.get_json()
+    assert "saved from another tab" in body["message"]
+    # The page gets the saved version, to show both and let the learner choose.
+    assert body["revision"] == revision + 1 and body["cells"]["answer-oee"] == "newer"
+    assert "hidden-cases" not in body["cells"] and "given" not in body["cells"]
     space = saved(app, user_id)
     assert sources(space)["answer-oee"] == "newer" and space.revision == revision + 1
 

@@ -1,8 +1,10 @@
 // The lab workspace: code editors, autosave, running cells and following their outputs live.
 //
 // Edits go to the server a moment after typing stops; until the server has them they are also
-// kept in this browser (localStorage), so a reload, a lost connection or a server restart
-// loses nothing. A cell only runs after its code is saved. Outputs arrive as Server-Sent
+// kept in this browser (localStorage, with the revision they were made on), so a reload, a
+// lost connection or a server restart loses nothing. Edits made on an older revision than the
+// server's are never saved over it by themselves: both versions of each differing cell are
+// shown (versions.js) and the learner chooses. A cell only runs after its code is saved. Outputs arrive as Server-Sent
 // Events, or by polling when EventSource is missing or keeps failing.
 (function () {
   "use strict";
@@ -33,7 +35,8 @@
     saving: null,       // the save in flight (a promise), if any
     timer: null,
     retry: 0,
-    conflict: false
+    conflict: false,    // edits on this page are based on an older revision than the server's
+    versions: null      // the open choice between this page's and the saved versions
   };
   var cells = {};       // cell id → {li, editor, number, editable, outputs, stateEl}
   var order = [];
@@ -54,6 +57,7 @@
         if (!response.ok) {
           var error = new Error(json.message || ("The server answered " + response.status + "."));
           error.status = response.status;
+          error.body = json;
           throw error;
         }
         return json;
@@ -86,6 +90,7 @@
   function edited(id, text) {
     state.dirty[id] = text;
     remember();
+    if (state.versions) { state.versions.update(id, text); }
     if (!state.conflict) { setSaveStatus("Unsaved changes", "pending"); }
     clearTimeout(state.timer);
     state.timer = setTimeout(save, SAVE_DELAY);
@@ -95,7 +100,9 @@
   function save() {
     clearTimeout(state.timer);
     if (state.saving) { return state.saving.then(save, save); }
-    if (state.conflict) { return Promise.reject(new Error(problem.textContent)); }
+    if (state.conflict) {
+      return Promise.reject(new Error("First choose which version of each cell to keep."));
+    }
     var sent = Object.assign({}, state.dirty);
     if (!Object.keys(sent).length) { return Promise.resolve(); }
     setSaveStatus("Saving…", "saving");
@@ -110,10 +117,8 @@
                     Object.keys(state.dirty).length ? "pending" : "saved");
       if (Object.keys(state.dirty).length) { state.timer = setTimeout(save, SAVE_DELAY); }
     }, function (error) {
-      if (error.status === 409) {
-        state.conflict = true;
-        setSaveStatus("Not saved: a newer version exists", "error");
-        showProblem(error.message);
+      if (error.status === 409 && error.body && error.body.cells) {
+        chooseBetween(error.body.revision, error.body.cells);
       } else if (error.status === 422 || error.status === 403 || error.status === 404) {
         setSaveStatus("Not saved", "error");
         showProblem(error.message);
@@ -136,20 +141,65 @@
       return cells[id] && cells[id].editable && stored.cells[id] !== sources[id];
     });
     if (!changed.length) { remember(); return; }
-    changed.forEach(function (id) {
-      cells[id].restoring = true;
-      cells[id].editor.setValue(stored.cells[id]);
-      cells[id].restoring = false;
-      state.dirty[id] = stored.cells[id];
-    });
+    changed.forEach(function (id) { state.dirty[id] = stored.cells[id]; });
     if (stored.revision !== state.revision) {
-      // Saved elsewhere since: keep this device's text on screen, but say so before saving it.
-      showProblem("This device kept edits that were never saved, and the lab was saved from " +
-                  "somewhere else since. Your edits from this device are shown; they will be " +
-                  "saved over the other version when you next edit or run a cell.");
+      // Made on a version saved over since (another tab, another device): the learner chooses.
+      state.revision = stored.revision;
+      chooseBetween(Number(data.revision), sources);
+      return;
     }
+    changed.forEach(function (id) { setEditor(id, stored.cells[id]); });
     setSaveStatus("Restored edits that were not saved yet", "pending");
     state.timer = setTimeout(save, SAVE_DELAY);
+  }
+
+  function setEditor(id, text) {
+    cells[id].restoring = true;
+    cells[id].editor.setValue(text);
+    cells[id].restoring = false;
+  }
+
+  // The server holds *revision* with *saved* answers, newer than what this page's edits were
+  // made on. Cells the page did not change take the saved text; cells where both differ are
+  // shown side by side until the learner keeps one; only then is anything saved.
+  function chooseBetween(revision, saved) {
+    var differing = [];
+    Object.keys(cells).forEach(function (id) {
+      if (!cells[id].editable || saved[id] === undefined) { return; }
+      if (state.dirty[id] === undefined || state.dirty[id] === saved[id]) {
+        delete state.dirty[id];
+        setEditor(id, saved[id]);
+      } else {
+        setEditor(id, state.dirty[id]);
+        differing.push({ id: id, number: cells[id].number, page: state.dirty[id], saved: saved[id] });
+      }
+    });
+    function settle() {
+      state.conflict = false;
+      state.versions = null;
+      state.revision = revision;
+      remember();
+      if (Object.keys(state.dirty).length) {
+        save().catch(function () {});
+      } else {
+        setSaveStatus("All changes saved", "saved");
+      }
+    }
+    if (!differing.length) { settle(); return; }
+    state.conflict = true;
+    remember();
+    showProblem("");
+    setSaveStatus("Not saved: choose which version to keep", "error");
+    state.versions = window.ShopfloorVersions.show(
+      root.querySelector("[data-versions]"), differing, function (id, which) {
+        if (which === "saved") {
+          delete state.dirty[id];
+          setEditor(id, saved[id]);
+        } else {
+          state.dirty[id] = cells[id].editor.getValue();
+        }
+        if (state.versions && state.versions.done()) { settle(); } else { remember(); }
+      });
   }
 
   // ---- outputs ----------------------------------------------------------------------------
@@ -271,7 +321,10 @@
       showProblem("");
       return post(data.runUrl, { cells: ids });
     }).catch(function (error) {
-      if (state.conflict) { return; }
+      if (state.conflict) {
+        showProblem("Nothing ran: first choose which version of each cell to keep (above).");
+        return;
+      }
       showProblem(error.status ? error.message
         : "Cannot reach the server, so nothing ran. Your code is kept on this device and is " +
           "saved as soon as the connection is back.");
@@ -336,9 +389,7 @@
         return post(data.resetUrl, { cell: id });
       }).then(function (reply) {
         state.revision = reply.revision;
-        cells[id].restoring = true;
-        cells[id].editor.setValue(reply.source);
-        cells[id].restoring = false;
+        setEditor(id, reply.source);
         delete state.dirty[id];
         remember();
       }, function (error) { showProblem(error.message); });
