@@ -1,12 +1,15 @@
-"""The home page, the signed-in dashboard and the health check."""
+"""The home page, the signed-in dashboard, the site's own pages and the health check."""
 
 from __future__ import annotations
 
-from flask import Blueprint, render_template
+from pathlib import Path
+
+from flask import Blueprint, current_app, render_template
 from flask_login import current_user, login_required
 from sqlalchemy import text
 
 from app import policy
+from app.content import site_pages
 from app.extensions import db
 from app.services import dashboards
 from app.web.access import require
@@ -24,6 +27,26 @@ def home():
 def dashboard():
     require(policy.can_view_dashboard(current_user))
     return render_template("main/dashboard.html", board=dashboards.for_user(current_user))
+
+
+def _site_page(name: str):
+    body = site_pages.render(name, Path(current_app.instance_path))
+    return render_template("main/site_page.html", title=site_pages.PAGES[name], body=body)
+
+
+@bp.get("/privacy")
+def privacy():
+    return _site_page("privacy")
+
+
+@bp.get("/terms")
+def terms():
+    return _site_page("terms")
+
+
+@bp.get("/accessibility")
+def accessibility():
+    return _site_page("accessibility")
 
 
 @bp.get("/healthz")

@@ -50,6 +50,9 @@ LAB = "/courses/demo-course/lessons/demo-second/labs/lab-demo"  # planned: no la
 MATRIX = {
     "main.home": ("/", lambda role: OK),
     "main.healthz": ("/healthz", lambda role: OK),
+    "main.privacy": ("/privacy", lambda role: OK),
+    "main.terms": ("/terms", lambda role: OK),
+    "main.accessibility": ("/accessibility", lambda role: OK),
     "main.dashboard": ("/dashboard", signed_in_only),
     "auth.register": ("/register", guests_only),
     "auth.login": ("/login", guests_only),
