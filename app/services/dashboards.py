@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from app import policy
-from app.domain.roles import Role
+from app.domain.roles import STAFF_ROLES, Role
 from app.models import Organization, User
 from app.services import courses, evidence, lab_progress, organizations, users
 
@@ -27,6 +27,8 @@ class Dashboard:
     courses: list[courses.CourseCard] = field(default_factory=list)
     evidence: list[evidence.EvidenceLine] = field(default_factory=list)
     labs: list[lab_progress.LabLine] = field(default_factory=list)
+    # Learners see their own progress in each course; staff see the courses without it.
+    learner: bool = True
 
 
 # Whom each role works with, shown as people panels: (role listed, panel title, empty text).
@@ -57,6 +59,13 @@ def for_user(user: User) -> Dashboard:
     return board
 
 
+def _org_counts(org: Organization) -> dict[Role, int]:
+    """People per role in *org*; platform admins belong to no organization, so they show
+    only if one does."""
+    counts = organizations.role_counts(org)
+    return {role: n for role, n in counts.items() if n or role is not Role.PLATFORM_ADMIN}
+
+
 def _people(user: User) -> Dashboard:
     if user.role is Role.PLATFORM_ADMIN:
         return Dashboard(
@@ -65,16 +74,19 @@ def _people(user: User) -> Dashboard:
             panels=[PeoplePanel("Newest accounts", users.recent(8), "No accounts yet.")],
             role_counts=organizations.role_counts(),
             org_count=len(organizations.list_all()),
+            learner=False,
         )
     org = user.organization
+    learner = user.role not in STAFF_ROLES
     if org is None:
-        return Dashboard(user=user, org=None)
+        return Dashboard(user=user, org=None, learner=learner)
     if user.role is Role.PARTNER_ADMIN:
         return Dashboard(
             user=user,
             org=org,
             panels=[PeoplePanel("Everyone at " + org.name, organizations.members(org), "")],
-            role_counts=organizations.role_counts(org),
+            role_counts=_org_counts(org),
+            learner=False,
         )
     panels = [
         PeoplePanel(
@@ -82,5 +94,5 @@ def _people(user: User) -> Dashboard:
         )
         for role, title, empty in _PANELS.get(user.role, [])
     ]
-    counts = organizations.role_counts(org) if policy.can_view_members(user, org) else None
-    return Dashboard(user=user, org=org, panels=panels, role_counts=counts)
+    counts = _org_counts(org) if policy.can_view_members(user, org) else None
+    return Dashboard(user=user, org=org, panels=panels, role_counts=counts, learner=learner)

@@ -10,16 +10,36 @@ from playwright.sync_api import expect
 from app.database import utcnow
 from app.extensions import db
 from app.services import demo
+from tests.conftest import FIXTURE_CURRICULA, sync_tree
 
 pytestmark = pytest.mark.e2e
 
 
 @pytest.fixture
 def demo_site(live_server):
+    """The demo people, and the fixture curriculum as the courses they see."""
     with live_server.app.app_context():
+        sync_tree(FIXTURE_CURRICULA / "good")
         demo.seed(now=utcnow())
         db.session.commit()
     return live_server
+
+
+# Where a text wraps: "a|b" for each pair of characters that sit on different lines.
+WRAPS = """e => {
+  const range = document.createRange(), out = [];
+  let last = null, prev = "";
+  for (const node of e.childNodes) {
+    if (node.nodeType !== Node.TEXT_NODE) continue;
+    for (let i = 0; i < node.length; i++) {
+      range.setStart(node, i); range.setEnd(node, i + 1);
+      const top = Math.round(range.getBoundingClientRect().top);
+      if (last !== null && top > last + 2) out.push(prev + "|" + node.data[i]);
+      last = top; prev = node.data[i];
+    }
+  }
+  return out;
+}"""
 
 
 def sign_in(ui, site, email, password=demo.DEMO_PASSWORD):
@@ -36,6 +56,9 @@ def test_apprentice_dashboard_and_org_page(demo_site, ui):
     expect(ui.get_by_text("Lakeshore Community College (demo)").first).to_be_visible()
     expect(ui.get_by_role("heading", name="Your instructors")).to_be_visible()
     expect(ui.get_by_text("Indira Instructor")).to_be_visible()
+    expect(
+        ui.get_by_role("region", name="Courses").get_by_role("progressbar").first
+    ).to_be_visible()
     ui.shot("dashboard")
     ui.get_by_role("link", name="Organization page").click()
     expect(ui.get_by_role("heading", level=1)).to_have_text("Lakeshore Community College (demo)")
@@ -67,6 +90,10 @@ def test_staff_dashboards(demo_site, ui, email, greeting, panel, person):
     if person:
         expect(ui.get_by_role("cell", name=person).first).to_be_visible()
     expect(ui.get_by_role("figure")).to_contain_text("Accounts per role")
+    expect(ui.get_by_role("figure")).not_to_contain_text("Platform admin")
+    courses = ui.get_by_role("region", name="Courses")
+    expect(courses.get_by_role("progressbar")).to_have_count(0)  # staff: no progress of their own
+    expect(courses).to_contain_text("lessons · about")
     ui.shot(email.split("@")[0])
 
 
@@ -82,15 +109,46 @@ def test_platform_admin_pages(demo_site, ui):
     ui.get_by_label("Role").select_option("mentor")
     ui.get_by_role("button", name="Filter").click()
     expect(ui.get_by_text("1 account with the role Mentor.")).to_be_visible()
+    select, button = ui.get_by_label("Role").bounding_box(), ui.get_by_role("button", name="Filter")
+    assert button.bounding_box()["height"] == pytest.approx(select["height"], abs=1)
     ui.shot("admin-users")
     ui.get_by_role("navigation", name="Admin sections").get_by_role("link", name="Overview").click()
     ui.get_by_role("link", name="Carver State University (demo)").click()
     expect(ui.get_by_role("heading", name=re.compile("Everyone at Carver"))).to_be_visible()
 
 
+def test_account_menu_items_look_alike(demo_site, ui):
+    """Are "Account settings" and "Sign out" styled as the same kind of menu item?"""
+    sign_in(ui, demo_site, "partner@shopfloor.example")
+    ui.locator("summary", has_text="account menu").click()
+    menu = ui.get_by_role("navigation", name="Main")
+    link, button = (
+        menu.get_by_role("link", name="Account settings"),
+        menu.get_by_role("button", name="Sign out"),
+    )
+    style = (
+        "e => { const s = getComputedStyle(e);"
+        " return [s.color, s.textDecorationLine, s.fontSize, s.textAlign, s.paddingLeft] }"
+    )
+    assert link.evaluate(style) == button.evaluate(style)
+    assert link.bounding_box()["width"] == pytest.approx(button.bounding_box()["width"], abs=1)
+    button.focus()
+    ui.shot("menu")
+
+
+def test_email_addresses_wrap_between_words_only(demo_site, ui):
+    """A long address in the profile card breaks before "@" or after a dot, never mid-word."""
+    sign_in(ui, demo_site, "instructor@shopfloor.example")
+    email = ui.get_by_role("region", name="Your profile").locator("dd.email")
+    expect(email).to_have_text("instructor@shopfloor.example")
+    breaks = email.evaluate(WRAPS)
+    assert all(b.endswith("|@") or b.startswith(".|") for b in breaks), breaks
+    ui.shot("profile")
+
+
 def test_change_password_from_account_settings(demo_site, ui):
     sign_in(ui, demo_site, "mentor@shopfloor.example")
-    ui.get_by_label(re.compile("Account menu")).click()
+    ui.locator("summary", has_text="account menu").click()
     ui.get_by_role("navigation", name="Main").get_by_role("link", name="Account settings").click()
     expect(ui.get_by_role("heading", level=1)).to_have_text("Account settings")
     ui.get_by_label("Current password").fill("not-my-password")
@@ -132,3 +190,18 @@ def test_keyboard_reaches_skip_link_and_sign_in(demo_site, ui):
     ui.keyboard.type(demo.DEMO_PASSWORD)
     ui.keyboard.press("Enter")
     expect(ui.get_by_role("heading", level=1)).to_have_text("Hello, Avery")
+
+
+@pytest.mark.parametrize("name,heading,fact", [
+    ("Privacy", "Privacy", "No advertising, analytics or tracking"),
+    ("Terms of use", "Terms of use", "Keep your password to yourself"),
+    ("Accessibility", "Accessibility", "WCAG"),
+])  # fmt: skip
+def test_site_pages_from_the_footer(demo_site, ui, name, heading, fact):
+    ui.goto(demo_site("/courses"))
+    footer = ui.get_by_role("contentinfo")
+    footer.get_by_role("link", name=name).click()
+    expect(ui.get_by_role("heading", level=1)).to_have_text(heading)
+    expect(ui.get_by_role("main")).to_contain_text(fact)
+    expect(footer.get_by_role("link", name=name)).to_have_attribute("aria-current", "page")
+    ui.shot(name.split()[0].lower())

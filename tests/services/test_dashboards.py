@@ -28,6 +28,13 @@ def test_mentor_sees_apprentices_and_other_mentors(ctx):
     assert board.panels[0].people == [apprentice]
     assert board.panels[1].people == []  # not listed as their own colleague
     assert board.role_counts[Role.MENTOR] == 1 and board.role_counts[Role.APPRENTICE] == 1
+    assert Role.PLATFORM_ADMIN not in board.role_counts  # nobody in an org holds it
+    assert not board.learner  # staff see courses, not a progress bar of their own
+
+
+def test_apprentice_sees_their_own_progress(ctx):
+    board = dashboards.for_user(factories.make_user(role=Role.APPRENTICE, org=factories.make_org()))
+    assert board.learner
 
 
 def test_partner_admin_sees_everyone_in_the_org(ctx):
