@@ -145,8 +145,11 @@ def _link_open(self, tokens: list[Token], idx: int, options, env) -> str:
 
 
 def _table_open(self, tokens: list[Token], idx: int, options, env) -> str:
-    # Wide tables scroll sideways on a phone instead of breaking the layout.
-    return '<div class="table-scroll" role="region" aria-label="Table" tabindex="0"><table>\n'
+    # Wide tables scroll sideways on a phone instead of breaking the layout. The box is a
+    # focusable region so keyboards can scroll it; regions need distinct names, so number them.
+    env["tables"] = number = env.get("tables", 0) + 1
+    label = f"Table {number}"
+    return f'<div class="table-scroll" role="region" aria-label="{label}" tabindex="0"><table>\n'
 
 
 def _table_close(self, tokens: list[Token], idx: int, options, env) -> str:

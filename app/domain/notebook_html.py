@@ -7,6 +7,7 @@ styles, forms, frames and every URL scheme but http(s) and data images are remov
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 import nh3
@@ -29,9 +30,19 @@ ATTRIBUTES = {
 }
 
 
+# An empty header cell (nh3 writes tags in this one form). The first one in a row is the
+# corner above a pandas index, named "Row" for screen readers; the others stand over no
+# column (the spacers beside a named index) and become plain cells.
+_FIRST_EMPTY_TH = re.compile(r"(<tr>\s*)<th((?: [a-z]+=\"[^\"]*\")*)>\s*</th>")
+_EMPTY_TH = re.compile(r"<th((?: [a-z]+=\"[^\"]*\")*)>\s*</th>")
+
+
 def clean(html: str) -> str:
-    """*html* with everything outside the allowlist removed (links open nothing new)."""
-    return nh3.clean(
+    """*html* with everything outside the allowlist removed (links open nothing new).
+
+    Empty table header cells get an accessible name or stop being headers.
+    """
+    cleaned = nh3.clean(
         html,
         tags=TAGS,
         attributes=ATTRIBUTES,
@@ -39,6 +50,10 @@ def clean(html: str) -> str:
         link_rel="noopener noreferrer nofollow",
         strip_comments=True,
     )
+    if "<th" not in cleaned:
+        return cleaned
+    cleaned = _FIRST_EMPTY_TH.sub(r'\1<th\2><span class="visually-hidden">Row</span></th>', cleaned)
+    return _EMPTY_TH.sub(r"<td\1></td>", cleaned)
 
 
 def for_page(outputs: list[dict[str, Any]]) -> list[dict[str, Any]]:

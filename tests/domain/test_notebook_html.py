@@ -40,3 +40,20 @@ def test_nothing_that_runs_survives(hostile, gone):
 def test_links_cannot_reach_the_opener():
     html = clean('<a href="https://www.nist.gov/">NIST</a>')
     assert 'href="https://www.nist.gov/"' in html and "noopener" in html
+
+
+def test_the_corner_above_a_pandas_index_is_named_row():
+    """Does a screen reader hear a name for the unnamed index column's header?"""
+    html = clean(PANDAS_TABLE)
+    assert '<th><span class="visually-hidden">Row</span></th>' in html
+    assert "<th></th>" not in html
+
+
+def test_empty_header_cells_beside_a_named_index_become_plain_cells():
+    named = (
+        "<table><thead><tr><th></th><th>a</th></tr>"
+        '<tr><th>day</th><th class="x"> </th></tr></thead></table>'
+    )
+    html = clean(named)
+    assert '<td class="x"></td>' in html and "<th>day</th>" in html
+    assert html.count("visually-hidden") == 1
