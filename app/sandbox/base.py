@@ -89,6 +89,7 @@ class CellResult:
     outputs: list[Output] = field(default_factory=list)
     seconds: float = 0.0
     value: str | None = None  # REPLY_TAG cells: the text/plain form of the expression's value
+    execution_count: int | None = None  # the kernel's In[n] of this run, if it began
 
     def as_dict(self) -> dict[str, Any]:
         return {

@@ -123,18 +123,24 @@ class SandboxKernel:
         *,
         timeout: float,
         on_output: Callable[[Output], None] | None = None,
+        history: bool = True,
     ) -> CellResult:
-        """Execute one cell, streaming outputs to *on_output*; never raises for learner errors."""
+        """Execute one cell, streaming outputs to *on_output*; never raises for learner errors.
+
+        With *history* (as in Jupyter) the run takes the kernel's next execution count, which
+        its traceback names ("Cell In[n]"); without, the count is left for the next cell.
+        """
         result = CellResult(index=index, status="ok")
         collector = OutputCollector(self.config.limits, on_output)
         start = time.monotonic()
-        msg_id = self.client.execute(code, store_history=True, allow_stdin=False)
+        msg_id = self.client.execute(code, store_history=history, allow_stdin=False)
         deadline = start + timeout
         status = await self._drain(msg_id, collector, deadline)
         if status == "timeout":
             status = await self._interrupt(msg_id, collector)
         result.outputs = collector.outputs
         result.error = collector.error
+        result.execution_count = collector.execution_count if history else None
         result.seconds = time.monotonic() - start
         self.last_used = time.monotonic()
         result.status = self._classify(status, collector)

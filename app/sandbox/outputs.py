@@ -18,9 +18,13 @@ class OutputCollector:
         self.error: dict[str, str] | None = None
         self.text_bytes = 0
         self.cut = False
+        self.execution_count: int | None = None  # In[n], from the kernel's execute_input
 
     def add(self, kind: str, content: dict) -> None:
-        if kind == "stream":
+        if kind == "execute_input":
+            count = content.get("execution_count")
+            self.execution_count = count if isinstance(count, int) else None
+        elif kind == "stream":
             self._text(Output("stream", name=content.get("name", "stdout"), text=content["text"]))
         elif kind in ("execute_result", "display_data"):
             self._rich(kind, content.get("data", {}))

@@ -63,18 +63,30 @@ class SessionManager:
         return kernel.id
 
     def execute(
-        self, key: str, code: str, *, on_output: Callable[[Output], None] | None = None
+        self,
+        key: str,
+        code: str,
+        *,
+        on_output: Callable[[Output], None] | None = None,
+        history: bool = True,
     ) -> CellResult:
-        """Run *code* in session *key*; *on_output* sees each output as it is produced."""
-        return self._call(self._execute(key, code, on_output))
+        """Run *code* in session *key*; *on_output* sees each output as it is produced.
 
-    async def _execute(self, key, code, on_output) -> CellResult:
+        Without *history* the run takes no execution count (the set-up code of a session).
+        """
+        return self._call(self._execute(key, code, on_output, history))
+
+    async def _execute(self, key, code, on_output, history) -> CellResult:
         await self._start(key)
         session = self.sessions[key]
         session.busy = True
         try:
             return await session.kernel.run_code(
-                code, 0, timeout=self.config.limits.cell_seconds, on_output=on_output
+                code,
+                0,
+                timeout=self.config.limits.cell_seconds,
+                on_output=on_output,
+                history=history,
             )
         finally:
             session.busy = False
@@ -152,13 +164,15 @@ class SessionManager:
 class FakeSessions:
     """Pretends to run cells: each ends "ok" with no output. For tests of pages only.
 
-    It keeps the code it was given (``ran``), so a test can see what would have run.
+    It keeps the code it was given (``ran``), so a test can see what would have run, and
+    counts executions per kernel as a kernel does.
     """
 
     def __init__(self) -> None:
         self.kernels: dict[str, str] = {}
         self.ran: list[tuple[str, str]] = []
         self.started = 0
+        self.counts: dict[str, int] = {}
 
     def start(self, key: str) -> str:
         if key not in self.kernels:
@@ -166,16 +180,20 @@ class FakeSessions:
             self.kernels[key] = f"fake-{self.started}"
         return self.kernels[key]
 
-    def execute(self, key: str, code: str, *, on_output=None) -> CellResult:
+    def execute(self, key: str, code: str, *, on_output=None, history: bool = True) -> CellResult:
         self.start(key)
         self.ran.append((key, code))
-        return CellResult(index=0, status="ok")
+        if not history:
+            return CellResult(index=0, status="ok")
+        self.counts[key] = self.counts.get(key, 0) + 1
+        return CellResult(index=0, status="ok", execution_count=self.counts[key])
 
     def interrupt(self, key: str) -> None:
         """Nothing runs, so there is nothing to stop."""
 
     def restart(self, key: str) -> str:
         self.kernels.pop(key, None)
+        self.counts.pop(key, None)
         return self.start(key)
 
     def status(self, key: str) -> str:

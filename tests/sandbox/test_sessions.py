@@ -118,3 +118,14 @@ def test_asking_about_kernels_never_starts_the_pool(executor):
     assert manager.status("ana") == "none"
     assert manager.cull_idle() == []
     assert not pool.started
+
+
+def test_each_run_takes_the_kernels_next_execution_count_as_in_jupyter(sessions):
+    """Set-up code without history takes no count; a traceback names the count shown."""
+    assert sessions.execute("ana", "SEED = 1", history=False).execution_count is None
+    assert sessions.execute("ana", "x = 1").execution_count == 1
+    failed = sessions.execute("ana", "1 / 0")
+    assert failed.status == "error" and failed.execution_count == 2
+    assert "Cell In[2], line 1" in failed.outputs[-1].text
+    sessions.restart("ana")
+    assert sessions.execute("ana", "x = 2").execution_count == 1
