@@ -114,12 +114,14 @@ class KernelCuller:
 def build_cell_runs(app: Flask) -> CellRuns:
     """The workspace's interactive runs, saving each finished cell's outputs to the database."""
 
-    def save(workspace_id: int, cell_id: str, outputs: list, status: str) -> None:
+    def save(
+        workspace_id: int, cell_id: str, outputs: list, status: str, count: int | None
+    ) -> None:
         for attempt in range(1, SAVE_TRIES + 1):
             with app.app_context():
                 try:
                     lab_workspaces.save_outputs(
-                        workspace_id, cell_id, outputs, status, now=utcnow()
+                        workspace_id, cell_id, outputs, status, count, now=utcnow()
                     )
                     db.session.commit()
                     return

@@ -20,12 +20,15 @@ from app.sandbox.base import STATUS_TEXT, CellResult, Output
 from app.services.live_events import EventLog
 
 logger = logging.getLogger(__name__)
-SaveOutputs = Callable[[int, str, list[dict[str, Any]], str], None]
+# (workspace id, cell id, outputs, status, execution count or None)
+SaveOutputs = Callable[[int, str, list[dict[str, Any]], str, int | None], None]
 
 
 class Sessions(Protocol):
     def start(self, key: str) -> str: ...
-    def execute(self, key: str, code: str, *, on_output=None) -> CellResult: ...
+    def execute(
+        self, key: str, code: str, *, on_output=None, history: bool = True
+    ) -> CellResult: ...
     def interrupt(self, key: str) -> None: ...
     def restart(self, key: str) -> str: ...
     def status(self, key: str) -> str: ...
@@ -107,25 +110,34 @@ class CellRuns:
                 outputs.append(data)
                 self.events.publish(key, {"type": "output", "cell": cell_id, "output": data})
 
-            status = self.sessions.execute(key, code, on_output=on_output).status
+            result = self.sessions.execute(key, code, on_output=on_output)
         except Exception as exc:  # the kernel could not start: say why, keep the code
             logger.warning("workspace %s: run failed: %s", workspace_id, exc)
             message = str(exc) or "The kernel could not be started."
             return {"type": "done", "cell": cell_id, "status": "failed", "message": message}
+        status, count = result.status, result.execution_count
         try:  # saved before "done" goes out, so a page reloaded on "done" shows the outputs
-            self.save(workspace_id, cell_id, outputs, status)
+            self.save(workspace_id, cell_id, outputs, status, count)
         except Exception:
             logger.exception("workspace %s: outputs of %s not saved", workspace_id, cell_id)
-        return self._done(cell_id, status)
+        return self._done(cell_id, status, count)
 
     @staticmethod
-    def _done(cell_id: str, status: str) -> dict[str, Any]:
-        return {"type": "done", "cell": cell_id, "status": status, "message": STATUS_TEXT[status]}
+    def _done(cell_id: str, status: str, count: int | None = None) -> dict[str, Any]:
+        """A "done" event; *count* is the kernel's execution count of the run (In[n])."""
+        return {
+            "type": "done",
+            "cell": cell_id,
+            "status": status,
+            "message": STATUS_TEXT[status],
+            "execution_count": count,
+        }
 
     def _seeded(self, key: str, seed: int) -> None:
         kernel = self.sessions.start(key)
         if self.kernels.get(key) != kernel:
-            self.sessions.execute(key, f"SHOPFLOOR_SEED = {int(seed)}")
+            # No history: the learner's first cell is In[1], as in Jupyter.
+            self.sessions.execute(key, f"SHOPFLOOR_SEED = {int(seed)}", history=False)
             self.kernels[key] = kernel
 
     def interrupt(self, workspace_id: int) -> None:

@@ -46,7 +46,7 @@ def find(user: User, lab_id: str) -> LabWorkspace | None:
 
 
 def open_workspace(user: User, lab: Lab, *, now: datetime, secret: str | bytes) -> LabWorkspace:
-    """The learner's workspace for *lab*, made from the learner version on first open.
+    """The learner's workspace for *lab*, made from the learner version on first use.
 
     The seed is stored with the workspace and never recomputed, so workspaces made before
     seeds were keyed (or before the secret changed) keep the data their learner already has.
@@ -55,20 +55,55 @@ def open_workspace(user: User, lab: Lab, *, now: datetime, secret: str | bytes) 
     if workspace is not None:
         if workspace.lab_version != lab.version:
             _update(workspace, lab, now)
+            db.session.flush()
         return workspace
-    workspace = LabWorkspace(
+    workspace = _new(user, lab, now=now, secret=secret)
+    db.session.add(workspace)
+    db.session.flush()
+    return workspace
+
+
+def as_opened(
+    user: User, lab: Lab, found: LabWorkspace | None, *, now: datetime, secret: str | bytes
+) -> LabWorkspace:
+    """The workspace exactly as ``open_workspace`` would make it, writing nothing.
+
+    *found* is the learner's saved workspace, if any. When there is none, or its lab has
+    changed since, the answer is an unsaved copy (never added to the session) with the
+    revision the first write will give it, so a page shown from it saves without a conflict.
+    """
+    if found is None:
+        return _new(user, lab, now=now, secret=secret)
+    if found.lab_version == lab.version:
+        return found
+    copy = LabWorkspace(
+        id=found.id,  # for reading its kernel and events; the copy itself is never added
+        user_id=found.user_id,
+        lab_slug=found.lab_slug,
+        lab_version=found.lab_version,
+        seed=found.seed,
+        notebook=found.notebook,
+        revision=found.revision,
+        outputs=dict(found.outputs or {}),
+        created_at=found.created_at,
+        updated_at=found.updated_at,
+    )
+    _update(copy, lab, now)
+    return copy
+
+
+def _new(user: User, lab: Lab, *, now: datetime, secret: str | bytes) -> LabWorkspace:
+    return LabWorkspace(
         user_id=user.id,
         lab_slug=lab.id,
         lab_version=lab.version,
         seed=seed_for(user.id, lab.id, secret=secret),
         notebook=nbformat.writes(learner_version(lab)),
         revision=1,
+        outputs={},
         created_at=now,
         updated_at=now,
     )
-    db.session.add(workspace)
-    db.session.flush()
-    return workspace
 
 
 def _update(workspace: LabWorkspace, lab: Lab, now: datetime) -> None:
@@ -92,7 +127,6 @@ def _update(workspace: LabWorkspace, lab: Lab, now: datetime) -> None:
     workspace.lab_version = lab.version
     workspace.revision += 1
     workspace.updated_at = now
-    db.session.flush()
 
 
 def notebook(workspace: LabWorkspace) -> nbformat.NotebookNode:
@@ -189,6 +223,7 @@ class Cell:
     html: Markup = Markup("")  # rendered markdown
     status: str = ""  # how its last run ended, if it ran
     outputs: list[dict[str, Any]] = field(default_factory=list)
+    execution_count: int | None = None  # the kernel's In[n] of its last run
 
     @property
     def editable(self) -> bool:
@@ -208,7 +243,8 @@ def cells(workspace: LabWorkspace) -> list[Cell]:
             role = role_of(cell) or "given"
             shown.append(
                 Cell(cell_id, "code", role, cell.source, status=last.get("status", ""),
-                     outputs=for_page(last.get("outputs", [])))
+                     outputs=for_page(last.get("outputs", [])),
+                     execution_count=last.get("execution_count"))
             )  # fmt: skip
     return shown
 
@@ -231,14 +267,43 @@ def code_of(workspace: LabWorkspace, cell_ids: list[str]) -> list[tuple[str, str
 
 
 def save_outputs(
-    workspace_id: int, cell_id: str, outputs: list[dict[str, Any]], status: str, *, now: datetime
+    workspace_id: int,
+    cell_id: str,
+    outputs: list[dict[str, Any]],
+    status: str,
+    execution_count: int | None = None,
+    *,
+    now: datetime,
 ) -> None:
     """Keep a finished cell's outputs, so a reload shows them. The revision does not change."""
     workspace = db.session.get(LabWorkspace, workspace_id)
     if workspace is None:
         return
     kept = dict(workspace.outputs or {})
-    kept[cell_id] = {"status": status, "outputs": outputs, "ran_at": now.isoformat()}
+    kept[cell_id] = {
+        "status": status,
+        "outputs": outputs,
+        "execution_count": execution_count,
+        "ran_at": now.isoformat(),
+    }
+    workspace.outputs = kept
+    db.session.flush()
+
+
+def clear_outputs(workspace: LabWorkspace, cell_ids: list[str] | None = None) -> None:
+    """Forget the saved outputs of *cell_ids* (every cell when None), as Jupyter's Clear output.
+
+    The execution count goes with them, as in Jupyter. The revision does not change: outputs
+    are not part of the learner's saved code. InvalidInput if a cell is not a code cell here.
+    """
+    if cell_ids is not None:
+        code = {c.get("id") for c in notebook(workspace).cells if c.cell_type == "code"}
+        unknown = sorted(set(cell_ids) - code)
+        if unknown:
+            raise InvalidInput("cells", f"No such code cell: {', '.join(unknown)}.")
+    kept = dict(workspace.outputs or {})
+    for cell_id in list(kept) if cell_ids is None else cell_ids:
+        kept.pop(cell_id, None)
     workspace.outputs = kept
     db.session.flush()
 

@@ -18,6 +18,7 @@ from flask import (
     redirect,
     render_template,
     request,
+    session,
     stream_with_context,
     url_for,
 )
@@ -39,14 +40,13 @@ STREAM_SECONDS = 25.0  # a stream ends after this; the browser reconnects where 
 @bp.get(LAB)
 @login_required
 def workspace(slug: str, lesson_slug: str, lab_id: str):
+    """The workspace page; a GET writes nothing (the first POST makes the workspace)."""
     course, lesson, lab = _lab(slug, lesson_slug, lab_id)
-    earlier = lab_workspaces.find(current_user, lab.id)
-    outdated = earlier is not None and earlier.lab_version != lab.version
-    space = lab_workspaces.open_workspace(
-        current_user, lab, now=utcnow(), secret=current_app.secret_key
+    found = lab_workspaces.find(current_user, lab.id)
+    space = lab_workspaces.as_opened(
+        current_user, lab, found, now=utcnow(), secret=current_app.secret_key
     )
-    db.session.commit()
-    if outdated:
+    if found is not None and found.lab_version != lab.version and _first_notice(lab):
         flash("This lab has been updated since you last opened it. Your answers were kept.")
     return render_template(
         "labs/workspace.html",
@@ -56,9 +56,20 @@ def workspace(slug: str, lesson_slug: str, lab_id: str):
         space=space,
         cells=lab_workspaces.cells(space),
         attempts=lab_submissions.attempts(current_user, lab.id),
-        kernel=_runs().status(space.id),
-        events_after=_runs().follow_from(space.id),
+        kernel=_runs().status(space.id) if space.id else "none",
+        events_after=_runs().follow_from(space.id) if space.id else 0,
     )
+
+
+def _first_notice(lab) -> bool:
+    """Whether this browser has not yet been told of this version of *lab* (kept in the
+    session cookie, since a GET writes nothing to the database)."""
+    noticed = dict(session.get("lab_notices") or {})
+    if noticed.get(lab.id) == lab.version:
+        return False
+    noticed[lab.id] = lab.version
+    session["lab_notices"] = noticed
+    return True
 
 
 @bp.post(f"{LAB}/save")
@@ -80,6 +91,7 @@ def run(slug: str, lesson_slug: str, lab_id: str):
     cells = _json().get("cells")
     if not isinstance(cells, list) or not all(isinstance(c, str) for c in cells):
         raise InvalidInput("cells", "Send the ids of the cells to run.")
+    db.session.commit()  # a first run makes the workspace its outputs are saved to
     _runs().run(space.id, space.seed, lab_workspaces.code_of(space, cells))
     current_app.extensions["kernel_culler"].start()  # kernels exist from now on
     return {"queued": cells}, 202
@@ -89,6 +101,7 @@ def run(slug: str, lesson_slug: str, lab_id: str):
 @login_required
 def interrupt(slug: str, lesson_slug: str, lab_id: str):
     _, space = _workspace(slug, lesson_slug, lab_id)
+    db.session.commit()
     _runs().interrupt(space.id)
     return {"kernel": _runs().status(space.id)}
 
@@ -97,6 +110,7 @@ def interrupt(slug: str, lesson_slug: str, lab_id: str):
 @login_required
 def restart(slug: str, lesson_slug: str, lab_id: str):
     _, space = _workspace(slug, lesson_slug, lab_id)
+    db.session.commit()
     _runs().restart(space.id, space.seed)
     return {"kernel": _runs().status(space.id)}
 
@@ -112,11 +126,26 @@ def reset_cell(slug: str, lesson_slug: str, lab_id: str):
     return {"revision": space.revision, "source": source}
 
 
+@bp.post(f"{LAB}/clear-outputs")
+@login_required
+def clear_outputs(slug: str, lesson_slug: str, lab_id: str):
+    """Forget saved outputs: of the cells listed in ``cells``, or of every cell without it."""
+    _, space = _workspace(slug, lesson_slug, lab_id)
+    cells = _json().get("cells")
+    if cells is not None and (
+        not isinstance(cells, list) or not all(isinstance(c, str) for c in cells)
+    ):
+        raise InvalidInput("cells", "Send the ids of the cells to clear.")
+    lab_workspaces.clear_outputs(space, cells)
+    db.session.commit()
+    return {"cleared": cells}
+
+
 @bp.get(f"{LAB}/events")
 @login_required
 def events(slug: str, lesson_slug: str, lab_id: str):
     """The polling fallback of ``stream``: events after ``?after=N`` and the kernel status."""
-    _, space = _workspace(slug, lesson_slug, lab_id)
+    _, space = _saved_workspace(slug, lesson_slug, lab_id)
     after = request.args.get("after", 0, type=int)
     batch = _runs().events.since(CellRuns.key(space.id), after)
     return {"events": [[n, e] for n, e in batch], "kernel": _runs().status(space.id)}
@@ -126,7 +155,7 @@ def events(slug: str, lesson_slug: str, lab_id: str):
 @login_required
 def stream(slug: str, lesson_slug: str, lab_id: str):
     """Server-Sent Events: the workspace's run events, and the kernel status as it changes."""
-    _, space = _workspace(slug, lesson_slug, lab_id)
+    _, space = _saved_workspace(slug, lesson_slug, lab_id)
     raw = request.headers.get("Last-Event-ID") or request.args.get("after", "0")
     after = int(raw) if raw.isdigit() else 0  # anything else: follow from the start
     runs, workspace_id = _runs(), space.id
@@ -176,7 +205,11 @@ def upload(slug: str, lesson_slug: str, lab_id: str):
 @bp.get(f"{LAB}/notebook.ipynb")
 @login_required
 def download(slug: str, lesson_slug: str, lab_id: str):
-    _, space = _workspace(slug, lesson_slug, lab_id)
+    _, _, lab = _lab(slug, lesson_slug, lab_id)
+    found = lab_workspaces.find(current_user, lab.id)
+    space = lab_workspaces.as_opened(
+        current_user, lab, found, now=utcnow(), secret=current_app.secret_key
+    )
     response = Response(lab_workspaces.download(space), mimetype="application/x-ipynb+json")
     response.headers["Content-Disposition"] = f'attachment; filename="{lab_id}.ipynb"'
     return response
@@ -220,10 +253,24 @@ def _lab(slug: str, lesson_slug: str, lab_id: str):
 
 
 def _workspace(slug: str, lesson_slug: str, lab_id: str):
+    """The lab and the learner's workspace, made (or moved to the lab's version) if need be.
+
+    Only POSTs call this: a GET never writes (see ``_saved_workspace``).
+    """
+    _, _, lab = _lab(slug, lesson_slug, lab_id)
+    space = lab_workspaces.open_workspace(
+        current_user, lab, now=utcnow(), secret=current_app.secret_key
+    )
+    require(policy.can_use_workspace(current_user, space.user_id))
+    return lab, space
+
+
+def _saved_workspace(slug: str, lesson_slug: str, lab_id: str):
+    """For GETs: the lab and the learner's saved workspace as it is; NotFound if none yet."""
     _, _, lab = _lab(slug, lesson_slug, lab_id)
     space = lab_workspaces.find(current_user, lab.id)
     if space is None:
-        raise NotFound("Open the lab first: its workspace is made when you open it.")
+        raise NotFound("This lab has no saved work of yours yet: run or edit a cell first.")
     require(policy.can_use_workspace(current_user, space.user_id))
     return lab, space
 

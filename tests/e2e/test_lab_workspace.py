@@ -65,8 +65,8 @@ def test_do_a_lab_in_the_browser(lab_site, ui):
     status = ui.get_by_role("status").filter(has_text="Kernel")
     expect(status).to_have_text(re.compile("not started"))
     expect(cell(ui, 1).get_by_role("textbox")).to_have_attribute("aria-readonly", "true")
-    expect(cell(ui, 1).locator(".cell-label")).to_have_text("[1] Given code · read-only")
-    expect(cell(ui, 4).locator(".cell-label")).to_have_text("[4] Check · read-only")
+    expect(cell(ui, 1).locator(".cell-label")).to_have_text("Cell 1 · Given code · read-only")
+    expect(cell(ui, 4).locator(".cell-label")).to_have_text("Cell 4 · Check · read-only")
     ui.shot("open")
 
     # Edit an answer: it is saved by itself, then it runs and draws its plot.
@@ -325,3 +325,211 @@ def test_edits_kept_offline_meet_a_newer_save_and_the_learner_chooses(lab_site, 
     assert saved_answer(lab_site)[1].endswith("# from the other device")
     expected = ("ERR_INTERNET_DISCONNECTED", "409 (CONFLICT)")  # the refused save, by design
     assert [e for e in ui.console_errors if not any(x in e for x in expected)] == []
+
+
+# Notebook comforts ------------------------------------------------------------------------
+
+LONG = "print('\\n'.join(f'line {i} of the log' for i in range(4000)))"
+NEVER_RAN = re.compile(r"^\[\s*\]$")
+
+
+def prompt(ui, number: int):
+    return cell(ui, number).locator("[data-prompt]")
+
+
+def outputs(ui, number: int):
+    return cell(ui, number).locator("[data-outputs]")
+
+
+def height(locator) -> float:
+    return locator.bounding_box()["height"]
+
+
+def test_long_outputs_fold_into_a_box_that_scrolls_and_outputs_can_be_cleared(lab_site, ui):
+    sign_in(ui, lab_site)
+    ui.goto(lab_site(LESSON + "/labs/lab-demo"))
+    type_into(ui, 2, LONG)
+    ui.keyboard.press("Control+Enter")
+    box = outputs(ui, 2)
+    expect(box).to_contain_text("line 3999 of the log", timeout=60_000)
+    show = cell(ui, 2).get_by_role("button", name="Show all (4000 lines)")
+    expect(show).to_have_attribute("aria-expanded", "false")
+    assert height(box) < 800  # about 67,000 px before
+    expect(box).to_have_attribute("tabindex", "0")  # the scrolling box is reachable by keyboard
+    expect(box).to_have_accessible_name("Output of cell 2")
+    box.focus()
+    ui.keyboard.press("End")
+    ui.wait_for_function("box => box.scrollTop > 0", arg=box.element_handle())
+    ui.shot("long-folded")
+
+    show.focus()
+    ui.keyboard.press("Enter")
+    less = cell(ui, 2).get_by_role("button", name="Show less")
+    expect(less).to_have_attribute("aria-expanded", "true")
+    assert height(box) > 20_000
+    less.click()
+    expect(show).to_have_attribute("aria-expanded", "false")
+    assert height(box) < 800
+
+    # Short outputs show whole, with no control; one cell's or every cell's can be cleared.
+    cell(ui, 1).get_by_role("button", name="Run cell").click()
+    expect(prompt(ui, 1)).to_have_text("[2]")
+    expect(cell(ui, 1).get_by_role("button", name=re.compile("Show all"))).to_have_count(0)
+    expect(outputs(ui, 1)).not_to_have_attribute("tabindex", "0")
+    cell(ui, 2).get_by_role("button", name="Clear output of cell 2").click()
+    expect(box).to_be_empty()
+    expect(prompt(ui, 2)).to_have_text(NEVER_RAN)
+    expect(show).to_be_hidden()
+    ui.reload()
+    expect(outputs(ui, 2)).to_be_empty()
+    expect(prompt(ui, 2)).to_have_text(NEVER_RAN)
+    expect(prompt(ui, 1)).to_have_text("[2]")
+    ui.get_by_role("button", name="Clear all outputs").click()
+    expect(prompt(ui, 1)).to_have_text(NEVER_RAN)
+    ui.reload()
+    for number in (1, 2, 3, 4):
+        expect(outputs(ui, number)).to_be_empty()
+    ui.shot("cleared")
+    assert ui.console_errors == [], ui.console_errors
+
+
+def test_execution_counts_are_the_kernels_as_in_jupyter(lab_site, ui):
+    sign_in(ui, lab_site)
+    ui.goto(lab_site(LESSON + "/labs/lab-demo"))
+    for number in (1, 2, 3, 4):
+        expect(prompt(ui, number)).to_have_text(NEVER_RAN)
+    expect(cell(ui, 3).locator(".cell-label")).to_have_text("Cell 3 · Your answer")
+
+    cell(ui, 1).get_by_role("button", name="Run cell").click()
+    expect(prompt(ui, 1)).to_have_text("[1]", timeout=60_000)
+    type_into(ui, 3, "1 / 0")
+    ui.keyboard.press("Control+Enter")
+    expect(prompt(ui, 3)).to_have_text("[2]")
+    expect(cell(ui, 3).locator(".out-error")).to_contain_text("Cell In[2], line 1")
+
+    # Running (or queued) shows [*]; an interrupted run still took its number.
+    type_into(ui, 2, "while True:\n    pass")
+    ui.keyboard.press("Control+Enter")
+    expect(prompt(ui, 2)).to_have_text("[*]")
+    ui.shot("counts-running")
+    ui.get_by_role("button", name="Interrupt").click()
+    expect(cell(ui, 2).locator(".out-error")).to_contain_text("KeyboardInterrupt")
+    expect(prompt(ui, 2)).to_have_text("[3]")
+    ui.shot("counts")
+    ui.reload()
+    expect(prompt(ui, 3)).to_have_text("[2]")  # saved with the outputs
+
+    # A restarted kernel counts from 1 again; the other cells keep the numbers they showed.
+    ui.get_by_role("button", name="Restart kernel").click()
+    expect(ui.get_by_role("status").filter(has_text="Kernel")).to_have_text("Kernel: idle")
+    cell(ui, 3).get_by_role("button", name="Run cell").click()
+    expect(prompt(ui, 3)).to_have_text("[1]", timeout=60_000)
+    expect(cell(ui, 3).locator(".out-error")).to_contain_text("Cell In[1], line 1")
+    expect(prompt(ui, 2)).to_have_text("[3]")
+    assert ui.console_errors == [], ui.console_errors
+
+
+WIDE = (
+    "import pandas as pd\n"
+    "pd.DataFrame({f'availability {n}': [0.8442366, 0.5, 0.25] for n in range(8)})"
+)
+
+
+def test_wide_tables_keep_numbers_whole_and_scroll_in_their_own_box(lab_site, ui):
+    sign_in(ui, lab_site)
+    ui.goto(lab_site(LESSON + "/labs/lab-demo"))
+    type_into(ui, 2, WIDE)
+    ui.keyboard.press("Control+Enter")
+    table = cell(ui, 2).get_by_role("region", name="Table from cell 2")
+    expect(table.get_by_role("table")).to_be_visible(timeout=60_000)
+    expect(table).to_have_attribute("tabindex", "0")
+    header = table.get_by_role("columnheader", name="availability 7")
+    number = table.get_by_role("cell", name="0.844237").first
+    line = height(table.get_by_role("columnheader", name="availability 0"))
+    assert height(header) <= line * 1.2 and height(number) <= line * 1.2  # one line each
+    page_width = ui.evaluate("document.documentElement.scrollWidth")
+    assert page_width <= ui.viewport_size["width"]  # the page itself never scrolls sideways
+    if ui.viewport_size["width"] < 600:
+        assert table.evaluate("box => box.scrollWidth > box.clientWidth")
+        table.focus()
+        ui.keyboard.press("ArrowRight")
+        ui.wait_for_function("box => box.scrollLeft > 0", arg=table.element_handle())
+        header.scroll_into_view_if_needed()
+    ui.shot("table")
+    assert ui.console_errors == [], ui.console_errors
+
+
+def workspaces(site) -> int:
+    from app.models import LabWorkspace
+
+    with site.app.app_context():
+        return db.session.query(LabWorkspace).count()
+
+
+def test_opening_the_lab_writes_nothing_until_the_learner_works(lab_site, ui):
+    sign_in(ui, lab_site)
+    ui.goto(lab_site(LESSON + "/labs/lab-demo"))
+    expect(cell(ui, 3).get_by_role("textbox")).to_contain_text("raise NotImplementedError")
+    ui.reload()
+    expect(ui.get_by_role("status").filter(has_text="saved")).to_have_text("All changes saved")
+    assert workspaces(lab_site) == 0
+    cell(ui, 1).get_by_role("button", name="Run cell").click()  # the first run makes it
+    expect(prompt(ui, 1)).to_have_text("[1]", timeout=60_000)
+    expect(ui.get_by_role("status").filter(has_text="Kernel")).to_have_text("Kernel: idle")
+    assert workspaces(lab_site) == 1
+    type_into(ui, 3, "def oee(a, p, q):\nreturn 0  # first edit")
+    expect(ui.get_by_role("status").filter(has_text="saved")).to_have_text("All changes saved")
+    ui.reload()
+    expect(cell(ui, 3).get_by_role("textbox")).to_contain_text("first edit")
+    expect(prompt(ui, 1)).to_have_text("[1]")
+    assert ui.console_errors == [], ui.console_errors
+
+
+def tab_to(ui, name: str, *, limit: int = 80) -> None:
+    """Press Tab (Escape first inside an editor, as CodeMirror asks) until *name* has focus;
+    on the way, every control that takes focus must be on screen and not covered."""
+    seen = []
+    for _ in range(limit):
+        if ui.evaluate("document.activeElement.matches('.shopfloor-editor')"):  # shadow DOM
+            ui.keyboard.press("Escape")
+        ui.keyboard.press("Tab")
+        focused = ui.evaluate(
+            """() => {
+              const el = document.activeElement;
+              const box = el.getBoundingClientRect();
+              const x = box.left + Math.min(box.width / 2, 10), y = box.top + box.height / 2;
+              const top = document.elementFromPoint(x, y);
+              return {name: el.getAttribute('aria-label') || el.textContent.trim(),
+                      tag: el.tagName, shown: !!top && (el === top || el.contains(top))};
+            }"""
+        )
+        if focused["tag"] == "BUTTON":
+            assert focused["shown"], f"{focused['name']} has focus but cannot be seen"
+        if focused["name"] == name:
+            return
+        seen.append(focused["name"][:40])
+    raise AssertionError(f"Tab never reached {name}, only {seen}")
+
+
+def test_every_workspace_action_is_reachable_by_keyboard(lab_site, ui):
+    sign_in(ui, lab_site)
+    ui.goto(lab_site(LESSON + "/labs/lab-demo"))
+    type_into(ui, 2, LONG)
+    ui.keyboard.press("Control+Enter")
+    expect(outputs(ui, 2)).to_contain_text("line 3999", timeout=60_000)
+    ui.get_by_role("heading", level=1).click()  # Tab goes on from here, as for a learner
+    for name in ("Run all", "Interrupt", "Restart kernel", "Clear all outputs"):
+        tab_to(ui, name)
+    tab_to(ui, "Submit for grading")
+    tab_to(ui, "Run cell 1")
+    ui.keyboard.press("Enter")
+    expect(prompt(ui, 1)).to_have_text("[2]")
+    tab_to(ui, "Clear output of cell 1")
+    ui.keyboard.press("Enter")
+    expect(prompt(ui, 1)).to_have_text(NEVER_RAN)
+    tab_to(ui, "Output of cell 2")  # the scrolling box
+    tab_to(ui, "Show all (4000 lines)")
+    ui.shot("keyboard")
+    ui.keyboard.press("Enter")
+    expect(cell(ui, 2).get_by_role("button", name="Show less")).to_be_focused()
+    assert ui.console_errors == [], ui.console_errors

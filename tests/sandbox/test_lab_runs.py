@@ -17,7 +17,7 @@ def runs(executor):
     saved: dict = {}
     done = threading.Event()
 
-    def save(workspace_id, cell_id, outputs, status):
+    def save(workspace_id, cell_id, outputs, status, execution_count):
         saved[(workspace_id, cell_id)] = (outputs, status)
         done.set()
 

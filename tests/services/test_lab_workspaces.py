@@ -146,3 +146,46 @@ def test_a_new_version_of_the_lab_keeps_the_learners_answers(ctx, lab):
     assert "clearer introduction" in lab_workspaces.notebook(again).cells[0].source
     assert cells["answer-availability"] == HONEST["answer-availability"]
     assert cells["answer-oee"] == HONEST["answer-oee"]
+
+
+def test_as_opened_shows_what_opening_would_make_and_writes_nothing(ctx, lab):
+    """Can the page show a first visit, or a lab updated since, without writing anything?"""
+    learner = make_user()
+    db.session.commit()
+    fresh = lab_workspaces.as_opened(learner, lab, None, now=utcnow(), secret=SEED_SECRET)
+    assert fresh.id is None and fresh not in db.session
+    assert not db.session.new and not db.session.dirty
+    made = lab_workspaces.open_workspace(learner, lab, now=utcnow(), secret=SEED_SECRET)
+    assert (made.revision, made.seed, made.notebook) == (fresh.revision, fresh.seed, fresh.notebook)
+    db.session.commit()
+
+    changed = source_notebook()
+    changed.cells[1].source = "shift = {'planned': 480, 'run': 400}"
+    newer = labs.parse(changed)
+    shown = lab_workspaces.as_opened(learner, newer, made, now=utcnow(), secret=SEED_SECRET)
+    assert shown is not made and shown not in db.session and shown.id == made.id
+    assert not db.session.dirty and made.lab_version == lab.version
+    assert sources(shown)["given"] == "shift = {'planned': 480, 'run': 400}"
+    moved = lab_workspaces.open_workspace(learner, newer, now=utcnow(), secret=SEED_SECRET)
+    assert (moved.revision, moved.notebook) == (shown.revision, shown.notebook)
+    same = lab_workspaces.as_opened(learner, newer, moved, now=utcnow(), secret=SEED_SECRET)
+    assert same is moved
+
+
+def test_clear_outputs_forgets_outputs_and_counts_but_not_code(ctx, lab):
+    learner = make_user()
+    space = lab_workspaces.open_workspace(learner, lab, now=utcnow(), secret=SEED_SECRET)
+    for count, cell_id in enumerate(("given", "answer-oee"), start=1):
+        out = [{"type": "stream", "name": "stdout", "text": "hi\n"}]
+        lab_workspaces.save_outputs(space.id, cell_id, out, "ok", count, now=utcnow())
+    shown = {c.id: c.execution_count for c in lab_workspaces.cells(space) if c.kind == "code"}
+    assert shown["given"] == 1 and shown["answer-oee"] == 2 and shown["answer-availability"] is None
+    revision = space.revision
+
+    lab_workspaces.clear_outputs(space, ["given"])
+    assert set(space.outputs) == {"answer-oee"}
+    with pytest.raises(InvalidInput):
+        lab_workspaces.clear_outputs(space, ["no-such-cell"])
+    lab_workspaces.clear_outputs(space)
+    assert space.outputs == {} and space.revision == revision
+    assert all(not c.outputs and c.execution_count is None for c in lab_workspaces.cells(space))

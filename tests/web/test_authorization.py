@@ -96,6 +96,7 @@ POST_ONLY = {
     "courses.complete",
     "courses.answer",
     *(f"labs.{name}" for name in ("save", "run", "interrupt", "restart", "reset_cell")),
+    "labs.clear_outputs",
     *(f"labs.{name}" for name in ("submit", "upload")),
     "lab_attempts.regrade",
 }

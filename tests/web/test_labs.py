@@ -31,7 +31,7 @@ LESSON = "/courses/demo-course/lessons/demo-second"
 LAB = f"{LESSON}/labs/lab-availability"
 JSON = {"Accept": "application/json"}
 STARTING = "raise NotImplementedError()"
-POSTS = ["save", "run", "interrupt", "restart", "reset-cell", "submit", "upload"]
+POSTS = ["save", "run", "interrupt", "restart", "reset-cell", "clear-outputs", "submit", "upload"]
 
 
 @pytest.fixture
@@ -53,6 +53,13 @@ def open_lab(client) -> tuple[str, int]:
     assert page.status_code == 200
     text = page.get_data(as_text=True)
     return csrf_token(text), int(re.search(r'data-revision="(\d+)"', text).group(1))
+
+
+def open_and_make(client) -> tuple[str, int]:
+    """Open the workspace page and make the workspace (an empty save); token and revision."""
+    token, revision = open_lab(client)
+    assert post(client, token, "save", {"revision": revision, "cells": {}}).status_code == 200
+    return token, revision + 1
 
 
 def post(client, token, action, body=None):
@@ -140,9 +147,11 @@ def test_labs_each_learner_only_ever_reaches_their_own_workspace(app):
     first = post(one, token, "save", {"revision": revision, "cells": {"answer-oee": "ONE"}})
     assert first.status_code == 200
     learner(app, two)
-    # Before opening the lab, the second learner has no workspace to reach at all.
-    assert two.get(f"{LAB}/notebook.ipynb").status_code == 404
+    # Before their first save, the second learner has no workspace: they get the starting
+    # notebook, never the first learner's.
     assert two.get(f"{LAB}/events").status_code == 404
+    fresh = two.get(f"{LAB}/notebook.ipynb").get_data(as_text=True)
+    assert "ONE" not in fresh and STARTING in fresh
     page = html.unescape(two.get(LAB).get_data(as_text=True))
     assert "ONE" not in page and STARTING in page
     token2, revision2 = open_lab(two)
@@ -156,17 +165,53 @@ def test_labs_each_learner_only_ever_reaches_their_own_workspace(app):
 # Opening and saving ----------------------------------------------------------------------
 
 
-def test_labs_first_visit_makes_a_workspace_with_the_starting_code(app, client):
+def database_rows(app) -> dict[str, list]:
+    """Every row of every table, to tell whether a request wrote anything."""
+    with app.app_context():
+        return {
+            table.name: sorted(map(repr, db.session.execute(table.select()).all()))
+            for table in db.metadata.sorted_tables
+        }
+
+
+def test_labs_first_visit_shows_the_starting_code_and_writes_nothing(app, client):
+    """Does opening the workspace page (a GET) leave the database as it was?"""
     user_id = learner(app, client)
+    before = database_rows(app)
     page = html.unescape(client.get(LAB).get_data(as_text=True))
     assert "Availability and OEE" in page
     assert STARTING in page and "def oee(a, p, q):" in page
     assert "shift = {'planned': 450" in page  # the given code, read-only
     assert "BEGIN SOLUTION" not in page and HIDDEN_CASES not in page
     assert "a * p * q" not in page  # the solution
+    assert 'data-revision="1"' in page and 'data-saved="false"' in page
     client.get(LAB)
-    with app.app_context():
-        assert db.session.query(LabWorkspace).filter_by(user_id=user_id).count() == 1
+    client.get(f"{LAB}/notebook.ipynb")
+    assert database_rows(app) == before
+
+    # The first save makes the workspace, from the revision the page showed.
+    token, revision = open_lab(client)
+    reply = post(client, token, "save", {"revision": revision, "cells": {"answer-oee": "# a"}})
+    assert reply.status_code == 200 and reply.get_json()["revision"] == revision + 1
+    space = saved(app, user_id)
+    assert sources(space)["answer-oee"] == "# a"
+    assert space.seed == lab_workspaces.seed_for(user_id, "lab-availability", secret=app.secret_key)
+    assert 'data-saved="true"' in client.get(LAB).get_data(as_text=True)
+    before = database_rows(app)
+    client.get(LAB)
+    assert database_rows(app) == before
+
+
+def test_labs_a_first_run_makes_the_workspace_and_runs_its_code(app, client):
+    user_id = learner(app, client)
+    token, _ = open_lab(client)
+    assert post(client, token, "run", {"cells": ["answer-oee"]}).status_code == 202
+    events_until_done(client, "answer-oee")
+    assert saved(app, user_id).revision == 1
+    ran = [
+        code for key, code in sessions_of(app).ran if key == f"workspace-{saved(app, user_id).id}"
+    ]
+    assert STARTING in ran[-1]
 
 
 def test_labs_an_updated_lab_says_so_once_and_keeps_the_answers(app, client, labs_root):
@@ -176,10 +221,17 @@ def test_labs_an_updated_lab_says_so_once_and_keeps_the_answers(app, client, lab
     changed = source_notebook()
     changed.cells[1].source = "shift = {'planned': 480, 'run': 400}"
     nbformat.write(changed, labs_root / "lab-availability.ipynb")
+    before = database_rows(app)
     page = html.unescape(client.get(LAB).get_data(as_text=True))
     assert "This lab has been updated since you last opened it. Your answers were kept." in page
     assert "'planned': 480" in page and "# mine" in page
     assert "has been updated" not in client.get(LAB).get_data(as_text=True)  # only once
+    assert database_rows(app) == before  # moved onto the new version by the next POST
+    shown = int(re.search(r'data-revision="(\d+)"', page).group(1))
+    reply = post(client, token, "save", {"revision": shown, "cells": {"answer-oee": "# again"}})
+    assert reply.status_code == 200
+    again = html.unescape(client.get(LAB).get_data(as_text=True))
+    assert "'planned': 480" in again and "# again" in again
 
 
 def test_labs_save_counts_revisions_and_a_reload_shows_the_edit(app, client):
@@ -213,10 +265,10 @@ def test_labs_a_stale_revision_is_409_and_overwrites_nothing(app, client):
 @pytest.mark.parametrize(
     ("body", "status"),
     [
-        ({"revision": 1, "cells": {"given": "shift = {}"}}, 422),
-        ({"revision": 1, "cells": {"self-check": "pass"}}, 422),
-        ({"revision": 1, "cells": {"hidden-cases": "__cases = []"}}, 422),
-        ({"revision": 1, "cells": {"answer-oee": 42}}, 422),
+        ({"revision": 2, "cells": {"given": "shift = {}"}}, 422),
+        ({"revision": 2, "cells": {"self-check": "pass"}}, 422),
+        ({"revision": 2, "cells": {"hidden-cases": "__cases = []"}}, 422),
+        ({"revision": 2, "cells": {"answer-oee": 42}}, 422),
         ({"revision": "1", "cells": {"answer-oee": "x"}}, 422),
         ({"cells": {"answer-oee": "x"}}, 422),
         (["not", "an", "object"], 400),
@@ -224,7 +276,7 @@ def test_labs_a_stale_revision_is_409_and_overwrites_nothing(app, client):
 )
 def test_labs_save_refuses_what_may_not_be_written(app, client, body, status):
     user_id = learner(app, client)
-    token, _ = open_lab(client)
+    token, _ = open_and_make(client)
     before = saved(app, user_id)
     response = client.post(f"{LAB}/save", json=body, headers={"X-CSRFToken": token, **JSON})
     assert response.status_code == status
@@ -286,9 +338,9 @@ class BlockingSessions(FakeSessions):
         self.interrupted = threading.Event()
         self.busy = threading.Event()
 
-    def execute(self, key, code, *, on_output=None):
+    def execute(self, key, code, *, on_output=None, history=True):
         if code.startswith("SHOPFLOOR_SEED"):
-            return super().execute(key, code)
+            return super().execute(key, code, history=history)
         self.busy.set()
         try:
             self.release.wait(10)
@@ -351,11 +403,69 @@ def test_labs_restart_and_interrupt_answer_with_the_kernel_status(app, client):
     assert [e for _, e in events] == [{"type": "kernel", "status": "idle", "restarted": True}]
 
 
+def test_labs_each_run_shows_the_kernels_execution_count_and_a_restart_counts_again(app, client):
+    """Is a cell's [n] the kernel's execution count (the seed takes none), saved for a reload?"""
+    learner(app, client)
+    token, _ = open_lab(client)
+
+    def run(cell_id: str) -> dict:
+        known = client.get(f"{LAB}/events").get_json()  # None before the first run
+        start = known["events"][-1][0] if known and known["events"] else 0
+        assert poll(lambda: post(client, token, "run", {"cells": [cell_id]}).status_code == 202)
+
+        def done():
+            found = client.get(f"{LAB}/events?after={start}").get_json()["events"]
+            return next((e for _, e in found if e["type"] == "done"), None)
+
+        return poll(done)
+
+    assert run("given")["execution_count"] == 1
+    assert run("answer-oee")["execution_count"] == 2
+    assert run("given")["execution_count"] == 3
+    page = client.get(LAB).get_data(as_text=True)
+    assert re.search(r"data-prompt>\[3\]</span>\s*<span class=\"cell-label\">Cell 1 ", page)
+    assert re.search(r"data-prompt>\[2\]</span>\s*<span class=\"cell-label\">Cell 3 ", page)
+    assert re.search(r"data-prompt>\[\xa0\]</span>\s*<span class=\"cell-label\">Cell 2 ", page)
+    post(client, token, "restart")
+    assert run("answer-oee")["execution_count"] == 1
+
+
+def test_labs_clear_outputs_forgets_them_so_a_reload_shows_none(app, client):
+    app.extensions["lab_runs"].sessions = PrintingSessions()
+    user_id = learner(app, client)
+    token, _ = open_lab(client)
+    for cell_id in ("given", "answer-oee"):
+        assert poll(lambda c=cell_id: post(client, token, "run", {"cells": [c]}).status_code == 202)
+        events_until_done(client, cell_id)
+    assert poll(lambda: set(saved(app, user_id).outputs) == {"given", "answer-oee"})
+    revision = saved(app, user_id).revision
+
+    reply = post(client, token, "clear-outputs", {"cells": ["given"]})
+    assert reply.status_code == 200
+    assert set(saved(app, user_id).outputs) == {"answer-oee"}
+    page = html.unescape(client.get(LAB).get_data(as_text=True))
+    assert page.count("ran ") == 1  # only the output of answer-oee is still shown
+
+    assert post(client, token, "clear-outputs").status_code == 200  # no cells: all of them
+    assert saved(app, user_id).outputs == {}
+    assert saved(app, user_id).revision == revision  # the learner's code is untouched
+    assert "ran " not in client.get(LAB).get_data(as_text=True)
+
+
+@pytest.mark.parametrize(
+    "body", [{"cells": ["no-such-cell"]}, {"cells": "given"}, {"cells": [1]}, {"cells": ["md"]}]
+)
+def test_labs_clear_outputs_of_unknown_cells_is_422(app, client, body):
+    learner(app, client)
+    token, _ = open_lab(client)
+    assert post(client, token, "clear-outputs", body).status_code == 422
+
+
 class PrintingSessions(FakeSessions):
     """Each cell prints one line, like a kernel would."""
 
-    def execute(self, key, code, *, on_output=None):
-        result = super().execute(key, code)
+    def execute(self, key, code, *, on_output=None, history=True):
+        result = super().execute(key, code, history=history)
         if on_output is not None:
             on_output(Output("stream", "stdout", f"ran {len(code)} characters\n"))
         return result
@@ -404,7 +514,7 @@ def upload(client, token, raw: bytes, name="mine.ipynb", **kwargs):
 
 def test_labs_an_oversized_upload_or_save_is_refused_before_it_is_read(app, client):
     user_id = learner(app, client)
-    token, revision = open_lab(client)
+    token, revision = open_and_make(client)
     before = saved(app, user_id)
     assert 0 < app.config["MAX_CONTENT_LENGTH"] <= 16 * 1024 * 1024  # a limit by default
     app.config["MAX_CONTENT_LENGTH"] = 4096  # small, so the test need not send megabytes
@@ -582,7 +692,7 @@ def test_labs_stream_sends_the_run_events_and_resumes_after_an_id(app, client):
 @pytest.mark.parametrize("action", POSTS)
 def test_labs_every_post_without_a_csrf_token_is_400(app, client, action):
     user_id = learner(app, client)
-    open_lab(client)
+    open_and_make(client)
     before = saved(app, user_id)
     body = {"revision": before.revision, "cells": {"answer-oee": "x"}, "cell": "answer-oee"}
     as_json = client.post(f"{LAB}/{action}", json=body, headers=JSON)

@@ -107,6 +107,7 @@
     if (!Object.keys(sent).length) { return Promise.resolve(); }
     setSaveStatus("Saving…", "saving");
     state.saving = post(data.saveUrl, { revision: state.revision, cells: sent }).then(function (r) {
+      startListening();
       state.revision = r.revision;
       state.retry = 0;
       Object.keys(sent).forEach(function (id) {
@@ -135,7 +136,13 @@
 
   function restoreFromDevice() {
     var stored;
-    try { stored = JSON.parse(localStorage.getItem(data.storageKey) || "null"); } catch (e) { stored = null; }
+    try {
+      stored = JSON.parse(localStorage.getItem(data.storageKey) || "null");
+      if (!stored && data.oldStorageKey) {  // kept under the workspace id by earlier versions
+        stored = JSON.parse(localStorage.getItem(data.oldStorageKey) || "null");
+        localStorage.removeItem(data.oldStorageKey);
+      }
+    } catch (e) { stored = null; }
     if (!stored || !stored.cells) { return; }
     var changed = Object.keys(stored.cells).filter(function (id) {
       return cells[id] && cells[id].editable && stored.cells[id] !== sources[id];
@@ -209,6 +216,12 @@
       node = document.createElement("div");
       node.className = "out out-html";
       node.innerHTML = output.data;  // sanitised by the server (nh3); CSP blocks any script
+      if (node.querySelector("table")) {  // a wide table scrolls sideways in its own box
+        node.classList.add("out-table");
+        node.tabIndex = 0;
+        node.setAttribute("role", "region");
+        node.setAttribute("aria-label", "Table from cell " + number);
+      }
     } else if (output.mime) {
       node = document.createElement("img");
       node.className = "out out-image";
@@ -224,6 +237,65 @@
     return node;
   }
 
+  // Long outputs stay in a bounded box that scrolls (reachable by keyboard) until the
+  // learner chooses "Show all"; short ones show whole, as in JupyterLab.
+  function lineCount(cell) {
+    var lines = 0;
+    Array.prototype.forEach.call(cell.outputs.querySelectorAll("pre.out"), function (pre) {
+      var text = pre.textContent.replace(/\n$/, "");
+      if (text) { lines += text.split("\n").length; }
+    });
+    return lines;
+  }
+
+  function fitOutputs(cell) {
+    var box = cell.outputs;
+    var expanded = cell.expand.getAttribute("aria-expanded") === "true";
+    var empty = !box.firstChild;
+    if (empty && expanded) { setExpanded(cell, false); expanded = false; }
+    var long = !empty && (expanded || box.scrollHeight > box.clientHeight + 2);
+    cell.tools.hidden = !long;
+    if (long && !expanded) { box.tabIndex = 0; } else { box.removeAttribute("tabindex"); }
+    if (long) {
+      var lines = lineCount(cell);
+      cell.expand.textContent = expanded ? "Show less"
+        : (lines ? "Show all (" + lines + " lines)" : "Show all output");
+    }
+  }
+
+  function setExpanded(cell, expanded) {
+    cell.expand.setAttribute("aria-expanded", String(expanded));
+    cell.outputs.classList.toggle("is-expanded", expanded);
+  }
+
+  function fitSoon(cell) {
+    if (cell.fitting) { return; }
+    cell.fitting = true;
+    window.requestAnimationFrame(function () { cell.fitting = false; fitOutputs(cell); });
+  }
+
+  function showCount(cell, count) {
+    cell.prompt.textContent = "[" + (count === null || count === undefined ? "\u00a0" : count) + "]";
+  }
+
+  function clearCell(cell) {
+    cell.outputs.textContent = "";
+    cell.stateEl.textContent = "";
+    cell.count = null;
+    showCount(cell, null);
+    fitOutputs(cell);
+  }
+
+  function clearOutputs(ids) {
+    ids.forEach(function (id) { clearCell(cells[id]); });
+    var body = ids.length === order.length ? {} : { cells: ids };
+    return post(data.clearUrl, body).then(startListening, function (error) {
+      showProblem(error.status ? error.message
+        : "Cannot reach the server, so the outputs are still saved there: they come back " +
+          "when you reload. Try again when the connection is back.");
+    });
+  }
+
   function handle(event) {
     var cell = cells[event.cell];
     if (event.type === "reload") { reloadSoon(); return; }
@@ -234,18 +306,26 @@
     }
     if (!cell) { return; }
     if (event.type === "queued") {
+      showCount(cell, "*");
       cell.stateEl.textContent = "queued";
       cell.li.classList.add("is-queued");
     } else if (event.type === "running") {
       cell.li.classList.remove("is-queued");
       cell.li.classList.add("is-running");
       cell.stateEl.textContent = "running…";
+      showCount(cell, "*");
       cell.outputs.textContent = "";
+      fitOutputs(cell);
       showKernel("busy");
     } else if (event.type === "output") {
       cell.outputs.appendChild(outputNode(event.output, cell.number));
+      fitSoon(cell);
     } else if (event.type === "done") {
       cell.li.classList.remove("is-queued", "is-running");
+      // The count of this run, as the traceback names it; a cell that did not run keeps
+      // the count of the outputs it still shows.
+      if (typeof event.execution_count === "number") { cell.count = event.execution_count; }
+      showCount(cell, cell.count);
       cell.stateEl.textContent = DONE_TEXT[event.status] || ("✗ " + event.status);
       if (event.status !== "ok" && event.status !== "error" && event.status !== "skipped") {
         var note = document.createElement("p");
@@ -255,6 +335,7 @@
       }
       if (event.status === "failed") { showProblem(event.message); }
       if (event.status === "killed") { showKernel("dead"); }
+      fitOutputs(cell);
     }
   }
 
@@ -266,6 +347,12 @@
   var source = null;
   var pollTimer = null;
   var failures = 0;
+
+  // A workspace not saved yet has no events: follow them once a POST has made it.
+  var listening = false;
+  function startListening() {
+    if (!listening) { listening = true; listen(); }
+  }
 
   function listen() {
     if (!window.EventSource || failures >= 3) { poll(); return; }
@@ -319,7 +406,7 @@
   function run(ids) {
     return save().then(function () {
       showProblem("");
-      return post(data.runUrl, { cells: ids });
+      return post(data.runUrl, { cells: ids }).then(startListening);
     }).catch(function (error) {
       if (state.conflict) {
         showProblem("Nothing ran: first choose which version of each cell to keep (above).");
@@ -338,7 +425,11 @@
   }
 
   function control(url, after) {
-    return post(url).then(function (reply) { showKernel(reply.kernel); if (after) { after(); } },
+    return post(url).then(function (reply) {
+      startListening();
+      showKernel(reply.kernel);
+      if (after) { after(); }
+    },
                           function (error) {
                             showProblem(error.status ? error.message
                               : "Cannot reach the server. Try again when the connection is back.");
@@ -354,10 +445,16 @@
     var holder = document.createElement("div");
     holder.className = "cell-editor";
     pre.replaceWith(holder);
+    var promptEl = li.querySelector("[data-prompt]");
+    var shownCount = promptEl.textContent.replace(/[\[\]\s\u00a0]/g, "");
     var cell = {
       li: li, number: number, editable: editable,
       outputs: li.querySelector("[data-outputs]"),
-      stateEl: li.querySelector("[data-state]")
+      stateEl: li.querySelector("[data-state]"),
+      prompt: promptEl,
+      count: shownCount ? Number(shownCount) : null,
+      tools: li.querySelector("[data-output-tools]"),
+      expand: li.querySelector("[data-action=expand]")
     };
     cell.editor = window.ShopfloorEditor.create(holder, {
       doc: sources[id],
@@ -379,6 +476,16 @@
     var action = button.dataset.action;
     if (action === "run") { run([li.dataset.cell]); }
     if (action === "run-all") { run(order.slice()); }
+    if (action === "clear") { clearOutputs([li.dataset.cell]); }
+    if (action === "clear-all") { clearOutputs(order.slice()); }
+    if (action === "expand") {
+      var shown = cells[li.dataset.cell];
+      setExpanded(shown, button.getAttribute("aria-expanded") !== "true");
+      fitOutputs(shown);
+      if (button.getAttribute("aria-expanded") === "false") {
+        shown.li.scrollIntoView({ block: "nearest" });  // back to the top of the short box
+      }
+    }
     if (action === "interrupt") { control(data.interruptUrl); }
     if (action === "restart") {
       control(data.restartUrl, function () { showProblem(""); });
@@ -414,6 +521,11 @@
     b.disabled = false;
   });
   root.classList.add("is-ready");
+  order.forEach(function (id) { fitOutputs(cells[id]); });
+  root.addEventListener("load", function (event) {  // a figure makes its output taller
+    var li = event.target.closest && event.target.closest("li[data-cell]");
+    if (li && cells[li.dataset.cell]) { fitSoon(cells[li.dataset.cell]); }
+  }, true);
   restoreFromDevice();
-  listen();
+  if (data.saved === "true") { startListening(); }
 })();
