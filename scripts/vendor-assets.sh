@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# Copy the front-end packages pinned in package.json into app/static/vendor.
+# Copy the front-end packages pinned in package.json into app/static/vendor
+# (and axe-core, for the browser tests only, into tests/e2e/vendor).
 # The copies are committed, so running Shopfloor never needs Node.js or a network;
 # this script is only for refreshing them after a version bump (`make vendor`).
 set -euo pipefail
@@ -27,3 +28,10 @@ npx --no-install esbuild scripts/editor/editor.mjs --bundle --format=iife --mini
   --metafile="$meta" --outfile="$dest/codemirror/editor.js"
 node scripts/editor/licenses.mjs "$meta" "$dest/codemirror/LICENSE.txt"
 echo "vendored: $(find "$dest" -type f | wc -l) files into $dest"
+# axe-core checks every page the browser tests visit. It is test-only, so it lives
+# beside the tests and is never served; the tests read it from disk (no network, no Node).
+axe=tests/e2e/vendor/axe-core
+rm -rf "$axe"
+mkdir -p "$axe"
+cp node_modules/axe-core/axe.min.js node_modules/axe-core/LICENSE "$axe/"
+echo "vendored: axe-core $(node -p 'require("axe-core/package.json").version') into $axe"

@@ -15,6 +15,7 @@ from app.domain.roles import Role
 from app.extensions import db
 from tests import factories
 from tests.conftest import FIXTURE_CURRICULA, sync_tree
+from tests.e2e import axe
 from tests.sandbox.labs_fixture import source_notebook
 
 CHROMIUM = "/usr/bin/chromium"
@@ -67,23 +68,40 @@ def viewport(request) -> str:
 
 @pytest.fixture
 def ui(browser, viewport, request, artifacts: Path):
-    """A fresh browser page at the parametrized viewport, with a ``shot(name)`` helper."""
-    context = browser.new_context(viewport=VIEWPORTS[viewport])
+    """A fresh browser page at the parametrized viewport, with a ``shot(name)`` helper.
+
+    axe-core checks every document the page loads, every screenshot's page and the last
+    page; a serious or critical finding fails the test (see tests/e2e/axe.py), and all
+    findings are written to the artifacts folder as ``axe-<test>-<viewport>.json``.
+    """
+    # Reduced motion: menus appear at once, so screenshots and axe's colour checks never
+    # catch them half faded in.
+    context = browser.new_context(viewport=VIEWPORTS[viewport], reduced_motion="reduce")
     context.set_default_timeout(15_000)
     page = context.new_page()
     errors: list[str] = []
     page.on("console", lambda msg: msg.type == "error" and errors.append(msg.text))
-    test_name = request.node.originalname
+    auditor = axe.Auditor(page)
+    test_name = request.node.name.replace("[", "-").replace("]", "")
 
     def shot(name: str) -> Path:
-        path = artifacts / f"{test_name}-{name}-{viewport}.png"
+        path = artifacts / f"{request.node.originalname}-{name}-{viewport}.png"
         page.screenshot(path=str(path), full_page=True)
+        auditor.audit()
+        auditor.assert_clean()
         return path
 
     page.shot = shot
     page.console_errors = errors
+    page.axe = auditor
     yield page
-    context.close()
+    try:
+        if not page.is_closed():
+            auditor.audit()
+    finally:
+        auditor.save(artifacts / f"axe-{test_name}.json")
+        context.close()
+    auditor.assert_clean()
 
 
 @pytest.fixture

@@ -10,6 +10,7 @@ from playwright.sync_api import expect
 from app.extensions import db
 from tests import factories
 from tests.conftest import FIXTURE_CURRICULA, sync_tree
+from tests.e2e import axe
 
 pytestmark = pytest.mark.e2e
 
@@ -99,7 +100,8 @@ def test_search_from_the_catalog(course_site, ui):
 
 
 def test_the_real_course_fits_a_phone_without_sideways_scrolling(live_server, browser):
-    """Wide formulas, tables and code scroll inside their own boxes, never the whole page."""
+    """Wide formulas, tables and code scroll inside their own boxes, never the whole page,
+    and a keyboard reaches those boxes."""
     from pathlib import Path
 
     from app.content import validate
@@ -119,16 +121,19 @@ def test_the_real_course_fits_a_phone_without_sideways_scrolling(live_server, br
             f"/courses/{lesson.course.slug}/lessons/{lesson.slug}"
             for lesson in db.session.scalars(db.select(Lesson))
         ]
-    phone = browser.new_context(viewport=VIEWPORTS["phone"])
+    phone = browser.new_context(viewport=VIEWPORTS["phone"], reduced_motion="reduce")
     ui = phone.new_page()
     try:
         sign_in(ui, live_server)
-        too_wide = []
+        too_wide, problems = [], []
         for path in pages:
             ui.goto(live_server(path))
             width = ui.evaluate("document.documentElement.scrollWidth")
             if width > VIEWPORTS["phone"]["width"]:
                 too_wide.append(f"{path}: {width} px")
+            # Wide maths and code must also be reachable by keyboard (axe, as in `ui`).
+            problems += [str(f) for f in axe.check(ui) if f.impact in axe.FAILING]
     finally:
         phone.close()
     assert pages and too_wide == [], too_wide
+    assert problems == [], "\n".join(problems)
