@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import threading
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -82,7 +83,7 @@ def ui(browser, viewport, request, artifacts: Path):
     errors: list[str] = []
     page.on("console", lambda msg: msg.type == "error" and errors.append(msg.text))
     auditor = axe.Auditor(page)
-    test_name = request.node.name.replace("[", "-").replace("]", "")
+    test_name = re.sub(r"[^\w.-]+", "-", request.node.name).strip("-")
 
     def shot(name: str) -> Path:
         path = artifacts / f"{request.node.originalname}-{name}-{viewport}.png"

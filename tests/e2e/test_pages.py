@@ -205,3 +205,50 @@ def test_site_pages_from_the_footer(demo_site, ui, name, heading, fact):
     expect(ui.get_by_role("main")).to_contain_text(fact)
     expect(footer.get_by_role("link", name=name)).to_have_attribute("aria-current", "page")
     ui.shot(name.split()[0].lower())
+
+
+# The focused element ("" for none, "again" once the focus comes round to an element seen
+# before) and whether it shows a ring a keyboard user can see: an outline of 2 px or more,
+# or a box shadow.
+FOCUS = """() => {
+  const e = document.activeElement, s = getComputedStyle(e);
+  if (e === document.body) return ["", false];
+  if (e.dataset.focusSeen) return ["again", true];
+  e.dataset.focusSeen = "yes";
+  const outline = s.outlineStyle !== "none" && parseFloat(s.outlineWidth) >= 2;
+  const name = `${e.tagName} ${(e.textContent || "").trim().slice(0, 30)}`;
+  return [name, outline || s.boxShadow !== "none"];
+}"""
+
+
+def tab_stops(ui, limit=80):
+    stops = []
+    for _ in range(limit):
+        ui.keyboard.press("Tab")
+        name, ring = ui.evaluate(FOCUS)
+        if name in ("", "again"):
+            break
+        stops.append((name, ring))
+    return stops
+
+
+@pytest.mark.parametrize("path", ["/admin/users", "/dashboard", "/privacy"])
+def test_focus_is_visible_at_every_tab_stop(demo_site, ui, path):
+    """Tabbing through a whole page, and through the open account menu, every stop shows
+    where the focus is."""
+    sign_in(ui, demo_site, "admin@shopfloor.example")
+    ui.goto(demo_site(path))
+    stops = tab_stops(ui)
+    assert stops[0][0] == "A Skip to main content" and len(stops) > 5, stops
+    assert [name for name, ring in stops if not ring] == [], stops
+
+    ui.locator("summary", has_text="account menu").focus()
+    ui.keyboard.press("Enter")
+    ui.keyboard.press("Tab")
+    ui.keyboard.press("Tab")
+    expect(ui.get_by_role("button", name="Sign out")).to_be_focused()
+    assert (
+        ui.get_by_role("button", name="Sign out").evaluate("e => getComputedStyle(e).outlineStyle")
+        != "none"
+    )
+    ui.shot("sign-out-focused-" + path.strip("/").replace("/", "-"))
