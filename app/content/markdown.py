@@ -92,6 +92,7 @@ def _parser() -> MarkdownIt:
     md.add_render_rule("link_open", _link_open)
     md.add_render_rule("table_open", _table_open)
     md.add_render_rule("table_close", _table_close)
+    md.add_render_rule("th_open", _th_open)
     return md
 
 
@@ -154,6 +155,15 @@ def _table_open(self, tokens: list[Token], idx: int, options, env) -> str:
 
 def _table_close(self, tokens: list[Token], idx: int, options, env) -> str:
     return "</table></div>\n"
+
+
+def _th_open(self, tokens: list[Token], idx: int, options, env) -> str:
+    # An empty header cell (the corner above row labels) heads nothing: make it a plain cell,
+    # so screen readers do not announce a nameless header.
+    inline, close = tokens[idx + 1], tokens[idx + 2]
+    if inline.type == "inline" and not inline.content.strip() and close.type == "th_close":
+        tokens[idx].tag = close.tag = "td"
+    return self.renderToken(tokens, idx, options, env)
 
 
 def _admonition(name: str):

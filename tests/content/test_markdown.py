@@ -133,3 +133,10 @@ def test_structured_text_is_highlighted():
     assert '<span class="k">IF</span>' in html
     assert '<span class="cm">(* run *)</span>' in html
     assert '<span class="kc">TRUE</span>' in html
+
+
+def test_tables_are_numbered_regions_and_an_empty_corner_heads_nothing():
+    """Two tables get distinct region names; the blank corner cell is not a nameless header."""
+    html = html_of("| | A |\n| --- | --- |\n| **x** | 1 |\n\n| B |\n| --- |\n| 2 |\n")
+    assert 'aria-label="Table 1"' in html and 'aria-label="Table 2"' in html
+    assert "<tr>\n<td></td>\n<th>A</th>" in html and "<th></th>" not in html
