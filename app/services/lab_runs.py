@@ -155,6 +155,10 @@ class CellRuns:
         self._seeded(key, seed)
         self.events.publish(key, {"type": "kernel", "status": "idle", "restarted": True})
 
+    def cleared(self, workspace_id: int, cell_ids: list[str] | None) -> None:
+        """Tell the workspace's open pages that outputs were cleared (None: every cell's)."""
+        self.events.publish(self.key(workspace_id), {"type": "cleared", "cells": cell_ids})
+
     def follow_from(self, workspace_id: int) -> int:
         """The event number a newly loaded page follows from.
 

@@ -138,6 +138,7 @@ def clear_outputs(slug: str, lesson_slug: str, lab_id: str):
         raise InvalidInput("cells", "Send the ids of the cells to clear.")
     lab_workspaces.clear_outputs(space, cells)
     db.session.commit()
+    _runs().cleared(space.id, cells)  # other tabs on this lab clear them too
     return {"cleared": cells}
 
 

@@ -384,8 +384,15 @@ def test_long_outputs_fold_into_a_box_that_scrolls_and_outputs_can_be_cleared(la
     expect(outputs(ui, 2)).to_be_empty()
     expect(prompt(ui, 2)).to_have_text(NEVER_RAN)
     expect(prompt(ui, 1)).to_have_text("[2]")
+    other = ui.context.new_page()  # a second tab on the lab clears with this one
+    other.goto(ui.url)
+    expect(prompt(other, 1)).to_have_text("[2]")
+    ui.bring_to_front()
     ui.get_by_role("button", name="Clear all outputs").click()
     expect(prompt(ui, 1)).to_have_text(NEVER_RAN)
+    expect(prompt(other, 1)).to_have_text(NEVER_RAN)
+    expect(outputs(other, 1)).to_be_empty()
+    other.close()
     ui.reload()
     for number in (1, 2, 3, 4):
         expect(outputs(ui, number)).to_be_empty()

@@ -446,6 +446,8 @@ def test_labs_clear_outputs_forgets_them_so_a_reload_shows_none(app, client):
     page = html.unescape(client.get(LAB).get_data(as_text=True))
     assert page.count("ran ") == 1  # only the output of answer-oee is still shown
 
+    events = [e for _, e in client.get(f"{LAB}/events?after=0").get_json()["events"]]
+    assert events[-1] == {"type": "cleared", "cells": ["given"]}  # for the learner's other tabs
     assert post(client, token, "clear-outputs").status_code == 200  # no cells: all of them
     assert saved(app, user_id).outputs == {}
     assert saved(app, user_id).revision == revision  # the learner's code is untouched

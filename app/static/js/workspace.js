@@ -299,6 +299,10 @@
   function handle(event) {
     var cell = cells[event.cell];
     if (event.type === "reload") { reloadSoon(); return; }
+    if (event.type === "cleared") {  // here or in another tab on this lab
+      (event.cells || order).forEach(function (id) { if (cells[id]) { clearCell(cells[id]); } });
+      return;
+    }
     if (event.type === "kernel") {
       showKernel(event.status);
       if (event.restarted) { showProblem(""); }
