@@ -145,8 +145,14 @@ def clear_outputs(slug: str, lesson_slug: str, lab_id: str):
 @bp.get(f"{LAB}/events")
 @login_required
 def events(slug: str, lesson_slug: str, lab_id: str):
-    """The polling fallback of ``stream``: events after ``?after=N`` and the kernel status."""
-    _, space = _saved_workspace(slug, lesson_slug, lab_id)
+    """The polling fallback of ``stream``: events after ``?after=N`` and the kernel status.
+
+    Before the learner's workspace exists it answers ``saved: false`` and no events, so a
+    page opened then learns when another tab of theirs has made it.
+    """
+    _, space = _saved_workspace(slug, lesson_slug, lab_id, missing_ok=True)
+    if space is None:
+        return {"events": [], "kernel": "none", "saved": False}
     after = request.args.get("after", 0, type=int)
     batch = _runs().events.since(CellRuns.key(space.id), after)
     return {"events": [[n, e] for n, e in batch], "kernel": _runs().status(space.id)}
@@ -266,10 +272,13 @@ def _workspace(slug: str, lesson_slug: str, lab_id: str):
     return lab, space
 
 
-def _saved_workspace(slug: str, lesson_slug: str, lab_id: str):
-    """For GETs: the lab and the learner's saved workspace as it is; NotFound if none yet."""
+def _saved_workspace(slug: str, lesson_slug: str, lab_id: str, *, missing_ok: bool = False):
+    """For GETs: the lab and the learner's saved workspace as it is; NotFound if none yet
+    (None with *missing_ok*)."""
     _, _, lab = _lab(slug, lesson_slug, lab_id)
     space = lab_workspaces.find(current_user, lab.id)
+    if space is None and missing_ok:
+        return lab, None
     if space is None:
         raise NotFound("This lab has no saved work of yours yet: run or edit a cell first.")
     require(policy.can_use_workspace(current_user, space.user_id))

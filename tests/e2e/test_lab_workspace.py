@@ -480,8 +480,13 @@ def test_opening_the_lab_writes_nothing_until_the_learner_works(lab_site, ui):
     ui.reload()
     expect(ui.get_by_role("status").filter(has_text="saved")).to_have_text("All changes saved")
     assert workspaces(lab_site) == 0
+    other = ui.context.new_page()  # a second tab, opened before the workspace exists
+    other.goto(ui.url)
+    ui.bring_to_front()
     cell(ui, 1).get_by_role("button", name="Run cell").click()  # the first run makes it
     expect(prompt(ui, 1)).to_have_text("[1]", timeout=60_000)
+    expect(prompt(other, 1)).to_have_text("[1]", timeout=20_000)  # and the other tab follows
+    other.close()
     expect(ui.get_by_role("status").filter(has_text="Kernel")).to_have_text("Kernel: idle")
     assert workspaces(lab_site) == 1
     type_into(ui, 3, "def oee(a, p, q):\nreturn 0  # first edit")

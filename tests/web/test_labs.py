@@ -148,8 +148,9 @@ def test_labs_each_learner_only_ever_reaches_their_own_workspace(app):
     assert first.status_code == 200
     learner(app, two)
     # Before their first save, the second learner has no workspace: they get the starting
-    # notebook, never the first learner's.
-    assert two.get(f"{LAB}/events").status_code == 404
+    # notebook, never the first learner's, and no events.
+    assert two.get(f"{LAB}/events").get_json() == {"events": [], "kernel": "none", "saved": False}
+    assert two.get(f"{LAB}/stream").status_code == 404
     fresh = two.get(f"{LAB}/notebook.ipynb").get_data(as_text=True)
     assert "ONE" not in fresh and STARTING in fresh
     page = html.unescape(two.get(LAB).get_data(as_text=True))
@@ -187,6 +188,7 @@ def test_labs_first_visit_shows_the_starting_code_and_writes_nothing(app, client
     assert 'data-revision="1"' in page and 'data-saved="false"' in page
     client.get(LAB)
     client.get(f"{LAB}/notebook.ipynb")
+    client.get(f"{LAB}/events")
     assert database_rows(app) == before
 
     # The first save makes the workspace, from the revision the page showed.

@@ -352,10 +352,24 @@
   var pollTimer = null;
   var failures = 0;
 
-  // A workspace not saved yet has no events: follow them once a POST has made it.
+  // A workspace not saved yet has no events: follow them once a POST from this page (or,
+  // as a slow poll finds out, from another tab) has made it.
   var listening = false;
+  var waitTimer = null;
   function startListening() {
+    clearTimeout(waitTimer);
     if (!listening) { listening = true; listen(); }
+  }
+
+  function waitForWorkspace() {
+    fetch(data.eventsUrl + "?after=0", { credentials: "same-origin",
+                                         headers: { "Accept": "application/json" } })
+      .then(function (response) { return response.ok ? response.json() : null; })
+      .then(function (reply) { if (reply && reply.saved !== false) { startListening(); } },
+            function () {})
+      .finally(function () {
+        if (!listening) { waitTimer = setTimeout(waitForWorkspace, 5000); }
+      });
   }
 
   function listen() {
@@ -531,5 +545,9 @@
     if (li && cells[li.dataset.cell]) { fitSoon(cells[li.dataset.cell]); }
   }, true);
   restoreFromDevice();
-  if (data.saved === "true") { startListening(); }
+  if (data.saved === "true") {
+    startListening();
+  } else {
+    waitTimer = setTimeout(waitForWorkspace, 5000);
+  }
 })();
