@@ -100,8 +100,9 @@ def run(slug: str, lesson_slug: str, lab_id: str):
 @bp.post(f"{LAB}/interrupt")
 @login_required
 def interrupt(slug: str, lesson_slug: str, lab_id: str):
-    _, space = _workspace(slug, lesson_slug, lab_id)
-    db.session.commit()
+    _, space = _saved_workspace(slug, lesson_slug, lab_id, missing_ok=True)
+    if space is None:  # nothing ever ran: nothing to stop, and nothing to make
+        return {"kernel": "none"}
     _runs().interrupt(space.id)
     return {"kernel": _runs().status(space.id)}
 
@@ -273,8 +274,8 @@ def _workspace(slug: str, lesson_slug: str, lab_id: str):
 
 
 def _saved_workspace(slug: str, lesson_slug: str, lab_id: str, *, missing_ok: bool = False):
-    """For GETs: the lab and the learner's saved workspace as it is; NotFound if none yet
-    (None with *missing_ok*)."""
+    """The lab and the learner's saved workspace as it is, never made here (GETs, interrupt);
+    NotFound if none yet (None with *missing_ok*)."""
     _, _, lab = _lab(slug, lesson_slug, lab_id)
     space = lab_workspaces.find(current_user, lab.id)
     if space is None and missing_ok:

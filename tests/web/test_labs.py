@@ -397,6 +397,8 @@ def test_labs_restart_and_interrupt_answer_with_the_kernel_status(app, client):
     user_id = learner(app, client)
     token, _ = open_lab(client)
     assert post(client, token, "interrupt").get_json() == {"kernel": "none"}
+    with app.app_context():
+        assert db.session.query(LabWorkspace).count() == 0  # nothing to stop, nothing made
     response = post(client, token, "restart")
     assert response.status_code == 200 and response.get_json() == {"kernel": "idle"}
     seed = saved(app, user_id).seed
