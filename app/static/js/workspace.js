@@ -256,6 +256,11 @@
     var long = !empty && (expanded || box.scrollHeight > box.clientHeight + 2);
     cell.tools.hidden = !long;
     if (long && !expanded) { box.tabIndex = 0; } else { box.removeAttribute("tabindex"); }
+    // A table is a tab stop only while it scrolls sideways.
+    Array.prototype.forEach.call(box.querySelectorAll(".out-table"), function (table) {
+      if (table.scrollWidth > table.clientWidth + 1) { table.tabIndex = 0; }
+      else { table.removeAttribute("tabindex"); }
+    });
     if (long) {
       var lines = lineCount(cell);
       cell.expand.textContent = expanded ? "Show less"
@@ -540,6 +545,9 @@
   });
   root.classList.add("is-ready");
   order.forEach(function (id) { fitOutputs(cells[id]); });
+  window.addEventListener("resize", function () {
+    order.forEach(function (id) { fitSoon(cells[id]); });
+  });
   root.addEventListener("load", function (event) {  // a figure makes its output taller
     var li = event.target.closest && event.target.closest("li[data-cell]");
     if (li && cells[li.dataset.cell]) { fitSoon(cells[li.dataset.cell]); }
