@@ -431,7 +431,7 @@ def test_execution_counts_are_the_kernels_as_in_jupyter(lab_site, ui):
     expect(ui.get_by_role("status").filter(has_text="Kernel")).to_have_text("Kernel: idle")
     cell(ui, 3).get_by_role("button", name="Run cell").click()
     expect(prompt(ui, 3)).to_have_text("[1]", timeout=60_000)
-    expect(cell(ui, 3).locator(".out-error")).to_contain_text("Cell In[1], line 1")
+    expect(cell(ui, 3).locator(".out-error")).to_contain_text("Cell In[1], line 1", timeout=30_000)
     expect(prompt(ui, 2)).to_have_text("[3]")
     assert ui.console_errors == [], ui.console_errors
 
