@@ -51,7 +51,12 @@ def learner(app, client):
         db.session.commit()
         user_id = user.id
     page = client.get(LAB).get_data(as_text=True)
-    return user_id, csrf_token(page), int(re.search(r'data-revision="(\d+)"', page).group(1))
+    token = csrf_token(page)
+    revision = int(re.search(r'data-revision="(\d+)"', page).group(1))
+    # Opening the page writes nothing; the first save makes the workspace.
+    made = post_raw(client, token, "save", json.dumps({"revision": revision, "cells": {}}))
+    assert made.status_code == 200
+    return user_id, token, made.get_json()["revision"]
 
 
 def saved(app, user_id) -> tuple[int, str]:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import re
 
 from sqlalchemy import select
 
@@ -10,7 +11,7 @@ from app.extensions import db
 from app.models import LabWorkspace
 from app.services import lab_workspaces
 from tests import factories
-from tests.conftest import sign_in
+from tests.conftest import csrf_token, sign_in
 
 LAB = "/courses/demo-course/lessons/demo-second/labs/lab-availability"
 
@@ -22,7 +23,14 @@ def test_opening_a_lab_stores_a_seed_keyed_with_the_secret_key(lab_app):
         sign_in(client, user)
         db.session.commit()
         user_id = user.id
-    assert client.get(LAB).status_code == 200
+    page = client.get(LAB).get_data(as_text=True)
+    revision = int(re.search(r'data-revision="(\d+)"', page).group(1))
+    saved = client.post(  # opening the page writes nothing; the first save makes the workspace
+        f"{LAB}/save",
+        json={"revision": revision, "cells": {}},
+        headers={"X-CSRFToken": csrf_token(page), "Accept": "application/json"},
+    )
+    assert saved.status_code == 200
     with lab_app.app_context():
         seed = db.session.scalar(select(LabWorkspace.seed).where(LabWorkspace.user_id == user_id))
     guess = hashlib.sha256(f"shopfloor-lab-seed:{user_id}:{factories.LAB_ID}".encode()).digest()
