@@ -17,6 +17,7 @@ from app.extensions import db
 from tests import factories
 from tests.conftest import FIXTURE_CURRICULA, sync_tree
 from tests.e2e import axe
+from tests.leaks import collect_abandoned_kernels
 from tests.sandbox.labs_fixture import source_notebook
 
 CHROMIUM = "/usr/bin/chromium"
@@ -133,3 +134,4 @@ def lab_site(live_server, tmp_path):
     runs.sessions.close()
     if app.extensions["executor"].pool:
         app.extensions["executor"].pool.close()
+    collect_abandoned_kernels()

@@ -6,6 +6,7 @@ import nbformat
 import pytest
 
 from app.sandbox import Environment, JupyterExecutor, Limits
+from tests.leaks import collect_abandoned_kernels
 
 ROOT = Path(__file__).resolve().parents[2]
 LAB_PYTHON = ROOT / ".venv-lab" / "bin" / "python"
@@ -26,6 +27,11 @@ def pytest_collection_modifyitems(items):
     for item in items:
         if "tests/sandbox/" in str(item.fspath):
             item.add_marker(pytest.mark.kernel)
+
+
+@pytest.fixture(scope="module", autouse=True)
+def _no_kernels_left_from_earlier_tests():
+    collect_abandoned_kernels()
 
 
 @pytest.fixture(scope="session")
