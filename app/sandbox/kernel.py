@@ -164,11 +164,12 @@ class SandboxKernel:
             user_expressions={"value": expression},
             allow_stdin=False,
         )
-        reply = await self._reply(msg_id, start + timeout)
-        if reply is None:  # too slow: interrupt, and kill the kernel if that does not help
+        reply = await self._next(self.client.get_shell_msg, msg_id, start + timeout)
+        if reply == "timeout":  # too slow: interrupt, and kill the kernel if that does not help
             with contextlib.suppress(Exception):
                 await self.manager.interrupt_kernel()
-            if await self._reply(msg_id, time.monotonic() + 5) is None:
+            read = self.client.get_shell_msg
+            if await self._next(read, msg_id, time.monotonic() + 5) == "timeout":
                 await self.kill()
             result.status = "timeout"
         elif reply == "dead":
@@ -181,14 +182,17 @@ class SandboxKernel:
             result.status = "memory"
         return result
 
-    async def _reply(self, msg_id: str, deadline: float):
-        """The shell reply to *msg_id*; None after *deadline*, "dead" if the kernel died."""
+    async def _next(self, read, msg_id: str, deadline: float):
+        """The next message answering *msg_id* from *read* (a channel's reader).
+
+        "timeout" after *deadline*, "dead" if the kernel died while we waited.
+        """
         while True:
             remaining = deadline - time.monotonic()
             if remaining <= 0:
-                return None
+                return "timeout"
             try:
-                msg = await self.client.get_shell_msg(timeout=min(remaining, 0.5))
+                msg = await read(timeout=min(remaining, 0.5))
             except Exception:  # queue.Empty: nothing yet; check the kernel is still there
                 if not await self.manager.is_alive():
                     return "dead"
@@ -219,17 +223,9 @@ class SandboxKernel:
     async def _drain(self, msg_id: str, collector: OutputCollector, deadline: float) -> str:
         """Read iopub until the cell is idle; return ok, error, timeout or dead."""
         while True:
-            remaining = deadline - time.monotonic()
-            if remaining <= 0:
-                return "timeout"
-            try:
-                msg = await self.client.get_iopub_msg(timeout=min(remaining, 0.5))
-            except Exception:  # queue.Empty: nothing yet; check the kernel is still there
-                if not await self.manager.is_alive():
-                    return "dead"
-                continue
-            if msg["parent_header"].get("msg_id") != msg_id:
-                continue
+            msg = await self._next(self.client.get_iopub_msg, msg_id, deadline)
+            if isinstance(msg, str):
+                return msg
             kind = msg["msg_type"]
             if kind == "status" and msg["content"]["execution_state"] == "idle":
                 return "error" if collector.error else "ok"
