@@ -14,7 +14,7 @@ from app.content import confined, quizzes, yamlfiles
 from app.content.fields import Fields
 from app.content.lexers import lexer_for
 from app.content.limits import LESSON_BYTES, MARKDOWN_NESTING
-from app.content.model import LabRef, Lesson, Question
+from app.content.model import LabRef, Lesson, Question, QuizPolicy
 from app.content.problems import Problems
 
 UNSAFE_SCHEME = re.compile(r"^\s*(javascript|vbscript|data|file):", re.IGNORECASE)
@@ -65,7 +65,8 @@ def load(path: Path, ctx: Context, problems: Problems) -> Lesson | None:
     minutes = fields.number("minutes", required=False, default=10)
     if minutes <= 0 or minutes > 600:
         fields.problem("minutes", None, "minutes must be between 1 and 600")
-    questions, labs = _scan_body(path, body, body_line, ctx, problems)
+    policy = quizzes.parse_lesson_policy(fields)
+    questions, labs = _scan_body(path, body, body_line, ctx, problems, policy)
     return Lesson(
         id=fields.slug(),
         title=fields.text("title"),
@@ -108,7 +109,9 @@ def _scanner() -> MarkdownIt:
     return MarkdownIt("js-default", {"html": True, "maxNesting": MARKDOWN_NESTING})
 
 
-def _scan_body(path: Path, body: str, body_line: int, ctx: Context, problems: Problems):
+def _scan_body(
+    path: Path, body: str, body_line: int, ctx: Context, problems: Problems, policy: QuizPolicy
+):
     questions: list[Question] = []
     labs: list[LabRef] = []
     for token in _scanner().parse(body):
@@ -116,7 +119,8 @@ def _scan_body(path: Path, body: str, body_line: int, ctx: Context, problems: Pr
         if token.type == "fence":
             info = token.info.strip().split()[0] if token.info.strip() else ""
             if info in ("quiz", "lab"):
-                _block(info, token.content, path, line, ctx, problems, questions, labs)
+                found = questions if info == "quiz" else labs
+                _block(info, token.content, path, line, ctx, problems, found, policy)
             elif info and info not in SPECIAL_LANGS and not _known_language(info):
                 problems.add(path, line, 1, "W-UNKNOWN-LANGUAGE", f"no highlighter for '{info}'")
         elif token.type == "html_block":
@@ -126,7 +130,7 @@ def _scan_body(path: Path, body: str, body_line: int, ctx: Context, problems: Pr
     return questions, labs
 
 
-def _block(kind, content, path, line, ctx, problems, questions, labs) -> None:
+def _block(kind, content, path, line, ctx, problems, found: list, policy: QuizPolicy) -> None:
     try:
         data = yamlfiles.load(content, line_offset=line)
     except yamlfiles.YamlError as exc:
@@ -135,13 +139,13 @@ def _block(kind, content, path, line, ctx, problems, questions, labs) -> None:
     if kind == "lab":
         lab = quizzes.parse_lab(data, path, problems, line=line)
         if lab:
-            labs.append(lab)
+            found.append(lab)
         return
-    question = quizzes.parse_question(data, path, problems, line=line)
+    question = quizzes.parse_question(data, path, problems, line=line, default=policy)
     if question:
         fields = Fields(data, path, problems, "a quiz", code="E-QUIZ")
         _check_codes(fields, "competencies", question.competencies, ctx)
-        questions.append(question)
+        found.append(question)
 
 
 def _check_inline(token, path: Path, first_line: int, ctx: Context, problems: Problems) -> None:

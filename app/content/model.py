@@ -63,6 +63,30 @@ class Choice:
     correct: bool = False
 
 
+FORMATIVE, SUMMATIVE = "formative", "summative"
+
+
+@dataclass(frozen=True)
+class QuizPolicy:
+    """How a question counts: formative practice or a summative check.
+
+    Formative: unlimited attempts, the answer shown after each, evidence of practice only.
+    Summative: at most *attempts* attempts, the answer shown once they are used up (or the
+    answer is right), and the attempt named by *counts* ("first" or "last") is the evidence.
+    """
+
+    kind: str = FORMATIVE
+    attempts: int | None = None  # summative only
+    counts: str | None = None  # summative only: first | last
+
+    @property
+    def summative(self) -> bool:
+        return self.kind == SUMMATIVE
+
+
+DEFAULT_POLICY = QuizPolicy()  # what a lesson file that says nothing means
+
+
 @dataclass(frozen=True)
 class Question:
     id: str
@@ -75,6 +99,7 @@ class Question:
     tolerance: float = 0.0
     unit: str = ""
     line: int = 1  # where the block starts in its lesson file
+    policy: QuizPolicy = DEFAULT_POLICY
 
 
 @dataclass(frozen=True)

@@ -28,6 +28,7 @@ CODES: dict[str, str] = {
     "E-MISSING-ASSET": "a figure or asset file does not exist",
     "E-UNSAFE-LINK": "a link uses a scheme that is never followed (javascript:, data:, ...)",
     "E-QUIZ": "a quiz block is malformed",
+    "E-QUIZ-POLICY": "a quiz policy (policy, attempts, counts) is unknown or inconsistent",
     "E-LAB": "a lab block is malformed",
     "E-MISSING-LAB": "a lab block names a notebook that does not exist in labs/",
     "E-CYCLE": "competency prerequisites (precedes) form a cycle",

@@ -6,10 +6,22 @@ import hashlib
 from pathlib import Path
 
 from app.content.fields import Fields
-from app.content.model import Choice, LabRef, Question
+from app.content.model import (
+    DEFAULT_POLICY,
+    FORMATIVE,
+    SUMMATIVE,
+    Choice,
+    LabRef,
+    Question,
+    QuizPolicy,
+)
 from app.content.problems import Problems
+from app.content.yamlfiles import LocatedDict
 
 TYPES = ("single", "multiple", "numeric", "order")
+POLICIES = (FORMATIVE, SUMMATIVE)
+COUNTS = ("first", "last")
+POLICY_KEYS = ("policy", "attempts", "counts")
 
 
 def choice_key(question_id: str, text: str) -> str:
@@ -17,10 +29,16 @@ def choice_key(question_id: str, text: str) -> str:
     return hashlib.sha256(f"{question_id}\0{text}".encode()).hexdigest()[:10]
 
 
-def parse_question(data, path: Path, problems: Problems, *, line: int = 1) -> Question | None:
-    """Parse one quiz block; None (with E-QUIZ problems) if it is malformed."""
+def parse_question(
+    data, path: Path, problems: Problems, *, line: int = 1, default: QuizPolicy = DEFAULT_POLICY
+) -> Question | None:
+    """Parse one quiz block; None (with E-QUIZ problems) if it is malformed.
+
+    Its policy keys, if any, apply on top of *default* (the lesson's ``quiz:`` policy).
+    """
     before = len(problems.items)
     fields = Fields(data, path, problems, "a quiz", code="E-QUIZ")
+    policy = parse_policy(fields, default)
     qid = fields.slug()
     qtype = fields.text("type")
     if qtype and qtype not in TYPES:
@@ -45,8 +63,87 @@ def parse_question(data, path: Path, problems: Problems, *, line: int = 1) -> Qu
     if len(problems.items) > before:
         return None
     return Question(
-        qid, qtype, prompt, explanation, competencies, choices, answer, tolerance, unit, line
+        qid,
+        qtype,
+        prompt,
+        explanation,
+        competencies,
+        choices,
+        answer,
+        tolerance,
+        unit,
+        line,
+        policy,
     )
+
+
+def parse_lesson_policy(front: Fields) -> QuizPolicy:
+    """The lesson's default quiz policy from its front matter's ``quiz:`` mapping, if any."""
+    if "quiz" not in front.data or front.data["quiz"] is None:
+        return DEFAULT_POLICY
+    data = front.data["quiz"]
+    if not isinstance(data, LocatedDict):
+        front.problem("quiz", "E-QUIZ-POLICY", "'quiz' must be a mapping: policy, attempts, counts")
+        return DEFAULT_POLICY
+    fields = Fields(data, front.path, front.problems, "the lesson's quiz policy")
+    for key in data:
+        if key not in POLICY_KEYS:
+            fields.problem(
+                key, "E-QUIZ-POLICY", f"unknown key '{key}'; use {', '.join(POLICY_KEYS)}"
+            )
+    return parse_policy(fields, DEFAULT_POLICY)
+
+
+def parse_policy(fields: Fields, default: QuizPolicy) -> QuizPolicy:
+    """Read ``policy``, ``attempts`` and ``counts`` from *fields*, each overriding *default*.
+
+    Naming ``policy: formative`` drops the attempts and counts of a summative default. Every
+    problem is E-QUIZ-POLICY, located at the key that is wrong.
+    """
+    data = fields.data
+
+    def problem(key: str, message: str) -> None:
+        fields.problem(key, "E-QUIZ-POLICY", message)
+
+    kind = default.kind
+    if "policy" in data:
+        if data["policy"] in POLICIES:
+            kind = data["policy"]
+        else:
+            problem("policy", f"unknown policy '{data['policy']}'; use formative or summative")
+    if kind == FORMATIVE:
+        for key in ("attempts", "counts"):
+            if key in data:
+                whose = "" if "policy" in data else " (the lesson's default)"
+                problem(
+                    key, f"'{key}' applies to summative questions only; this is formative{whose}"
+                )
+        return DEFAULT_POLICY
+    attempts = default.attempts if default.summative else None
+    counts = default.counts if default.summative else None
+    if "attempts" in data:
+        value = data["attempts"]
+        if isinstance(value, int) and not isinstance(value, bool) and value >= 1:
+            attempts = value
+        else:
+            problem("attempts", f"'attempts' must be a whole number, 1 or more, not '{value}'")
+    if "counts" in data:
+        if data["counts"] in COUNTS:
+            counts = data["counts"]
+        else:
+            problem("counts", f"'counts' must be first or last, not '{data['counts']}'")
+    attempts = attempts or 1
+    if (
+        attempts > 1
+        and counts is None
+        and "counts" not in data
+        and ("attempts" in data or "policy" in data)
+    ):
+        problem(
+            "attempts" if "attempts" in data else "policy",
+            f"{attempts} attempts: say which one counts, 'counts: first' or 'counts: last'",
+        )
+    return QuizPolicy(SUMMATIVE, attempts, counts or "first")
 
 
 def _choices(fields: Fields, qid: str, qtype: str) -> tuple[Choice, ...]:

@@ -1,4 +1,4 @@
-"""Grading quiz answers. Pure: a question and an answer in, a result out."""
+"""Grading quiz answers and applying a question's policy. Pure: no database, no Flask."""
 
 from __future__ import annotations
 
@@ -7,7 +7,8 @@ import random
 from dataclasses import dataclass
 from typing import Any
 
-from app.content.model import Question
+from app.content.model import Question, QuizPolicy
+from app.domain.evidence import ASSESSMENT, PRACTICE
 
 
 class WrongAnswerType(ValueError):
@@ -55,10 +56,22 @@ def _multiple(question: Question, answer: Any) -> Result:
     if not chosen <= _keys(question) or len(chosen) != len(answer):
         raise WrongAnswerType("send each offered choice at most once")
     right = {c.key for c in question.choices if c.correct}
-    # Partial credit: each choice counts as one true/false decision.
-    agreed = sum((c.key in chosen) == c.correct for c in question.choices)
-    score = agreed / len(question.choices)
-    return Result(chosen == right, score, question.explanation, sorted(right))
+    return Result(
+        chosen == right, multiple_score(chosen, right), question.explanation, sorted(right)
+    )
+
+
+def multiple_score(chosen: set[str], right: set[str]) -> float:
+    """Partial credit for a multi-select answer: right picks minus wrong picks, over the
+    number of right choices, and never below 0 (the rule Moodle and Canvas use).
+
+    So the exact right set scores 1; a selection of only wrong choices, or none, scores 0;
+    ticking everything scores 0 once there are as many wrong choices as right ones; each
+    wrong pick cancels a right one. *right* is not empty (the validator sees to that).
+    """
+    hits = len(chosen & right)
+    misses = len(chosen - right)
+    return max(0, hits - misses) / len(right)
 
 
 def _numeric(question: Question, answer: Any) -> Result:
@@ -106,3 +119,52 @@ def shuffled(question: Question) -> list:
     if items == list(question.choices):
         items.reverse()
     return items
+
+
+@dataclass(frozen=True)
+class Standing:
+    """Where a learner stands on one question after *used* attempts."""
+
+    used: int
+    allowed: int | None  # None: as many as they like (formative)
+    closed: bool  # no further attempt is taken
+    revealed: bool  # the right answer and the explanation may be shown
+
+    @property
+    def remaining(self) -> int | None:
+        return None if self.allowed is None else max(0, self.allowed - self.used)
+
+
+def standing(policy: QuizPolicy, used: int, answered_right: bool) -> Standing:
+    """Apply *policy* to a learner's attempts so far (*answered_right*: any was right).
+
+    A formative question shows its answer after every attempt and never closes. A summative
+    one closes, and only then shows its answer, when the attempts are used up or one was right.
+    """
+    if not policy.summative:
+        return Standing(used, None, closed=False, revealed=used > 0)
+    allowed = policy.attempts or 1
+    closed = answered_right or used >= allowed
+    return Standing(used, allowed, closed=closed, revealed=closed)
+
+
+@dataclass(frozen=True)
+class Counting:
+    """What one attempt is as competency evidence."""
+
+    purpose: str  # PRACTICE or ASSESSMENT
+    replaces: bool  # it takes the place of the learner's earlier evidence from this question
+
+
+def counting(policy: QuizPolicy, number: int) -> Counting | None:
+    """How attempt *number* (1 for the first) of a question counts; None: not at all.
+
+    Formative attempts are practice, each one kept. Of a summative question's attempts only
+    the one the author named counts: the first, or the last (each attempt replaces the one
+    before, so the last one made is the evidence).
+    """
+    if not policy.summative:
+        return Counting(PRACTICE, replaces=False)
+    if policy.counts == "last":
+        return Counting(ASSESSMENT, replaces=True)
+    return Counting(ASSESSMENT, replaces=False) if number == 1 else None

@@ -311,6 +311,7 @@ def _question(lesson: Lesson, q: model.Question, report: Report, index: Index) -
         "answer": q.answer,
         "tolerance": q.tolerance,
         "unit": q.unit,
+        "policy": asdict(q.policy),
     }
     values = {"lesson_id": lesson.id, "slug": q.id, "type": q.type, "spec": spec}
     _upsert(Question, q.id, values, report.of("questions"), index=index)

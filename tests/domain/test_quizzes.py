@@ -1,11 +1,22 @@
-"""Grading each quiz type, and refusing answers of the wrong shape."""
+"""Grading each quiz type, refusing answers of the wrong shape, and the quiz policies."""
 
 from __future__ import annotations
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
-from app.content.model import Choice, Question
-from app.domain.quizzes import WrongAnswerType, grade, shuffled
+from app.content.model import Choice, Question, QuizPolicy
+from app.domain.evidence import ASSESSMENT, PRACTICE
+from app.domain.quizzes import (
+    Counting,
+    WrongAnswerType,
+    counting,
+    grade,
+    multiple_score,
+    shuffled,
+    standing,
+)
 
 
 def q(qtype, **kwargs):
@@ -30,7 +41,72 @@ def test_single_choice():
 def test_multiple_choice_gives_partial_credit():
     assert grade(MULTI, ["c", "a"]).correct
     partial = grade(MULTI, ["a"])
-    assert not partial.correct and partial.score == pytest.approx(2 / 3)
+    assert not partial.correct and partial.score == pytest.approx(1 / 2)
+    # A wrong pick cancels a right one; ticking everything earns nothing here.
+    assert grade(MULTI, ["a", "b"]).score == 0
+    assert grade(MULTI, ["a", "b", "c"]).score == pytest.approx(1 / 2)
+
+
+def test_multiple_choice_with_only_wrong_picks_scores_nothing():
+    """The issue's case: ticking only a wrong option scored 'Partly right (25 %)'."""
+    four = q(
+        "multiple",
+        choices=(
+            Choice("a", "A", True),
+            Choice("b", "B", True),
+            Choice("c", "C"),
+            Choice("d", "D"),
+        ),
+    )
+    assert grade(four, ["c"]).score == 0
+    assert grade(four, []).score == 0
+    assert grade(four, ["c", "d"]).score == 0
+
+
+@st.composite
+def multi_select(draw):
+    """A multi-select question's choices (some right, at least one) and a selection."""
+    keys = [f"k{i}" for i in range(draw(st.integers(min_value=2, max_value=8)))]
+    right = set(draw(st.lists(st.sampled_from(keys), min_size=1, unique=True)))
+    chosen = set(draw(st.lists(st.sampled_from(keys), unique=True)))
+    return set(keys), right, chosen
+
+
+@given(multi_select())
+def test_a_multi_select_score_lies_between_0_and_1(case):
+    _, right, chosen = case
+    assert 0.0 <= multiple_score(chosen, right) <= 1.0
+
+
+@given(multi_select())
+def test_only_wrong_picks_score_0(case):
+    _, right, chosen = case
+    assert multiple_score(chosen - right, right) == 0.0
+
+
+@given(multi_select())
+def test_the_exact_right_set_scores_1_and_nothing_else_does(case):
+    _, right, chosen = case
+    assert multiple_score(right, right) == 1.0
+    assert (multiple_score(chosen, right) == 1.0) == (chosen == right)
+
+
+@given(multi_select(), st.data())
+def test_adding_a_wrong_pick_never_raises_the_score(case, data):
+    keys, right, chosen = case
+    wrong = sorted(keys - right - chosen)
+    if wrong:
+        extra = data.draw(st.sampled_from(wrong))
+        assert multiple_score(chosen | {extra}, right) <= multiple_score(chosen, right)
+
+
+@given(multi_select())
+def test_grading_a_multi_select_agrees_with_its_score(case):
+    keys, right, chosen = case
+    question = q("multiple", choices=tuple(Choice(k, k.upper(), k in right) for k in sorted(keys)))
+    result = grade(question, sorted(chosen))
+    assert result.score == multiple_score(chosen, right)
+    assert result.correct == (chosen == right)
 
 
 def test_numeric_within_tolerance():
@@ -72,3 +148,40 @@ def test_order_items_are_never_shown_in_the_correct_order():
     shown = shuffled(ORDER)
     assert [c.key for c in shown] != ["r", "x", "w"]
     assert shuffled(ORDER) == shown  # stable between page loads
+
+
+FORMATIVE = QuizPolicy()
+FIRST_OF_3 = QuizPolicy("summative", 3, "first")
+LAST_OF_3 = QuizPolicy("summative", 3, "last")
+
+
+def test_a_formative_question_shows_its_answer_after_every_attempt_and_never_closes():
+    assert not standing(FORMATIVE, 0, False).revealed
+    for used in (1, 5, 50):
+        state = standing(FORMATIVE, used, answered_right=False)
+        assert state.revealed and not state.closed and state.remaining is None
+
+
+def test_a_summative_question_hides_its_answer_until_attempts_are_used_or_one_was_right():
+    assert [standing(FIRST_OF_3, n, False).revealed for n in range(4)] == [
+        False,
+        False,
+        False,
+        True,
+    ]
+    assert standing(FIRST_OF_3, 2, False).remaining == 1
+    closed = standing(FIRST_OF_3, 3, False)
+    assert closed.closed and closed.remaining == 0
+    right = standing(LAST_OF_3, 1, answered_right=True)
+    assert right.closed and right.revealed
+
+
+def test_one_attempt_by_default():
+    assert standing(QuizPolicy("summative"), 1, False).closed
+
+
+def test_formative_attempts_are_practice_and_summative_ones_count_as_the_author_says():
+    assert counting(FORMATIVE, 1) == counting(FORMATIVE, 7) == Counting(PRACTICE, False)
+    assert counting(FIRST_OF_3, 1) == Counting(ASSESSMENT, False)
+    assert counting(FIRST_OF_3, 2) is None and counting(FIRST_OF_3, 3) is None
+    assert all(counting(LAST_OF_3, n) == Counting(ASSESSMENT, True) for n in (1, 2, 3))

@@ -39,7 +39,7 @@ def lesson(slug: str) -> Lesson:
 def test_first_sync_adds_everything_and_second_changes_nothing(ctx, tree):
     first = sync(tree)
     assert first.of("lessons").added == ["demo-first", "demo-second", "demo-third"]
-    assert len(first.of("questions").added) == 4
+    assert len(first.of("questions").added) == 6
     assert first.of("competencies").added == ["MINI.A", "MINI.A.1", "MINI.A.2", "MINI.A.2.1"]
     second = sync(tree)
     assert not second.changed_anything
@@ -98,7 +98,7 @@ def test_removed_lesson_is_archived_with_its_history(ctx, tree):
     linking.write_text(linking.read_text().replace(" and [the third](../m2-more/01-third.md)", ""))
     report = sync(tree)
     assert report.of("lessons").archived == ["demo-third"]
-    assert report.of("questions").archived == ["demo-third-q1"]
+    assert report.of("questions").archived == ["demo-third-q1", "demo-third-q2", "demo-third-q3"]
     assert lesson("demo-third").archived_at is not None
     assert db.session.query(QuizAttempt).count() == 1
     # Putting it back brings back the same lesson.
