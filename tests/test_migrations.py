@@ -6,7 +6,7 @@ from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 from alembic.script import ScriptDirectory
 from flask_migrate import downgrade, upgrade
-from sqlalchemy import inspect
+from sqlalchemy import inspect, select, text
 
 from app.extensions import db, migrate
 from tests.databases import MIGRATIONS
@@ -33,3 +33,76 @@ def test_downgrade_to_base_and_upgrade_again(app):
         assert {"users", "organizations", "password_reset_tokens"} <= set(
             inspect(db.engine).get_table_names()
         )
+
+
+BEFORE_EVIDENCE_PURPOSE = "787dd713c21f"
+
+
+def test_evidence_purpose_migration_keeps_existing_rows(app):
+    """An existing database upgrades with its rows: quiz evidence (shown with its answer,
+    retried without limit) becomes practice, lab grades stay assessment, and each lab
+    submission gets the course that offers its lab."""
+    from app.database import utcnow
+    from app.models import Competency, CompetencyEvidence, Course, LabSubmission
+    from tests import factories
+    from tests.conftest import FIXTURE_CURRICULA, sync_tree
+
+    with app.app_context():
+        downgrade(directory=MIGRATIONS, revision=BEFORE_EVIDENCE_PURPOSE)
+        try:
+            sync_tree(FIXTURE_CURRICULA / "good")  # the curriculum tables did not change
+            user_id = factories.make_user().id
+            competency_id = db.session.scalar(select(Competency.id).limit(1))
+            db.session.commit()
+            insert = text(
+                "INSERT INTO competency_evidence (user_id, competency_id, source_kind, "
+                "source_ref, score, content_version, created_at) "
+                "VALUES (:user, :competency, :kind, :ref, :score, 'v', :at)"
+            )
+            for kind, ref, score in [("quiz", "demo-first-q1", 0.0), ("lab", "lab-demo#1", 0.75)]:
+                db.session.execute(
+                    insert,
+                    {"user": user_id, "competency": competency_id, "kind": kind, "ref": ref,
+                     "score": score, "at": utcnow()},
+                )  # fmt: skip
+            for slug in ("lab-demo", "lab-nowhere"):
+                db.session.execute(
+                    text(
+                        "INSERT INTO lab_submissions (user_id, lab_slug, seed, notebook, "
+                        "status, attempt, progress, steps, tries, message, created_at) "
+                        "VALUES (:user, :slug, 1, '{}', 'graded', 1, 0, 0, 1, '', :at)"
+                    ),
+                    {"user": user_id, "slug": slug, "at": utcnow()},
+                )
+            db.session.commit()
+        finally:
+            upgrade(directory=MIGRATIONS)
+        rows = db.session.scalars(select(CompetencyEvidence).order_by(CompetencyEvidence.id))
+        assert [(e.source_kind, e.purpose, e.score, e.level) for e in rows] == [
+            ("quiz", "practice", 0.0, None),
+            ("lab", "assessment", 0.75, None),
+        ]
+        course_id = db.session.scalar(select(Course.id).where(Course.slug == "demo-course"))
+        submissions = db.session.scalars(select(LabSubmission).order_by(LabSubmission.id))
+        assert [(s.lab_slug, s.course_id) for s in submissions] == [
+            ("lab-demo", course_id),
+            ("lab-nowhere", None),
+        ]
+        # Going back drops only what the old schema cannot hold: evidence without a score.
+        db.session.add(
+            CompetencyEvidence(
+                user_id=user_id, competency_id=competency_id, source_kind="mentor",
+                source_ref="obs-1", purpose="assessment", level=2, content_version="v",
+                created_at=utcnow(),
+            )
+        )  # fmt: skip
+        db.session.commit()
+        db.session.remove()
+        downgrade(directory=MIGRATIONS, revision=BEFORE_EVIDENCE_PURPOSE)
+        try:
+            kept = db.session.execute(text("SELECT source_kind FROM competency_evidence"))
+            assert sorted(kind for (kind,) in kept) == ["lab", "quiz"]
+            db.session.commit()
+        finally:
+            db.session.remove()
+            upgrade(directory=MIGRATIONS)

@@ -25,6 +25,8 @@ class LabSubmission(db.Model):
         ForeignKey("users.id", ondelete="CASCADE"), index=True
     )
     lab_slug: Mapped[str] = mapped_column(String(100), index=True)
+    # The course the lab was taken in: its framework is the one the grade is evidence for.
+    course_id: Mapped[int | None] = mapped_column(ForeignKey("courses.id"), index=True)
     seed: Mapped[int] = mapped_column(Integer)
     notebook: Mapped[str] = mapped_column(Text)  # the submitted .ipynb, as received
     status: Mapped[str] = mapped_column(String(20), default="queued", index=True)

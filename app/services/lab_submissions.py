@@ -8,16 +8,17 @@ from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from datetime import datetime, timedelta
 
-from sqlalchemy import delete, func, or_, select, update
+from sqlalchemy import func, or_, select, update
 
 from app.content.labs import Lab
 from app.domain import grading
+from app.domain.evidence import ASSESSMENT
 from app.errors import Conflict, InvalidInput
 from app.extensions import db
-from app.models import Competency, CompetencyEvidence, LabSubmission, LabWorkspace, User
+from app.models import Course, LabSubmission, LabWorkspace, User
 from app.sandbox import notebooks
 from app.sandbox.executor import Executor
-from app.services import lab_grading
+from app.services import courses, evidence, lab_grading
 
 logger = logging.getLogger(__name__)
 _progress_writer = ThreadPoolExecutor(max_workers=1, thread_name_prefix="grading-progress")
@@ -27,11 +28,19 @@ MAX_TRIES = 3
 
 
 def store(
-    user: User | None, lab: Lab, raw: bytes | str, *, seed: int, now: datetime
+    user: User | None,
+    lab: Lab,
+    raw: bytes | str,
+    *,
+    seed: int,
+    now: datetime,
+    course: Course | None = None,
 ) -> LabSubmission:
     """Check the notebook's shape and store it as queued; InvalidInput if it is malformed.
 
-    Nothing runs here. The caller commits, so the work is safe before any execution starts.
+    *course* is the course the lab is taken in: its grade is evidence in that course's
+    framework only (none without a course). Nothing runs here. The caller commits, so the
+    work is safe before any execution starts.
     """
     try:
         submitted = notebooks.read(raw)
@@ -42,6 +51,7 @@ def store(
     submission = LabSubmission(
         user_id=user.id if user else None,
         lab_slug=lab.id,
+        course_id=course.id if course else None,
         seed=seed,
         notebook=text,
         status="queued",
@@ -55,9 +65,18 @@ def store(
 PENDING = ("queued", "running")
 
 
-def submit_workspace(user: User, lab: Lab, workspace: LabWorkspace, *, now: datetime):
+def submit_workspace(
+    user: User,
+    lab: Lab,
+    workspace: LabWorkspace,
+    *,
+    now: datetime,
+    course: Course | None = None,
+):
     """Queue the workspace's saved notebook for grading, as the learner's next attempt.
 
+    *course* is the course whose lesson the lab was opened from; if the caller does not
+    know it, the first active course that offers the lab (the one its pages link to).
     Conflict (with the reason) while an earlier attempt is still being graded, or once the
     lab's maximum number of attempts is used up; the saved work stays either way.
     """
@@ -75,7 +94,10 @@ def submit_workspace(user: User, lab: Lab, workspace: LabWorkspace, *, now: date
             f"You have used all {lab.max_attempts} attempts at this lab. Your instructor can "
             "re-grade one of them after reviewing it."
         )
-    submission = store(user, lab, workspace.notebook, seed=workspace.seed, now=now)
+    if course is None:
+        offered = courses.lab_lesson(lab.id)
+        course = offered[0] if offered else None
+    submission = store(user, lab, workspace.notebook, seed=workspace.seed, now=now, course=course)
     submission.attempt = used + 1
     db.session.flush()
     return submission
@@ -198,30 +220,21 @@ def process_next(
 
 
 def _record_evidence(submission: LabSubmission, lab: Lab, now: datetime) -> None:
-    """A graded attempt is evidence for each of the lab's competencies."""
+    """A graded attempt is assessment evidence for the lab's competencies, in the framework
+    of the course it was taken in."""
     if submission.user_id is None or not lab.competencies or not submission.maximum:
         return
-    score = (submission.total or 0.0) / submission.maximum
-    source_ref = f"{lab.id}#attempt-{submission.attempt}"
+    course = db.session.get(Course, submission.course_id) if submission.course_id else None
     # A re-graded attempt replaces its earlier evidence rather than counting twice.
-    db.session.execute(
-        delete(CompetencyEvidence).where(
-            CompetencyEvidence.user_id == submission.user_id,
-            CompetencyEvidence.source_kind == "lab",
-            CompetencyEvidence.source_ref == source_ref,
-        )
+    evidence.record(
+        submission.user_id,
+        lab.competencies,
+        framework_id=course.framework_id if course else None,
+        source_kind="lab",
+        source_ref=f"{lab.id}#attempt-{submission.attempt}",
+        purpose=ASSESSMENT,
+        score=min(1.0, max(0.0, (submission.total or 0.0) / submission.maximum)),
+        content_version=lab.version,
+        now=now,
+        replace=True,
     )
-    for competency in db.session.scalars(
-        select(Competency).where(Competency.code.in_(lab.competencies))
-    ):
-        db.session.add(
-            CompetencyEvidence(
-                user_id=submission.user_id,
-                competency_id=competency.id,
-                source_kind="lab",
-                source_ref=source_ref,
-                score=score,
-                content_version=lab.version,
-                created_at=now,
-            )
-        )

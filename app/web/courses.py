@@ -9,6 +9,7 @@ from flask import (
     Blueprint,
     Response,
     current_app,
+    flash,
     redirect,
     render_template,
     request,
@@ -19,7 +20,7 @@ from flask_login import current_user, login_required
 
 from app import policy
 from app.database import utcnow
-from app.errors import NotFound
+from app.errors import Conflict, NotFound
 from app.extensions import db
 from app.services import courses, quizzes
 from app.web import lesson_render
@@ -104,12 +105,20 @@ def answer(slug: str, question_slug: str):
     require(policy.can_answer_quiz(current_user, course))
     question = quizzes.get_question(course, question_slug)
     raw = answer_from_json(request) if request.is_json else answer_from_form(question, request.form)
-    feedback = quizzes.answer(current_user, question, raw, now=utcnow())
+    back = url_for(
+        ".lesson", slug=slug, lesson_slug=question.lesson.slug, _anchor=f"q-{question.slug}"
+    )
+    try:
+        feedback = quizzes.answer(current_user, question, raw, now=utcnow())
+    except Conflict as exc:  # a checked question that takes no more attempts
+        if request.is_json:
+            raise
+        flash(str(exc), "error")
+        return redirect(back)
     db.session.commit()
     if request.is_json:
         return feedback_json(question, feedback)
-    anchor = f"q-{question.slug}"
-    return redirect(url_for(".lesson", slug=slug, lesson_slug=question.lesson.slug, _anchor=anchor))
+    return redirect(back)
 
 
 @bp.get("/courses/<slug>/assets/<path:name>")

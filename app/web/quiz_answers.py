@@ -39,12 +39,19 @@ def answer_from_form(question: Question, form: MultiDict) -> Any:
 
 
 def feedback_json(question: Question, feedback: quizzes.Feedback) -> dict:
-    texts = quizzes.choice_texts(question)
-    return {
+    """The feedback as the page script gets it: no right answer or explanation until revealed."""
+    body = {
         "correct": feedback.correct,
         "score": feedback.score,
-        "explanation": str(feedback.explanation),
-        "right": [{"key": key, "text": texts[key]} for key in feedback.right_keys],
-        "right_number": feedback.right_number,
         "attempts": feedback.attempts,
+        "allowed": feedback.allowed,
+        "remaining": feedback.remaining,
+        "closed": feedback.closed,
+        "revealed": feedback.revealed,
     }
+    if feedback.revealed:
+        texts = quizzes.choice_texts(question)
+        body["explanation"] = str(feedback.explanation)
+        body["right"] = [{"key": key, "text": texts[key]} for key in feedback.right_keys]
+        body["right_number"] = feedback.right_number
+    return body

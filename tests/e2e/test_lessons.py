@@ -62,7 +62,7 @@ def test_read_a_lesson_and_answer_its_quizzes(course_site, ui):
     second = ui.locator("#q-demo-first-q2")
     second.get_by_label("A motor contactor coil").check()
     second.get_by_role("button", name="Check answer").click()
-    expect(second.get_by_role("status")).to_contain_text("Partly right (67 %).")
+    expect(second.get_by_role("status")).to_contain_text("Partly right (50 %).")
     ui.shot("quiz-partial")
 
     # The feedback is stored: it is still there after a reload.
@@ -85,10 +85,47 @@ def test_read_a_lesson_and_answer_its_quizzes(course_site, ui):
     order.get_by_role("button", name="Check answer").click()
     expect(order.get_by_role("status")).to_contain_text("Correct.")
     ui.shot("order")
+
+    # A checked question: three attempts, its answer kept back until they are used.
+    checked = ui.locator("#q-demo-third-q2")
+    expect(checked).to_contain_text("3 attempts; the answer is shown when your attempts are used.")
+    status = checked.get_by_role("status")
+    for attempt, pick in enumerate(["Reading inputs", "Running the program"], start=1):
+        checked.get_by_label(pick).check()
+        checked.get_by_role("button", name="Check answer").click()
+        expect(status).to_contain_text(f"Not quite. Attempt {attempt} of 3.")
+        left = 3 - attempt
+        expect(status).to_contain_text(f"{left} attempt{'s' if left > 1 else ''} left.")
+        expect(status).not_to_contain_text("Writing the output image")
+        expect(status).not_to_contain_text("written to the outputs")
+    checked.scroll_into_view_if_needed()
+    ui.shot("checked-hidden")
+    checked.get_by_label("Reading inputs").check()
+    checked.get_by_role("button", name="Check answer").click()
+    expect(status).to_contain_text("Attempt 3 of 3.")
+    revealed = re.compile(r"The right answer:\s*Writing the output image")
+    expect(status).to_contain_text(revealed)
+    expect(status).to_contain_text("written to the outputs at the end of the scan")
+    expect(checked.get_by_role("button", name="No attempts left")).to_be_disabled()
+    ui.shot("checked-revealed")
+    ui.reload()  # the page shows the same, from the server
+    expect(ui.locator("#q-demo-third-q2").get_by_role("status")).to_contain_text(revealed)
+    expect(ui.get_by_role("button", name="No attempts left")).to_be_disabled()
     assert ui.console_errors == []
 
     ui.goto(course_site("/courses/demo-course"))
     expect(ui.get_by_text("1 of 3 lessons done (33 %).")).to_be_visible()
+
+    # Practice shows as practised; only the checked question is assessed (its last attempt).
+    ui.goto(course_site("/dashboard"))
+    evidence = ui.get_by_role("region", name="Your competency evidence")
+    first = evidence.get_by_role("listitem").filter(has_text="MINI.A.1")
+    expect(first).to_contain_text("not assessed")
+    expect(first).to_contain_text("practised (3)")
+    checked = evidence.get_by_role("listitem").filter(has_text="MINI.A.2.1")
+    expect(checked).to_contain_text("0 % (1)")
+    expect(checked).to_contain_text("practised (1)")
+    ui.shot("evidence")
 
 
 def test_search_from_the_catalog(course_site, ui):

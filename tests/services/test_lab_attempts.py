@@ -14,7 +14,15 @@ from app.content import labs
 from app.database import utcnow
 from app.errors import Conflict
 from app.extensions import db
-from app.models import Competency, CompetencyEvidence, Framework, LabSubmission
+from app.models import (
+    Competency,
+    CompetencyEvidence,
+    Course,
+    Framework,
+    LabSubmission,
+    Lesson,
+    Module,
+)
 from app.sandbox.executor import FakeExecutor
 from app.services import lab_attempts, lab_submissions, lab_workspaces
 from tests.factories import SEED_SECRET, make_user
@@ -107,20 +115,57 @@ def test_grading_reports_progress_cell_by_cell(ctx, lab):
     assert seen[: done.steps] == list(range(1, done.steps + 1))
 
 
-def add_lab_competency() -> None:
-    """The fixture lab's competency, SM.KPI.1, in a framework of its own."""
-    framework = Framework(slug="sm", uuid=str(uuid.uuid4()), title="SM", version="1")
+def add_framework(slug: str, code: str = "SM.KPI.1") -> Competency:
+    """A framework of its own holding *code* (the fixture lab's competency)."""
+    framework = Framework(slug=slug, uuid=str(uuid.uuid4()), title=slug.upper(), version="1")
     db.session.add(framework)
     db.session.flush()
-    db.session.add(
-        Competency(
-            framework_id=framework.id,
-            uuid=str(uuid.uuid4()),
-            code="SM.KPI.1",
-            title="Compute OEE",
-            kind="competency",
-        )
+    competency = Competency(
+        framework_id=framework.id,
+        uuid=str(uuid.uuid4()),
+        code=code,
+        title="Compute OEE",
+        kind="competency",
     )
+    db.session.add(competency)
+    db.session.flush()
+    return competency
+
+
+def add_course(slug: str, framework_id: int | None, lab_id: str = "lab-availability") -> Course:
+    """A course in *framework_id* with one lesson that offers the lab."""
+    course = Course(slug=slug, title=slug, framework_id=framework_id, published=True)
+    db.session.add(course)
+    db.session.flush()
+    module = Module(course_id=course.id, slug=f"{slug}-m1", title="M1")
+    db.session.add(module)
+    db.session.flush()
+    lesson = Lesson(
+        course_id=course.id,
+        module_id=module.id,
+        slug=f"{slug}-l1",
+        title="L1",
+        path="m1/l1.md",
+        source="",
+        content_hash="x",
+        labs=[{"id": lab_id, "title": "Lab", "objectives": [], "planned": False}],
+    )
+    db.session.add(lesson)
+    db.session.flush()
+    return course
+
+
+def add_lab_competency() -> Competency:
+    """The fixture lab's competency, SM.KPI.1, in a framework of its own, with a course in
+    that framework offering the lab."""
+    competency = add_framework("sm")
+    add_course("sm-course", competency.framework_id)
+    return competency
+
+
+def evidence_rows() -> list[tuple]:
+    query = select(CompetencyEvidence).order_by(CompetencyEvidence.id)
+    return [(e.competency_id, e.source_ref, e.purpose, e.score) for e in db.session.scalars(query)]
 
 
 def test_each_graded_attempt_is_competency_evidence(ctx, lab):
@@ -130,8 +175,8 @@ def test_each_graded_attempt_is_competency_evidence(ctx, lab):
     db.session.commit()
     grade_next(lab)
     evidence = db.session.scalars(select(CompetencyEvidence)).all()
-    assert [(e.user_id, e.source_kind, e.source_ref) for e in evidence] == [
-        (learner.id, "lab", "lab-availability#attempt-1")
+    assert [(e.user_id, e.source_kind, e.source_ref, e.purpose) for e in evidence] == [
+        (learner.id, "lab", "lab-availability#attempt-1", "assessment")
     ]
 
     # A re-grade of the attempt replaces its evidence: the attempt still counts once.
@@ -171,3 +216,48 @@ def test_an_attempt_that_cannot_be_graded_counts_for_nothing_and_is_retried(ctx,
     assert gave_up.status == "failed" and "notebook is saved" in gave_up.message
     assert gave_up.total is None
     assert db.session.scalars(select(CompetencyEvidence)).all() == []
+
+
+def test_a_lab_credits_only_the_framework_of_the_course_it_is_taken_in(ctx, lab):
+    """Two frameworks reuse the code SM.KPI.1, and a course of each offers the lab: a grade
+    earned in one course is evidence in that course's framework, never in the other."""
+    ours, theirs = add_framework("ours"), add_framework("theirs")
+    add_course("their-course", theirs.framework_id)  # listed first: the lab's default course
+    our_course = add_course("our-course", ours.framework_id)
+    learner = make_user()
+    submitted = lab_submissions.submit_workspace(
+        learner, lab, workspace_of(learner, lab), now=utcnow(), course=our_course
+    )
+    assert submitted.course_id == our_course.id
+    db.session.commit()
+    done = grade_next(lab)
+    assert done.status == "graded"
+    assert [row[:3] for row in evidence_rows()] == [
+        (ours.id, "lab-availability#attempt-1", "assessment")
+    ]
+
+
+def test_a_submission_without_its_course_takes_the_first_that_offers_the_lab(ctx, lab):
+    first = add_framework("first")
+    add_course("first-course", first.framework_id)
+    add_course("second-course", add_framework("second").framework_id)
+    learner = make_user()
+    submitted = lab_submissions.submit_workspace(
+        learner, lab, workspace_of(learner, lab), now=utcnow()
+    )
+    db.session.commit()
+    grade_next(lab)
+    assert submitted.course_id is not None
+    assert [row[0] for row in evidence_rows()] == [first.id]
+
+
+def test_a_lab_in_a_course_without_a_framework_is_evidence_for_nothing(ctx, lab):
+    add_framework("sm")  # holds the code, but no course of this lab uses it
+    course = add_course("loose", None)
+    learner = make_user()
+    lab_submissions.submit_workspace(
+        learner, lab, workspace_of(learner, lab), now=utcnow(), course=course
+    )
+    db.session.commit()
+    assert grade_next(lab).status == "graded"
+    assert evidence_rows() == []

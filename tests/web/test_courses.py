@@ -30,8 +30,8 @@ def keys(app, slug):
         return {c.text: c.key for c in spec_of(question).choices}
 
 
-def post_answer(client, slug, answer, **kwargs):
-    token = csrf_token(client.get(LESSON).get_data(as_text=True))
+def post_answer(client, slug, answer, lesson=LESSON, **kwargs):
+    token = csrf_token(client.get(lesson).get_data(as_text=True))
     return client.post(
         f"/courses/demo-course/questions/{slug}",
         json={"answer": answer},
@@ -83,9 +83,9 @@ def test_answering_records_attempt_and_evidence(synced, client):
         evidence = db.session.scalars(
             select(CompetencyEvidence).where(CompetencyEvidence.user_id == user_id)
         ).all()
-        assert [(e.competency.code, e.score, e.source_ref) for e in evidence] == [
-            ("MINI.A.1", 0.0, "demo-first-q1"),
-            ("MINI.A.1", 1.0, "demo-first-q1"),
+        assert [(e.competency.code, e.score, e.source_ref, e.purpose) for e in evidence] == [
+            ("MINI.A.1", 0.0, "demo-first-q1", "practice"),
+            ("MINI.A.1", 1.0, "demo-first-q1", "practice"),
         ]
         assert all(e.content_version == "test" for e in evidence)
     page = client.get(LESSON).get_data(as_text=True)
@@ -179,6 +179,7 @@ def test_rendered_lessons_are_cached_by_content(synced, client):
 
 
 def test_dashboard_shows_course_progress_and_evidence(synced, client):
+    """Practice shows as practised, never as a score; a checked answer shows as assessed."""
     learner(synced, client)
     choice = keys(synced, "demo-first-q1")
     post_answer(client, "demo-first-q1", choice["Write outputs"])
@@ -186,7 +187,77 @@ def test_dashboard_shows_course_progress_and_evidence(synced, client):
     page = client.get("/dashboard").get_data(as_text=True)
     assert "Demo Course" in page and "0 of 3 lessons" in page
     assert "Your competency evidence" in page
-    assert "MINI.A.1" in page and "100 % (2)" in page
+    row = page[page.index("MINI.A.1") :].split("</li>")[0]
+    assert "not assessed" in row and "practised (2)" in row and "%" not in row
+    checked = keys(synced, "demo-third-q2")
+    post_answer(client, "demo-third-q2", checked["Writing the output image"], lesson=THIRD)
+    page = client.get("/dashboard").get_data(as_text=True)
+    row = page[page.index("MINI.A.2.1") :].split("</li>")[0]
+    assert "100 % (1)" in row and "practised" not in row
+
+
+THIRD = "/courses/demo-course/lessons/demo-third"
+
+
+def test_a_checked_question_keeps_its_answer_until_the_attempts_are_used(synced, client):
+    """Is the right answer of a summative question anywhere in the JSON or the page before
+    the learner's attempts are used up? It must not be."""
+    learner(synced, client)
+    choice = keys(synced, "demo-third-q2")
+    secret = ("Writing the output image", "written to the outputs at the end")
+    page = client.get(THIRD).get_data(as_text=True)
+    assert "Checked question" in page and "3 attempts; the answer is shown when" in page
+    assert "Your last attempt counts." in page
+    for attempt in (1, 2):
+        reply = post_answer(client, "demo-third-q2", choice["Reading inputs"], lesson=THIRD)
+        body = reply.get_json()
+        assert reply.status_code == 200 and body["correct"] is False
+        assert (body["attempts"], body["allowed"], body["remaining"]) == (attempt, 3, 3 - attempt)
+        assert body["revealed"] is False and body["closed"] is False
+        assert {"right", "right_number", "explanation"}.isdisjoint(body)
+        assert choice["Writing the output image"] not in reply.get_data(as_text=True)
+        page = client.get(THIRD).get_data(as_text=True)
+        feedback = page[page.index('id="q-demo-third-q2"') :].split("</section>")[0]
+        assert f"Attempt {attempt} of 3." in feedback
+        assert f"{3 - attempt} attempt" in feedback and "left" in feedback
+        assert secret[1] not in page and "The right answer" not in feedback
+    last = post_answer(client, "demo-third-q2", choice["Reading inputs"], lesson=THIRD).get_json()
+    assert last["closed"] is True and last["revealed"] is True and last["remaining"] == 0
+    assert last["right"] == [{"key": choice[secret[0]], "text": secret[0]}]
+    assert secret[1] in last["explanation"]
+    page = client.get(THIRD).get_data(as_text=True)
+    feedback = page[page.index('id="q-demo-third-q2"') :].split("</section>")[0]
+    assert "Attempt 3 of 3." in feedback and secret[0] in feedback and secret[1] in feedback
+    assert "No attempts left</button>" in feedback
+    refused = post_answer(client, "demo-third-q2", choice[secret[0]], lesson=THIRD)
+    assert refused.status_code == 409
+    assert refused.get_json()["message"] == (
+        "You have used all 3 attempts at this checked question; its answer is shown now."
+    )
+    with synced.app_context():
+        assert db.session.query(QuizAttempt).count() == 3
+
+
+def test_a_checked_question_refuses_more_attempts_without_javascript_too(synced, client):
+    learner(synced, client)
+    choice = keys(synced, "demo-third-q3")
+    token = csrf_token(client.get(THIRD).get_data(as_text=True))
+    url = "/courses/demo-course/questions/demo-third-q3"
+    right = [choice["The inputs are read"], choice["The program runs"]]
+    assert client.post(url, data={"csrf_token": token, "answer": right}).status_code == 302
+    again = client.post(url, data={"csrf_token": token, "answer": right}, follow_redirects=True)
+    page = again.get_data(as_text=True)
+    assert again.status_code == 200 and "already answered this checked question right" in page
+    assert "Answered</button>" in page
+    with synced.app_context():
+        assert db.session.query(QuizAttempt).count() == 1
+
+
+def test_practice_questions_say_so(synced, client):
+    learner(synced, client)
+    page = client.get(LESSON).get_data(as_text=True)
+    assert page.count("Practice question") == 2 and "Checked question" not in page
+    assert "Practice never counts as assessment." in page
 
 
 def test_lab_card_opens_the_lab_and_offers_the_learner_notebook_once_built(make_app, tmp_path):

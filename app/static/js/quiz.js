@@ -32,15 +32,25 @@
     return p;
   }
 
+  function plural(n, word) {
+    return n + " " + word + (n === 1 ? "" : "s");
+  }
+
+  // A checked (summative) question sends no right answer or explanation until it is
+  // revealed: its attempts are used up, or one was right.
   function show(box, result, unit, type) {
     box.textContent = "";
     var verdict = result.correct ? "Correct." : result.score > 0 ? "Partly right (" + Math.round(result.score * 100) + " %)." : "Not quite.";
     var line = paragraph("verdict " + (result.correct ? "verdict-right" : "verdict-wrong"), verdict + " ");
     var attempts = document.createElement("span");
     attempts.className = "muted";
-    attempts.textContent = "Attempt " + result.attempts + ".";
+    attempts.textContent = "Attempt " + result.attempts + (result.allowed ? " of " + result.allowed : "") + ".";
     line.appendChild(attempts);
     box.appendChild(line);
+    if (!result.revealed) {
+      box.appendChild(paragraph("quiz-remaining", plural(result.remaining, "attempt") + " left. The answer is shown when your attempts are used."));
+      return;
+    }
     if (!result.correct) {
       if (result.right_number !== null && result.right_number !== undefined) {
         box.appendChild(paragraph("", "The answer is " + result.right_number + (unit ? " " + unit : "") + "."));
@@ -60,6 +70,13 @@
     explanation.className = "explanation";
     explanation.innerHTML = result.explanation; // rendered on the server from Markdown with raw HTML off
     box.appendChild(explanation);
+  }
+
+  function close(form, result) {
+    var button = form.querySelector("button[type=submit]");
+    form.dataset.closed = "true";
+    button.disabled = true;
+    button.textContent = result.correct ? "Answered" : "No attempts left";
   }
 
   document.addEventListener("submit", function (event) {
@@ -94,11 +111,12 @@
       }
       var unitEl = form.querySelector(".unit");
       show(box, reply.data, unitEl ? unitEl.textContent : "", form.dataset.type);
+      if (reply.data.closed) { close(form, reply.data); }
     }).catch(function () {
       box.textContent = "";
       box.appendChild(paragraph("verdict verdict-wrong", "No connection: your answer was not sent. Try again."));
     }).then(function () {
-      button.disabled = false;
+      button.disabled = form.dataset.closed === "true";
     });
   });
 })();
