@@ -6,6 +6,7 @@ import asyncio
 import contextlib
 import json
 import logging
+import re
 import shutil
 import subprocess
 import tempfile
@@ -26,6 +27,9 @@ from app.sandbox.outputs import OutputCollector
 logger = logging.getLogger(__name__)
 RUNTIME_ROOT = Path(tempfile.gettempdir()) / "shopfloor-kernels"  # short: sun_path ≤ 107 bytes
 KERNEL_NAME = "shopfloor-sandbox"
+MATCHES_MAX = 200  # completions kept from one reply
+MATCH_CHARS = 200  # a longer completion is dropped, not cut (a cut one would be wrong code)
+INSPECT_CHARS = 16_000  # the text of an inspection; the rest is cut with a marker
 
 
 @dataclass(frozen=True)
@@ -49,6 +53,7 @@ class SandboxKernel:
         self.started_at = 0.0
         self.last_used = 0.0
         self.log = None
+        self._shell: asyncio.Lock | None = None  # see _shell_lock
 
     @classmethod
     async def start(cls, config: KernelConfig) -> SandboxKernel:
@@ -157,20 +162,22 @@ class SandboxKernel:
         """
         result = CellResult(index=index, status="ok")
         start = time.monotonic()
-        msg_id = self.client.execute(
-            "",
-            silent=True,
-            store_history=False,
-            user_expressions={"value": expression},
-            allow_stdin=False,
-        )
-        reply = await self._next(self.client.get_shell_msg, msg_id, start + timeout)
-        if reply == "timeout":  # too slow: interrupt, and kill the kernel if that does not help
-            with contextlib.suppress(Exception):
-                await self.manager.interrupt_kernel()
-            read = self.client.get_shell_msg
-            if await self._next(read, msg_id, time.monotonic() + 5) == "timeout":
-                await self.kill()
+        async with self._shell_lock():
+            msg_id = self.client.execute(
+                "",
+                silent=True,
+                store_history=False,
+                user_expressions={"value": expression},
+                allow_stdin=False,
+            )
+            reply = await self._next(self.client.get_shell_msg, msg_id, start + timeout)
+            if reply == "timeout":  # too slow: interrupt; kill the kernel if that does not help
+                with contextlib.suppress(Exception):
+                    await self.manager.interrupt_kernel()
+                read = self.client.get_shell_msg
+                if await self._next(read, msg_id, time.monotonic() + 5) == "timeout":
+                    await self.kill()
+        if reply == "timeout":
             result.status = "timeout"
         elif reply == "dead":
             result.status = self._death_reason()
@@ -181,6 +188,63 @@ class SandboxKernel:
         if self.group and cgroups.oom_killed(self.group):
             result.status = "memory"
         return result
+
+    async def complete(self, code: str, cursor: int, *, timeout: float) -> dict:
+        """The kernel's completions at *cursor* (in code points, as Jupyter counts from 5.2).
+
+        ``{"matches": [str, ...], "cursor_start": int, "cursor_end": int}``: the matches
+        replace ``code[cursor_start:cursor_end]``. The reply comes from code the learner
+        controls, so only plain, bounded values are kept; a timeout, a dead kernel or a
+        malformed reply gives no matches, never an exception.
+        """
+        cursor = max(0, min(cursor, len(code)))
+        reply = await self._ask(lambda: self.client.complete(code, cursor), timeout)
+        return completion(reply, code, cursor)
+
+    async def inspect(self, code: str, cursor: int, *, timeout: float) -> dict:
+        """What the kernel says about the name at *cursor*: ``{"found": bool, "text": str}``.
+
+        The text is IPython's plain-text help (signature, docstring), without terminal
+        colours or other control characters, at most INSPECT_CHARS long; untrusted, as
+        with :meth:`complete`.
+        """
+        cursor = max(0, min(cursor, len(code)))
+        reply = await self._ask(lambda: self.client.inspect(code, cursor, detail_level=0), timeout)
+        return inspection(reply)
+
+    async def _ask(self, send: Callable[[], str], timeout: float) -> dict | None:
+        """Send a shell request with *send* (it returns the msg_id); the reply's content.
+
+        None when no answer came in time (the queue for the shell lock counts), the kernel
+        is gone, or the reply is not a dict. A late reply is dropped by the next reader.
+        """
+        deadline = time.monotonic() + timeout
+        try:
+            async with asyncio.timeout(timeout):
+                await self._shell_lock().acquire()
+        except TimeoutError:
+            return None
+        try:
+            if self.client is None or not await self.is_alive():
+                return None
+            reply = await self._next(self.client.get_shell_msg, send(), deadline)
+        except Exception:  # the channels closed under us (shutdown, restart)
+            logger.debug("kernel %s: no reply to a shell request", self.id, exc_info=True)
+            return None
+        finally:
+            self._shell_lock().release()
+        self.last_used = time.monotonic()  # the learner is at work: completing is activity
+        content = reply.get("content") if isinstance(reply, dict) else None
+        return content if isinstance(content, dict) else None
+
+    def _shell_lock(self) -> asyncio.Lock:
+        """One shell request at a time: a reader drops the replies it was not waiting for.
+
+        Made on first use, on the loop that drives this kernel.
+        """
+        if self._shell is None:
+            self._shell = asyncio.Lock()
+        return self._shell
 
     async def _next(self, read, msg_id: str, deadline: float):
         """The next message answering *msg_id* from *read* (a channel's reader).
@@ -318,3 +382,78 @@ def _rlimits(limits: Limits, group: cgroups.Cgroup | None) -> dict[str, int | li
         values["RLIMIT_AS"] = limits.memory_mb * 1024 * 1024 * 2
         values["RLIMIT_NPROC"] = limits.processes * 4
     return values
+
+
+def no_completion(cursor: int) -> dict:
+    return {"matches": [], "cursor_start": cursor, "cursor_end": cursor}
+
+
+def completion(content: dict | None, code: str, cursor: int) -> dict:
+    """The matches of a complete_reply's *content*, bounded; none if anything is off."""
+    if not content or content.get("status") != "ok":
+        return no_completion(cursor)
+    start, end, found = (
+        content.get("cursor_start"),
+        content.get("cursor_end"),
+        content.get("matches"),
+    )
+    if not (_is_int(start) and _is_int(end) and 0 <= start <= end <= len(code)):
+        return no_completion(cursor)
+    if not isinstance(found, list):
+        return no_completion(cursor)
+    matches: list[str] = []
+    seen: set[str] = set()
+    for match in found[: MATCHES_MAX * 50]:  # a hostile list may hold millions
+        if (
+            isinstance(match, str)
+            and 0 < len(match) <= MATCH_CHARS
+            and match not in seen
+            and not _UNPRINTABLE.search(match)
+        ):
+            seen.add(match)
+            matches.append(match)
+            if len(matches) == MATCHES_MAX:
+                break
+    if not matches:
+        return no_completion(cursor)
+    return {"matches": matches, "cursor_start": start, "cursor_end": end}
+
+
+def no_inspection() -> dict:
+    return {"found": False, "text": ""}
+
+
+def inspection(content: dict | None) -> dict:
+    """The plain text of an inspect_reply's *content*, cleaned and bounded."""
+    if not content or content.get("status") != "ok" or content.get("found") is not True:
+        return no_inspection()
+    data = content.get("data")
+    text = data.get("text/plain") if isinstance(data, dict) else None
+    if not isinstance(text, str):
+        return no_inspection()
+    text = plain(text[: INSPECT_CHARS * 4])  # colour codes may make up much of it
+    if len(text) > INSPECT_CHARS:
+        text = text[:INSPECT_CHARS].rstrip() + "\n… (cut)"
+    return {"found": bool(text.strip()), "text": text}
+
+
+# Terminal escape sequences: CSI (colours, cursor moves), OSC (titles, links) and the
+# two-character ones; what they leave, and every other control character but the newline
+# and the tab, goes (with the bidirectional overrides that could reorder what is shown).
+_ESCAPES = re.compile(
+    r"\x1b\[[0-?]*[ -/]*[@-~]"  # CSI
+    r"|\x1b\][^\x07\x1b]*(?:\x07|\x1b\\)?"  # OSC, ended by BEL or ST
+    r"|\x1b[@-_]"  # the other escapes of two characters
+    r"|\x9b[0-?]*[ -/]*[@-~]"  # CSI in its 8-bit form
+)
+_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]")
+_UNPRINTABLE = re.compile(r"[\x00-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]")  # in a match
+
+
+def plain(text: str) -> str:
+    text = text.replace("\r\n", "\n")
+    return _CONTROL.sub("", _ESCAPES.sub("", text))
+
+
+def _is_int(value: object) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool)

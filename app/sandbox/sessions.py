@@ -9,14 +9,18 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import re
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
 
 from app.sandbox.base import CellResult, Output, SandboxUnavailable
-from app.sandbox.kernel import KernelConfig, SandboxKernel
+from app.sandbox.kernel import KernelConfig, SandboxKernel, no_completion, no_inspection
 from app.sandbox.loop import LoopThread
 from app.sandbox.pool import KernelPool
+
+# A completion or an inspection that takes longer is no help to someone typing.
+HELP_SECONDS = 2.0
 
 
 @dataclass
@@ -90,6 +94,38 @@ class SessionManager:
             )
         finally:
             session.busy = False
+
+    def complete(self, key: str, code: str, cursor: int) -> dict:
+        """Completions at *cursor* (code points) from session *key*'s kernel; never starts one.
+
+        ``{"matches": [str, ...], "cursor_start": int, "cursor_end": int}`` (see
+        SandboxKernel.complete). With no kernel, or a kernel running a cell (its shell
+        channel answers only when the cell ends), the empty result comes at once with a
+        ``"reason"``: ``"no-kernel"`` or ``"busy"``.
+        """
+        return self._help("complete", key, code, max(0, min(cursor, len(code))))
+
+    def inspect(self, key: str, code: str, cursor: int) -> dict:
+        """Help on the name at *cursor*: ``{"found": bool, "text": str}``, as :meth:`complete`."""
+        return self._help("inspect", key, code, max(0, min(cursor, len(code))))
+
+    def _help(self, kind: str, key: str, code: str, cursor: int) -> dict:
+        empty = no_completion(cursor) if kind == "complete" else no_inspection()
+        if key not in self.sessions:  # asking must not start the pool or its event loop
+            return {**empty, "reason": "no-kernel"}
+        try:
+            return self._call(self._ask(kind, key, code, cursor, empty), HELP_SECONDS + 5)
+        except TimeoutError:  # the loop itself is stuck: no help rather than a hung request
+            return empty
+
+    async def _ask(self, kind: str, key: str, code: str, cursor: int, empty: dict) -> dict:
+        session = self.sessions.get(key)
+        if session is None:
+            return {**empty, "reason": "no-kernel"}
+        if session.busy:
+            return {**empty, "reason": "busy"}
+        ask = session.kernel.complete if kind == "complete" else session.kernel.inspect
+        return await ask(code, cursor, timeout=HELP_SECONDS)
 
     async def _make_room(self) -> None:
         """At the cap, end the kernel unused the longest; SandboxUnavailable if all are busy."""
@@ -187,6 +223,34 @@ class FakeSessions:
             return CellResult(index=0, status="ok")
         self.counts[key] = self.counts.get(key, 0) + 1
         return CellResult(index=0, status="ok", execution_count=self.counts[key])
+
+    # What the fake kernel knows: names to complete, and the help on one of them.
+    NAMES = ("len", "list", "math", "max", "min", "print", "range", "round", "sorted", "sum")
+    HELP = {
+        "len": "Signature: len(obj, /)\n"
+        "Docstring: Return the number of items in a container.\n"
+        "Type:      builtin_function_or_method",
+    }
+
+    def complete(self, key: str, code: str, cursor: int) -> dict:
+        """The NAMES starting with the word before *cursor*; no-kernel before a first run."""
+        cursor = max(0, min(cursor, len(code)))
+        if key not in self.kernels:
+            return {**no_completion(cursor), "reason": "no-kernel"}
+        word = re.search(r"[A-Za-z_]\w*$", code[:cursor])
+        matches = [n for n in self.NAMES if word and n.startswith(word.group())]
+        if not matches:
+            return no_completion(cursor)
+        return {"matches": matches, "cursor_start": word.start(), "cursor_end": cursor}
+
+    def inspect(self, key: str, code: str, cursor: int) -> dict:
+        """HELP on the name before *cursor* (or before the bracket just opened after it)."""
+        cursor = max(0, min(cursor, len(code)))
+        if key not in self.kernels:
+            return {**no_inspection(), "reason": "no-kernel"}
+        name = re.search(r"([A-Za-z_]\w*)\(?$", code[:cursor])
+        text = self.HELP.get(name.group(1)) if name else None
+        return {"found": True, "text": text} if text else no_inspection()
 
     def interrupt(self, key: str) -> None:
         """Nothing runs, so there is nothing to stop."""

@@ -32,6 +32,8 @@ class Sessions(Protocol):
     def interrupt(self, key: str) -> None: ...
     def restart(self, key: str) -> str: ...
     def status(self, key: str) -> str: ...
+    def complete(self, key: str, code: str, cursor: int) -> dict[str, Any]: ...
+    def inspect(self, key: str, code: str, cursor: int) -> dict[str, Any]: ...
 
 
 def shown(output: Output) -> dict[str, Any]:
@@ -154,6 +156,20 @@ class CellRuns:
         self.sessions.restart(key)
         self._seeded(key, seed)
         self.events.publish(key, {"type": "kernel", "status": "idle", "restarted": True})
+
+    def complete(self, workspace_id: int, code: str, cursor: int) -> dict[str, Any]:
+        """Completions at *cursor* in *code* (a cell's text) from the workspace's kernel.
+
+        *cursor* counts code points, as Jupyter does. The answer is ``{"matches": [str,
+        ...], "cursor_start": int, "cursor_end": int}`` (the matches replace that range of
+        *code*), with ``"reason": "no-kernel"`` or ``"busy"`` when no kernel could answer.
+        Asking never starts a kernel, and answers within a few seconds.
+        """
+        return self.sessions.complete(self.key(workspace_id), code, cursor)
+
+    def inspect(self, workspace_id: int, code: str, cursor: int) -> dict[str, Any]:
+        """Help on the name at *cursor*: ``{"found": bool, "text": str}``; else as complete."""
+        return self.sessions.inspect(self.key(workspace_id), code, cursor)
 
     def cleared(self, workspace_id: int, cell_ids: list[str] | None) -> None:
         """Tell the workspace's open pages that outputs were cleared (None: every cell's)."""
