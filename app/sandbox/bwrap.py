@@ -53,6 +53,11 @@ class Environment:
         return Path(out.stdout.strip())
 
 
+# IPython's own completer answers Tab at once; jedi's first answer in a new kernel takes
+# seconds (loading its caches), longer than the editor waits.
+KERNEL_OPTIONS = ("--IPCompleter.use_jedi=False",)
+
+
 def command(env: Environment, limits: Limits, runtime_dir: Path) -> list[str]:
     """The argv that starts ipykernel inside the sandbox (``{connection_file}`` left in)."""
     binary = shutil.which("bwrap")
@@ -127,6 +132,7 @@ def command(env: Environment, limits: Limits, runtime_dir: Path) -> list[str]:
         "ipykernel_launcher",
         "-f",
         "{connection_file}",
+        *KERNEL_OPTIONS,
     ]
     return argv
 

@@ -80,6 +80,7 @@ class SandboxKernel:
                 "ipykernel_launcher",
                 "-f",
                 "{connection_file}",
+                *bwrap.KERNEL_OPTIONS,
             ]
         self.group = cgroups.create(
             self.id,

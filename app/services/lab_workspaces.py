@@ -1,14 +1,17 @@
 """A learner's lab workspace: their own copy of the learner notebook, saved as they type.
 
-Only answer cells are ever written by the learner; given code, visible tests and markdown
-always come from the lab, so neither an edit nor an upload can change what is graded
-around the learner's answers.
+The learner writes only two kinds of cell: the lab's answer cells, and scratch cells of
+their own (code or Markdown, added and deleted anywhere, to explore the data). Given code,
+visible tests and the lab's Markdown always come from the lab, so neither an edit nor an
+upload can change what is graded around the learner's answers; grading takes the answer
+cells by id, so scratch cells never reach it.
 """
 
 from __future__ import annotations
 
 import hashlib
 import hmac
+import secrets
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
@@ -25,6 +28,10 @@ from app.errors import Conflict, InvalidInput
 from app.extensions import db
 from app.models import LabWorkspace, User
 from app.sandbox import notebooks
+
+SCRATCH = "scratch"  # the role of a learner's own cell
+MAX_SCRATCH_CELLS = 100
+MAX_SOURCE_CHARS = 100_000  # of one cell the learner writes
 
 
 def seed_for(user_id: int, lab_id: str, *, secret: str | bytes) -> int:
@@ -121,12 +128,33 @@ def _update(workspace: LabWorkspace, lab: Lab, now: datetime) -> None:
     for cell in fresh.cells:
         if role_of(cell) == "answer" and cell.get("id") in answers:
             cell.source = answers[cell.id]
+    fresh.cells = _with_scratch(notebook(workspace).cells, fresh.cells)
     kept = {c.get("id") for c in fresh.cells}
     workspace.outputs = {k: v for k, v in (workspace.outputs or {}).items() if k in kept}
     workspace.notebook = nbformat.writes(fresh)
     workspace.lab_version = lab.version
     workspace.revision += 1
     workspace.updated_at = now
+
+
+def _with_scratch(old: list, fresh: list) -> list:
+    """*fresh* (a new version's cells) with the learner's scratch cells from *old* put back,
+    each after the lab cell it followed (at the end when the new version has no such cell)."""
+    placed: dict[str | None, list] = {}
+    anchor = None
+    for cell in old:
+        if role_of(cell) == SCRATCH:
+            placed.setdefault(anchor, []).append(cell)
+        elif cell.get("id"):
+            anchor = cell.get("id")
+    ids = {cell.get("id") for cell in fresh}
+    cells = list(placed.pop(None, []))
+    for cell in fresh:
+        cells.append(cell)
+        cells.extend(placed.pop(cell.get("id"), []))
+    for orphans in placed.values():  # their lab cell is gone: at the end, in their order
+        cells.extend(c for c in orphans if c.get("id") not in ids)
+    return cells
 
 
 def notebook(workspace: LabWorkspace) -> nbformat.NotebookNode:
@@ -137,14 +165,48 @@ def answer_ids(lab: Lab) -> set[str]:
     return {cell.id for cell in lab.cells_with_role("answer")}
 
 
-def saved_answers(workspace: LabWorkspace, lab: Lab) -> dict[str, str]:
-    """The saved source of each answer cell, by cell id."""
-    editable = answer_ids(lab)
-    return {
-        cell.get("id"): cell.source
-        for cell in notebook(workspace).cells
-        if cell.cell_type == "code" and cell.get("id") in editable
-    }
+def editable_ids(workspace: LabWorkspace, lab: Lab) -> set[str]:
+    """The cells the learner may write: the lab's answer cells and their own scratch cells."""
+    scratch = {c.get("id") for c in notebook(workspace).cells if role_of(c) == SCRATCH}
+    return answer_ids(lab) | scratch
+
+
+def saved_sources(workspace: LabWorkspace, lab: Lab) -> dict[str, str]:
+    """The saved source of every cell the learner writes, by cell id."""
+    editable = editable_ids(workspace, lab)
+    return {c.get("id"): c.source for c in notebook(workspace).cells if c.get("id") in editable}
+
+
+def layout(workspace: LabWorkspace) -> list[dict[str, str]]:
+    """The scratch cells in notebook order, each with the lab cell it follows ("" at the top)
+    and its saved source: what a page needs to show the same cells as the server."""
+    shown, anchor = [], ""
+    for cell in notebook(workspace).cells:
+        if role_of(cell) == SCRATCH:
+            shown.append(
+                {"id": cell.id, "kind": cell.cell_type, "after": anchor, "source": cell.source}
+            )
+        if cell.get("id"):
+            anchor = cell.get("id")
+    return shown
+
+
+def _check_revision(workspace: LabWorkspace, lab: Lab, base_revision: int) -> None:
+    """Conflict unless the page's copy is the saved one.
+
+    The Conflict carries the saved revision, sources and scratch cells, so the page can show
+    both versions of each differing cell and let the learner choose: nothing is overwritten.
+    """
+    if base_revision != workspace.revision:
+        raise Conflict(
+            "This lab was saved from another tab or device since these edits began. Nothing "
+            "was overwritten: choose which version of each cell to keep.",
+            details={
+                "revision": workspace.revision,
+                "cells": saved_sources(workspace, lab),
+                "scratch": layout(workspace),
+            },
+        )
 
 
 def save(
@@ -155,26 +217,94 @@ def save(
     base_revision: int,
     now: datetime,
 ) -> LabWorkspace:
-    """Write the learner's answer cells; Conflict if the page's copy is out of date.
-
-    The Conflict carries the saved revision and answers, so the page can show both
-    versions of each differing cell and let the learner choose: nothing is overwritten.
-    """
-    if base_revision != workspace.revision:
-        raise Conflict(
-            "This lab was saved from another tab or device since these edits began. Nothing "
-            "was overwritten: choose which version of each cell to keep.",
-            details={"revision": workspace.revision, "cells": saved_answers(workspace, lab)},
-        )
-    editable = answer_ids(lab)
+    """Write the learner's answer and scratch cells; Conflict if the page's copy is out of
+    date (see ``_check_revision``)."""
+    _check_revision(workspace, lab, base_revision)
+    editable = editable_ids(workspace, lab)
     refused = sorted(set(sources) - editable)
     if refused:
         raise InvalidInput("cells", f"These cells cannot be edited: {', '.join(refused)}.")
     for cell_id, source in sources.items():
-        if not isinstance(source, str):
-            raise InvalidInput("cells", f"Cell {cell_id}: the source must be text.")
+        _check_source(cell_id, source)
     _write(workspace, sources, now)
     return workspace
+
+
+def _check_source(cell_id: str, source) -> None:
+    if not isinstance(source, str):
+        raise InvalidInput("cells", f"Cell {cell_id}: the source must be text.")
+    if len(source) > MAX_SOURCE_CHARS:
+        raise InvalidInput(
+            "cells",
+            f"Cell {cell_id} is too long to save ({len(source):,} characters; at most "
+            f"{MAX_SOURCE_CHARS:,}). Load large data from a file instead of pasting it.",
+        )
+
+
+def add_cell(
+    workspace: LabWorkspace,
+    lab: Lab,
+    *,
+    kind: str,
+    after: str | None,
+    base_revision: int,
+    now: datetime,
+    source: str = "",
+) -> str:
+    """Add an empty scratch cell (``code`` or ``markdown``) after cell *after* (at the top
+    when None); return its id. Conflict if the page's copy is out of date."""
+    _check_revision(workspace, lab, base_revision)
+    if kind not in ("code", "markdown"):
+        raise InvalidInput("kind", "A new cell is a code cell or a Markdown cell.")
+    _check_source("new", source)
+    current = notebook(workspace)
+    if sum(role_of(c) == SCRATCH for c in current.cells) >= MAX_SCRATCH_CELLS:
+        raise InvalidInput(
+            "cells",
+            f"This lab already has {MAX_SCRATCH_CELLS} cells of your own: delete some first.",
+        )
+    ids = [c.get("id") for c in current.cells]
+    if after is not None and after not in ids:
+        raise InvalidInput("after", "That cell is no longer in this lab: reload the page.")
+    new = (nbformat.v4.new_code_cell if kind == "code" else nbformat.v4.new_markdown_cell)(source)
+    new.id = _new_id(set(ids))
+    new.metadata["shopfloor"] = {"role": SCRATCH}
+    position = 0 if after is None else ids.index(after) + 1
+    current.cells.insert(position, new)
+    _store(workspace, current, now)
+    return new.id
+
+
+def delete_cell(
+    workspace: LabWorkspace, lab: Lab, cell_id: str, *, base_revision: int, now: datetime
+) -> None:
+    """Delete one of the learner's scratch cells, with its outputs; the lab's own cells
+    cannot be deleted. Conflict if the page's copy is out of date."""
+    _check_revision(workspace, lab, base_revision)
+    current = notebook(workspace)
+    cell = next((c for c in current.cells if c.get("id") == cell_id), None)
+    if cell is None or role_of(cell) != SCRATCH:
+        raise InvalidInput("cell", "Only cells you added can be deleted.")
+    current.cells.remove(cell)
+    outputs = dict(workspace.outputs or {})
+    outputs.pop(cell_id, None)
+    workspace.outputs = outputs
+    _store(workspace, current, now)
+
+
+def _new_id(taken: set[str]) -> str:
+    while True:
+        candidate = f"scratch-{secrets.token_hex(4)}"
+        if candidate not in taken:
+            return candidate
+
+
+def markdown_html(workspace: LabWorkspace, cell_id: str) -> Markup:
+    """The saved text of a scratch Markdown cell as HTML (no raw HTML, as every page)."""
+    cell = next((c for c in notebook(workspace).cells if c.get("id") == cell_id), None)
+    if cell is None or cell.cell_type != "markdown" or role_of(cell) != SCRATCH:
+        raise InvalidInput("cell", "Choose a Markdown cell of your own.")
+    return markdown.block(cell.source)
 
 
 def upload(workspace: LabWorkspace, lab: Lab, raw: bytes, *, now: datetime) -> int:
@@ -204,8 +334,12 @@ def reset_cell(workspace: LabWorkspace, lab: Lab, cell_id: str, *, now: datetime
 def _write(workspace: LabWorkspace, sources: dict[str, str], now: datetime) -> None:
     current = notebook(workspace)
     for cell in current.cells:
-        if role_of(cell) == "answer" and cell.get("id") in sources:
+        if role_of(cell) in ("answer", SCRATCH) and cell.get("id") in sources:
             cell.source = sources[cell.id]
+    _store(workspace, current, now)
+
+
+def _store(workspace: LabWorkspace, current: nbformat.NotebookNode, now: datetime) -> None:
     workspace.notebook = nbformat.writes(current)
     workspace.revision += 1
     workspace.updated_at = now
@@ -218,7 +352,7 @@ class Cell:
 
     id: str
     kind: str  # markdown | code
-    role: str  # answer (editable), given, test (a self-check), or "" for markdown
+    role: str  # answer, scratch (both editable), given, test (a self-check), "" (lab text)
     source: str
     html: Markup = Markup("")  # rendered markdown
     status: str = ""  # how its last run ended, if it ran
@@ -227,7 +361,7 @@ class Cell:
 
     @property
     def editable(self) -> bool:
-        return self.role == "answer"
+        return self.role in ("answer", SCRATCH)
 
 
 def cells(workspace: LabWorkspace) -> list[Cell]:
@@ -236,8 +370,9 @@ def cells(workspace: LabWorkspace) -> list[Cell]:
     for position, cell in enumerate(notebook(workspace).cells):
         cell_id = cell.get("id", "")
         if cell.cell_type == "markdown":
-            html = text_html(cell.source, first=position == 0)
-            shown.append(Cell(cell_id, "markdown", "", cell.source, html))
+            role = role_of(cell) or ""
+            html = text_html(cell.source, first=position == 0 and role != SCRATCH)
+            shown.append(Cell(cell_id, "markdown", role, cell.source, html))
         elif cell.cell_type == "code":
             last = (workspace.outputs or {}).get(cell_id, {})
             role = role_of(cell) or "given"

@@ -84,6 +84,97 @@ def save(slug: str, lesson_slug: str, lab_id: str):
     return {"revision": space.revision, "saved_at": space.updated_at.isoformat()}
 
 
+@bp.post(f"{LAB}/cells")
+@login_required
+def add_cell(slug: str, lesson_slug: str, lab_id: str):
+    """Add a scratch cell of the learner's own: ``{kind, after, revision[, source]}``."""
+    lab, space = _workspace(slug, lesson_slug, lab_id)
+    body = _json()
+    after = body.get("after")
+    if after is not None and not isinstance(after, str):
+        raise InvalidInput("after", "'after' names a cell, or is null for the top.")
+    source = body.get("source", "")
+    if not isinstance(source, str):
+        raise InvalidInput("source", "The source of a cell is text.")
+    cell_id = lab_workspaces.add_cell(
+        space,
+        lab,
+        kind=str(body.get("kind", "")),
+        after=after,
+        base_revision=_int(body, "revision"),
+        now=utcnow(),
+        source=source,
+    )
+    db.session.commit()
+    _cells_changed(space, body)
+    return {"revision": space.revision, "cell": cell_id}, 201
+
+
+@bp.post(f"{LAB}/cells/delete")
+@login_required
+def delete_cell(slug: str, lesson_slug: str, lab_id: str):
+    lab, space = _workspace(slug, lesson_slug, lab_id)
+    body = _json()
+    lab_workspaces.delete_cell(
+        space, lab, str(body.get("cell", "")), base_revision=_int(body, "revision"), now=utcnow()
+    )
+    db.session.commit()
+    _cells_changed(space, body)
+    return {"revision": space.revision}
+
+
+@bp.post(f"{LAB}/cells/render")
+@login_required
+def render_cell(slug: str, lesson_slug: str, lab_id: str):
+    """A saved scratch Markdown cell as HTML (the page shows it in place of the editor)."""
+    _, space = _saved_workspace(slug, lesson_slug, lab_id)
+    return {"html": str(lab_workspaces.markdown_html(space, str(_json().get("cell", ""))))}
+
+
+def _cells_changed(space, body: dict) -> None:
+    """Tell the workspace's other open pages that cells were added or deleted (the page that
+    asked, named by ``page`` in its request, knows already)."""
+    page = body.get("page")
+    event = {"type": "cells", "revision": space.revision, "page": str(page)[:64] if page else ""}
+    _runs().events.publish(CellRuns.key(space.id), event)
+
+
+@bp.post(f"{LAB}/complete")
+@login_required
+def complete(slug: str, lesson_slug: str, lab_id: str):
+    """Tab: completions from the learner's kernel for ``{code, cursor}`` (code points)."""
+    workspace_id, code, cursor = _kernel_question(slug, lesson_slug, lab_id)
+    if workspace_id is None:
+        return {"matches": [], "cursor_start": cursor, "cursor_end": cursor, **NO_KERNEL}
+    return _runs().complete(workspace_id, code, cursor)
+
+
+@bp.post(f"{LAB}/inspect")
+@login_required
+def inspect(slug: str, lesson_slug: str, lab_id: str):
+    """Shift+Tab: the kernel's help for the name at ``cursor`` in ``code``."""
+    workspace_id, code, cursor = _kernel_question(slug, lesson_slug, lab_id)
+    if workspace_id is None:
+        return {"found": False, "text": "", **NO_KERNEL}
+    return _runs().inspect(workspace_id, code, cursor)
+
+
+NO_KERNEL = {"reason": "no-kernel"}  # nothing ran yet: no kernel to ask, and none is started
+
+
+def _kernel_question(slug: str, lesson_slug: str, lab_id: str) -> tuple[int | None, str, int]:
+    """The learner's workspace id (None before it exists), and the code and cursor asked
+    about; InvalidInput if they are not text and a position within it."""
+    _, space = _saved_workspace(slug, lesson_slug, lab_id, missing_ok=True)
+    body = _json()
+    code, cursor = body.get("code"), _int(body, "cursor")
+    if not isinstance(code, str) or len(code) > lab_workspaces.MAX_SOURCE_CHARS:
+        raise InvalidInput("code", "Send the cell's code as text.")
+    if not 0 <= cursor <= len(code):
+        raise InvalidInput("cursor", "The cursor must be within the code.")
+    return (space.id if space else None), code, cursor
+
+
 @bp.post(f"{LAB}/run")
 @login_required
 def run(slug: str, lesson_slug: str, lab_id: str):
@@ -175,8 +266,11 @@ def stream(slug: str, lesson_slug: str, lab_id: str):
 @login_required
 def submit(slug: str, lesson_slug: str, lab_id: str):
     lab, space = _workspace(slug, lesson_slug, lab_id)
+    course = courses.get_course(slug)  # its framework is the one the grade is evidence in
     try:
-        submission = lab_submissions.submit_workspace(current_user, lab, space, now=utcnow())
+        submission = lab_submissions.submit_workspace(
+            current_user, lab, space, now=utcnow(), course=course
+        )
     except Conflict as exc:
         if request.is_json:
             raise

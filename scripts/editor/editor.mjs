@@ -63,6 +63,7 @@ import { tags as t } from "@lezer/highlight";
 // matching-bracket background (WCAG AA for normal text). The completion list and the help
 // tooltip: ink on white and on the help's #f6f8fa (14.8:1), white on the chosen
 // completion's #0969da (5.2:1); their border, #d0d7de, is only decoration.
+const MAX_SHOWN = 12; // completion options on screen at once
 const ink = "#1f2328"; // 15.8:1
 const monospace =
   "var(--pico-font-family-monospace, ui-monospace, SFMono-Regular, Menlo, Consolas, " +
@@ -148,9 +149,12 @@ const theme = EditorView.theme(
       boxShadow: "0 8px 24px rgba(140, 149, 159, 0.3)",
       overflow: "hidden",
     },
+    // The list never scrolls (a scrolling box would need a tab stop of its own): it shows
+    // a window of MAX_SHOWN options around the chosen one, which the arrow keys move.
     ".cm-tooltip.cm-tooltip-autocomplete > ul": {
       fontFamily: monospace,
-      maxHeight: "14em",
+      maxHeight: "none",
+      overflowY: "hidden",
       minWidth: "12em",
       maxWidth: "min(40em, 90vw)",
     },
@@ -394,6 +398,7 @@ function kernelHelp(complete, inspect, alive) {
           override: [source],
           activateOnTyping: false,
           icons: false,
+          maxRenderedOptions: MAX_SHOWN,
         })
       : [],
     typeof inspect === "function" ? helpField : [],

@@ -547,3 +547,135 @@ def test_every_workspace_action_is_reachable_by_keyboard(lab_site, ui):
     ui.keyboard.press("Enter")
     expect(cell(ui, 2).get_by_role("button", name="Show less")).to_be_focused()
     assert ui.console_errors == [], ui.console_errors
+
+
+def scratch(ui, number: int):
+    return ui.locator("li.cell-scratch").nth(number - 1)
+
+
+def test_scratch_cells_of_the_learners_own_are_kept_run_and_deleted(lab_site, ui):
+    """A learner adds code and notes of their own below a cell, runs them, reloads, deletes."""
+    sign_in(ui, lab_site)
+    lab = lab_site(LESSON + "/labs/lab-demo")
+    ui.goto(lab)
+    saved = ui.get_by_role("status").filter(has_text=re.compile("saved|Saving|Unsaved|Not saved"))
+
+    # A code cell below cell 1, where the learner last was; it runs in the same kernel.
+    cell(ui, 1).get_by_role("button", name="Run cell").click()
+    expect(cell(ui, 1).locator("[data-prompt]")).to_have_text("[1]", timeout=60_000)
+    cell(ui, 1).get_by_role("textbox").click()
+    ui.get_by_role("button", name="+ Code cell").click()
+    mine = scratch(ui, 1)
+    expect(mine.locator(".cell-label")).to_have_text("Scratch code · not graded")
+    expect(mine.get_by_role("textbox")).to_be_focused()
+    assert ui.evaluate(  # right below cell 1
+        "document.querySelector('li[data-number=\"1\"]').nextElementSibling"
+        ".classList.contains('cell-scratch')"
+    )
+    ui.keyboard.type("print('planned minutes:', shift['planned'])")
+    ui.keyboard.press("Shift+Enter")
+    expect(mine.locator("[data-outputs]")).to_contain_text("planned minutes: 450", timeout=60_000)
+    expect(mine.locator("[data-prompt]")).to_have_text(re.compile(r"^\[\d+\]$"))
+
+    # Notes in Markdown below it: Shift+Enter shows them rendered.
+    mine.get_by_role("textbox").click()
+    ui.get_by_role("button", name="+ Notes cell").click()
+    notes = scratch(ui, 2)
+    expect(notes.get_by_role("textbox")).to_be_focused()
+    ui.keyboard.type("**Downtime** is the biggest loss <b>here</b>")
+    ui.keyboard.press("Shift+Enter")
+    expect(notes.locator("strong")).to_have_text("Downtime")
+    expect(notes.locator("[data-rendered]")).to_contain_text("<b>here</b>")  # shown, not run
+    expect(notes.get_by_role("textbox")).to_be_hidden()
+    expect(saved).to_have_text("All changes saved")
+    ui.shot("scratch-cells")
+
+    # A reload keeps both where they were, with the output and the rendered notes.
+    ui.reload()
+    expect(scratch(ui, 1).get_by_role("textbox")).to_contain_text("shift['planned']")
+    expect(scratch(ui, 1).locator("[data-outputs]")).to_contain_text("planned minutes: 450")
+    expect(scratch(ui, 2).locator("strong")).to_have_text("Downtime")
+    notes = scratch(ui, 2)
+    notes.get_by_role("button", name="Edit scratch 2").click()
+    expect(notes.get_by_role("textbox")).to_be_focused()
+    expect(notes.get_by_role("button", name="Edit scratch 2")).to_have_attribute(
+        "aria-pressed", "true"
+    )
+
+    # Delete the code cell (it has code: the learner confirms); the notes become scratch 1.
+    ui.once("dialog", lambda dialog: dialog.accept())
+    scratch(ui, 1).get_by_role("button", name="Delete scratch 1").click()
+    expect(ui.locator("li.cell-scratch")).to_have_count(1)
+    expect(scratch(ui, 1).get_by_role("button", name="Delete scratch 1")).to_be_visible()
+    ui.reload()
+    expect(ui.locator("li.cell-scratch")).to_have_count(1)
+    expect(ui.locator("li.cell-scratch").first.locator("strong")).to_have_text("Downtime")
+    assert ui.console_errors == [], ui.console_errors
+
+
+def test_cells_added_in_another_tab_appear_here_and_lose_no_edit(lab_site, ui):
+    sign_in(ui, lab_site)
+    lab = lab_site(LESSON + "/labs/lab-demo")
+    ui.goto(lab)
+    other = ui.context.new_page()
+    other.goto(lab)
+    saved = ui.get_by_role("status").filter(has_text=re.compile("saved|Saving|Offline|Not saved"))
+    saved_there = other.get_by_role("status").filter(has_text=re.compile("saved|Saving|Offline"))
+
+    # This tab's edit is not saved yet (offline) when the other tab adds a cell.
+    ui.route("**/save", lambda route: route.abort("internetdisconnected"))
+    type_into(ui, 3, "def oee(a, p, q):\nreturn a * p * q  # this tab")
+    expect(saved).to_contain_text("Offline: edits kept on this device")
+    cell(other, 2).get_by_role("textbox").click()
+    other.get_by_role("button", name="+ Code cell").click()
+    expect(scratch(other, 1).get_by_role("textbox")).to_be_focused()
+    other.keyboard.type("x = 'from the other tab'")
+    expect(saved_there).to_have_text("All changes saved")
+
+    # Back online: the save meets the newer revision, the new cell appears here, and the
+    # edit is saved (the two tabs never changed the same cell, so there is nothing to choose).
+    ui.unroute("**/save")
+    expect(saved).to_have_text("All changes saved", timeout=40_000)
+    expect(scratch(ui, 1).get_by_role("textbox")).to_contain_text("from the other tab")
+    expect(ui.get_by_role("region", name="Two versions of your answers")).to_be_hidden()
+    assert saved_answer(lab_site)[1].endswith("# this tab")
+
+    # A tab with nothing unsaved follows a cell added elsewhere at once.
+    scratch(ui, 1).get_by_role("textbox").click()
+    ui.get_by_role("button", name="+ Notes cell").click()
+    expect(other.locator("li.cell-scratch")).to_have_count(2, timeout=15_000)
+    expect(cell(other, 3).get_by_role("textbox")).to_contain_text("# this tab")
+    expected = ("ERR_INTERNET_DISCONNECTED", "409 (CONFLICT)")  # the refused save, by design
+    assert [e for e in ui.console_errors if not any(x in e for x in expected)] == []
+
+
+def test_tab_completes_from_the_kernel_and_shift_tab_shows_help(lab_site, ui):
+    sign_in(ui, lab_site)
+    ui.goto(lab_site(LESSON + "/labs/lab-demo"))
+    editor = cell(ui, 2).get_by_role("textbox")
+    type_into(ui, 2, "shi")
+    ui.keyboard.press("Tab")  # no kernel yet: the learner is told why nothing comes
+    expect(ui.locator("[data-announce]")).to_have_text(re.compile("Run a cell first"))
+
+    cell(ui, 1).get_by_role("button", name="Run cell").click()
+    expect(cell(ui, 1).locator("[data-prompt]")).to_have_text("[1]", timeout=60_000)
+    editor.click()
+    ui.keyboard.press("End")
+    ui.keyboard.press("Tab")  # one match: put in at once
+    expect(editor).to_have_text("shift")
+    ui.keyboard.type(".")
+    ui.keyboard.press("Tab")  # a dict's methods: a list to choose from
+    choices = cell(ui, 2).get_by_role("listbox")
+    expect(choices).to_be_visible(timeout=10_000)
+    expect(choices.get_by_role("option", name=".keys", exact=True)).to_be_visible()
+    ui.shot("completion")
+    ui.keyboard.press("Escape")
+
+    type_into(ui, 2, "len(")
+    ui.keyboard.press("Shift+Tab")
+    tip = cell(ui, 2).get_by_role("tooltip")
+    expect(tip).to_contain_text("Return the number of items", timeout=10_000)
+    ui.shot("help")
+    ui.keyboard.press("Escape")
+    expect(tip).to_be_hidden()
+    assert ui.console_errors == [], ui.console_errors

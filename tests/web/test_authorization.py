@@ -97,6 +97,8 @@ POST_ONLY = {
     "courses.answer",
     *(f"labs.{name}" for name in ("save", "run", "interrupt", "restart", "reset_cell")),
     "labs.clear_outputs",
+    *(f"labs.{name}" for name in ("add_cell", "delete_cell", "render_cell")),
+    *(f"labs.{name}" for name in ("complete", "inspect")),
     *(f"labs.{name}" for name in ("submit", "upload")),
     "lab_attempts.regrade",
 }

@@ -31,7 +31,10 @@ LESSON = "/courses/demo-course/lessons/demo-second"
 LAB = f"{LESSON}/labs/lab-availability"
 JSON = {"Accept": "application/json"}
 STARTING = "raise NotImplementedError()"
-POSTS = ["save", "run", "interrupt", "restart", "reset-cell", "clear-outputs", "submit", "upload"]
+POSTS = [
+    *("save", "run", "interrupt", "restart", "reset-cell", "clear-outputs"),
+    *("cells", "cells/delete", "cells/render", "complete", "inspect", "submit", "upload"),
+]
 
 
 @pytest.fixture
@@ -606,6 +609,9 @@ def test_labs_submit_queues_attempt_one_and_shows_the_graded_feedback(app, clien
     assert response.location == f"/labs/attempts/{queued.id}"
     assert (queued.user_id, queued.attempt, queued.status) == (user_id, 1, "queued")
     assert "availability = 0.5" in queued.notebook
+    with app.app_context():  # the course it was taken in: its framework gets the evidence
+        course = db.session.scalar(select(Course).where(Course.slug == "demo-course"))
+        assert queued.course_id == course.id
     waiting = client.get(response.location).get_data(as_text=True)
     assert "Queued: waiting for a free grader." in waiting
     with app.app_context():
@@ -690,6 +696,107 @@ def test_labs_stream_sends_the_run_events_and_resumes_after_an_id(app, client):
     garbled = client.get(f"{LAB}/stream", headers={"Last-Event-ID": "2'; DROP"})
     assert garbled.status_code == 200  # a bad id follows from the start, it is no error
     assert data_of(read_events(garbled, 2)[1]) == polled[0]
+
+
+# Scratch cells -------------------------------------------------------------------------------
+
+
+def test_labs_scratch_cells_are_added_saved_run_rendered_and_deleted(app, client):
+    user_id = learner(app, client)
+    token, revision = open_and_make(client)
+    added = post(client, token, "cells", {"kind": "code", "after": "given", "revision": revision})
+    assert added.status_code == 201
+    code, revision = added.get_json()["cell"], added.get_json()["revision"]
+    body = {"kind": "markdown", "after": code, "revision": revision, "source": "**hi**"}
+    notes_reply = post(client, token, "cells", body).get_json()
+    notes, revision = notes_reply["cell"], notes_reply["revision"]
+    saving = {"revision": revision, "cells": {code: "print('mine')"}}
+    revision = post(client, token, "save", saving).get_json()["revision"]
+
+    page = html.unescape(client.get(LAB).get_data(as_text=True))
+    assert "print('mine')" in page and "Scratch code · not graded" in page
+    assert "<strong>hi</strong>" in page and 'aria-label="Delete scratch 2"' in page
+    assert post(client, token, "run", {"cells": [code]}).status_code == 202
+    assert any(e["type"] == "done" for e in events_until_done(client, code))
+    assert "print('mine')" in [source for _, source in sessions_of(app).ran]
+    rendered = post(client, token, "cells/render", {"cell": notes})
+    assert rendered.get_json() == {"html": "<p><strong>hi</strong></p>\n"}
+    assert post(client, token, "cells/render", {"cell": "given"}).status_code == 422
+
+    deleted = post(client, token, "cells/delete", {"cell": code, "revision": revision})
+    assert deleted.status_code == 200
+    assert code not in sources(saved(app, user_id))
+    gone = post(client, token, "cells/delete", {"cell": "given", "revision": revision + 1})
+    assert gone.status_code == 422 and "given" in sources(saved(app, user_id))
+
+
+def test_labs_a_stale_page_adding_a_cell_gets_409_with_the_saved_cells(app, client):
+    learner(app, client)
+    token, revision = open_and_make(client)
+    post(client, token, "cells", {"kind": "code", "after": None, "revision": revision})
+    stale = post(client, token, "cells", {"kind": "code", "after": None, "revision": revision})
+    assert stale.status_code == 409
+    reply = stale.get_json()
+    assert reply["revision"] == revision + 1 and len(reply["scratch"]) == 1
+    assert reply["scratch"][0]["after"] == "" and reply["scratch"][0]["kind"] == "code"
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        {"kind": "code", "after": 7},
+        {"kind": "code", "after": None, "source": ["x"]},
+        {"kind": "cat", "after": None},
+        {"kind": "code"},  # no revision
+    ],
+)
+def test_labs_a_malformed_new_cell_is_refused(app, client, body):
+    user_id = learner(app, client)
+    token, revision = open_and_make(client)
+    body = {"revision": revision, **body} if body != {"kind": "code"} else body
+    assert post(client, token, "cells", body).status_code == 422
+    assert saved(app, user_id).revision == revision
+
+
+# Completion and help from the kernel ---------------------------------------------------------
+
+
+def test_labs_tab_and_shift_tab_ask_the_running_kernel_and_never_start_one(app, client):
+    learner(app, client)
+    token, _ = open_lab(client)
+    asked = {"code": "import math\nma", "cursor": 14}
+    before = post(client, token, "complete", asked).get_json()
+    assert before == {"matches": [], "cursor_start": 14, "cursor_end": 14, "reason": "no-kernel"}
+    assert (
+        post(client, token, "inspect", {"code": "len(", "cursor": 3}).get_json()["found"] is False
+    )
+    assert sessions_of(app).kernels == {}  # asking started nothing
+
+    token, _ = open_and_make(client)
+    post(client, token, "run", {"cells": ["given"]})
+    events_until_done(client, "given")
+    reply = post(client, token, "complete", asked).get_json()
+    assert "max" in reply["matches"] and (reply["cursor_start"], reply["cursor_end"]) == (12, 14)
+    help_text = post(client, token, "inspect", {"code": "len(", "cursor": 3}).get_json()
+    assert help_text["found"] and "Return the number of items" in help_text["text"]
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        {"code": "x", "cursor": 2},
+        {"code": "x", "cursor": -1},
+        {"code": "x", "cursor": "1"},
+        {"code": ["x"], "cursor": 0},
+        {"cursor": 0},
+        {"code": "x" * (lab_workspaces.MAX_SOURCE_CHARS + 1), "cursor": 0},
+    ],
+)
+def test_labs_a_malformed_question_to_the_kernel_is_422(app, client, body):
+    learner(app, client)
+    token, _ = open_and_make(client)
+    for action in ("complete", "inspect"):
+        assert post(client, token, action, body).status_code == 422
 
 
 # CSRF ------------------------------------------------------------------------------------

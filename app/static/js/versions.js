@@ -2,8 +2,10 @@
 // from another tab or device. Shows both for each differing cell and lets the learner keep
 // either; the text of both stays selectable, to copy from one into the other.
 //
-// ShopfloorVersions.show(section, items, choose): items are {id, number, page, saved};
-// choose(id, "page" | "saved") is called for each decision. Returns {update(id, text), done}.
+// ShopfloorVersions.show(section, items, choose): items are {id, name, page, saved}, where
+// saved is null for a cell of the learner's own deleted elsewhere (then "saved" deletes it
+// here too); choose(id, "page" | "saved") is called for each decision.
+// Returns {update(id, text), done}.
 (function () {
   "use strict";
 
@@ -17,10 +19,15 @@
   function side(caption, text, button, kind) {
     var figure = element("figure", "version version-" + kind);
     figure.appendChild(element("figcaption", "", caption));
-    var pre = element("pre", "version-code", text);
-    pre.tabIndex = 0;  // scrolls sideways on a phone: reachable by keyboard
-    pre.setAttribute("aria-label", caption);
-    figure.appendChild(pre);
+    var pre = null;
+    if (text === null) {
+      figure.appendChild(element("p", "version-gone", "This cell of yours was deleted there."));
+    } else {
+      pre = element("pre", "version-code", text);
+      pre.tabIndex = 0;  // scrolls sideways on a phone: reachable by keyboard
+      pre.setAttribute("aria-label", caption);
+      figure.appendChild(pre);
+    }
     figure.appendChild(button);
     return { figure: figure, pre: pre };
   }
@@ -45,13 +52,14 @@
     var open = {};
     items.forEach(function (item) {
       var article = element("article", "version-cell");
-      var title = element("h3", "", "Cell " + item.number);
+      var title = element("h3", "", item.name.charAt(0).toUpperCase() + item.name.slice(1));
       title.id = "versions-cell-" + item.id;
       article.setAttribute("aria-labelledby", title.id);
       article.appendChild(title);
       var pair = element("div", "version-pair");
       var pageButton = element("button", "", "Keep this page's version");
-      var savedButton = element("button", "secondary", "Keep the saved version");
+      var savedButton = element("button", "secondary", item.saved === null
+        ? "Delete it here too" : "Keep the saved version");
       pageButton.type = savedButton.type = "button";
       pageButton.setAttribute("aria-describedby", title.id);
       savedButton.setAttribute("aria-describedby", title.id);

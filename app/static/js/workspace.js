@@ -3,9 +3,10 @@
 // Edits go to the server a moment after typing stops; until the server has them they are also
 // kept in this browser (localStorage, with the revision they were made on), so a reload, a
 // lost connection or a server restart loses nothing. Edits made on an older revision than the
-// server's are never saved over it by themselves: both versions of each differing cell are
-// shown (versions.js) and the learner chooses. A cell only runs after its code is saved. Outputs arrive as Server-Sent
-// Events, or by polling when EventSource is missing or keeps failing.
+// server's are never saved over it by themselves: both versions of each cell changed on both
+// sides are shown (versions.js) and the learner chooses. Learners add and delete cells of
+// their own (scratch cells, never graded). A cell only runs after its code is saved. Outputs
+// arrive as Server-Sent Events, or by polling when EventSource is missing or keeps failing.
 (function () {
   "use strict";
 
@@ -13,6 +14,7 @@
   if (!root || !window.ShopfloorEditor) { return; }
   var data = root.dataset;
   var SAVE_DELAY = 800;
+  var PAGE = Math.random().toString(36).slice(2);  // tells this page's own events apart
   var narrow = window.matchMedia("(max-width: 600px)").matches;
   var KERNEL_TEXT = {
     none: "Kernel: not started (it starts when you run a cell)",
@@ -38,8 +40,11 @@
     conflict: false,    // edits on this page are based on an older revision than the server's
     versions: null      // the open choice between this page's and the saved versions
   };
-  var cells = {};       // cell id → {li, editor, number, editable, outputs, stateEl}
-  var order = [];
+  var cells = {};       // cell id → {li, kind, name, editor, editable, outputs, stateEl, ...}
+  var order = [];       // every cell with an editor, in page order
+  var active = null;    // the cell (li) last focused: new cells go below it
+  // What the server holds of each cell, as far as this page knows: the text that unsaved
+  // edits were based on. Only a cell changed on both sides needs the learner to choose.
   var sources = JSON.parse(document.getElementById("cell-sources").textContent);
   var saveStatus = root.querySelector("[data-save-status]");
   var problem = root.querySelector("[data-problem]");
@@ -75,7 +80,10 @@
     var key = data.storageKey;
     try {
       if (Object.keys(state.dirty).length) {
-        localStorage.setItem(key, JSON.stringify({ revision: state.revision, cells: state.dirty }));
+        var based = {};
+        Object.keys(state.dirty).forEach(function (id) { based[id] = sources[id]; });
+        localStorage.setItem(key, JSON.stringify({ revision: state.revision, cells: state.dirty,
+                                                   base: based }));
       } else {
         localStorage.removeItem(key);
       }
@@ -111,6 +119,7 @@
       state.revision = r.revision;
       state.retry = 0;
       Object.keys(sent).forEach(function (id) {
+        sources[id] = sent[id];
         if (state.dirty[id] === sent[id]) { delete state.dirty[id]; }
       });
       remember();
@@ -119,7 +128,7 @@
       if (Object.keys(state.dirty).length) { state.timer = setTimeout(save, SAVE_DELAY); }
     }, function (error) {
       if (error.status === 409 && error.body && error.body.cells) {
-        chooseBetween(error.body.revision, error.body.cells);
+        chooseBetween(error.body.revision, error.body.cells, error.body.scratch);
       } else if (error.status === 422 || error.status === 403 || error.status === 404) {
         setSaveStatus("Not saved", "error");
         showProblem(error.message);
@@ -150,9 +159,14 @@
     if (!changed.length) { remember(); return; }
     changed.forEach(function (id) { state.dirty[id] = stored.cells[id]; });
     if (stored.revision !== state.revision) {
+      var server = Object.assign({}, sources);
+      // The edits' base, when the browser kept it (else "unknown": the learner chooses).
+      changed.forEach(function (id) {
+        sources[id] = stored.base && typeof stored.base[id] === "string" ? stored.base[id] : null;
+      });
       // Made on a version saved over since (another tab, another device): the learner chooses.
       state.revision = stored.revision;
-      chooseBetween(Number(data.revision), sources);
+      chooseBetween(Number(data.revision), server, null);
       return;
     }
     changed.forEach(function (id) { setEditor(id, stored.cells[id]); });
@@ -167,30 +181,43 @@
   }
 
   // The server holds *revision* with *saved* answers, newer than what this page's edits were
-  // made on. Cells the page did not change take the saved text; cells where both differ are
-  // shown side by side until the learner keeps one; only then is anything saved.
-  function chooseBetween(revision, saved) {
+  // made on. Cells the page did not change take the saved text; cells changed only here keep
+  // the edit; cells changed on both sides (or whose base is unknown) are shown side by side
+  // until the learner keeps one; only then is anything saved. *scratch* (the server's scratch
+  // cells, if known) brings cells added or deleted elsewhere onto this page.
+  function chooseBetween(revision, saved, scratch) {
     var differing = [];
+    var gone = scratch ? syncScratch(scratch) : [];
+    gone.forEach(function (id) {  // deleted elsewhere while this page has unsaved edits to it
+      differing.push({ id: id, name: cells[id].name, page: state.dirty[id], saved: null });
+    });
     Object.keys(cells).forEach(function (id) {
       if (!cells[id].editable || saved[id] === undefined) { return; }
       if (state.dirty[id] === undefined || state.dirty[id] === saved[id]) {
         delete state.dirty[id];
         setEditor(id, saved[id]);
+      } else if (sources[id] === saved[id]) {
+        // Changed only here: the edit stands, and is saved over the newer revision.
+        setEditor(id, state.dirty[id]);
       } else {
         setEditor(id, state.dirty[id]);
-        differing.push({ id: id, number: cells[id].number, page: state.dirty[id], saved: saved[id] });
+        differing.push({ id: id, name: cells[id].name, page: state.dirty[id], saved: saved[id] });
       }
     });
+    var recreate = [];  // cells deleted elsewhere that the learner keeps: made again
     function settle() {
       state.conflict = false;
       state.versions = null;
       state.revision = revision;
+      Object.keys(saved).forEach(function (id) { sources[id] = saved[id]; });
       remember();
-      if (Object.keys(state.dirty).length) {
-        save().catch(function () {});
-      } else {
-        setSaveStatus("All changes saved", "saved");
-      }
+      recreateAll(recreate).then(function () {
+        if (Object.keys(state.dirty).length) {
+          save().catch(function () {});
+        } else {
+          setSaveStatus("All changes saved", "saved");
+        }
+      });
     }
     if (!differing.length) { settle(); return; }
     state.conflict = true;
@@ -199,18 +226,22 @@
     setSaveStatus("Not saved: choose which version to keep", "error");
     state.versions = window.ShopfloorVersions.show(
       root.querySelector("[data-versions]"), differing, function (id, which) {
-        if (which === "saved") {
+        if (which === "saved" && saved[id] === undefined) {
+          delete state.dirty[id];
+          removeCell(id);
+        } else if (which === "saved") {
           delete state.dirty[id];
           setEditor(id, saved[id]);
         } else {
           state.dirty[id] = cells[id].editor.getValue();
+          if (saved[id] === undefined) { recreate.push(id); }
         }
         if (state.versions && state.versions.done()) { settle(); } else { remember(); }
       });
   }
 
   // ---- outputs ----------------------------------------------------------------------------
-  function outputNode(output, number) {
+  function outputNode(output, name) {
     var node;
     if (output.mime === "text/html") {
       node = document.createElement("div");
@@ -220,13 +251,13 @@
         node.classList.add("out-table");
         node.tabIndex = 0;
         node.setAttribute("role", "region");
-        node.setAttribute("aria-label", "Table from cell " + number);
+        node.setAttribute("aria-label", "Table from " + name);
       }
     } else if (output.mime) {
       node = document.createElement("img");
       node.className = "out out-image";
       node.src = "data:" + output.mime + ";base64," + output.data;
-      node.alt = "Figure drawn by cell " + number;
+      node.alt = "Figure drawn by " + name;
     } else {
       node = document.createElement("pre");
       var kind = output.type === "error" ? " out-error"
@@ -293,7 +324,7 @@
 
   function clearOutputs(ids) {
     ids.forEach(function (id) { clearCell(cells[id]); });
-    var body = ids.length === order.length ? {} : { cells: ids };
+    var body = ids.length === codeCells().length ? {} : { cells: ids };
     return post(data.clearUrl, body).then(startListening, function (error) {
       showProblem(error.status ? error.message
         : "Cannot reach the server, so the outputs are still saved there: they come back " +
@@ -305,7 +336,14 @@
     var cell = cells[event.cell];
     if (event.type === "reload") { reloadSoon(); return; }
     if (event.type === "cleared") {  // here or in another tab on this lab
-      (event.cells || order).forEach(function (id) { if (cells[id]) { clearCell(cells[id]); } });
+      (event.cells || codeCells()).forEach(function (id) {
+        if (cells[id] && cells[id].kind === "code") { clearCell(cells[id]); }
+      });
+      return;
+    }
+    if (event.type === "cells") {  // cells added or deleted in another tab on this lab
+      if (event.page !== PAGE && event.revision > state.revision &&
+          !Object.keys(state.dirty).length && !state.conflict) { reloadSoon(); }
       return;
     }
     if (event.type === "kernel") {
@@ -313,7 +351,7 @@
       if (event.restarted) { showProblem(""); }
       return;
     }
-    if (!cell) { return; }
+    if (!cell || cell.kind !== "code") { return; }
     if (event.type === "queued") {
       showCount(cell, "*");
       cell.stateEl.textContent = "queued";
@@ -327,7 +365,7 @@
       fitOutputs(cell);
       showKernel("busy");
     } else if (event.type === "output") {
-      cell.outputs.appendChild(outputNode(event.output, cell.number));
+      cell.outputs.appendChild(outputNode(event.output, cell.name));
       fitSoon(cell);
     } else if (event.type === "done") {
       cell.li.classList.remove("is-queued", "is-running");
@@ -429,6 +467,7 @@
   function run(ids) {
     return save().then(function () {
       showProblem("");
+      root.querySelector("[data-announce]").textContent = "";
       return post(data.runUrl, { cells: ids }).then(startListening);
     }).catch(function (error) {
       if (state.conflict) {
@@ -442,9 +481,13 @@
   }
 
   function runAndAdvance(id) {
-    run([id]);
+    if (cells[id].kind === "markdown") { renderNotes(cells[id]); } else { run([id]); }
     var next = order[order.indexOf(id) + 1];
-    if (next) { cells[next].editor.focus(); }
+    if (next) { focusCell(cells[next]); }
+  }
+
+  function codeCells() {
+    return order.filter(function (id) { return cells[id].kind === "code"; });
   }
 
   function control(url, after) {
@@ -459,38 +502,276 @@
                           });
   }
 
-  // ---- set up -------------------------------------------------------------------------------
-  Array.prototype.forEach.call(root.querySelectorAll("li[data-cell]"), function (li) {
+  // ---- cells ---------------------------------------------------------------------------------
+  function setUp(li) {
     var id = li.dataset.cell;
     var editable = li.dataset.editable === "true";
-    var number = Number(li.dataset.number);
+    var kind = li.dataset.kind;
     var pre = li.querySelector("[data-source]");
     var holder = document.createElement("div");
     holder.className = "cell-editor";
     pre.replaceWith(holder);
     var promptEl = li.querySelector("[data-prompt]");
-    var shownCount = promptEl.textContent.replace(/[\[\]\s\u00a0]/g, "");
+    var shownCount = promptEl ? promptEl.textContent.replace(/[\[\]\s\u00a0]/g, "") : "";
+    var scratch = li.classList.contains("cell-scratch");
     var cell = {
-      li: li, number: number, editable: editable,
+      li: li, kind: kind, name: li.dataset.name, editable: editable, holder: holder,
       outputs: li.querySelector("[data-outputs]"),
+      rendered: li.querySelector("[data-rendered]"),
       stateEl: li.querySelector("[data-state]"),
       prompt: promptEl,
       count: shownCount ? Number(shownCount) : null,
       tools: li.querySelector("[data-output-tools]"),
       expand: li.querySelector("[data-action=expand]")
     };
+    var label = scratch ? (kind === "code" ? "Scratch code, not graded" : "Scratch notes in Markdown")
+      : "Code of " + cell.name + (editable ? ", your answer" : ", read-only");
     cell.editor = window.ShopfloorEditor.create(holder, {
       doc: sources[id],
       readOnly: !editable,
-      lineWrapping: narrow,  // on a phone, long lines wrap instead of scrolling sideways
-      label: "Code of cell " + number + (editable ? ", your answer" : ", read-only"),
-      onChange: function (text) { if (!cell.restoring) { edited(id, text); } },
-      onRun: function () { run([id]); },
-      onRunAdvance: function () { runAndAdvance(id); }
+      lineWrapping: narrow || kind === "markdown",  // on a phone, long lines wrap
+      label: label,
+      onChange: function (text) { if (!cell.restoring) { edited(li.dataset.cell, text); } },
+      onRun: function () {
+        if (cell.kind === "markdown") { renderNotes(cell); } else { run([li.dataset.cell]); }
+      },
+      onRunAdvance: function () { runAndAdvance(li.dataset.cell); },
+      complete: kind === "code" ? ask(data.completeUrl) : undefined,
+      inspect: kind === "code" ? ask(data.inspectUrl) : undefined
     });
+    if (kind === "markdown") { editNotes(cell, cell.rendered.hidden); }
     cells[id] = cell;
-    order.push(id);
-  });
+    return cell;
+  }
+
+  // Tab and Shift+Tab ask the learner's kernel (if one runs) about the code at the cursor.
+  // Nothing to say is an empty answer: the editor then just indents.
+  function ask(url) {
+    return function (code, cursor) {
+      return post(url, { code: code, cursor: cursor }).then(function (reply) {
+        if (reply.reason === "no-kernel") {
+          announce("Run a cell first: suggestions come from your running kernel.");
+        } else if (reply.reason === "busy") {
+          announce("No suggestions while a cell is running.");
+        }
+        return reply;
+      });
+    };
+  }
+
+  function announce(text) {
+    var box = root.querySelector("[data-announce]");
+    box.textContent = "";
+    window.setTimeout(function () { box.textContent = text; }, 50);  // read again if repeated
+  }
+
+  function reorder() {
+    order = Array.prototype.map.call(root.querySelectorAll("li[data-cell]"),
+                                     function (li) { return li.dataset.cell; });
+  }
+
+  // Scratch cells are numbered in page order; their buttons say which one they act on.
+  function renumber() {
+    Array.prototype.forEach.call(root.querySelectorAll("li.cell-scratch"), function (li, i) {
+      var name = "scratch " + (i + 1);
+      li.dataset.name = name;
+      if (cells[li.dataset.cell]) { cells[li.dataset.cell].name = name; }
+      Array.prototype.forEach.call(li.querySelectorAll("[data-label]"), function (node) {
+        node.setAttribute("aria-label", node.dataset.label.replace("{name}", name));
+      });
+    });
+  }
+
+  function focusCell(cell) {
+    if (cell.kind === "markdown" && cell.holder.hidden) {
+      cell.li.querySelector("[data-action=edit]").focus();
+    } else {
+      cell.editor.focus();
+    }
+  }
+
+  // A notes cell shows its Markdown rendered, or its editor while the learner edits it.
+  function editNotes(cell, editing) {
+    cell.holder.hidden = !editing;
+    cell.rendered.hidden = editing;
+    var button = cell.li.querySelector("[data-action=edit]");
+    button.setAttribute("aria-pressed", String(editing));
+  }
+
+  function renderNotes(cell) {
+    var id = cell.li.dataset.cell;
+    if (!cell.editor.getValue().trim()) { return; }  // nothing to show yet: keep editing
+    return save().then(function () {
+      return post(data.renderUrl, { cell: id });
+    }).then(function (reply) {
+      cell.rendered.innerHTML = reply.html;  // rendered by the server, raw HTML escaped
+      editNotes(cell, false);
+      cell.li.querySelector("[data-action=edit]").focus();
+    }, function (error) {
+      showProblem(error.status ? error.message
+        : "Cannot reach the server to show these notes. They are kept on this device.");
+    });
+  }
+
+  function makeCell(id, kind, source, afterLi) {
+    var template = document.getElementById("scratch-" + kind + "-template");
+    var li = template.content.firstElementChild.cloneNode(true);
+    li.id = "cell-" + id;
+    li.dataset.cell = li.dataset.anchor = id;
+    var outputs = li.querySelector("[data-outputs]");
+    if (outputs) {
+      outputs.id = "outputs-" + id;
+      li.querySelector("[data-action=expand]").setAttribute("aria-controls", outputs.id);
+    }
+    sources[id] = source;
+    if (afterLi) { afterLi.after(li); } else { root.querySelector("#cells").prepend(li); }
+    var cell = setUp(li);
+    if (kind === "markdown") { editNotes(cell, true); }
+    reorder();
+    renumber();
+    Array.prototype.forEach.call(li.querySelectorAll("button[data-action]"),
+                                 function (b) { b.disabled = false; });
+    if (cell.kind === "code") { fitOutputs(cell); }
+    return cell;
+  }
+
+  function removeCell(id) {
+    var cell = cells[id];
+    if (!cell) { return; }
+    if (active === cell.li) { active = null; }
+    cell.editor.destroy();
+    cell.li.remove();
+    delete cells[id];
+    delete state.dirty[id];
+    delete sources[id];
+    reorder();
+    renumber();
+    remember();
+  }
+
+  function anchorLi(anchor) {
+    if (!anchor) { return null; }
+    return root.querySelector('li[data-anchor="' + CSS.escape(anchor) + '"]');
+  }
+
+  // After a conflict: show the scratch cells the server has (added in another tab), and
+  // drop those it no longer has; return the ones dropped elsewhere that hold unsaved edits
+  // here (the learner chooses whether to keep them).
+  function syncScratch(scratch) {
+    var onServer = {};
+    scratch.forEach(function (entry) {
+      onServer[entry.id] = true;
+      if (!cells[entry.id]) {
+        var made = makeCell(entry.id, entry.kind, entry.source, anchorLi(entry.after));
+        if (entry.kind === "markdown" && entry.source.trim()) { renderNotes(made); }
+      }
+    });
+    var kept = [];
+    Array.prototype.forEach.call(root.querySelectorAll("li.cell-scratch[data-cell]"),
+                                 function (li) {
+      var id = li.dataset.cell;
+      if (onServer[id]) { return; }
+      if (state.dirty[id] !== undefined) { kept.push(id); } else { removeCell(id); }
+    });
+    return kept;
+  }
+
+  var adding = null;  // the add in flight: a second press waits for it, never adds twice
+  function addCell(kind, source) {
+    if (adding) { return adding; }
+    var after = active && active.isConnected ? active : null;
+    if (!after) {  // nothing chosen yet: at the end
+      var all = root.querySelectorAll("#cells > li[data-anchor]");
+      after = all[all.length - 1] || null;
+    }
+    adding = save().then(function () {
+      return post(data.addUrl, { kind: kind, after: after ? after.dataset.anchor : null,
+                                 revision: state.revision, source: source || "", page: PAGE });
+    }).then(function (reply) {
+      state.revision = reply.revision;
+      showProblem("");
+      var cell = makeCell(reply.cell, kind, source || "", after);
+      setActive(cell.li);
+      cell.editor.focus();
+      cell.li.scrollIntoView({ block: "nearest" });
+      return reply.cell;
+    }, function (error) {
+      if (error.status === 409 && error.body && error.body.cells) {
+        chooseBetween(error.body.revision, error.body.cells, error.body.scratch);
+        showProblem("The cell was not added: first choose which version of each cell to keep.");
+      } else if (!state.conflict) {
+        showProblem(error.status ? error.message
+          : "Cannot reach the server, so no cell was added. Try again when the connection is back.");
+      }
+    }).finally(function () { adding = null; });
+    return adding;
+  }
+
+  // Cells deleted in another tab that the learner chose to keep: made again, same place.
+  function recreateAll(ids) {
+    return ids.reduce(function (chain, id) {
+      return chain.then(function () {
+        var cell = cells[id];
+        if (!cell) { return; }
+        var text = cell.editor.getValue();
+        var previous = cell.li.previousElementSibling;
+        return post(data.addUrl, { kind: cell.kind, revision: state.revision, source: text,
+                                   after: previous ? previous.dataset.anchor || null : null,
+                                   page: PAGE })
+          .then(function (reply) {
+            state.revision = reply.revision;
+            removeCell(id);
+            makeCell(reply.cell, cell.kind, text, previous);
+          });
+      });
+    }, Promise.resolve()).catch(function (error) { showProblem(error.message); });
+  }
+
+  function deleteCell(id) {
+    var cell = cells[id];
+    if (cell.editor.getValue().trim() &&
+        !window.confirm("Delete this " + cell.name + " and its output? This cannot be undone.")) {
+      return;
+    }
+    var next = cell.li.nextElementSibling || cell.li.previousElementSibling;
+    delete state.dirty[id];
+    remember();
+    save().then(function () {
+      return post(data.deleteUrl, { cell: id, revision: state.revision, page: PAGE });
+    }).then(function (reply) {
+      state.revision = reply.revision;
+      removeCell(id);
+      var target = next && cells[next.dataset.cell];
+      if (target) { setActive(target.li); focusCell(target); }
+      else { root.querySelector("[data-action=add-code]").focus(); }
+    }, function (error) {
+      if (error.status === 409 && error.body && error.body.cells) {
+        chooseBetween(error.body.revision, error.body.cells, error.body.scratch);
+      } else if (!state.conflict) {
+        showProblem(error.status ? error.message
+          : "Cannot reach the server, so the cell was not deleted. Try again when the " +
+            "connection is back.");
+      }
+    });
+  }
+
+  function setActive(li) {
+    if (active === li) { return; }
+    if (active) { active.classList.remove("is-active"); }
+    active = li;
+    if (li) { li.classList.add("is-active"); }
+  }
+
+  // ---- set up -------------------------------------------------------------------------------
+  Array.prototype.forEach.call(root.querySelectorAll("li[data-cell]"), setUp);
+  reorder();
+  // The cell the learner is in (focused, or clicked: read-only code takes no focus).
+  function choose(event) {
+    var li = event.target.closest && event.target.closest("#cells > li[data-anchor]");
+    if (li) { setActive(li); }
+  }
+  root.addEventListener("focusin", choose);
+  root.addEventListener("pointerdown", choose);
 
   root.addEventListener("click", function (event) {
     var button = event.target.closest("button[data-action]");
@@ -498,9 +779,17 @@
     var li = button.closest("li[data-cell]");
     var action = button.dataset.action;
     if (action === "run") { run([li.dataset.cell]); }
-    if (action === "run-all") { run(order.slice()); }
+    if (action === "run-all") { run(codeCells()); }
     if (action === "clear") { clearOutputs([li.dataset.cell]); }
-    if (action === "clear-all") { clearOutputs(order.slice()); }
+    if (action === "clear-all") { clearOutputs(codeCells()); }
+    if (action === "add-code") { addCell("code"); }
+    if (action === "add-markdown") { addCell("markdown"); }
+    if (action === "delete") { deleteCell(li.dataset.cell); }
+    if (action === "edit") {  // a toggle: pressed while editing, and then it shows the notes
+      var notes = cells[li.dataset.cell];
+      if (notes.holder.hidden) { editNotes(notes, true); notes.editor.focus(); }
+      else { renderNotes(notes); }
+    }
     if (action === "expand") {
       var shown = cells[li.dataset.cell];
       setExpanded(shown, button.getAttribute("aria-expanded") !== "true");
@@ -520,6 +809,7 @@
       }).then(function (reply) {
         state.revision = reply.revision;
         setEditor(id, reply.source);
+        sources[id] = reply.source;
         delete state.dirty[id];
         remember();
       }, function (error) { showProblem(error.message); });
@@ -544,9 +834,9 @@
     b.disabled = false;
   });
   root.classList.add("is-ready");
-  order.forEach(function (id) { fitOutputs(cells[id]); });
+  codeCells().forEach(function (id) { fitOutputs(cells[id]); });
   window.addEventListener("resize", function () {
-    order.forEach(function (id) { fitSoon(cells[id]); });
+    codeCells().forEach(function (id) { fitSoon(cells[id]); });
   });
   root.addEventListener("load", function (event) {  // a figure makes its output taller
     var li = event.target.closest && event.target.closest("li[data-cell]");
