@@ -7,7 +7,7 @@ HOST   ?= 127.0.0.1
 PORT   ?= 5000
 PYTEST_ARGS ?=
 
-.PHONY: run test setup setup-dev system-deps system-deps-test lint vendor clean bench-curriculum bench-lab bench-plcsim bench-workspace
+.PHONY: run test setup setup-dev system-deps system-deps-test lint vendor clean bench-curriculum bench-lab bench-plcsim bench-workspace bench-workspace-browser
 
 ## run: set everything up, migrate, load the curriculum and demo data, serve on http://127.0.0.1:5000
 run: export SHOPFLOOR_PUBLIC_BASE_URL ?= http://$(HOST):$(PORT)
@@ -74,6 +74,10 @@ bench-plcsim: setup-dev
 ## bench-workspace: 20 learners at once running cells in their own kernels and submitting
 bench-workspace: setup-dev
 	$(BIN)/python benchmarks/lab_workspace.py
+
+## bench-workspace-browser: one learner's warm cell round trip in Chromium, click to output
+bench-workspace-browser: setup-dev
+	$(BIN)/python benchmarks/workspace_browser.py
 
 ## vendor: refresh app/static/vendor from the npm packages pinned in package.json
 vendor:
