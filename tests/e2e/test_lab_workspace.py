@@ -451,6 +451,8 @@ def test_wide_tables_keep_numbers_whole_and_scroll_in_their_own_box(lab_site, ui
     expect(table.get_by_role("table")).to_be_visible(timeout=60_000)
     header = table.get_by_role("columnheader", name="availability 7")
     number = table.get_by_role("cell", name="0.844237").first
+    # The unnamed header over the index is named for screen readers (axe: empty-table-header).
+    expect(table.get_by_role("columnheader", name="Row", exact=True)).to_have_count(1)
     line = height(table.get_by_role("columnheader", name="availability 0"))
     assert height(header) <= line * 1.2 and height(number) <= line * 1.2  # one line each
     page_width = ui.evaluate("document.documentElement.scrollWidth")
@@ -546,6 +548,18 @@ def test_every_workspace_action_is_reachable_by_keyboard(lab_site, ui):
     ui.shot("keyboard")
     ui.keyboard.press("Enter")
     expect(cell(ui, 2).get_by_role("button", name="Show less")).to_be_focused()
+
+    # A cell of the learner's own: added, typed in and deleted from the keyboard.
+    ui.get_by_role("heading", level=1).click()
+    tab_to(ui, "+ Code cell")
+    ui.keyboard.press("Enter")
+    mine = ui.locator("li.cell-scratch")
+    expect(mine.get_by_role("textbox")).to_be_focused()
+    ui.keyboard.type("x = 1")
+    ui.once("dialog", lambda dialog: dialog.accept())
+    tab_to(ui, "Delete scratch 1")
+    ui.keyboard.press("Enter")
+    expect(mine).to_have_count(0)
     assert ui.console_errors == [], ui.console_errors
 
 
