@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import re
 import threading
-from collections.abc import Iterator
-from dataclasses import dataclass
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import nbformat
@@ -42,25 +42,49 @@ def browser_type_launch_args(browser_type_launch_args):
 class LiveServer:
     app: object
     url: str
+    make: Callable | None = None  # builds a new app on this test's database
+    server: object = None
+    thread: threading.Thread | None = None
+    on_start: list[Callable] = field(default_factory=list)  # set up each app served
+    on_stop: list[Callable] = field(default_factory=list)  # and stop what it started
 
     def __call__(self, path: str = "/") -> str:
         return self.url + path
+
+    def serve(self, app, port: int = 0) -> None:
+        for step in self.on_start:
+            step(app)
+        self.app = app
+        self.server = make_server("127.0.0.1", port, app, threaded=True)
+        self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
+        self.thread.start()
+        self.url = f"http://127.0.0.1:{self.server.server_port}"
+        app.config["PUBLIC_BASE_URL"] = self.url  # links in mail lead back to this server
+
+    def stop(self) -> None:
+        self.server.shutdown()
+        self.server.server_close()
+        self.thread.join(timeout=10)
+        for step in self.on_stop:
+            step(self.app)
+
+    def restart(self) -> None:
+        """Stop, then serve a new app on the same port and database: what a restarted
+        server process has (nothing of the old one's memory: kernels, event logs)."""
+        port = self.server.server_port
+        self.stop()
+        self.serve(self.make(DEV_MODE=True), port)
 
 
 @pytest.fixture
 def live_server(make_app) -> Iterator[LiveServer]:
     """Serve a fresh app (CSRF on, dev mode for the outbox) on a free loopback port."""
-    app = make_app(DEV_MODE=True)
-    server = make_server("127.0.0.1", 0, app, threaded=True)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    url = f"http://127.0.0.1:{server.server_port}"
-    app.config["PUBLIC_BASE_URL"] = url  # links in mail lead back to this server
+    live = LiveServer(None, "", make=make_app)
+    live.serve(make_app(DEV_MODE=True))
     try:
-        yield LiveServer(app, url)
+        yield live
     finally:
-        server.shutdown()
-        thread.join(timeout=10)
+        live.stop()
 
 
 @pytest.fixture(params=list(VIEWPORTS))
@@ -117,9 +141,15 @@ def lab_site(live_server, tmp_path):
     notebook = source_notebook()
     notebook.metadata["shopfloor"]["lab"].update(id="lab-demo", title="A demo lab")
     nbformat.write(notebook, labs / "lab-demo.ipynb")
+
+    def configure(app) -> None:
+        app.config["LABS_ROOT"] = str(labs)
+        app.extensions["grading_workers"].count = 1  # starts with the first request
+
     app = live_server.app
-    app.config["LABS_ROOT"] = str(labs)
-    app.extensions["grading_workers"].count = 1  # starts with the first request
+    configure(app)
+    live_server.on_start.append(configure)  # a restarted server's app too
+    live_server.on_stop.append(stop_lab_runtime)
     with app.app_context():
         sync_tree(FIXTURE_CURRICULA / "good")
         org = factories.make_org(name="Lakeshore Community College")
@@ -128,10 +158,16 @@ def lab_site(live_server, tmp_path):
                             role=Role.INSTRUCTOR)  # fmt: skip
         db.session.commit()
     yield live_server
+    live_server.on_stop.remove(stop_lab_runtime)
+    stop_lab_runtime(live_server.app)
+    collect_abandoned_kernels()
+
+
+def stop_lab_runtime(app) -> None:
+    """Stop an app's graders and kernels, as its process ending would."""
     app.extensions["grading_workers"].stop()
     runs = app.extensions["lab_runs"]
     runs.close()
     runs.sessions.close()
     if app.extensions["executor"].pool:
         app.extensions["executor"].pool.close()
-    collect_abandoned_kernels()

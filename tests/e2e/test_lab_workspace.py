@@ -693,3 +693,32 @@ def test_tab_completes_from_the_kernel_and_shift_tab_shows_help(lab_site, ui):
     ui.keyboard.press("Escape")
     expect(tip).to_be_hidden()
     assert ui.console_errors == [], ui.console_errors
+
+
+def test_a_server_restart_loses_no_edit_and_the_page_carries_on(lab_site, ui):
+    """The server process goes away mid-lesson and a new one starts: edits typed meanwhile
+    are saved when it is back, saved outputs stay, and a new kernel starts from In[1]."""
+    sign_in(ui, lab_site)
+    ui.goto(lab_site(LESSON + "/labs/lab-demo"))
+    saved = ui.get_by_role("status").filter(has_text=re.compile("saved|Saving|Offline|Not saved"))
+    kernel = ui.get_by_role("status").filter(has_text="Kernel")
+    cell(ui, 1).get_by_role("button", name="Run cell").click()
+    expect(prompt(ui, 1)).to_have_text("[1]", timeout=60_000)
+
+    port = lab_site.server.server_port
+    lab_site.stop()  # the process ends: its kernels and event log with it
+    type_into(ui, 3, "def oee(a, p, q):\nreturn a * p * q  # typed while the server was down")
+    expect(saved).to_contain_text("Offline: edits kept on this device")
+    lab_site.serve(lab_site.make(DEV_MODE=True), port)  # a new process on the same database
+
+    expect(saved).to_have_text("All changes saved", timeout=40_000)
+    assert saved_answer(lab_site)[1].endswith("# typed while the server was down")
+    expect(kernel).to_have_text(re.compile("not started"), timeout=40_000)
+    expect(prompt(ui, 1)).to_have_text("[1]")  # the saved outputs are still shown
+    expect(cell(ui, 3).get_by_role("textbox")).to_contain_text("typed while the server was down")
+    cell(ui, 1).get_by_role("button", name="Run cell").click()
+    expect(kernel).to_have_text("Kernel: idle", timeout=60_000)
+    expect(prompt(ui, 1)).to_have_text("[1]")  # a new kernel counts from 1 again
+    ui.shot("after-restart")
+    gone = ("ERR_CONNECTION_REFUSED", "ERR_INTERNET_DISCONNECTED", "ERR_EMPTY_RESPONSE")
+    assert [e for e in ui.console_errors if not any(x in e for x in gone)] == []
