@@ -411,16 +411,17 @@ def test_execution_counts_are_the_kernels_as_in_jupyter(lab_site, ui):
     expect(prompt(ui, 1)).to_have_text("[1]", timeout=60_000)
     type_into(ui, 3, "1 / 0")
     ui.keyboard.press("Control+Enter")
-    expect(prompt(ui, 3)).to_have_text("[2]")
+    # Under load a run can take longer than expect's 5 s default: waits here are generous.
+    expect(prompt(ui, 3)).to_have_text("[2]", timeout=30_000)
     expect(cell(ui, 3).locator(".out-error")).to_contain_text("Cell In[2], line 1")
 
     # Running (or queued) shows [*]; an interrupted run still took its number.
     type_into(ui, 2, "while True:\n    pass")
     ui.keyboard.press("Control+Enter")
-    expect(prompt(ui, 2)).to_have_text("[*]")
+    expect(prompt(ui, 2)).to_have_text("[*]", timeout=30_000)
     ui.shot("counts-running")
     ui.get_by_role("button", name="Interrupt").click()
-    expect(cell(ui, 2).locator(".out-error")).to_contain_text("KeyboardInterrupt")
+    expect(cell(ui, 2).locator(".out-error")).to_contain_text("KeyboardInterrupt", timeout=30_000)
     expect(prompt(ui, 2)).to_have_text("[3]")
     ui.shot("counts")
     ui.reload()
@@ -428,7 +429,9 @@ def test_execution_counts_are_the_kernels_as_in_jupyter(lab_site, ui):
 
     # A restarted kernel counts from 1 again; the other cells keep the numbers they showed.
     ui.get_by_role("button", name="Restart kernel").click()
-    expect(ui.get_by_role("status").filter(has_text="Kernel")).to_have_text("Kernel: idle")
+    expect(ui.get_by_role("status").filter(has_text="Kernel")).to_have_text(
+        "Kernel: idle", timeout=60_000
+    )
     cell(ui, 3).get_by_role("button", name="Run cell").click()
     expect(prompt(ui, 3)).to_have_text("[1]", timeout=60_000)
     expect(cell(ui, 3).locator(".out-error")).to_contain_text("Cell In[1], line 1", timeout=30_000)
