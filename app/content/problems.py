@@ -32,6 +32,7 @@ CODES: dict[str, str] = {
     "E-LAB": "a lab block is malformed",
     "E-MISSING-LAB": "a lab block names a notebook that does not exist in labs/",
     "E-CYCLE": "competency prerequisites (precedes) form a cycle",
+    "E-MASTERY": "a mastery rule (method, levels, requires, ...) is unknown or inconsistent",
     "E-UNSAFE-PATH": "a path is absolute or leads outside its course folder (or labs/)",
     "E-SYMLINK": "a file or folder is a symbolic link; links are refused wherever they point",
     "E-SPECIAL-FILE": "a FIFO, device or socket where a file or folder belongs",

@@ -1,5 +1,6 @@
 """Database models, one module per aggregate. Importing this package registers them all."""
 
+from app.models.apprenticeships import Apprenticeship, OjlChange, OjlEntry, RtiAttendance
 from app.models.curriculum import (
     Competency,
     ContentSync,
@@ -16,6 +17,7 @@ from app.models.progress import CompetencyEvidence, LessonCompletion, QuizAttemp
 from app.models.users import LoginSession, PasswordResetToken, User
 
 __all__ = [
+    "Apprenticeship",
     "CompetencyEvidence",
     "Competency",
     "ContentSync",
@@ -28,9 +30,12 @@ __all__ = [
     "LessonCompletion",
     "LoginSession",
     "Module",
+    "OjlChange",
+    "OjlEntry",
     "Organization",
     "PasswordResetToken",
     "Question",
     "QuizAttempt",
+    "RtiAttendance",
     "User",
 ]
