@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from app.content import confined, yamlfiles
+from app.content import confined, mastery, yamlfiles
 from app.content.fields import Fields
 from app.content.limits import YAML_BYTES
 from app.content.model import Competency, Framework, Level, Related
@@ -46,6 +46,7 @@ class _Parser:
         fields = Fields(data, self.path, self.problems, "a framework")
         for index, domain in enumerate(fields.items("domains", required=True)):
             self.item(domain, "domain", None, index)
+        levels = tuple(self.level(raw) for raw in fields.items("levels"))
         licence = Fields(
             fields.data.get("license") or LocatedDict(), self.path, self.problems, "license"
         )
@@ -60,13 +61,27 @@ class _Parser:
             subjects=fields.texts("subject"),
             license_title=licence.text("title", required=False),
             license_uri=licence.text("uri", required=False),
-            levels=tuple(self.level(raw) for raw in fields.items("levels")),
+            levels=levels,
             items=tuple(self.items),
             source=str(self.path),
+            mastery=self.mastery(fields.data, levels),
         )
         self.check_ids()
         self.check_prerequisites()
         return framework
+
+    def mastery(self, data: LocatedDict, levels: tuple[Level, ...]) -> mastery.MasteryRules:
+        """The ``mastery:`` rules, checked against this framework's levels and codes."""
+        parser = mastery.Parser(
+            self.path,
+            self.problems,
+            levels={level.level for level in levels},
+            domains={i.code for i in self.items if i.kind == "domain"},
+            competencies={i.code for i in self.items if i.kind != "domain"},
+        )
+        rules = parser.rules(data.get("mastery"), data.mark("mastery"))
+        parser.check_mastery_levels(rules, self.items)
+        return rules
 
     def level(self, raw) -> Level:
         fields = Fields(raw, self.path, self.problems, "a level")

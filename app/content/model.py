@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
+
+from app.content.mastery import MasteryRules
 
 
 @dataclass(frozen=True)
@@ -51,6 +53,7 @@ class Framework:
     items: tuple[Competency, ...] = ()  # depth-first: domains, their competencies, subs
     source: str = ""  # file path, or "case:<uri>" for imported packages
     uuid: str = ""  # kept from an imported CASE package; else derived from the id
+    mastery: MasteryRules = field(default_factory=MasteryRules)  # how mastery is decided
 
     def codes(self) -> set[str]:
         return {item.code for item in self.items}
