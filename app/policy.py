@@ -105,3 +105,18 @@ def can_view_submission(user: User | None, learner: User) -> bool:
 
 def can_regrade(user: User | None, learner: User) -> bool:
     return can_review_learner(user, learner)
+
+
+def can_view_own_competencies(user: User | None) -> bool:
+    """Every signed-in person has a competency map of their own."""
+    return is_signed_in(user)
+
+
+def can_view_learner_mastery(user: User | None, learner: User) -> bool:
+    """A learner's map: their own, and their learners' for instructors and partner admins."""
+    return can_use_workspace(user, learner.id) or can_review_learner(user, learner)
+
+
+def can_view_cohort_mastery(user: User | None) -> bool:
+    """The cohort heatmap (and its CSV): instructors, partner admins and platform admins."""
+    return is_platform_admin(user) or (is_signed_in(user) and user.role in LAB_REVIEWERS)

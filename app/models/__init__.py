@@ -12,6 +12,7 @@ from app.models.curriculum import (
     Question,
 )
 from app.models.labs import LabSubmission, LabWorkspace
+from app.models.mastery import MasteryEvent, MasteryState
 from app.models.organizations import Organization
 from app.models.progress import CompetencyEvidence, LessonCompletion, QuizAttempt
 from app.models.users import LoginSession, PasswordResetToken, User
@@ -29,6 +30,8 @@ __all__ = [
     "Lesson",
     "LessonCompletion",
     "LoginSession",
+    "MasteryEvent",
+    "MasteryState",
     "Module",
     "OjlChange",
     "OjlEntry",

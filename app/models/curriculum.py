@@ -42,6 +42,7 @@ class Framework(db.Model):
     license_title: Mapped[str] = mapped_column(String(200), default="")
     license_uri: Mapped[str] = mapped_column(String(500), default="")
     levels: Mapped[list[dict[str, Any]]] = mapped_column(JSON, default=list)
+    mastery: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)  # content.mastery rules
     source: Mapped[str] = mapped_column(String(500), default="")
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
     archived_at: Mapped[datetime | None] = mapped_column(UTCDateTime())

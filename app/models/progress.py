@@ -64,6 +64,8 @@ class CompetencyEvidence(db.Model):
         CheckConstraint("score IS NULL OR (score >= 0 AND score <= 1)", name="score_range"),
         CheckConstraint("purpose IN ('practice', 'assessment')", name="purpose"),
         Index("ix_competency_evidence_source", "user_id", "source_kind", "source_ref"),
+        # A learner's evidence per competency in time order: what mastery is computed from.
+        Index("ix_competency_evidence_learner", "user_id", "competency_id", "created_at"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

@@ -172,6 +172,7 @@ def upsert_framework(f: model.Framework, now: datetime, report: Report) -> Frame
         "license_title": f.license_title,
         "license_uri": f.license_uri,
         "levels": [asdict(level) for level in f.levels],
+        "mastery": f.mastery.as_json(),
         "source": f.source,
     }
     row, outcome = _upsert(Framework, f.id, values, report.of("frameworks"))

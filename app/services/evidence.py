@@ -20,6 +20,7 @@ from app.domain.evidence import ASSESSMENT, PRACTICE, PURPOSES
 from app.errors import InvalidInput
 from app.extensions import db
 from app.models import Competency, CompetencyEvidence, User
+from app.services import mastery
 
 
 def record(
@@ -46,18 +47,23 @@ def record(
 
     With *replace*, the learner's earlier evidence of this purpose from the same source goes
     first (a re-graded lab attempt, a summative question whose last attempt counts).
-    Without a framework nothing is recorded. Flushes; InvalidInput for a value out of range.
+    Without a framework nothing is recorded. The learner's mastery of the competencies
+    touched is recomputed (``services.mastery.update``), which records any change of level.
+    Flushes; InvalidInput for a value out of range.
     """
     _check(purpose, score, level)
+    replaced: list[int] = []
     if replace:
-        db.session.execute(
-            delete(CompetencyEvidence).where(
-                CompetencyEvidence.user_id == learner_id,
-                CompetencyEvidence.source_kind == source_kind,
-                CompetencyEvidence.source_ref == source_ref,
-                CompetencyEvidence.purpose == purpose,
-            )
+        same_source = (
+            CompetencyEvidence.user_id == learner_id,
+            CompetencyEvidence.source_kind == source_kind,
+            CompetencyEvidence.source_ref == source_ref,
+            CompetencyEvidence.purpose == purpose,
         )
+        replaced = list(
+            db.session.scalars(select(CompetencyEvidence.competency_id).where(*same_source))
+        )
+        db.session.execute(delete(CompetencyEvidence).where(*same_source))
     rows = [
         CompetencyEvidence(
             user_id=learner_id,
@@ -75,6 +81,9 @@ def record(
     ]
     db.session.add_all(rows)
     db.session.flush()
+    # Mastery follows at once, for just the competencies this touched (events included).
+    touched = [*replaced, *(row.competency_id for row in rows)]
+    mastery.update(learner_id, touched, now=now, evidence_id=rows[0].id if rows else None)
     return rows
 
 

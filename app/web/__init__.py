@@ -12,6 +12,7 @@ from app.web import (
     admin,
     auth,
     case,
+    competencies,
     courses,
     deferred,
     dev,
@@ -42,5 +43,6 @@ def init_app(app: Flask) -> None:
     login_manager.user_loader(sessions.load_user)
     app.before_request(app.extensions["grading_workers"].start)  # with the first request
     app.context_processor(lambda: {"sandbox_unprotected": not app.extensions["executor"].sandboxed})
-    for module in (main, auth, account, orgs, admin, dev, courses, labs, lab_attempts, case):
+    blueprints = (main, auth, account, orgs, admin, dev, courses, labs, lab_attempts, case)
+    for module in (*blueprints, competencies):
         app.register_blueprint(module.bp)

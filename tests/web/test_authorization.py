@@ -44,6 +44,18 @@ def signed_in_then_missing(role):
     return LOGIN if role == ANON else NOT_FOUND
 
 
+def own_or_reviewers(role):
+    """An apprentice's map: theirs, and their organization's instructors' and partner admins'."""
+    allowed = {Role.APPRENTICE, Role.INSTRUCTOR, Role.PARTNER_ADMIN, Role.PLATFORM_ADMIN}
+    return LOGIN if role == ANON else OK if role in allowed else FORBIDDEN
+
+
+def cohort_viewers_only(role):
+    """The cohort heatmap and its CSV: instructors, partner admins and platform admins."""
+    allowed = {Role.INSTRUCTOR, Role.PARTNER_ADMIN, Role.PLATFORM_ADMIN}
+    return LOGIN if role == ANON else OK if role in allowed else FORBIDDEN
+
+
 LAB = "/courses/demo-course/lessons/demo-second/labs/lab-demo"  # planned: no lab file yet
 
 # endpoint → (URL, expected status for each role)
@@ -82,6 +94,10 @@ MATRIX = {
     "lab_attempts.progress": ("/labs/attempts/1/progress", signed_in_then_missing),
     "lab_attempts.stream": ("/labs/attempts/1/stream", signed_in_then_missing),
     "lab_attempts.submissions": ("/labs/lab-demo/submissions", lab_reviewers_only),
+    "competencies.own_map": ("/competencies/", signed_in_only),
+    "competencies.learner_map": ("/competencies/learners/{apprentice}", own_or_reviewers),
+    "competencies.cohort": ("/competencies/cohort", cohort_viewers_only),
+    "competencies.cohort_csv": ("/competencies/cohort.csv", cohort_viewers_only),
     "case.documents": ("/ims/case/v1p1/CFDocuments", lambda role: OK),
     "case.document": (f"/ims/case/v1p1/CFDocuments/{FRAMEWORK}", lambda role: OK),
     "case.package": (f"/ims/case/v1p1/CFPackages/{FRAMEWORK}", lambda role: OK),
@@ -131,7 +147,7 @@ def test_route_answers_each_role_as_expected(app, client, people, role, endpoint
     if role != ANON:
         with app.app_context():
             sign_in(client, db.session.get(factories.User, people[role]))
-    response = client.get(url)
+    response = client.get(url.format(apprentice=people[Role.APPRENTICE]))
     assert response.status_code == expected(role)
     if response.status_code == LOGIN and role == ANON:
         assert response.location.startswith("/login?next=")
