@@ -61,7 +61,7 @@ class Source:
 
     kind: str  # lab | quiz | observation | ...
     ref: str = ""  # the lab id or question id; empty where no page gives it
-    title: str = ""  # what learners call it, for the messages
+    title: str = ""  # a noun phrase for the messages: "the graded lab “OEE”"
 
 
 @dataclass(frozen=True)
@@ -214,7 +214,7 @@ def _requirement_gaps(
         done = {e.source_id for e in good}
         wanted = [s for s in sources if s.kind == req.source]
         return [
-            Missing(f"{name} needs the {_noun(s)}{bar}.", level, (s,))
+            Missing(f"{name} needs {_noun(s)}{bar}.", level, (s,))
             for s in wanted
             if s.ref not in done
         ]
@@ -227,8 +227,10 @@ def _requirement_gaps(
 
 
 def _noun(source: Source) -> str:
-    one = NOUNS.get(source.kind, (source.kind,))[0]
-    return f"{one} '{source.title or source.ref}'"
+    """The source's own title (a noun phrase such as "the graded lab “OEE”"), else its id."""
+    if source.title:
+        return source.title
+    return f"the {NOUNS.get(source.kind, (source.kind,))[0]} '{source.ref}'"
 
 
 def _piece_meets(req: Requirement, e: Evidence) -> bool:

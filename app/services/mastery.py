@@ -114,7 +114,8 @@ def _catalog(framework_id: int, labs_root: Path | None):
                 continue
             places["lab", lab_id] = Place(course.slug, lesson.slug, "lab", lab_id)
             for code in _lab_codes(labs_root, lab_id, lesson.competencies):
-                sources[code].append(Source("lab", lab_id, card.get("title") or lab_id))
+                title = f"the graded lab “{card.get('title') or lab_id}”"
+                sources[code].append(Source("lab", lab_id, title))
     by_id = {lesson.id: (lesson, course) for lesson, course in lessons}
     questions = select(Question).where(
         Question.lesson_id.in_(list(by_id)), Question.archived_at.is_(None)
@@ -124,7 +125,7 @@ def _catalog(framework_id: int, labs_root: Path | None):
             continue
         lesson, course = by_id[question.lesson_id]
         places["quiz", question.slug] = Place(course.slug, lesson.slug, "quiz", question.slug)
-        title = f"a checked question in “{lesson.title}”"
+        title = f"the checked question in “{lesson.title}”"
         for code in question.spec.get("competencies") or []:
             sources[code].append(Source("quiz", question.slug, title))
     return sources, places

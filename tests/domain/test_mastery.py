@@ -112,13 +112,13 @@ MENTOR = Requirement("observation", min_level=3)
 def test_every_lab_and_a_mentor_observation_at_level_3():
     """ "≥ 80 % on every lab mapped to it and one mentor observation at level 3"."""
     precise = rule(HIGHEST, requires=((3, (EVERY_LAB, MENTOR)),))
-    sources = (Source("lab", "lab-a", "Lab A"), Source("lab", "lab-b", "Lab B"))
+    sources = (Source("lab", "lab-a"), Source("lab", "lab-b", "the graded lab “Lab B”"))
     pieces = [ev(0.9, 1, ref="lab-a#attempt-1"), ev(0.7, 2, ref="lab-b#attempt-1")]
     outcome = assess(precise, pieces, sources, TITLES)
     assert outcome.level == 2 and outcome.value == 0.9
     assert [(m.text, m.sources) for m in outcome.missing] == [
         (
-            "Level 3 (Proficient) needs the graded lab 'Lab B' with a score of at least 80 %.",
+            "Level 3 (Proficient) needs the graded lab “Lab B” with a score of at least 80 %.",
             (sources[1],),
         ),
         (

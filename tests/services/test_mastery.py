@@ -105,8 +105,8 @@ def test_the_map_has_every_competency_with_why_not_yet_and_links(site):
     assert (sub.outcome.level, sub.percent, sub.depth) == (1, 100, 1)
     [gap] = sub.gaps
     assert gap.text == (
-        "Level 2 (Able) needs the checked question 'a checked question in “The third lesson”'"
-        " with a score of at least 100 %."
+        "Level 2 (Able) needs the checked question in “The third lesson” with a score of at"
+        " least 100 %."
     )
     [link] = gap.links
     assert (link.kind, link.ref, link.course_slug, link.lesson_slug) == (
