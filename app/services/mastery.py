@@ -253,3 +253,9 @@ def recompute(learner_ids: Iterable[int], *, now: datetime) -> int:
         update(learner_id, ids, now=now, evidence_id=None)
         count += len(ids)
     return count
+
+
+def learners_with_evidence() -> list[int]:
+    """Everyone with any evidence, by id."""
+    query = select(CompetencyEvidence.user_id).distinct().order_by(CompetencyEvidence.user_id)
+    return list(db.session.scalars(query))
