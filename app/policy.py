@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING
 from app.domain.roles import STAFF_ROLES, Role
 
 if TYPE_CHECKING:
-    from app.models import Course, Organization, User
+    from app.models import Apprenticeship, Course, Organization, User
 
 
 def is_signed_in(user: User | None) -> bool:
@@ -105,6 +105,57 @@ def can_view_submission(user: User | None, learner: User) -> bool:
 
 def can_regrade(user: User | None, learner: User) -> bool:
     return can_review_learner(user, learner)
+
+
+# Apprenticeships ------------------------------------------------------------------------------
+# Who enrols apprentices: the staff who run programs at an employer or a training partner.
+ENROLLERS = frozenset({Role.PARTNER_ADMIN, Role.EMPLOYER})
+
+
+def _org_staff_of(user: User | None, org_ids: tuple[int | None, ...]) -> bool:
+    return (
+        is_signed_in(user)
+        and user.role in ENROLLERS
+        and user.organization_id is not None
+        and user.organization_id in org_ids
+    )
+
+
+def can_view_apprenticeship(user: User | None, enrolment: Apprenticeship) -> bool:
+    """The apprentice, their mentor, and the staff of the employer or of the apprentice's own
+    organization see the record and its hours."""
+    if is_platform_admin(user):
+        return True
+    if is_signed_in(user) and user.id in (enrolment.apprentice_id, enrolment.mentor_id):
+        return True
+    return _org_staff_of(user, (enrolment.employer_id, enrolment.apprentice.organization_id))
+
+
+def can_log_hours(user: User | None, enrolment: Apprenticeship) -> bool:
+    """Only the apprentice logs, edits and withdraws their own hours."""
+    return is_signed_in(user) and user.id == enrolment.apprentice_id
+
+
+def can_sign_off(user: User | None, enrolment: Apprenticeship) -> bool:
+    """Only the assigned mentor signs off, and never hours of their own."""
+    return (
+        is_signed_in(user) and user.id == enrolment.mentor_id and user.id != enrolment.apprentice_id
+    )
+
+
+def can_view_sign_off_queue(user: User | None) -> bool:
+    return is_signed_in(user) and user.role is Role.MENTOR
+
+
+def can_enrol_apprentices(user: User | None) -> bool:
+    return is_platform_admin(user) or (
+        is_signed_in(user) and user.role in ENROLLERS and user.organization_id is not None
+    )
+
+
+def can_enrol(user: User | None, apprentice: User) -> bool:
+    """Platform admins enrol anyone; program staff, apprentices of their own organization."""
+    return is_platform_admin(user) or _org_staff_of(user, (apprentice.organization_id,))
 
 
 def can_view_own_competencies(user: User | None) -> bool:

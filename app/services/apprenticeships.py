@@ -8,6 +8,7 @@ get it wrong.
 
 from __future__ import annotations
 
+import calendar
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
@@ -18,8 +19,8 @@ from app.domain import ojl
 from app.domain.roles import Role
 from app.errors import Conflict, InvalidInput, PermissionDenied
 from app.extensions import db
-from app.models import Organization, User
-from app.models.apprenticeships import Apprenticeship, OjlChange, OjlEntry
+from app.models import Course, Lesson, LessonCompletion, Organization, User
+from app.models.apprenticeships import Apprenticeship, OjlChange, OjlEntry, RtiAttendance
 
 COUNTED = (ojl.PENDING, ojl.APPROVED)  # toward the 24 hours a day (rejected ones are not)
 
@@ -314,3 +315,183 @@ def hours(enrolment: Apprenticeship) -> Hours:
     for status, process, minutes in db.session.execute(query):
         found[status][process] = int(minutes)
     return Hours(found[ojl.APPROVED], found[ojl.PENDING])
+
+
+# -- progress against the program ----------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class ProcessProgress:
+    id: str
+    title: str
+    approved: int  # minutes
+    pending: int
+    min_hours: float | None
+    max_hours: float | None
+
+    @property
+    def status(self) -> str:
+        """done (within range), over (past the maximum: hours beyond it do not count toward
+        completion), or to do."""
+        hours = self.approved / 60
+        if self.max_hours is not None and hours > self.max_hours:
+            return "over"
+        if self.min_hours is not None and hours >= self.min_hours:
+            return "done"
+        return "to do"
+
+    @property
+    def percent(self) -> int:
+        """Of the minimum (the range's lower end), for a progress bar; 100 at most."""
+        if not self.min_hours:
+            return 100 if self.approved else 0
+        return min(100, round(self.approved / 60 / self.min_hours * 100))
+
+
+@dataclass(frozen=True)
+class CourseHours:
+    slug: str
+    title: str
+    year: int
+    declared: float
+    completed_lessons: int
+    lessons: int
+    attended: int  # minutes an instructor recorded
+
+    @property
+    def earned(self) -> float:
+        """Declared hours pro rata by lessons completed, plus attendance recorded."""
+        share = self.declared * self.completed_lessons / self.lessons if self.lessons else 0.0
+        return round(share + self.attended / 60, 1)
+
+
+@dataclass(frozen=True)
+class Progress:
+    processes: tuple[ProcessProgress, ...]
+    approved: int  # minutes, every work process
+    pending: int
+    term_hours: float | None
+    courses: tuple[CourseHours, ...]
+    wage_step: object | None  # the program's WageStep now reached
+    next_wage_step: object | None
+    next_step_due: str  # "at 1,000 approved hours", "on March 1, 2027", or ""
+    probation_ends: str  # "", "after 500 approved hours (120 to go)", "on March 1, 2027"
+    in_probation: bool
+
+    @property
+    def percent(self) -> int:
+        if not self.term_hours:
+            return 0
+        return min(100, round(self.approved / 60 / self.term_hours * 100))
+
+    @property
+    def scale_hours(self) -> float:
+        """The hours a chart of the work processes spans: the largest range or logged total."""
+        ends = [(p.approved + p.pending) / 60 for p in self.processes]
+        ends += [p.max_hours or p.min_hours or 0 for p in self.processes]
+        return max([1.0, *ends])
+
+    def rti_by_year(self) -> dict[int, float]:
+        years: dict[int, float] = {}
+        for course in self.courses:
+            years[course.year] = round(years.get(course.year, 0.0) + course.earned, 1)
+        return years
+
+
+def progress(enrolment: Apprenticeship, program: Program, *, today: date) -> Progress:
+    """Where the apprentice stands against *program*: OJL hours per work process, related
+    instruction per course, the wage step reached and the next one, and probation."""
+    found = hours(enrolment)
+    rows = tuple(
+        ProcessProgress(
+            wp.id,
+            wp.title,
+            found.approved.get(wp.id, 0),
+            found.pending.get(wp.id, 0),
+            wp.min_hours,
+            wp.max_hours,
+        )  # fmt: skip
+        for wp in program.work_processes
+    )
+    approved_hours = found.total() / 60
+    months = _months_between(enrolment.start_date, today)
+    by_hours = program.wage_basis == "hours"
+    reached = approved_hours if by_hours else months
+    steps = sorted(program.wage_steps, key=lambda s: s.start)
+    current = next((s for s in reversed(steps) if s.start <= reached), None)
+    upcoming = next((s for s in steps if s.start > reached), None)
+    due = ""
+    if upcoming is not None:
+        due = (
+            f"at {upcoming.start:,.0f} approved hours"
+            if by_hours
+            else f"on {_day(_add_months(enrolment.start_date, int(upcoming.start)))}"
+        )
+    probation, in_probation = _probation(program, enrolment.start_date, approved_hours, today)
+    return Progress(
+        processes=rows,
+        approved=found.total(),
+        pending=found.total("pending"),
+        term_hours=program.term_hours,
+        courses=_courses(enrolment.apprentice_id, program),
+        wage_step=current,
+        next_wage_step=upcoming,
+        next_step_due=due,
+        probation_ends=probation,
+        in_probation=in_probation,
+    )
+
+
+def _probation(program: Program, start: date, approved_hours: float, today: date):
+    if program.probation_hours:
+        left = program.probation_hours - approved_hours
+        if left <= 0:
+            return "", False
+        return f"after {program.probation_hours:,.0f} approved hours ({left:,.0f} to go)", True
+    if program.probation_months:
+        ends = _add_months(start, program.probation_months)
+        return (f"on {_day(ends)}", True) if today < ends else ("", False)
+    return "", False
+
+
+def _courses(apprentice_id: int, program: Program) -> tuple[CourseHours, ...]:
+    shown = []
+    for line in program.instruction:
+        if not line.course:
+            continue
+        course = db.session.scalar(select(Course).where(Course.slug == line.course))
+        if course is None:
+            continue
+        live = (Lesson.course_id == course.id, Lesson.archived_at.is_(None))
+        lessons = db.session.scalar(select(func.count(Lesson.id)).where(*live)) or 0
+        done = db.session.scalar(
+            select(func.count(LessonCompletion.id))
+            .join(Lesson, LessonCompletion.lesson_id == Lesson.id)
+            .where(LessonCompletion.user_id == apprentice_id, *live)
+        )
+        attended = db.session.scalar(
+            select(func.coalesce(func.sum(RtiAttendance.minutes), 0)).where(
+                RtiAttendance.apprentice_id == apprentice_id,
+                RtiAttendance.course_slug == line.course,
+            )
+        )
+        shown.append(
+            CourseHours(line.course, course.title, line.year, line.hours, int(done or 0),
+                        int(lessons), int(attended or 0))
+        )  # fmt: skip
+    return tuple(shown)
+
+
+def _months_between(start: date, today: date) -> int:
+    months = (today.year - start.year) * 12 + today.month - start.month
+    return max(0, months - (today.day < start.day))
+
+
+def _add_months(start: date, months: int) -> date:
+    year, month = divmod(start.month - 1 + months, 12)
+    year += start.year
+    return date(year, month + 1, min(start.day, calendar.monthrange(year, month + 1)[1]))
+
+
+def _day(day: date) -> str:
+    return f"{day:%B} {day.day}, {day.year}"

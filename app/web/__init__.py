@@ -10,6 +10,7 @@ from app.web import (
     access,
     account,
     admin,
+    apprenticeship,
     auth,
     case,
     competencies,
@@ -43,6 +44,18 @@ def init_app(app: Flask) -> None:
     login_manager.user_loader(sessions.load_user)
     app.before_request(app.extensions["grading_workers"].start)  # with the first request
     app.context_processor(lambda: {"sandbox_unprotected": not app.extensions["executor"].sandboxed})
-    blueprints = (main, auth, account, orgs, admin, dev, courses, labs, lab_attempts, case)
-    for module in (*blueprints, competencies):
+    for module in (
+        main,
+        auth,
+        account,
+        orgs,
+        admin,
+        dev,
+        courses,
+        labs,
+        lab_attempts,
+        case,
+        apprenticeship,
+        competencies,
+    ):
         app.register_blueprint(module.bp)

@@ -7,6 +7,8 @@ import re
 from flask import Flask
 from markupsafe import Markup, escape
 
+from app.domain.ojl import hours_text
+
 _URL = re.compile(r"https?://[^\s<>\"']+")
 
 
@@ -19,3 +21,4 @@ def linkify(text: str) -> Markup:
 
 def init_app(app: Flask) -> None:
     app.jinja_env.filters["linkify"] = linkify
+    app.jinja_env.filters["ojl_hours"] = hours_text  # minutes as "7 h 30 min"

@@ -56,6 +56,16 @@ def cohort_viewers_only(role):
     return LOGIN if role == ANON else OK if role in allowed else FORBIDDEN
 
 
+def mentors_only(role):
+    return {ANON: LOGIN, Role.MENTOR: OK}.get(role, FORBIDDEN)
+
+
+def enrollers_only(role):
+    """Employer and partner admins of an organization, and the platform admin, enrol."""
+    enrollers = {Role.EMPLOYER, Role.PARTNER_ADMIN, Role.PLATFORM_ADMIN}
+    return LOGIN if role == ANON else OK if role in enrollers else FORBIDDEN
+
+
 LAB = "/courses/demo-course/lessons/demo-second/labs/lab-demo"  # planned: no lab file yet
 
 # endpoint → (URL, expected status for each role)
@@ -98,6 +108,14 @@ MATRIX = {
     "competencies.learner_map": ("/competencies/learners/{apprentice}", own_or_reviewers),
     "competencies.cohort": ("/competencies/cohort", cohort_viewers_only),
     "competencies.cohort_csv": ("/competencies/cohort.csv", cohort_viewers_only),
+    "apprenticeship.mine": ("/apprenticeship", signed_in_only),
+    "apprenticeship.overview": ("/apprenticeships/1", signed_in_then_missing),
+    "apprenticeship.log_hours": ("/apprenticeships/1/log", signed_in_then_missing),
+    "apprenticeship.record": ("/apprenticeships/1/record", signed_in_then_missing),
+    "apprenticeship.entry": ("/ojl/1", signed_in_then_missing),
+    "apprenticeship.edit_entry": ("/ojl/1/edit", signed_in_then_missing),
+    "apprenticeship.sign_off": ("/sign-off", mentors_only),
+    "apprenticeship.enrol": ("/apprenticeships/new", enrollers_only),
     "case.documents": ("/ims/case/v1p1/CFDocuments", lambda role: OK),
     "case.document": (f"/ims/case/v1p1/CFDocuments/{FRAMEWORK}", lambda role: OK),
     "case.package": (f"/ims/case/v1p1/CFPackages/{FRAMEWORK}", lambda role: OK),
@@ -117,6 +135,8 @@ POST_ONLY = {
     *(f"labs.{name}" for name in ("complete", "inspect")),
     *(f"labs.{name}" for name in ("submit", "upload")),
     "lab_attempts.regrade",
+    "apprenticeship.withdraw_entry",
+    "apprenticeship.review_entry",
 }
 
 
