@@ -37,6 +37,25 @@ CODES: dict[str, str] = {
     "E-SYMLINK": "a file or folder is a symbolic link; links are refused wherever they point",
     "E-SPECIAL-FILE": "a FIFO, device or socket where a file or folder belongs",
     "E-TOO-LARGE": "a file is larger than its limit (lesson 256 KB, asset 10 MB, notebook 5 MB)",
+    # Apprenticeship program standards (curricula/programs/*.yml)
+    "E-PROGRAM-KEY": "a program file has a key it does not know",
+    "E-PROGRAM-APPROACH": "a program's approach is not time-based, competency-based or hybrid",
+    "E-PROGRAM-ONET": "an O*NET-SOC code is not shaped NN-NNNN.NN",
+    "E-PROGRAM-RAPIDS": "a RAPIDS code is malformed or its CB/HY suffix contradicts the approach",
+    "E-PROGRAM-FRAMEWORK": "a program names a competency framework that does not exist",
+    "E-PROGRAM-TERM": "the term is missing its hours or disagrees with the work processes",
+    "E-PROGRAM-OJL-HOURS": "a time-based program has fewer than 2,000 hours of on-the-job learning",
+    "E-PROGRAM-HOURS": "a work process's hours are missing, negative or the wrong shape",
+    "E-PROGRAM-RANGE": "a work process's minimum hours are above its maximum",
+    "E-PROGRAM-TOTAL": "a hybrid term's hours are outside the work processes' min and max sums",
+    "E-PROGRAM-PROBATION": "the probation is longer than 25 % of the term or one year",
+    "E-PROGRAM-COMPETENCY": "a work process names a competency its framework does not have",
+    "E-PROGRAM-NO-COMPETENCY": "a competency-based or hybrid program lists no competency",
+    "E-PROGRAM-COURSE": "the related-instruction outline names a course that does not exist",
+    "E-PROGRAM-RTI": "related-instruction hours or program year are impossible",
+    "E-PROGRAM-WAGE": "a wage step's basis, start or the journeyworker wage is wrong",
+    "E-PROGRAM-WAGE-ORDER": "wage steps do not increase, in start and in percent",
+    "E-PROGRAM-WAGE-PERCENT": "a wage step is not above 0 % and at most 100 % of the journey wage",
     "W-NO-COMPETENCY": "a lesson is mapped to no competency",
     "W-ORPHAN-MODULE": "a module folder is not listed in course.yml, so learners never reach it",
     "W-ORPHAN-LESSON": "a lesson file is not listed in its module.yml, so learners never reach it",
@@ -44,6 +63,7 @@ CODES: dict[str, str] = {
     "W-LAB-PLANNED": "a lab block names a notebook that is planned but not written yet",
     "W-RAW-HTML": "raw HTML in Markdown is shown as text, not rendered",
     "W-UNKNOWN-LANGUAGE": "a code block names a language the highlighter does not know",
+    "W-PROGRAM-RTI-HOURS": "a program year plans fewer than 144 hours of related instruction",
 }
 
 

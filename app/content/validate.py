@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections import defaultdict
 from pathlib import Path, PurePosixPath
 
-from app.content import confined, courses, frameworks
+from app.content import confined, courses, frameworks, programs
 from app.content.limits import NOTEBOOK_BYTES
 from app.content.model import Curriculum
 from app.content.problems import Problems
@@ -37,6 +37,7 @@ def load(root: Path, *, labs_root: Path | None = None) -> tuple[Curriculum, Prob
     curriculum = Curriculum(root, tuple(found_frameworks), tuple(found_courses))
     _check_unique_ids(curriculum, problems)
     _check_labs(curriculum, labs_root, problems)
+    programs.load_all(root, curriculum, problems)  # apprenticeship program standards
     _check_tree(labs_root, problems, notebook_limit=NOTEBOOK_BYTES)
     return curriculum, problems
 

@@ -66,7 +66,8 @@ def test_the_shipped_curriculum_is_valid():
     """The course in curricula/ must always pass validation (planned labs are warnings)."""
     curriculum, problems = validate.load(REPO / "curricula", labs_root=REPO / "labs")
     assert [str(p) for p in problems.errors] == []
-    assert {p.code for p in problems.items} <= {"W-LAB-PLANNED"}
+    # The shipped program plans less related instruction than 144 h a year until issue 16.
+    assert {p.code for p in problems.items} <= {"W-LAB-PLANNED", "W-PROGRAM-RTI-HOURS"}
     course = next(c for c in curriculum.courses if c.id == "smart-manufacturing-foundations")
     lessons = course.lessons()
     assert len(course.modules) >= 10 and len(lessons) >= 25
