@@ -1,6 +1,7 @@
 """Database models, one module per aggregate. Importing this package registers them all."""
 
 from app.models.apprenticeships import Apprenticeship, OjlChange, OjlEntry, RtiAttendance
+from app.models.assessments import Assessment, PriorLearningClaim
 from app.models.curriculum import (
     Competency,
     ContentSync,
@@ -19,6 +20,7 @@ from app.models.users import LoginSession, PasswordResetToken, User
 
 __all__ = [
     "Apprenticeship",
+    "Assessment",
     "CompetencyEvidence",
     "Competency",
     "ContentSync",
@@ -37,6 +39,7 @@ __all__ = [
     "OjlEntry",
     "Organization",
     "PasswordResetToken",
+    "PriorLearningClaim",
     "Question",
     "QuizAttempt",
     "RtiAttendance",
