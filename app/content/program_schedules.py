@@ -173,8 +173,12 @@ class Schedules(Reader):
                 message = f"the steps start by {basis}, so this one cannot start by {this}"
                 step.problem(key, "E-PROGRAM-WAGE", message)
                 continue
+            if this == "months" and term_months is None and not basis:
+                message = "steps by months need the term in months (term: months)"
+                step.problem(key, "E-PROGRAM-WAGE", message)
             basis = this
-            start = self.count(step, key, required=True, code="E-PROGRAM-WAGE")
+            read = self.count if this == "hours" else self.whole
+            start = read(step, key, required=True, code="E-PROGRAM-WAGE")
             percent = self.count(step, "percent", required=True, code="E-PROGRAM-WAGE-PERCENT")
             if start is None or percent is None:
                 continue
@@ -225,6 +229,9 @@ class Schedules(Reader):
         if wage is None:
             return None, "hour"
         amount = self.count(wage, "amount", required=True, code="E-PROGRAM-WAGE")
+        if amount == 0:
+            wage.problem("amount", "E-PROGRAM-WAGE", "the journeyworker wage is more than 0")
+            amount = None
         unit = wage.text("per", required=False, default="hour")
         if unit not in WAGE_UNITS:
             message = f"unknown unit '{unit}'; use {', '.join(WAGE_UNITS)}"
