@@ -6,8 +6,9 @@ BIN    := $(VENV)/bin
 HOST   ?= 127.0.0.1
 PORT   ?= 5000
 PYTEST_ARGS ?=
+BENCH_ARGS ?=
 
-.PHONY: run test setup setup-dev system-deps system-deps-test lint vendor clean bench-curriculum bench-lab bench-plcsim bench-workspace bench-workspace-browser
+.PHONY: run test setup setup-dev system-deps system-deps-test lint vendor clean bench-curriculum bench-lab bench-plcsim bench-workspace bench-workspace-browser bench-mastery
 
 ## run: set everything up, migrate, load the curriculum and demo data, serve on http://127.0.0.1:5000
 run: export SHOPFLOOR_PUBLIC_BASE_URL ?= http://$(HOST):$(PORT)
@@ -85,3 +86,7 @@ vendor:
 
 clean:
 	rm -rf $(VENV) $(LABVENV) node_modules tests/artifacts *.egg-info
+
+## bench-mastery: competency map, 30-learner heatmap and CSV exports on 10,000 apprentices and 1,000,000 evidence records (SQLite and PostgreSQL)
+bench-mastery: setup-dev
+	$(BIN)/python benchmarks/mastery.py $(BENCH_ARGS)

@@ -48,12 +48,15 @@ def test_evidence_purpose_migration_keeps_existing_rows(app):
     from tests.conftest import FIXTURE_CURRICULA, sync_tree
 
     with app.app_context():
+        # The curriculum is loaded at the head (its tables have grown since), then the
+        # database goes back to before evidence had a purpose.
+        sync_tree(FIXTURE_CURRICULA / "good")
+        user_id = factories.make_user().id
+        competency_id = db.session.scalar(select(Competency.id).limit(1))
+        db.session.commit()
+        db.session.remove()
         downgrade(directory=MIGRATIONS, revision=BEFORE_EVIDENCE_PURPOSE)
         try:
-            sync_tree(FIXTURE_CURRICULA / "good")  # the curriculum tables did not change
-            user_id = factories.make_user().id
-            competency_id = db.session.scalar(select(Competency.id).limit(1))
-            db.session.commit()
             insert = text(
                 "INSERT INTO competency_evidence (user_id, competency_id, source_kind, "
                 "source_ref, score, content_version, created_at) "

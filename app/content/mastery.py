@@ -9,6 +9,7 @@ so they compare directly with evidence scores.
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -388,9 +389,15 @@ class Effective:
 
     def requirements_up_to(self, level: int) -> tuple[Requirement, ...]:
         """What a learner needs at *level*: its own requirements and those of lower levels."""
-        return tuple(r for lv, reqs in self.requires if lv <= level for r in reqs)
+        return _requirements_up_to(self.requires, level)
 
 
+@functools.lru_cache(maxsize=1024)
+def _requirements_up_to(requires, level: int) -> tuple[Requirement, ...]:
+    return tuple(r for lv, reqs in requires if lv <= level for r in reqs)
+
+
+@functools.lru_cache(maxsize=4096)
 def resolve(rules: MasteryRules, code: str, ancestors: tuple[str, ...], top: int) -> Effective:
     """Merge the built-in rule, the default, the rules of *ancestors* (outermost first)
     and the competency's own rule, each overriding what it names.

@@ -17,8 +17,6 @@ from app.domain.roles import Role
 from app.errors import NotFound
 from app.extensions import db
 from app.models import (
-    Competency,
-    CompetencyEvidence,
     Course,
     Framework,
     Lesson,
@@ -106,11 +104,10 @@ class LearnerMap:
 
 def frameworks_in_use() -> list[Framework]:
     """Active frameworks that an active course teaches, by title."""
+    taught = select(Course.framework_id).where(Course.archived_at.is_(None))
     query = (
         select(Framework)
-        .join(Course, Course.framework_id == Framework.id)
-        .where(Framework.archived_at.is_(None), Course.archived_at.is_(None))
-        .distinct()
+        .where(Framework.archived_at.is_(None), Framework.id.in_(taught))
         .order_by(Framework.title)
     )
     return list(db.session.scalars(query))
@@ -135,9 +132,8 @@ def get_learner(user_id: int) -> User:
 def learner_map(learner: User, framework: Framework) -> LearnerMap:
     """Every competency of *framework*: the learner's level, history and what is missing."""
     found = mastery.scope(framework)
-    ids = [c.id for c in found.items]
-    pieces = _learner_evidence(learner.id, ids)
-    changes = _changes(learner.id, ids)
+    pieces = mastery.evidence_of(learner.id, mastery.ids_of(framework.id))
+    changes = _changes(learner.id, mastery.ids_of(framework.id))
     rows: dict[str, list[Row]] = defaultdict(list)
     parents = {c.code: c.parent_code for c in [*found.items, *found.domains]}
     for item in found.items:
@@ -168,19 +164,7 @@ def learner_map(learner: User, framework: Framework) -> LearnerMap:
     )
 
 
-def _learner_evidence(learner_id: int, ids: list[int]) -> dict[int, list[rules_of.Evidence]]:
-    query = (
-        select(CompetencyEvidence)
-        .where(CompetencyEvidence.user_id == learner_id, CompetencyEvidence.competency_id.in_(ids))
-        .order_by(CompetencyEvidence.competency_id, CompetencyEvidence.created_at)
-    )
-    found: dict[int, list[rules_of.Evidence]] = defaultdict(list)
-    for row in db.session.scalars(query):
-        found[row.competency_id].append(mastery.as_evidence(row))
-    return found
-
-
-def _changes(learner_id: int, ids: list[int]) -> dict[int, list[Change]]:
+def _changes(learner_id: int, ids) -> dict[int, list[Change]]:
     query = (
         select(MasteryEvent)
         .where(MasteryEvent.user_id == learner_id, MasteryEvent.competency_id.in_(ids))
@@ -242,15 +226,15 @@ EMPTY = Cell(None, False, None, 0, 0)
 class Heatmap:
     framework: Framework
     learners: list[User]
-    columns: list[Competency]
+    columns: list[mastery.Item]
     cells: dict[tuple[int, int], Cell]
     titles: dict[int, str]
-    domains: list[Competency] = field(default_factory=list)  # filter choices
+    domains: list[mastery.Item] = field(default_factory=list)  # filter choices
     courses: list[Course] = field(default_factory=list)
     domain: str | None = None
     course: str | None = None
 
-    def cell(self, learner: User, competency: Competency) -> Cell:
+    def cell(self, learner: User, competency: mastery.Item) -> Cell:
         return self.cells.get((learner.id, competency.id), EMPTY)
 
     def mastered_by(self, learner: User) -> int:
@@ -277,7 +261,7 @@ def heatmap(
 ) -> Heatmap:
     """Learners × competencies of *framework* from the kept states, filtered by domain (a
     domain code) and by course (the competencies its lessons teach)."""
-    rows = [c for c in framework.competencies if c.archived_at is None]
+    rows = mastery.items_of(framework.id)
     parents = {c.code: c.parent_code for c in rows}
     domains = [c for c in rows if c.kind == "domain"]
     columns = [c for c in rows if c.kind != "domain"]

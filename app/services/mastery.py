@@ -46,13 +46,45 @@ class Place:
     ref: str  # lab id | question id
 
 
+@dataclass(frozen=True)
+class Item:
+    """A competency (or domain) as mastery needs it: read as plain rows, not ORM objects."""
+
+    id: int
+    code: str
+    title: str
+    kind: str
+    parent_code: str | None
+
+
+def ids_of(framework_id: int):
+    """A subquery of the framework's competency ids (no long IN list to bind)."""
+    return select(Competency.id).where(Competency.framework_id == framework_id).scalar_subquery()
+
+
+def items_of(framework_id: int) -> list[Item]:
+    """The framework's active items in file order (domains, competencies, sub-competencies)."""
+    query = (
+        select(
+            Competency.id,
+            Competency.code,
+            Competency.title,
+            Competency.kind,
+            Competency.parent_code,
+        )
+        .where(Competency.framework_id == framework_id, Competency.archived_at.is_(None))
+        .order_by(Competency.id)
+    )
+    return [Item(*row) for row in db.session.execute(query)]
+
+
 @dataclass
 class Scope:
     """One framework, ready to decide mastery in: its items, rules and mapped work."""
 
     framework: Framework
-    items: list[Competency]  # every active competency and sub-competency, in file order
-    domains: list[Competency]
+    items: list[Item]  # every active competency and sub-competency, in file order
+    domains: list[Item]
     titles: dict[int, str]  # level → title
     rules: dict[str, Effective]  # by competency code
     sources: dict[str, tuple[Source, ...]]  # by competency code: labs and checked questions
@@ -64,7 +96,7 @@ class Scope:
 
 def scope(framework: Framework, labs_root: Path | None = None) -> Scope:
     """Load what deciding mastery in *framework* needs (a handful of queries)."""
-    rows = [c for c in framework.competencies if c.archived_at is None]
+    rows = items_of(framework.id)
     parents = {c.code: c.parent_code for c in rows}
     titles = {int(level["level"]): level["title"] for level in framework.levels or []}
     top = max(titles, default=1)
@@ -117,17 +149,25 @@ def _catalog(framework_id: int, labs_root: Path | None):
                 title = f"the graded lab “{card.get('title') or lab_id}”"
                 sources[code].append(Source("lab", lab_id, title))
     by_id = {lesson.id: (lesson, course) for lesson, course in lessons}
-    questions = select(Question).where(
-        Question.lesson_id.in_(list(by_id)), Question.archived_at.is_(None)
+    columns = (
+        select(Question.slug, Question.lesson_id, Question.spec)
+        .join(Lesson, Lesson.id == Question.lesson_id)
+        .join(Course, Course.id == Lesson.course_id)
+        .where(
+            Course.framework_id == framework_id,
+            Course.archived_at.is_(None),
+            Lesson.archived_at.is_(None),
+            Question.archived_at.is_(None),
+        )
     )
-    for question in db.session.scalars(questions.order_by(Question.id)):
-        if (question.spec.get("policy") or {}).get("kind") != "summative":
+    for slug, lesson_id, spec in db.session.execute(columns.order_by(Question.id)):
+        if (spec.get("policy") or {}).get("kind") != "summative":
             continue
-        lesson, course = by_id[question.lesson_id]
-        places["quiz", question.slug] = Place(course.slug, lesson.slug, "quiz", question.slug)
+        lesson, course = by_id[lesson_id]
+        places["quiz", slug] = Place(course.slug, lesson.slug, "quiz", slug)
         title = f"the checked question in “{lesson.title}”"
-        for code in question.spec.get("competencies") or []:
-            sources[code].append(Source("quiz", question.slug, title))
+        for code in spec.get("competencies") or []:
+            sources[code].append(Source("quiz", slug, title))
     return sources, places
 
 
@@ -213,8 +253,28 @@ def _store(
 
 def _evidence(learner_id: int, competency_ids: list[int]) -> dict[int, list[Evidence]]:
     """The learner's evidence for these competencies, as the domain's plain records."""
+    return evidence_of(learner_id, competency_ids)
+
+
+EVIDENCE_COLUMNS = (
+    CompetencyEvidence.competency_id,
+    CompetencyEvidence.source_kind,
+    CompetencyEvidence.source_ref,
+    CompetencyEvidence.purpose,
+    CompetencyEvidence.score,
+    CompetencyEvidence.level,
+    CompetencyEvidence.created_at,
+    CompetencyEvidence.id,
+)
+
+
+def evidence_of(learner_id: int, competency_ids) -> dict[int, list[Evidence]]:
+    """A learner's evidence by competency, as the domain's records (one indexed query).
+
+    *competency_ids* is a list, or a subquery of ids (a whole framework's).
+    """
     query = (
-        select(CompetencyEvidence)
+        select(*EVIDENCE_COLUMNS)
         .where(
             CompetencyEvidence.user_id == learner_id,
             CompetencyEvidence.competency_id.in_(competency_ids),
@@ -222,8 +282,8 @@ def _evidence(learner_id: int, competency_ids: list[int]) -> dict[int, list[Evid
         .order_by(CompetencyEvidence.competency_id, CompetencyEvidence.created_at)
     )
     found: dict[int, list[Evidence]] = defaultdict(list)
-    for row in db.session.scalars(query):
-        found[row.competency_id].append(as_evidence(row))
+    for competency_id, *fields in db.session.execute(query):
+        found[competency_id].append(Evidence(*fields))
     return found
 
 
