@@ -112,7 +112,7 @@ class _Parser(Schedules):
         if onet and not ONET_SOC.match(onet):
             message = f"'{onet}' is not an O*NET-SOC code shaped NN-NNNN.NN, such as 49-9041.00"
             top.problem("onet_soc_code", "E-PROGRAM-ONET", message)
-        framework = top.text("framework", required=approach in (COMPETENCY_BASED, HYBRID))
+        framework = top.text("framework", required=_names_competencies(top, approach))
         codes = self.frameworks.get(framework)
         if framework and codes is None:
             message = f"no framework '{framework}' in frameworks/"
@@ -323,6 +323,15 @@ class _Parser(Schedules):
             )
             section.problem(unit, "E-PROGRAM-PROBATION", message)
         return hours, months
+
+
+def _names_competencies(top: Fields, approach: str) -> bool:
+    """Whether the program needs a framework: it is not time-based, or names competencies."""
+    listed = top.data.get("work_processes")
+    named = isinstance(listed, list) and any(
+        isinstance(wp, dict) and wp.get("competencies") for wp in listed
+    )
+    return named or approach in (COMPETENCY_BASED, HYBRID)
 
 
 def _stable_id(fields: Fields) -> str:

@@ -312,6 +312,16 @@ def test_a_time_based_program_needs_2000_hours_and_fixed_hours_per_process(tree)
     ]
 
 
+def test_a_program_naming_competencies_needs_its_framework(tree):
+    text = GOOD.replace("approach: hybrid", "approach: time-based").replace('"0926HY V1"', "''")
+    text = text.replace("{min: 800, max: 1200}", "1200").replace("{min: 600, max: 1000}", "800")
+    assert write(tree, text.replace("framework: mini\n", "")) == [
+        "programs/demo.yml:2:1: E-SCHEMA a program needs 'framework'"
+    ]
+    plain = text.replace("framework: mini\n", "").replace("    competencies: [MINI.A.1]\n", "")
+    assert write(tree, plain.replace("    competencies: [MINI.A.2, MINI.A.2.1]\n", "")) == []
+
+
 def test_a_hybrid_program_with_no_competency_is_an_error(tree):
     text = GOOD.replace("[MINI.A.1]", "[]").replace("[MINI.A.2, MINI.A.2.1]", "[]")
     assert write(tree, text) == [
