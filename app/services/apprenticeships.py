@@ -317,6 +317,37 @@ def hours(enrolment: Apprenticeship) -> Hours:
     return Hours(found[ojl.APPROVED], found[ojl.PENDING])
 
 
+@dataclass(frozen=True)
+class Line:
+    """One apprenticeship as a dashboard lists it."""
+
+    enrolment: Apprenticeship
+    program_title: str
+    term_hours: float | None
+    hours: Hours
+
+
+def lines(enrolments: list[Apprenticeship], catalog: dict[str, Program]) -> list[Line]:
+    shown = []
+    for enrolment in enrolments:
+        program = catalog.get(enrolment.program_id)
+        title = program.title if program else enrolment.program_id
+        term = program.term_hours if program else None
+        shown.append(Line(enrolment, title, term, hours(enrolment)))
+    return shown
+
+
+def of_organization(org_id: int) -> list[Apprenticeship]:
+    """Apprenticeships an organization sponsors, or of its own apprentices, by name."""
+    query = (
+        select(Apprenticeship)
+        .join(User, Apprenticeship.apprentice_id == User.id)
+        .where((Apprenticeship.employer_id == org_id) | (User.organization_id == org_id))
+        .order_by(User.name, Apprenticeship.id)
+    )
+    return list(db.session.scalars(query))
+
+
 # -- progress against the program ----------------------------------------------------------------
 
 

@@ -2,12 +2,21 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
+from pathlib import Path
 
 from app import policy
 from app.domain.roles import STAFF_ROLES, Role
 from app.models import Organization, User
-from app.services import courses, evidence, lab_progress, organizations, users
+from app.services import (
+    apprenticeships,
+    courses,
+    evidence,
+    lab_progress,
+    organizations,
+    programs,
+    users,
+)
 
 
 @dataclass(frozen=True)
@@ -29,6 +38,9 @@ class Dashboard:
     labs: list[lab_progress.LabLine] = field(default_factory=list)
     # Learners see their own progress in each course; staff see the courses without it.
     learner: bool = True
+    # Apprenticeships: the apprentice's own, a mentor's apprentices, an organization's.
+    apprenticeships: list[apprenticeships.Line] = field(default_factory=list)
+    waiting: int = 0  # OJL entries waiting for this mentor's sign-off
 
 
 # Whom each role works with, shown as people panels: (role listed, panel title, empty text).
@@ -36,8 +48,7 @@ _PANELS = {
     Role.APPRENTICE: [
         (Role.INSTRUCTOR, "Your instructors", "No instructor is listed for your organization yet."),
     ],
-    Role.MENTOR: [
-        (Role.APPRENTICE, "Apprentices", "No apprentices belong to your organization yet."),
+    Role.MENTOR: [  # their own apprentices are listed with their hours, above
         (Role.MENTOR, "Fellow mentors", "You are the only mentor here so far."),
     ],
     Role.INSTRUCTOR: [
@@ -51,12 +62,28 @@ _PANELS = {
 }
 
 
-def for_user(user: User) -> Dashboard:
+def for_user(user: User, *, curriculum_root: Path) -> Dashboard:
     board = _people(user)
     board.courses.extend(courses.catalog(user))
     board.evidence.extend(evidence.summary(user))
     board.labs.extend(lab_progress.for_learner(user))
+    enrolments = _apprenticeships(user)
+    if enrolments:
+        catalog = programs.catalog(curriculum_root)
+        board.apprenticeships.extend(apprenticeships.lines(enrolments, catalog))
+    if user.role is Role.MENTOR:
+        return replace(board, waiting=len(apprenticeships.queue(user)))
     return board
+
+
+def _apprenticeships(user: User) -> list:
+    if user.role is Role.APPRENTICE:
+        return apprenticeships.of_apprentice(user)
+    if user.role is Role.MENTOR:
+        return apprenticeships.supervised_by(user)
+    if user.role in policy.ENROLLERS and user.organization_id is not None:
+        return apprenticeships.of_organization(user.organization_id)
+    return []
 
 
 def _org_counts(org: Organization) -> dict[Role, int]:

@@ -26,7 +26,9 @@ def home():
 @login_required
 def dashboard():
     require(policy.can_view_dashboard(current_user))
-    return render_template("main/dashboard.html", board=dashboards.for_user(current_user))
+    root = Path(current_app.config["CURRICULUM_ROOT"])
+    board = dashboards.for_user(current_user, curriculum_root=root)
+    return render_template("main/dashboard.html", board=board)
 
 
 def _site_page(name: str):

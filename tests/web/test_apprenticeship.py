@@ -256,3 +256,24 @@ def test_the_printable_record_lists_approved_hours_only(app, client, site):
     assert "RAPIDS 0926HY V1" in record
     raw = client.get(f"/apprenticeships/{site['enrolment']}/record").get_data(as_text=True)
     assert re.search(r'href="[^"]*css/print.css" media="print"', raw)
+
+
+def test_dashboards_show_the_apprenticeship_to_each_party(app, client, site):
+    as_user(app, client, site, "ana")
+    log_form(client, site)
+    mine = text(client.get("/dashboard"))
+    assert "Your apprenticeship" in mine and "Demo Technician" in mine
+    assert "0 h approved of 2,000 h · 7 h 30 min waiting" in mine
+    mentor = app.test_client()
+    as_user(app, mentor, site, "mo")
+    board = text(mentor.get("/dashboard"))
+    assert "Your apprentices" in board and "1 entry waiting for your sign-off" in board
+    assert "Ana Apprentice · Demo Technician" in board
+    employer = app.test_client()
+    as_user(app, employer, site, "eve")
+    board = text(employer.get("/dashboard"))
+    assert "Apprenticeships" in board and "Ana Apprentice" in board
+    assert "Enrol an apprentice" in board
+    other = app.test_client()
+    as_user(app, other, site, "max")
+    assert "No apprentice is assigned to you yet" in text(other.get("/dashboard"))
