@@ -127,7 +127,8 @@ BAD = [
     (
         "default: {levels: {3: 120}}",
         [
-            "fw.yml:17:25: E-MASTERY the threshold of level 3 is a percentage between 0 and 100, not 120"
+            "fw.yml:17:25: E-MASTERY the threshold of level 3 is a percentage between 0 and 100,"
+            " not 120"
         ],
     ),
     (

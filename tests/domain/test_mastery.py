@@ -154,7 +154,8 @@ def test_count_requirements_say_how_many_are_there():
     pieces = [*series(0.9), ev(1.0, 5, kind="quiz", ref="q-1")]
     [gap] = assess(twice, pieces, (), TITLES).missing
     assert gap.text == (
-        "Level 3 (Proficient) needs 2 checked questions with a score of at least 100 % (you have 1)."
+        "Level 3 (Proficient) needs 2 checked questions with a score of at least 100 %"
+        " (you have 1)."
     )
 
 
