@@ -171,3 +171,56 @@ def can_view_learner_mastery(user: User | None, learner: User) -> bool:
 def can_view_cohort_mastery(user: User | None) -> bool:
     """The cohort heatmap (and its CSV): instructors, partner admins and platform admins."""
     return is_platform_admin(user) or (is_signed_in(user) and user.role in LAB_REVIEWERS)
+
+
+# Judgements recorded as evidence: rubric assessments, observations, prior learning --------------
+ASSESSORS = frozenset({Role.INSTRUCTOR})  # besides platform admins
+PRIOR_LEARNING_REVIEWERS = frozenset({Role.INSTRUCTOR, Role.PARTNER_ADMIN})
+
+
+def _staff_of_learner(user: User | None, learner: User, roles: frozenset[Role]) -> bool:
+    """Platform admins, or *roles* of the learner's own organization; never the learner."""
+    if not is_signed_in(user) or user.id == learner.id:
+        return False
+    if is_platform_admin(user):
+        return True
+    return (
+        user.role in roles
+        and user.organization_id is not None
+        and user.organization_id == learner.organization_id
+    )
+
+
+def can_assess_learner(user: User | None, learner: User) -> bool:
+    """Instructors rate their organization's learners against the rubric; nobody rates
+    themselves."""
+    return _staff_of_learner(user, learner, ASSESSORS)
+
+
+def can_observe(user: User | None, enrolment: Apprenticeship) -> bool:
+    """Only the apprentice's assigned mentor records observations on the job."""
+    return can_sign_off(user, enrolment)
+
+
+def can_view_observations(user: User | None, enrolment: Apprenticeship) -> bool:
+    return can_view_apprenticeship(user, enrolment)
+
+
+def can_review_prior_learning(user: User | None, learner: User) -> bool:
+    """Instructors and partner admins of the learner's organization decide prior-learning
+    claims; never the learner, whoever submitted the claim."""
+    return _staff_of_learner(user, learner, PRIOR_LEARNING_REVIEWERS)
+
+
+def can_claim_prior_learning(user: User | None, learner: User) -> bool:
+    """The learner claims for themselves; reviewers may submit on their behalf."""
+    return can_use_workspace(user, learner.id) or can_review_prior_learning(user, learner)
+
+
+def can_view_prior_learning(user: User | None, learner: User) -> bool:
+    """A claim and its document: the learner and the people who may review it."""
+    return can_claim_prior_learning(user, learner)
+
+
+def can_view_prior_learning_queue(user: User | None) -> bool:
+    return is_platform_admin(user) or (is_signed_in(user) and user.role in PRIOR_LEARNING_REVIEWERS)

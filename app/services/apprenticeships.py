@@ -21,6 +21,7 @@ from app.errors import Conflict, InvalidInput, PermissionDenied
 from app.extensions import db
 from app.models import Course, Lesson, LessonCompletion, Organization, User
 from app.models.apprenticeships import Apprenticeship, OjlChange, OjlEntry, RtiAttendance
+from app.services import assessments
 
 COUNTED = (ojl.PENDING, ojl.APPROVED)  # toward the 24 hours a day (rejected ones are not)
 
@@ -180,6 +181,7 @@ def edit(
     entry.version += 1
     db.session.flush()
     _audit(entry, by, "edited", before, now)
+    assessments.credit_ojl(entry, None, now=now)  # pending again: no evidence until re-approved
     return entry
 
 
@@ -196,12 +198,24 @@ def withdraw(entry: OjlEntry, *, by: User, version: int, now: datetime) -> None:
     entry.version += 1
     db.session.flush()
     _audit(entry, by, "withdrawn", before, now)
+    assessments.credit_ojl(entry, None, now=now)
 
 
 def review(
-    entry: OjlEntry, decision: str, comment: str, *, by: User, version: int, now: datetime
+    entry: OjlEntry,
+    decision: str,
+    comment: str,
+    *,
+    by: User,
+    version: int,
+    now: datetime,
+    program: Program | None = None,
 ) -> OjlEntry:
-    """The mentor approves or rejects a pending entry of an apprentice they supervise."""
+    """The mentor approves or rejects a pending entry of an apprentice they supervise.
+
+    An approval is evidence, judged by the mentor, for each competency the entry lists, in
+    *program*'s framework (``services.assessments.credit_ojl``).
+    """
     enrolment = entry.apprenticeship
     if by.id == enrolment.apprentice_id:
         raise PermissionDenied("Nobody signs off their own hours: your mentor does.")
@@ -217,6 +231,7 @@ def review(
     entry.version += 1
     db.session.flush()
     _audit(entry, by, decision, before, now)
+    assessments.credit_ojl(entry, assessments.framework_of(program), now=now)
     return entry
 
 

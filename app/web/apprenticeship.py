@@ -260,6 +260,7 @@ def review_entry(entry_id: int):
         service.review(
             entry, decision, form.comment.data or "", by=current_user,
             version=_version(form.version.data), now=utcnow(),
+            program=_program(entry.apprenticeship),
         )  # fmt: skip
     except (InvalidInput, Conflict) as exc:
         db.session.rollback()
