@@ -122,11 +122,13 @@ def _org_staff_of(user: User | None, org_ids: tuple[int | None, ...]) -> bool:
 
 
 def can_view_apprenticeship(user: User | None, enrolment: Apprenticeship) -> bool:
-    """The apprentice, their mentor, and the staff of the employer or of the apprentice's own
-    organization see the record and its hours."""
+    """The apprentice, their mentor, the staff of the employer or of the apprentice's own
+    organization, and the instructors who teach the apprentice see the record and its hours."""
     if is_platform_admin(user):
         return True
     if is_signed_in(user) and user.id in (enrolment.apprentice_id, enrolment.mentor_id):
+        return True
+    if can_review_learner(user, enrolment.apprentice):
         return True
     return _org_staff_of(user, (enrolment.employer_id, enrolment.apprentice.organization_id))
 

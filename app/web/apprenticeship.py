@@ -21,11 +21,17 @@ from app.domain.roles import Role
 from app.errors import Conflict, InvalidInput, NotFound
 from app.extensions import db
 from app.models import Apprenticeship, OjlEntry, User
+from app.services import apprenticeship_progress, programs, rti
 from app.services import apprenticeships as service
-from app.services import programs
 from app.web.access import require
 from app.web.forms import attach_error
-from app.web.forms.apprenticeship import EnrolForm, OjlEntryForm, ReviewForm, WithdrawForm
+from app.web.forms.apprenticeship import (
+    AttendanceForm,
+    EnrolForm,
+    OjlEntryForm,
+    ReviewForm,
+    WithdrawForm,
+)
 
 bp = Blueprint("apprenticeship", __name__)
 
@@ -81,8 +87,9 @@ def overview(enrolment_id: int):
         "apprenticeship/overview.html",
         enrolment=enrolment,
         program=program,
-        progress=service.progress(enrolment, program, today=_today()),
+        standing=apprenticeship_progress.standing(enrolment, program, today=_today()),
         entries=service.entries(enrolment),
+        attendance=rti.of_apprentice(enrolment.apprentice_id),
         processes={wp.id: wp.title for wp in program.work_processes},
     )
 
@@ -321,6 +328,40 @@ def _people(role: Role) -> list[User]:
     return list(db.session.scalars(query))
 
 
+# -- related instruction -------------------------------------------------------------------------
+
+
+@bp.route("/apprenticeships/<int:enrolment_id>/attendance", methods=["GET", "POST"])
+@login_required
+def record_attendance(enrolment_id: int):
+    enrolment = _enrolment(enrolment_id)
+    require(policy.can_record_attendance(current_user, enrolment))
+    program = _program(enrolment)
+    form = AttendanceForm()
+    form.course.choices = [(line.course, line.title) for line in program.instruction if line.course]
+    if request.method == "GET":
+        form.session_date.data = _today().isoformat()
+    if form.validate_on_submit():
+        try:
+            session = rti.record(
+                enrolment, program, course=form.course.data, session_date=form.session_date.data,
+                hours=form.hours.data, topic=form.topic.data, by=current_user, today=_today(),
+                now=utcnow(),
+            )  # fmt: skip
+        except InvalidInput as exc:
+            db.session.rollback()
+            attach_error(form, exc)
+        else:
+            db.session.commit()
+            given = ojl.hours_text(session.minutes)
+            flash(f"Recorded {given} of instruction for {enrolment.apprentice.name}.", "success")
+            return redirect(url_for(".overview", enrolment_id=enrolment.id))
+    status = 422 if request.method == "POST" else 200
+    return render_template(
+        "apprenticeship/attendance.html", enrolment=enrolment, program=program, form=form
+    ), status
+
+
 # -- the record ----------------------------------------------------------------------------------
 
 
@@ -334,7 +375,7 @@ def record(enrolment_id: int):
         "apprenticeship/record.html",
         enrolment=enrolment,
         program=program,
-        progress=service.progress(enrolment, program, today=_today()),
+        standing=apprenticeship_progress.standing(enrolment, program, today=_today()),
         approved=[e for e in service.entries(enrolment) if e.status == ojl.APPROVED],
         processes={wp.id: wp.title for wp in program.work_processes},
         printed=utcnow(),

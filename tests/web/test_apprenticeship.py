@@ -199,8 +199,8 @@ def test_an_approved_entry_edited_needs_approval_again_and_shows_its_history(app
 
 @pytest.mark.parametrize(
     ("who", "status"),
-    [("ana", 200), ("mo", 200), ("eve", 200), ("root", 200), ("ben", 403), ("max", 403),
-     ("ian", 403), ("zed", 403)],
+    [("ana", 200), ("mo", 200), ("eve", 200), ("root", 200), ("ian", 200), ("ben", 403),
+     ("max", 403), ("zed", 403)],
 )  # fmt: skip
 def test_who_sees_an_apprenticeship(app, client, site, who, status):
     as_user(app, client, site, who)
@@ -277,3 +277,28 @@ def test_dashboards_show_the_apprenticeship_to_each_party(app, client, site):
     other = app.test_client()
     as_user(app, other, site, "max")
     assert "No apprentice is assigned to you yet" in text(other.get("/dashboard"))
+
+
+@pytest.mark.parametrize(("who", "status"), [("ian", 200), ("root", 200), ("mo", 403), ("ana", 403),
+                                             ("eve", 403)])  # fmt: skip
+def test_instructors_of_the_apprentices_organization_record_attendance(app, client, site, who,
+                                                                        status):  # fmt: skip
+    as_user(app, client, site, who)
+    page = client.get(f"/apprenticeships/{site['enrolment']}/attendance")
+    assert page.status_code == status
+    if status != 200:
+        return
+    body = page.get_data(as_text=True)
+    refused = client.post(f"/apprenticeships/{site['enrolment']}/attendance", data={
+        "csrf_token": csrf_token(body), "course": "demo-course", "session_date": WORKED,
+        "hours": "30", "topic": "Ladder logic lab",
+    })  # fmt: skip
+    assert refused.status_code == 422 and "at most 24" in text(refused)
+    done = client.post(f"/apprenticeships/{site['enrolment']}/attendance", data={
+        "csrf_token": csrf_token(body), "course": "demo-course", "session_date": WORKED,
+        "hours": "3", "topic": "Ladder logic lab",
+    })  # fmt: skip
+    assert done.status_code == 302
+    page = text(client.get(done.location))
+    assert "Ladder logic lab" in page and "3 h attended" in page
+    assert "Program year 1: 3 hours of 144 planned" in page

@@ -60,6 +60,12 @@ def mentors_only(role):
     return {ANON: LOGIN, Role.MENTOR: OK}.get(role, FORBIDDEN)
 
 
+def assessors_only(role):
+    """Instructors of the learner's organization and the platform admin; never the learner."""
+    allowed = {Role.INSTRUCTOR, Role.PLATFORM_ADMIN}
+    return LOGIN if role == ANON else OK if role in allowed else FORBIDDEN
+
+
 def enrollers_only(role):
     """Employer and partner admins of an organization, and the platform admin, enrol."""
     enrollers = {Role.EMPLOYER, Role.PARTNER_ADMIN, Role.PLATFORM_ADMIN}

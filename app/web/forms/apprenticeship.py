@@ -60,3 +60,16 @@ class EnrolForm(FlaskForm):
     mentor = SelectField("Mentor (journeyworker)", validators=[DataRequired()], choices=[],
                          coerce=int)  # fmt: skip
     start_date = DateField("Start date", validators=[DataRequired()])
+
+
+class AttendanceForm(FlaskForm):
+    course = SelectField("Course", validators=[DataRequired()], choices=[])
+    session_date = StringField("Date of the session", validators=[DataRequired()],
+                               render_kw={"type": "date"})  # fmt: skip
+    hours = StringField(
+        "Hours attended",
+        validators=[DataRequired(), Length(max=20)],
+        description="Such as 3 or 2:30.",
+        render_kw={"inputmode": "decimal", "autocomplete": "off"},
+    )
+    topic = StringField("What the session covered", validators=[DataRequired(), Length(max=300)])
