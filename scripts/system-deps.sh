@@ -21,9 +21,10 @@ if [ ! -x .venv/bin/python ] && ! "$python" -m ensurepip --version >/dev/null 2>
   missing+=("python3-venv")
 fi
 command -v bwrap >/dev/null 2>&1 || missing+=("bubblewrap")  # the lab sandbox
+# The apprentice record's PDF (and the browser tests' screenshots) use DejaVu Sans.
+[ -f /usr/share/fonts/truetype/dejavu/DejaVuSans.ttf ] || missing+=("fonts-dejavu-core")
 if [ "${1:-}" = "--test" ]; then
   [ -x /usr/bin/chromium ] || missing+=("chromium")           # browser tests
-  fc-list 2>/dev/null | grep -qi dejavu || missing+=("fonts-dejavu-core")
 fi
 
 if [ ${#missing[@]} -eq 0 ]; then

@@ -9,7 +9,16 @@ from __future__ import annotations
 from datetime import date, timedelta
 from pathlib import Path
 
-from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
+from flask import (
+    Blueprint,
+    Response,
+    current_app,
+    flash,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
 from flask_login import current_user, login_required
 from sqlalchemy import select
 
@@ -21,7 +30,7 @@ from app.domain.roles import Role
 from app.errors import Conflict, InvalidInput, NotFound
 from app.extensions import db
 from app.models import Apprenticeship, OjlEntry, User
-from app.services import apprenticeship_progress, programs, rti
+from app.services import apprenticeship_progress, programs, record_pdf, rti
 from app.services import apprenticeships as service
 from app.web.access import require
 from app.web.forms import attach_error
@@ -380,6 +389,29 @@ def record(enrolment_id: int):
         processes={wp.id: wp.title for wp in program.work_processes},
         printed=utcnow(),
     )
+
+
+@bp.get("/apprenticeships/<int:enrolment_id>/record.pdf")
+@login_required
+def record_pdf_file(enrolment_id: int):
+    """The same record as a PDF file, for the sponsor's files."""
+    enrolment = _enrolment(enrolment_id)
+    program = _program(enrolment)
+    try:
+        pdf = record_pdf.build(
+            enrolment, program,
+            apprenticeship_progress.standing(enrolment, program, today=_today()),
+            [e for e in service.entries(enrolment) if e.status == ojl.APPROVED],
+            processes={wp.id: wp.title for wp in program.work_processes},
+            printed=utcnow(),
+        )  # fmt: skip
+    except record_pdf.PdfUnavailable as exc:
+        flash(str(exc), "error")
+        return redirect(url_for(".record", enrolment_id=enrolment.id))
+    name = f"apprentice-record-{enrolment.id}-{_today().isoformat()}.pdf"
+    response = Response(pdf, mimetype="application/pdf")
+    response.headers["Content-Disposition"] = f'attachment; filename="{name}"'
+    return response
 
 
 def _version(raw: str | None) -> int:

@@ -302,3 +302,31 @@ def test_instructors_of_the_apprentices_organization_record_attendance(app, clie
     page = text(client.get(done.location))
     assert "Ladder logic lab" in page and "3 h attended" in page
     assert "Program year 1: 3 hours of 144 planned" in page
+
+
+def test_the_record_downloads_as_a_pdf_with_the_approved_hours(app, client, site):
+    as_user(app, client, site, "ana")
+    log_form(client, site)
+    [entry] = entries(app)
+    mentor = app.test_client()
+    as_user(app, mentor, site, "mo")
+    review(mentor, entry, "approved")
+    response = client.get(f"/apprenticeships/{site['enrolment']}/record.pdf")
+    assert response.status_code == 200 and response.mimetype == "application/pdf"
+    assert response.headers["Content-Disposition"].startswith("attachment; filename=")
+    assert response.data.startswith(b"%PDF-")
+    other = app.test_client()
+    as_user(app, other, site, "ben")
+    assert other.get(f"/apprenticeships/{site['enrolment']}/record.pdf").status_code == 403
+
+
+def test_without_its_fonts_the_pdf_says_why_and_the_page_remains(
+    app, client, site, monkeypatch, tmp_path
+):
+    from app.services import record_pdf
+
+    monkeypatch.setattr(record_pdf.build, "__kwdefaults__", {"font_dir": tmp_path})
+    as_user(app, client, site, "ana")
+    response = client.get(f"/apprenticeships/{site['enrolment']}/record.pdf")
+    assert response.status_code == 302
+    assert "install fonts-dejavu-core" in text(client.get(response.location))

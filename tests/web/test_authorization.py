@@ -118,6 +118,8 @@ MATRIX = {
     "apprenticeship.overview": ("/apprenticeships/1", signed_in_then_missing),
     "apprenticeship.log_hours": ("/apprenticeships/1/log", signed_in_then_missing),
     "apprenticeship.record": ("/apprenticeships/1/record", signed_in_then_missing),
+    "apprenticeship.record_pdf_file": ("/apprenticeships/1/record.pdf", signed_in_then_missing),
+    "apprenticeship.record_attendance": ("/apprenticeships/1/attendance", signed_in_then_missing),
     "apprenticeship.entry": ("/ojl/1", signed_in_then_missing),
     "apprenticeship.edit_entry": ("/ojl/1/edit", signed_in_then_missing),
     "apprenticeship.sign_off": ("/sign-off", mentors_only),
