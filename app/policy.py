@@ -226,3 +226,24 @@ def can_view_prior_learning(user: User | None, learner: User) -> bool:
 
 def can_view_prior_learning_queue(user: User | None) -> bool:
     return is_platform_admin(user) or (is_signed_in(user) and user.role in PRIOR_LEARNING_REVIEWERS)
+
+
+# Exports ---------------------------------------------------------------------------------------
+
+
+def can_view_exports(user: User | None) -> bool:
+    """The exports page: everyone signed in (learners find their own statements there)."""
+    return is_signed_in(user)
+
+
+def can_export_program_data(user: User | None, org: Organization | None) -> bool:
+    """RAPIDS rows and learners' xAPI statements: program staff (employer and partner admins)
+    for their own organization, the platform admin for any one or all (*org* None)."""
+    if is_platform_admin(user):
+        return True
+    return org is not None and _org_staff_of(user, (org.id,))
+
+
+def can_export_own_statements(user: User | None) -> bool:
+    """Everyone may download the xAPI statements of what they did themselves."""
+    return is_signed_in(user)

@@ -208,9 +208,10 @@ def row(enrolment: Apprenticeship, program: Program | None, *, today: date) -> d
 
 
 def rows(
-    enrolments: Iterable[Apprenticeship], catalog: dict[str, Program], *, today: date
+    org: Organization | None, catalog: dict[str, Program], *, today: date
 ) -> Iterator[dict[str, str]]:
-    for enrolment in enrolments:
+    """The rows of *org*'s apprenticeships (all when None), read as they are written out."""
+    for enrolment in apprenticeships_of(org):
         yield row(enrolment, catalog.get(enrolment.program_id), today=today)
 
 

@@ -18,6 +18,7 @@ from app.web import (
     deferred,
     dev,
     errors,
+    exports,
     filters,
     json_bodies,
     lab_attempts,
@@ -57,5 +58,6 @@ def init_app(app: Flask) -> None:
         case,
         apprenticeship,
         competencies,
+        exports,
     ):
         app.register_blueprint(module.bp)

@@ -81,8 +81,7 @@ def read(lines) -> list[dict[str, str]]:
 
 
 def export(org=None, catalog=None) -> list[str]:
-    found = exports_rapids.apprenticeships_of(org)
-    rows = exports_rapids.rows(found, {SMT.id: SMT} if catalog is None else catalog, today=TODAY)
+    rows = exports_rapids.rows(org, {SMT.id: SMT} if catalog is None else catalog, today=TODAY)
     return list(exports_rapids.csv_lines(rows))
 
 

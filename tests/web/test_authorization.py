@@ -72,6 +72,12 @@ def enrollers_only(role):
     return LOGIN if role == ANON else OK if role in enrollers else FORBIDDEN
 
 
+def exporters_only(role):
+    """RAPIDS and org-wide xAPI exports: employer and partner admins (their own organization,
+    here "home") and the platform admin (everything)."""
+    return enrollers_only(role)
+
+
 LAB = "/courses/demo-course/lessons/demo-second/labs/lab-demo"  # planned: no lab file yet
 
 # endpoint → (URL, expected status for each role)
@@ -114,6 +120,10 @@ MATRIX = {
     "competencies.learner_map": ("/competencies/learners/{apprentice}", own_or_reviewers),
     "competencies.cohort": ("/competencies/cohort", cohort_viewers_only),
     "competencies.cohort_csv": ("/competencies/cohort.csv", cohort_viewers_only),
+    "exports.index": ("/exports/", signed_in_only),
+    "exports.rapids_csv": ("/exports/rapids.csv", exporters_only),
+    "exports.xapi_jsonl": ("/exports/xapi.jsonl", exporters_only),
+    "exports.my_statements": ("/exports/my-statements.jsonl", signed_in_only),
     "apprenticeship.mine": ("/apprenticeship", signed_in_only),
     "apprenticeship.overview": ("/apprenticeships/1", signed_in_then_missing),
     "apprenticeship.log_hours": ("/apprenticeships/1/log", signed_in_then_missing),
