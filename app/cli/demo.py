@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+from pathlib import Path
+
 import click
 from flask import current_app
 from flask.cli import with_appcontext
@@ -22,8 +24,10 @@ def seed_demo() -> None:
             "SHOPFLOOR_DEV_MODE=true (as `make run` sets)."
         )
     report = demo.seed(now=utcnow())
+    root = Path(current_app.config["CURRICULUM_ROOT"])
+    enrolled = demo.seed_apprenticeship(curriculum_root=root, today=utcnow().date(), now=utcnow())
     db.session.commit()
-    made = len(report.created_orgs) + len(report.created_users)
+    made = len(report.created_orgs) + len(report.created_users) + enrolled
     click.echo(f"Demo data: {made} records created." if made else "Demo data already present.")
     click.echo(f"\nDemo accounts (password for all: {demo.DEMO_PASSWORD}):")
     for user in demo.demo_accounts():
