@@ -1,5 +1,5 @@
 """``flask exports rapids|xapi``: the RAPIDS apprentice CSV and xAPI statements, to a file or
-standard output (what each holds: docs/exports.md)."""
+standard output (what each holds: README.md, "Exports")."""
 
 from __future__ import annotations
 

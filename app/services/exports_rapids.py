@@ -4,7 +4,7 @@ Governments, ``rapids-apprentice-upload-spec``), followed by the platform's own 
 
 Columns for what Shopfloor does not collect (date of birth, gender, address, ethnicity and
 race, veteran and disability status, education, SSN, wages, ...) are present and empty, so
-the sponsor fills them in before the upload. docs/exports.md maps every column to its source.
+the sponsor fills them in before the upload. README.md ("Exports") maps every column.
 """
 
 from __future__ import annotations

@@ -1,7 +1,7 @@
 """xAPI 1.0.3 statements of what learners did, as JSON lines a learning record store ingests:
 one per quiz answer, graded lab attempt, completed lesson and signed-off OJL entry.
 
-The vocabulary (verbs, activity ids and types, extensions) is in docs/exports.md. Statements
+The vocabulary (verbs, activity ids and types, extensions) is in README.md ("Exports"). Statements
 are deterministic: the id is a UUID v5 of the site's address and the source row (and the
 row's version where it can change), and nothing that changes on its own (names, the export
 time) is part of a statement, so exporting again sends the same statements and an LRS keeps

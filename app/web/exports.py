@@ -1,7 +1,7 @@
 """Exports: the RAPIDS apprentice CSV and xAPI statements (JSON lines) for program staff, and
 a learner's own statements. Files are streamed, so a large program does not sit in memory.
 
-What each file holds and where every value comes from: docs/exports.md.
+What each file holds and where every value comes from: README.md, "Exports".
 """
 
 from __future__ import annotations
