@@ -11,6 +11,7 @@ from app.web import (
     account,
     admin,
     apprenticeship,
+    assessments,
     auth,
     case,
     competencies,
@@ -26,6 +27,7 @@ from app.web import (
     lesson_render,
     main,
     orgs,
+    prior_learning,
     security,
     sessions,
 )
@@ -59,5 +61,7 @@ def init_app(app: Flask) -> None:
         apprenticeship,
         competencies,
         exports,
+        assessments,
+        prior_learning,
     ):
         app.register_blueprint(module.bp)

@@ -134,6 +134,12 @@ MATRIX = {
     "apprenticeship.edit_entry": ("/ojl/1/edit", signed_in_then_missing),
     "apprenticeship.sign_off": ("/sign-off", mentors_only),
     "apprenticeship.enrol": ("/apprenticeships/new", enrollers_only),
+    "assessments.assess": ("/competencies/learners/{apprentice}/assess", assessors_only),
+    "assessments.observations": ("/apprenticeships/1/observations", signed_in_then_missing),
+    "prior_learning.index": ("/prior-learning/", signed_in_only),
+    "prior_learning.new": ("/prior-learning/new", signed_in_only),
+    "prior_learning.claim": ("/prior-learning/1", signed_in_then_missing),
+    "prior_learning.document": ("/prior-learning/1/document", signed_in_then_missing),
     "case.documents": ("/ims/case/v1p1/CFDocuments", lambda role: OK),
     "case.document": (f"/ims/case/v1p1/CFDocuments/{FRAMEWORK}", lambda role: OK),
     "case.package": (f"/ims/case/v1p1/CFPackages/{FRAMEWORK}", lambda role: OK),
@@ -155,6 +161,8 @@ POST_ONLY = {
     "lab_attempts.regrade",
     "apprenticeship.withdraw_entry",
     "apprenticeship.review_entry",
+    "prior_learning.review",
+    "prior_learning.withdraw",
 }
 
 
