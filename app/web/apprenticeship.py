@@ -26,11 +26,11 @@ from app import policy
 from app.content.programs import Program
 from app.database import utcnow
 from app.domain import ojl
-from app.domain.roles import Role
+from app.domain.roles import OrgKind, Role
 from app.errors import Conflict, InvalidInput, NotFound
 from app.extensions import db
 from app.models import Apprenticeship, OjlEntry, User
-from app.services import apprenticeship_progress, programs, record_pdf, rti
+from app.services import apprenticeship_progress, organizations, programs, record_pdf, rti
 from app.services import apprenticeships as service
 from app.web.access import require
 from app.web.forms import attach_error
@@ -303,8 +303,12 @@ def enrol():
     form.apprentice.choices = [(u.id, f"{u.name} ({u.email})") for u in candidates]
     form.mentor.choices = [(u.id, f"{u.name} ({u.email})") for u in mentors]
     form.program.choices = [(p.id, p.title) for p in offered.values()]
+    employers = {o.id: o for o in organizations.list_all() if o.kind is OrgKind.EMPLOYER}
+    form.employer.choices = [(o.id, o.name) for o in employers.values()]
     if request.method == "GET":
         form.start_date.data = _today()
+        if current_user.organization_id in employers:
+            form.employer.data = current_user.organization_id
     if form.validate_on_submit():
         apprentice = db.session.get(User, form.apprentice.data)
         mentor = db.session.get(User, form.mentor.data)
@@ -312,7 +316,7 @@ def enrol():
         try:
             enrolment = service.enrol(
                 apprentice, offered[form.program.data], mentor=mentor,
-                employer=current_user.organization, start_date=form.start_date.data,
+                employer=employers[form.employer.data], start_date=form.start_date.data,
                 by=current_user, today=_today(), now=utcnow(),
             )  # fmt: skip
         except (InvalidInput, Conflict) as exc:

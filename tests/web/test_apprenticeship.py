@@ -14,7 +14,7 @@ from sqlalchemy import select
 from app.database import utcnow
 from app.domain.roles import OrgKind, Role
 from app.extensions import db
-from app.models import Apprenticeship, OjlEntry
+from app.models import Apprenticeship, OjlEntry, Organization
 from app.services import apprenticeships, programs
 from tests import factories
 from tests.conftest import FIXTURE_CURRICULA, csrf_token, sign_in, sync_tree
@@ -217,9 +217,12 @@ def test_program_staff_enrol_an_apprentice_of_their_organization(app, client, si
     assert "Ben Apprentice" in body and "Demo Technician" in body and "Zed" not in body
     with app.app_context():
         ben, mo = site["ben"], site["mo"]
+    assert re.search(r'<option selected value="\d+">Acme Plastics</option>', body)  # their own
+    with app.app_context():
+        acme = db.session.scalar(select(Organization).where(Organization.slug == "acme")).id
     done = client.post("/apprenticeships/new", data={
         "csrf_token": csrf_token(body), "apprentice": ben, "program": "demo-program",
-        "mentor": mo, "start_date": TODAY.isoformat(),
+        "mentor": mo, "employer": acme, "start_date": TODAY.isoformat(),
     })  # fmt: skip
     assert done.status_code == 302
     with app.app_context():
@@ -227,9 +230,10 @@ def test_program_staff_enrol_an_apprentice_of_their_organization(app, client, si
             select(Apprenticeship).where(Apprenticeship.apprentice_id == ben)
         )
         assert enrolment.mentor_id == mo and enrolment.start_date == TODAY
+        assert enrolment.employer_id == acme
     again = client.post("/apprenticeships/new", data={
         "csrf_token": csrf_token(body), "apprentice": ben, "program": "demo-program",
-        "mentor": mo, "start_date": TODAY.isoformat(),
+        "mentor": mo, "employer": acme, "start_date": TODAY.isoformat(),
     })  # fmt: skip
     assert again.status_code == 422 and "already enrolled" in text(again)
 

@@ -59,6 +59,8 @@ class EnrolForm(FlaskForm):
     program = SelectField("Program", validators=[DataRequired()], choices=[])
     mentor = SelectField("Mentor (journeyworker)", validators=[DataRequired()], choices=[],
                          coerce=int)  # fmt: skip
+    employer = SelectField("Sponsoring employer", validators=[DataRequired()], choices=[],
+                           coerce=int)  # fmt: skip
     start_date = DateField("Start date", validators=[DataRequired()])
 
 
