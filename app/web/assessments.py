@@ -80,6 +80,7 @@ def assess(user_id: int):
     return render_template(
         "assessments/rubric.html", learner=learner, framework=framework, form=form,
         rubric=service.rubric_of(framework), history=service.of_learner(learner, rules.RUBRIC),
+        titles=service.levels_of(framework),
     ), 422 if request.method == "POST" else 200  # fmt: skip
 
 
@@ -123,4 +124,5 @@ def observations(enrolment_id: int):
     return render_template(
         "assessments/observations.html", enrolment=enrolment, framework=framework, form=form,
         rubric=service.rubric_of(framework), found=service.observations(enrolment),
+        titles=service.levels_of(framework),
     ), 422 if request.method == "POST" else 200  # fmt: skip

@@ -1,0 +1,141 @@
+"""People's judgements as evidence, in the browser on a phone and a desktop: an instructor
+records a rubric assessment from the cohort heatmap and sees it there; a mentor records an
+observation on the job and the apprentice reads it."""
+
+from __future__ import annotations
+
+import re
+import shutil
+from datetime import timedelta
+
+import pytest
+from playwright.sync_api import expect
+
+from app.database import utcnow
+from app.domain.roles import OrgKind, Role
+from app.extensions import db
+from app.services import apprenticeships, programs
+from tests import factories
+from tests.conftest import FIXTURE_CURRICULA, sync_tree
+from tests.e2e.test_apprenticeship import assert_fits
+
+pytestmark = pytest.mark.e2e
+
+TODAY = (utcnow() + timedelta(hours=14)).date()
+
+
+@pytest.fixture
+def site(live_server, tmp_path):
+    """Acme's apprentice Ana, her mentor Mo and Acme's instructor Ian, on the mini framework."""
+    root = tmp_path / "curriculum"
+    shutil.copytree(FIXTURE_CURRICULA / "good", root)
+    (root / "programs").mkdir()
+    shutil.copy(FIXTURE_CURRICULA / "programs" / "good.yml", root / "programs" / "demo.yml")
+    app = live_server.app
+    app.config["CURRICULUM_ROOT"] = str(root)
+    with app.app_context():
+        sync_tree(root)
+        acme = factories.make_org(slug="acme", name="Acme Plastics", kind=OrgKind.EMPLOYER)
+        ana = factories.make_user(email="ana@plant.example", name="Ana Lopez", org=acme)
+        factories.make_user(email="ben@plant.example", name="Ben Okafor", org=acme)
+        mo = factories.make_user(email="mo@plant.example", name="Mo Okafor", role=Role.MENTOR,
+                                 org=acme)  # fmt: skip
+        factories.make_user(email="ian@plant.example", name="Ian Reyes", role=Role.INSTRUCTOR,
+                            org=acme)  # fmt: skip
+        eve = factories.make_user(email="eve@plant.example", name="Eve Stone",
+                                  role=Role.EMPLOYER, org=acme)  # fmt: skip
+        apprenticeships.enrol(
+            ana, programs.get(root, "demo-program"), mentor=mo, employer=acme,
+            start_date=TODAY - timedelta(days=30), by=eve, today=TODAY, now=utcnow(),
+        )  # fmt: skip
+        db.session.commit()
+    return live_server
+
+
+def sign_in(ui, site, email: str, name: str) -> None:
+    ui.goto(site("/login"))
+    ui.get_by_label("Email address").fill(email)
+    ui.get_by_label("Password").fill(factories.PASSWORD)
+    ui.get_by_role("button", name="Sign in").click()
+    expect(ui.get_by_role("heading", level=1)).to_have_text(f"Hello, {name}")
+
+
+def sign_out(ui) -> None:
+    ui.context.clear_cookies()
+
+
+def test_an_instructor_records_a_rubric_assessment_and_sees_the_heatmap(site, ui):
+    sign_in(ui, site, "ian@plant.example", "Ian")
+    ui.get_by_role("navigation", name="Main").get_by_role("link", name="Competencies").click()
+    expect(ui.get_by_role("heading", level=1)).to_have_text("Cohort competencies")
+    expect(ui.locator("td.heat-mastered")).to_have_count(0)
+    ui.get_by_role("link", name="Record an assessment of Ana Lopez").click()
+    expect(ui.get_by_role("heading", level=1)).to_have_text("Record an assessment of Ana Lopez")
+    rubric = ui.get_by_role("group", name="Level reached (the rubric)")
+    expect(rubric).to_contain_text("Knows the words.")  # each level's description is a row
+    expect(rubric).to_contain_text("Does it.")
+
+    ui.get_by_label("Competency").select_option(label="MINI.A.1 · First skill")
+    ui.get_by_label("What was assessed").fill("Practical task: wire and test a proximity sensor")
+    ui.get_by_label("Score (optional)").fill("85")
+    ui.get_by_label("Comment").fill("Wired it unaided and explained each reading.")
+    ui.get_by_role("button", name="Record the assessment").click()
+    # No level chosen: the error stands at the rubric, and what was typed stays.
+    expect(rubric).to_contain_text("Choose one of the framework's levels")
+    expect(ui.get_by_label("Score (optional)")).to_have_value("85")
+    ui.shot("refused")
+    rubric.get_by_label("2 · Able").check()
+    ui.shot("rubric")
+    ui.get_by_role("button", name="Record the assessment").click()
+
+    expect(ui.get_by_role("heading", level=1)).to_have_text("Ana Lopez: competency map")
+    expect(ui.get_by_text("Assessed Ana Lopez at level 2 in MINI.A.1.")).to_be_visible()
+    row = ui.locator("#c-MINI-A-1")
+    expect(row).to_contain_text("2 · Able")
+    expect(row).to_contain_text("Mastered")
+
+    ui.get_by_role("navigation", name="Main").get_by_role("link", name="Competencies").click()
+    cell = ui.locator("td.heat-mastered")
+    expect(cell).to_have_count(1)
+    expect(cell).to_have_attribute("title", re.compile(r"Ana Lopez, MINI\.A\.1: level 2, 85 %"))
+    ui.shot("heatmap")
+    assert_fits(ui)
+    # The refused form answered 422 on purpose; nothing else may have failed.
+    assert [e for e in ui.console_errors if "422" not in e] == []
+
+
+def test_a_mentor_records_an_observation_the_apprentice_reads(site, ui):
+    yesterday = (TODAY - timedelta(days=1)).isoformat()
+    sign_in(ui, site, "mo@plant.example", "Mo")
+    ui.goto(site("/sign-off"))
+    ui.get_by_role("link", name="Ana Lopez").click()
+    ui.get_by_role("link", name="Record an observation").click()
+    expect(ui.get_by_role("heading", level=1)).to_have_text("Observations of Ana Lopez")
+    form = ui.locator("form.judgement-form")
+    form.get_by_label("Competency").select_option(label="MINI.A.1 · First skill")
+    form.get_by_label("The job or task").fill("Changed the mould on press 4")
+    form.get_by_label("2 · Able").check()
+    form.get_by_label("Date").fill((TODAY + timedelta(days=3)).isoformat())
+    form.get_by_role("button", name="Record the observation").click()
+    expect(ui.get_by_text("Record what has happened: not a future date.")).to_be_visible()
+    ui.get_by_label("Date").fill(yesterday)
+    ui.get_by_label("Comment").fill("Locked out the press first, unprompted.")
+    ui.get_by_role("button", name="Record the observation").click()
+    expect(ui.get_by_text("Observation recorded: level 2 in MINI.A.1.")).to_be_visible()
+    listed = ui.locator("ul.judgements")
+    expect(listed).to_contain_text("Changed the mould on press 4")
+    expect(listed).to_contain_text("level 2 (Able)")
+    ui.shot("mentor")
+
+    sign_out(ui)
+    sign_in(ui, site, "ana@plant.example", "Ana")
+    ui.get_by_role("navigation", name="Main").get_by_role("link", name="Apprenticeship").click()
+    ui.get_by_role("link", name="Mentor's observations").click()
+    expect(ui.get_by_role("heading", level=1)).to_have_text("Your mentor's observations")
+    expect(ui.locator("ul.judgements")).to_contain_text("Locked out the press first, unprompted.")
+    expect(ui.locator("ul.judgements")).to_contain_text("Mo Okafor")
+    expect(ui.get_by_role("button", name="Record the observation")).to_have_count(0)
+    ui.shot("apprentice")
+    assert_fits(ui)
+    # The refused form answered 422 on purpose; nothing else may have failed.
+    assert [e for e in ui.console_errors if "422" not in e] == []
