@@ -139,3 +139,43 @@ def test_a_mentor_records_an_observation_the_apprentice_reads(site, ui):
     assert_fits(ui)
     # The refused form answered 422 on purpose; nothing else may have failed.
     assert [e for e in ui.console_errors if "422" not in e] == []
+
+
+def test_prior_learning_is_claimed_with_a_document_and_accepted(site, ui, tmp_path):
+    certificate = tmp_path / "forklift-licence.png"
+    certificate.write_bytes(b"\x89PNG\r\n\x1a\n" + b"\x00" * 64)
+    disguised = tmp_path / "licence.pdf"
+    disguised.write_bytes(b"<html><script>alert(1)</script></html>")
+    sign_in(ui, site, "ana@plant.example", "Ana")
+    ui.get_by_role("navigation", name="Main").get_by_role("link", name="Competencies").click()
+    ui.get_by_role("link", name=re.compile("Claim recognised prior learning")).click()
+    ui.get_by_role("link", name="Claim prior learning").click()
+    ui.get_by_label("Competency").select_option(label="MINI.A.2 · Second skill")
+    ui.get_by_label("Where and how you learned it").fill("State licence, 2024, after 200 hours.")
+    ui.get_by_label("Document").set_input_files(disguised)
+    ui.get_by_role("button", name="Submit the claim").click()
+    expect(ui.get_by_text("This file is not the PDF its name says.")).to_be_visible()
+    ui.get_by_label("Document").set_input_files(certificate)
+    ui.get_by_role("button", name="Submit the claim").click()
+    expect(ui.get_by_text("Claim submitted")).to_be_visible()
+    expect(ui.get_by_role("link", name="forklift-licence.png")).to_be_visible()
+    expect(ui.get_by_role("heading", name="Decide")).to_have_count(0)  # not her own claim
+    ui.shot("claimed")
+
+    sign_out(ui)
+    sign_in(ui, site, "ian@plant.example", "Ian")
+    ui.get_by_role("navigation", name="Main").get_by_role("link", name="Competencies").click()
+    ui.get_by_role("link", name="Prior-learning claims to decide").click()
+    ui.get_by_role("link", name=re.compile("MINI.A.2")).first.click()
+    claim_url = ui.url
+    with ui.expect_download() as download:
+        ui.get_by_role("link", name="forklift-licence.png").click()
+    assert download.value.suggested_filename == "forklift-licence.png"
+    ui.get_by_role("group", name="Level recognised (to accept)").get_by_label("2 · Able").check()
+    ui.shot("review")
+    ui.get_by_role("button", name="Accept at this level").click()
+    expect(ui.get_by_text("Claim accepted.")).to_be_visible()
+    ui.goto(claim_url)
+    expect(ui.get_by_text("Accepted at level 2")).to_be_visible()
+    expect(ui.locator(".claim-facts")).to_contain_text("Ian Reyes")
+    assert [e for e in ui.console_errors if "422" not in e] == []
