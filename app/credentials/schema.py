@@ -1,0 +1,56 @@
+"""Validate credentials against the official Open Badges 3.0 JSON Schemas (bundled copies)."""
+
+from __future__ import annotations
+
+import json
+from functools import cache
+from pathlib import Path
+from typing import Any
+
+from jsonschema import Draft201909Validator, FormatChecker
+from jsonschema.exceptions import best_match
+
+from app.credentials.exceptions import SchemaError
+
+SCHEMAS_DIR = Path(__file__).parent / "schemas"
+ACHIEVEMENT_CREDENTIAL = "achievementcredential"
+ENDORSEMENT_CREDENTIAL = "endorsementcredential"
+PROFILE = "profile"
+
+_PURL = "https://purl.imsglobal.org/spec/ob/v3p0/schema/json/"
+# What credentialSchema[].id names, mapped to the bundled file.
+SCHEMA_URLS = {
+    f"{_PURL}ob_v3p0_achievementcredential_schema.json": ACHIEVEMENT_CREDENTIAL,
+    f"{_PURL}ob_v3p0_endorsementcredential_schema.json": ENDORSEMENT_CREDENTIAL,
+    f"{_PURL}ob_v3p0_profile_schema.json": PROFILE,
+}
+
+
+@cache
+def _validator(name: str) -> Draft201909Validator:
+    schema = json.loads((SCHEMAS_DIR / f"{name}.json").read_text(encoding="utf-8"))
+    return Draft201909Validator(schema, format_checker=FormatChecker())
+
+
+def schema_errors(document: Any, name: str = ACHIEVEMENT_CREDENTIAL) -> list[str]:
+    """Return every schema violation as ``"<JSON path>: <message>"`` (empty when valid)."""
+    errors = sorted(_validator(name).iter_errors(document), key=lambda e: list(e.path))
+    return [f"{error.json_path}: {error.message}" for error in errors]
+
+
+def validate(document: Any, name: str = ACHIEVEMENT_CREDENTIAL) -> None:
+    """Raise SchemaError, naming the JSON path, if *document* breaks the schema *name*."""
+    error = best_match(_validator(name).iter_errors(document))
+    if error is not None:
+        raise SchemaError(_shorten(error.message), path=error.json_path)
+
+
+def schema_name_for(document: dict[str, Any]) -> str:
+    """Pick the schema for a credential from its ``type``."""
+    types = document.get("type") or []
+    types = types if isinstance(types, list) else [types]
+    return ENDORSEMENT_CREDENTIAL if "EndorsementCredential" in types else ACHIEVEMENT_CREDENTIAL
+
+
+def _shorten(message: str, limit: int = 300) -> str:
+    return message if len(message) <= limit else message[: limit - 1] + "…"
