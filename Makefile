@@ -8,7 +8,7 @@ PORT   ?= 5000
 PYTEST_ARGS ?=
 BENCH_ARGS ?=
 
-.PHONY: run test setup setup-dev system-deps system-deps-test lint vendor clean bench-curriculum bench-lab bench-plcsim bench-workspace bench-workspace-browser bench-mastery
+.PHONY: run test setup setup-dev system-deps system-deps-test lint vendor clean bench-curriculum bench-lab bench-plcsim bench-workspace bench-workspace-browser bench-mastery bench-credentials
 
 ## run: set everything up, migrate, load the curriculum and demo data, serve on http://127.0.0.1:5000
 run: export SHOPFLOOR_PUBLIC_BASE_URL ?= http://$(HOST):$(PORT)
@@ -90,3 +90,7 @@ clean:
 ## bench-mastery: competency map, 30-learner heatmap and CSV exports on 10,000 apprentices and 1,000,000 evidence records (SQLite and PostgreSQL)
 bench-mastery: setup-dev
 	$(BIN)/python benchmarks/mastery.py $(BENCH_ARGS)
+
+## bench-credentials: issue and verify 1,000 OB 3.0 credentials: p50/p95 sign and verify, cold and warm, against an eddsa-jcs-2022 floor
+bench-credentials: setup-dev
+	$(BIN)/python benchmarks/credentials.py $(BENCH_ARGS)
