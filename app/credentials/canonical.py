@@ -39,6 +39,16 @@ class _Processor(jsonld.JsonLdProcessor):
     shares them the same way.
     """
 
+    def __init__(self, on_property_dropped=jsonld.noop, expanded: list | None = None):
+        super().__init__(on_property_dropped=on_property_dropped)
+        self._expanded = expanded
+
+    def expand(self, input_, options):
+        # normalize() expands again what rdfc() has just expanded and checked: skip that.
+        if self._expanded is not None and input_ is self._expanded:
+            return input_
+        return super().expand(input_, options)
+
     def _process_context(
         self,
         active_ctx,
@@ -131,7 +141,7 @@ def rdfc(document: dict[str, Any]) -> str:
         "documentLoader": document_loader,
     }
     try:
-        return _Processor().normalize(expanded, options)
+        return _Processor(expanded=expanded).normalize(expanded, options)
     except jsonld.JsonLdError as exc:  # pragma: no cover - expansion already succeeded
         raise ContextError(f"RDF canonicalization failed: {_cause(exc)}") from exc
 
