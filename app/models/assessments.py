@@ -85,9 +85,7 @@ class PriorLearningClaim(db.Model):
     media_type: Mapped[str] = mapped_column(String(40))
     size: Mapped[int] = mapped_column(Integer)  # bytes
     status: Mapped[str] = mapped_column(String(16), default="pending")
-    submitted_by_id: Mapped[int | None] = mapped_column(
-        ForeignKey("users.id", ondelete="SET NULL")
-    )
+    submitted_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
     reviewer_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
     level: Mapped[int | None] = mapped_column(Integer)  # the level accepted
     reason: Mapped[str] = mapped_column(String(1000), default="")
