@@ -71,7 +71,7 @@ def test_apprentice_dashboard_and_org_page(demo_site, ui):
 @pytest.mark.parametrize(
     "email,greeting,panel,person",
     [
-        ("mentor@shopfloor.example", "Hello, Morgan", "Apprentices", None),
+        ("mentor@shopfloor.example", "Hello, Morgan", "Your apprentices", None),
         ("instructor@shopfloor.example", "Hello, Indira", "Learners", "Avery Apprentice"),
         (
             "partner@shopfloor.example",
@@ -245,6 +245,10 @@ def test_focus_is_visible_at_every_tab_stop(demo_site, ui, path):
     ui.locator("summary", has_text="account menu").focus()
     ui.keyboard.press("Enter")
     ui.keyboard.press("Tab")
+    menu = ui.get_by_role("navigation", name="Main")
+    expect(menu.get_by_role("link", name="Account settings")).to_be_focused()
+    ui.keyboard.press("Tab")
+    expect(menu.get_by_role("link", name="Exports")).to_be_focused()
     ui.keyboard.press("Tab")
     expect(ui.get_by_role("button", name="Sign out")).to_be_focused()
     assert (
