@@ -247,3 +247,9 @@ def can_export_program_data(user: User | None, org: Organization | None) -> bool
 def can_export_own_statements(user: User | None) -> bool:
     """Everyone may download the xAPI statements of what they did themselves."""
     return is_signed_in(user)
+
+
+def can_record_attendance(user: User | None, enrolment: Apprenticeship) -> bool:
+    """Instructors and partner admins of the apprentice's own organization record the
+    related instruction they gave; the platform admin may too."""
+    return can_review_learner(user, enrolment.apprentice)
