@@ -6,9 +6,11 @@ verifies it like any credential (its own proof, issuer and dates), then reads th
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
+from app.credentials import canonical
 from app.credentials.exceptions import CredentialError
 from app.credentials.status_list import StatusList
 
@@ -49,7 +51,7 @@ def _check_entry(document: dict[str, Any], entry: Any, options: Options, verify:
     except Exception as exc:  # the caller's fetcher: any failure means "unknown status"
         raise CredentialError(f"the status list {url} could not be fetched: {exc}") from exc
     subject = _list_subject(document, status_credential, url, purpose)
-    result = verify(status_credential, options)
+    result = _verified_list(status_credential, options, verify)
     if not result["verified"]:
         bad = next(c for c in result["checks"] if not c["passed"])
         raise CredentialError(f"the status list does not verify: {bad['name']}: {bad['message']}")
@@ -88,3 +90,24 @@ def _list_subject(
 def _issuer(document: dict[str, Any]) -> Any:
     issuer = document.get("issuer")
     return issuer.get("id") if isinstance(issuer, dict) else issuer
+
+
+def _verified_list(status_credential: dict[str, Any], options: Options, verify: Verify) -> dict:
+    """Verify the list credential, or reuse the result for the very same content.
+
+    Only verified lists without an end date are cached (then only ``validFrom`` can change
+    the answer, and it is checked again); the caller's cache bounds how long a list's key is
+    trusted without being resolved again.
+    """
+    from app.credentials.verifier import parse_time
+
+    cache = options.status_cache
+    key = hashlib.sha256(canonical.jcs(status_credential)).hexdigest() if cache is not None else ""
+    cached = cache.get(key) if cache is not None else None
+    start = parse_time(status_credential.get("validFrom"))
+    if cached is not None and start is not None and start <= options.now:
+        return cached
+    result = verify(status_credential, options)
+    if cache is not None and result["verified"] and "validUntil" not in status_credential:
+        cache[key] = result
+    return result

@@ -11,7 +11,7 @@ come from callbacks that the caller supplies, caches and bounds.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, MutableMapping
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
@@ -29,7 +29,9 @@ CREDENTIAL_TYPES = {"OpenBadgeCredential", "AchievementCredential", "Endorsement
 class Options:
     """How to verify. *fragment_keys*: accept ``https://issuer#z6Mk…`` keys without fetching
     (the 1EdTech validator does); *allow_unbound_did_key*: accept a did:key that is not the
-    issuer (the validator does; an employer learns nothing about the issuer from it)."""
+    issuer (the validator does; an employer learns nothing about the issuer from it);
+    *status_cache*: the caller's mapping (give it a TTL) of status list credentials already
+    verified, by content digest, so that a list shared by many credentials is checked once."""
 
     now: datetime
     fetch_status_list: FetchStatusList | None = None
@@ -37,6 +39,7 @@ class Options:
     limits: parsing.Limits = field(default_factory=parsing.Limits)
     fragment_keys: bool = True
     allow_unbound_did_key: bool = False
+    status_cache: MutableMapping[str, dict[str, Any]] | None = None
 
 
 class Report:
@@ -61,6 +64,7 @@ def verify_credential(
     limits: parsing.Limits | None = None,
     fragment_keys: bool = True,
     allow_unbound_did_key: bool = False,
+    status_cache: MutableMapping[str, dict[str, Any]] | None = None,
 ) -> dict[str, Any]:
     """Verify a credential (JSON text, bytes of JSON/PNG/SVG, or parsed) and report why.
 
@@ -73,6 +77,7 @@ def verify_credential(
         limits or parsing.Limits(),
         fragment_keys,
         allow_unbound_did_key,
+        status_cache,
     )
     return verify_with(data, options, depth=0)
 
@@ -289,7 +294,7 @@ def _signature_problem(
         return [str(exc)]
 
 
-def _parse_time(value: Any) -> datetime | None:
+def parse_time(value: Any) -> datetime | None:
     if not isinstance(value, str):
         return None
     try:
@@ -302,7 +307,7 @@ def _parse_time(value: Any) -> datetime | None:
 def _check_validity(document: dict[str, Any], now: datetime, report: Report) -> None:
     start_raw = document.get("validFrom", document.get("issuanceDate"))
     end_raw = document.get("validUntil", document.get("expirationDate"))
-    start, end = _parse_time(start_raw), _parse_time(end_raw)
+    start, end = parse_time(start_raw), parse_time(end_raw)
     if start is None:
         report.add("validity", False, "validFrom is missing or not a date-time with a zone")
     elif end_raw is not None and end is None:

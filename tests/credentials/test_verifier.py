@@ -302,3 +302,22 @@ def test_many_values_are_refused():
 def test_garbage_is_a_failed_check_not_an_exception(data):
     result = verify_credential(data, now=NOW)
     assert result["verified"] is False and failed(result) == {"json"}
+
+
+def test_status_cache_verifies_a_shared_list_once():
+    world = _issuer_world(revoked=[94567])
+    calls = []
+    fetch_document = world["fetch_document"]
+    world["fetch_document"] = lambda url: calls.append(url) or fetch_document(url)
+    cache: dict = {}
+    first = verify(factories.signed(), status_cache=cache, **world)
+    second = verify(factories.signed(2), status_cache=cache, **world)
+    assert message(first, "status").startswith("revoked") and len(cache) == 1
+    assert message(second, "status").startswith("revoked")
+    assert len(calls) == 3  # credential 1 and its list, then credential 2 only
+    tampered = copy.deepcopy(world["fetch_status_list"](LIST_URL))
+    tampered["credentialSubject"]["encodedList"] = StatusList().encode()
+    world["fetch_status_list"] = lambda url: tampered
+    assert "status list does not verify" in message(
+        verify(factories.signed(), status_cache=cache, **world), "status"
+    )
