@@ -140,6 +140,12 @@ def _check_jsonld(document: dict[str, Any], report: Report) -> str | None:
     ):
         report.add("jsonld", False, "@context must start with the W3C credentials context")
         return None
+    inline = [entry for entry in contexts if not isinstance(entry, str)]
+    if inline:
+        # An embedded context can define any term (even @vocab), which would defeat the
+        # undefined-term check; credentials name published contexts by URL.
+        report.add("jsonld", False, "@context holds an embedded context; only URLs are accepted")
+        return None
     try:
         nquads = canonical.rdfc({k: v for k, v in document.items() if k != "proof"})
     except CredentialError as exc:

@@ -144,6 +144,7 @@ def _tampered(change):
         (lambda c: c["credentialSubject"].update(narrative="Top of class"), "proof"),
         (lambda c: c.pop("proof"), "proof"),
         (lambda c: c.update(nickname="ada"), "jsonld"),
+        (lambda c: c["@context"].append({"@vocab": "https://evil.example/#"}), "jsonld"),
     ],
 )
 def test_any_change_to_a_signed_credential_fails(change, check):
