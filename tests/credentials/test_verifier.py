@@ -9,6 +9,8 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from app.credentials import keys, ob3, proofs
 from app.credentials.status_list import StatusList, status_list_credential
@@ -322,3 +324,31 @@ def test_status_cache_verifies_a_shared_list_once():
     assert "status list does not verify" in message(
         verify(factories.signed(), status_cache=cache, **world), "status"
     )
+
+
+json_values = st.recursive(
+    st.none() | st.booleans() | st.integers() | st.text(max_size=20),
+    lambda children: (
+        st.lists(children, max_size=4) | st.dictionaries(st.text(max_size=12), children, max_size=4)
+    ),
+    max_leaves=30,
+)
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(
+    mutation=st.dictionaries(
+        st.sampled_from(
+            ["@context", "type", "issuer", "proof", "credentialStatus", "validFrom", "x", "id"]
+        ),
+        json_values,
+        max_size=3,
+    )
+)
+def test_hostile_credentials_give_a_report_never_an_exception(mutation):
+    """Whatever a hostile upload holds, the answer is a report, and it does not verify."""
+    credential = {**factories.signed(), **mutation}
+    result = verify_credential(json.dumps(credential), now=NOW, **_issuer_world())
+    assert set(result) == {"verified", "checks"}
+    if mutation and any(credential.get(k) != v for k, v in factories.signed().items()):
+        assert result["verified"] is False
