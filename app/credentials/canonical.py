@@ -118,7 +118,8 @@ def expand(document: dict[str, Any]) -> list[Any]:
         expanded = _Processor(on_property_dropped=_dropped).expand(document, options)
     except ContextError:
         raise
-    except jsonld.JsonLdError as exc:
+    except (jsonld.JsonLdError, ValueError, TypeError, KeyError, RecursionError) as exc:
+        # pyld raises more than JsonLdError on hostile input (ValueError for an empty IRI).
         raise ContextError(f"JSON-LD processing failed: {_cause(exc)}") from exc
     _check_iris(expanded, "$")
     return expanded
@@ -142,10 +143,16 @@ def rdfc(document: dict[str, Any]) -> str:
     }
     try:
         return _Processor(expanded=expanded).normalize(expanded, options)
-    except jsonld.JsonLdError as exc:  # pragma: no cover - expansion already succeeded
+    except (jsonld.JsonLdError, ValueError, TypeError, KeyError) as exc:
         raise ContextError(f"RDF canonicalization failed: {_cause(exc)}") from exc
 
 
 def jcs(value: Any) -> bytes:
-    """Return the RFC 8785 (JSON Canonicalization Scheme) UTF-8 bytes of *value*."""
-    return rfc8785.dumps(value)
+    """Return the RFC 8785 (JSON Canonicalization Scheme) UTF-8 bytes of *value*.
+
+    Raises ContextError for values JCS cannot represent (integers beyond ±2**53, NaN).
+    """
+    try:
+        return rfc8785.dumps(value)
+    except rfc8785.CanonicalizationError as exc:
+        raise ContextError(f"JSON canonicalization failed: {exc}") from exc
