@@ -35,7 +35,29 @@ def _validator(name: str) -> Draft201909Validator:
 def schema_errors(document: Any, name: str = ACHIEVEMENT_CREDENTIAL) -> list[str]:
     """Return every schema violation as ``"<JSON path>: <message>"`` (empty when valid)."""
     errors = sorted(_validator(name).iter_errors(document), key=lambda e: list(e.path))
-    return [f"{error.json_path}: {error.message}" for error in errors]
+    found = [f"{error.json_path}: {error.message}" for error in errors]
+    if not found and name == ACHIEVEMENT_CREDENTIAL:
+        found = [f"{path}: {message}" for path, message in rule_errors(document)]
+    return found
+
+
+def rule_errors(document: dict[str, Any]) -> list[tuple[str, str]]:
+    """Return the OB 3.0 rules the generated schema leaves out, as (JSON path, message).
+
+    The spec requires a subject ``id`` or at least one ``identifier``, and criteria with an
+    ``id`` or a ``narrative``; 1EdTech's validator checks both.
+    """
+    subject = document.get("credentialSubject")
+    if not isinstance(subject, dict):
+        return []
+    errors = []
+    if not subject.get("id") and not subject.get("identifier"):
+        errors.append(("$.credentialSubject", "needs an id or at least one identifier"))
+    achievement = subject.get("achievement")
+    criteria = achievement.get("criteria") if isinstance(achievement, dict) else None
+    if isinstance(criteria, dict) and not criteria.get("id") and not criteria.get("narrative"):
+        errors.append(("$.credentialSubject.achievement.criteria", "needs an id or a narrative"))
+    return errors
 
 
 def validate(document: Any, name: str = ACHIEVEMENT_CREDENTIAL) -> None:
@@ -43,6 +65,9 @@ def validate(document: Any, name: str = ACHIEVEMENT_CREDENTIAL) -> None:
     error = best_match(_validator(name).iter_errors(document))
     if error is not None:
         raise SchemaError(_shorten(error.message), path=error.json_path)
+    if name == ACHIEVEMENT_CREDENTIAL and isinstance(document, dict):
+        for path, message in rule_errors(document):
+            raise SchemaError(message, path=path)
 
 
 def schema_name_for(document: dict[str, Any]) -> str:

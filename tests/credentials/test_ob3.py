@@ -141,3 +141,22 @@ def test_endorsement_credential_validates():
     )
     assert endorsement["type"] == ["VerifiableCredential", "EndorsementCredential"]
     assert schema.schema_errors(endorsement, schema.ENDORSEMENT_CREDENTIAL) == []
+
+
+@pytest.mark.parametrize(
+    ("change", "path"),
+    [
+        (lambda c: c["credentialSubject"].pop("identifier"), "$.credentialSubject"),
+        (
+            lambda c: c["credentialSubject"]["achievement"].update(criteria={}),
+            "$.credentialSubject.achievement.criteria",
+        ),
+    ],
+)
+def test_rules_the_schema_leaves_out_are_checked_too(change, path):
+    credential = factories.credential()
+    change(credential)
+    with pytest.raises(SchemaError) as caught:
+        schema.validate(credential)
+    assert caught.value.path == path
+    assert schema.schema_errors(credential)[0].startswith(path)
