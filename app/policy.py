@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING
 from app.domain.roles import STAFF_ROLES, Role
 
 if TYPE_CHECKING:
-    from app.models import Apprenticeship, Course, Organization, User
+    from app.models import Apprenticeship, Assessment, Course, Organization, User
 
 
 def is_signed_in(user: User | None) -> bool:
@@ -206,6 +206,12 @@ def can_observe(user: User | None, enrolment: Apprenticeship) -> bool:
 
 def can_view_observations(user: User | None, enrolment: Apprenticeship) -> bool:
     return can_view_apprenticeship(user, enrolment)
+
+
+def can_withdraw_assessment(user: User | None, assessment: Assessment) -> bool:
+    """A rubric assessment or an observation made in error: its author withdraws it (the
+    platform admin too)."""
+    return is_platform_admin(user) or (is_signed_in(user) and user.id == assessment.assessor_id)
 
 
 def can_review_prior_learning(user: User | None, learner: User) -> bool:

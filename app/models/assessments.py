@@ -50,9 +50,14 @@ class Assessment(db.Model):
         ForeignKey("apprenticeships.id", ondelete="CASCADE"), index=True
     )  # observations: the apprenticeship the mentor supervises
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    # A judgement made in error is withdrawn, not deleted: its evidence goes, the record stays.
+    withdrawn_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    withdrawn_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    withdrawn_reason: Mapped[str] = mapped_column(String(1000), default="")
 
     learner: Mapped[User] = relationship(foreign_keys=[learner_id])
     assessor: Mapped[User | None] = relationship(foreign_keys=[assessor_id])
+    withdrawn_by: Mapped[User | None] = relationship(foreign_keys=[withdrawn_by_id])
     competency: Mapped[Competency] = relationship()
 
     @property

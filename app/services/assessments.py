@@ -17,7 +17,7 @@ from app import policy
 from app.content.programs import Program
 from app.domain import assessments as rules
 from app.domain.evidence import ASSESSMENT
-from app.errors import InvalidInput, PermissionDenied
+from app.errors import Conflict, InvalidInput, NotFound, PermissionDenied
 from app.extensions import db
 from app.models import Apprenticeship, Assessment, Competency, Framework, OjlEntry, User
 from app.services import evidence
@@ -160,6 +160,39 @@ def observe(
         now=now,
         enrolment=enrolment,
     )
+
+
+def withdraw(row: Assessment, reason: str, *, by: User, now: datetime) -> None:
+    """Withdraw a judgement made in error: its evidence goes (mastery follows), the record
+    stays, marked with who withdrew it, when and why."""
+    if not policy.can_withdraw_assessment(by, row):
+        raise PermissionDenied("Only the person who recorded it withdraws a judgement.")
+    if row.withdrawn_at is not None:
+        raise Conflict("This was withdrawn already.")
+    row.withdrawn_reason = rules.text_of(
+        reason, "reason", rules.REASON_CHARS, "Say why it is withdrawn."
+    )
+    row.withdrawn_at, row.withdrawn_by_id = now, by.id
+    db.session.flush()
+    evidence.record(
+        row.learner_id,
+        [],
+        framework_id=None,
+        source_kind=row.kind,
+        source_ref=row.source_ref,
+        purpose=ASSESSMENT,
+        level=row.level,
+        content_version="",
+        now=now,
+        replace=True,
+    )
+
+
+def get(assessment_id: int) -> Assessment:
+    row = db.session.get(Assessment, assessment_id)
+    if row is None:
+        raise NotFound("There is no such assessment.")
+    return row
 
 
 def of_learner(learner: User, kind: str | None = None) -> list[Assessment]:

@@ -16,14 +16,19 @@ from flask_login import current_user, login_required
 from app import policy
 from app.database import utcnow
 from app.domain import assessments as rules
-from app.errors import InvalidInput, NotFound
+from app.errors import Conflict, InvalidInput, NotFound
 from app.extensions import db
 from app.models import Apprenticeship, Framework
 from app.services import assessments as service
 from app.services import competency_maps, programs
 from app.web.access import require
 from app.web.forms import attach_error
-from app.web.forms.assessments import JudgementForm, ObservationForm, RubricForm
+from app.web.forms.assessments import (
+    JudgementForm,
+    ObservationForm,
+    RubricForm,
+    WithdrawAssessmentForm,
+)
 
 bp = Blueprint("assessments", __name__)
 
@@ -126,3 +131,29 @@ def observations(enrolment_id: int):
         rubric=service.rubric_of(framework), found=service.observations(enrolment),
         titles=service.levels_of(framework),
     ), 422 if request.method == "POST" else 200  # fmt: skip
+
+
+@bp.post("/assessments/<int:assessment_id>/withdraw")
+@login_required
+def withdraw(assessment_id: int):
+    """Its author withdraws a rubric assessment or an observation made in error."""
+    row = service.get(assessment_id)
+    require(policy.can_withdraw_assessment(current_user, row))
+    form = WithdrawAssessmentForm()
+    back = (
+        url_for(".observations", enrolment_id=row.apprenticeship_id)
+        if row.apprenticeship_id
+        else url_for(".assess", user_id=row.learner_id)
+    )
+    if not form.validate_on_submit():
+        flash("Not withdrawn: say why it is withdrawn.", "error")
+        return redirect(back)
+    try:
+        service.withdraw(row, form.reason.data, by=current_user, now=utcnow())
+    except (InvalidInput, Conflict) as exc:
+        db.session.rollback()
+        flash(f"Not withdrawn: {exc}", "error")
+        return redirect(back)
+    db.session.commit()
+    flash(f"Withdrawn: level {row.level} in {row.competency.code} no longer counts.", "info")
+    return redirect(back)

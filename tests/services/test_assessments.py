@@ -391,3 +391,41 @@ def test_judgements_older_than_a_year_are_refused(site):
             site["ana"], site["framework"], draft(occurred_on=old), by=site["ian"], today=TODAY,
             now=utcnow(),
         )  # fmt: skip
+
+
+# -- withdrawing a judgement made in error ---------------------------------------------------
+
+
+def test_a_withdrawn_assessment_stops_counting_and_stays_on_record(site):
+    row = assessments.assess(
+        site["ana"], site["framework"], draft(score="90"), by=site["ian"], today=TODAY,
+        now=utcnow(),
+    )  # fmt: skip
+    assert state(site["ana"]).mastered
+    with pytest.raises(InvalidInput) as raised:
+        assessments.withdraw(row, "  ", by=site["ian"], now=utcnow())
+    assert raised.value.field == "reason"
+    assessments.withdraw(row, "Recorded for the wrong learner.", by=site["ian"], now=utcnow())
+    assert evidence_of(site["ana"], "rubric") == []
+    assert not state(site["ana"]).mastered
+    assert (row.withdrawn_by_id, row.withdrawn_reason) == (
+        site["ian"].id,
+        "Recorded for the wrong learner.",
+    )
+    assert assessments.of_learner(site["ana"]) == [row]  # still listed, marked withdrawn
+    with pytest.raises(Conflict):
+        assessments.withdraw(row, "Again.", by=site["ian"], now=utcnow())
+
+
+@pytest.mark.parametrize("who", ["ana", "pam", "mo", "olga"])
+def test_only_its_author_withdraws_a_judgement(site, who):
+    row = assessments.observe(
+        site["enrolment"], site["framework"], draft(), by=site["mo"], today=TODAY, now=utcnow()
+    )
+    if who == "mo":
+        assessments.withdraw(row, "Wrong day.", by=site["mo"], now=utcnow())
+        assert evidence_of(site["ana"], "observation") == []
+        return
+    with pytest.raises(PermissionDenied):
+        assessments.withdraw(row, "Not mine to withdraw.", by=site[who], now=utcnow())
+    assert row.withdrawn_at is None and len(evidence_of(site["ana"], "observation")) == 1

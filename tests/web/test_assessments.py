@@ -309,3 +309,30 @@ def test_a_rejection_needs_a_reason(app, client, site):
     assert response.status_code == 302
     as_user(app, client, site, "ana")
     assert "Unsigned copy." in text(client.get(url))
+
+
+def test_the_author_withdraws_an_observation_and_nobody_else_can(app, client, site):
+    as_user(app, client, site, "mo")
+    assert submit(client, observations_url(site), observation()).status_code == 302
+    with app.app_context():
+        row_id = db.session.scalar(select(Assessment.id))
+    page = client.get(observations_url(site)).get_data(as_text=True)
+    assert f"/assessments/{row_id}/withdraw" in page
+    token = csrf_token(page)
+    for other in ("ana", "max", "ian"):
+        as_user(app, client, site, other)
+        response = client.post(
+            f"/assessments/{row_id}/withdraw", data={"csrf_token": token, "reason": "No."}
+        )
+        assert response.status_code == 403
+    assert count(app, CompetencyEvidence) == 1
+    as_user(app, client, site, "mo")
+    response = submit(
+        client, observations_url(site), {"reason": "Recorded for the wrong apprentice."},
+        action=f"/assessments/{row_id}/withdraw",
+    )  # fmt: skip
+    assert response.status_code == 302
+    assert count(app, CompetencyEvidence) == 0
+    as_user(app, client, site, "ana")
+    shown = text(client.get(observations_url(site)))
+    assert "Withdrawn by Mo Mentor" in shown and "Recorded for the wrong apprentice." in shown

@@ -163,6 +163,7 @@ POST_ONLY = {
     "apprenticeship.review_entry",
     "prior_learning.review",
     "prior_learning.withdraw",
+    "assessments.withdraw",
 }
 
 

@@ -70,3 +70,11 @@ class ClaimReviewForm(FlaskForm):
 
 class WithdrawClaimForm(FlaskForm):
     pass
+
+
+class WithdrawAssessmentForm(FlaskForm):
+    reason = StringField(
+        "Why withdraw it",
+        validators=[DataRequired(), Length(max=REASON_CHARS)],
+        description="Such as “Recorded for the wrong learner”.",
+    )
