@@ -94,6 +94,7 @@ def test_an_instructor_records_a_rubric_assessment_and_sees_the_heatmap(site, ui
     row = ui.locator("#c-MINI-A-1")
     expect(row).to_contain_text("2 · Able")
     expect(row).to_contain_text("Mastered")
+    ui.shot("map")
 
     ui.get_by_role("navigation", name="Main").get_by_role("link", name="Competencies").click()
     cell = ui.locator("td.heat-mastered")

@@ -141,6 +141,7 @@ def test_the_learners_map_offers_instructors_an_assessment(app, client, site):
     as_user(app, client, site, "ian")
     page = client.get(f"/competencies/learners/{site['ana']}").get_data(as_text=True)
     assert f"/competencies/learners/{site['ana']}/assess" in page
+    assert "assess?framework=mini&amp;competency=MINI.A.2.1" in page  # one per competency
     as_user(app, client, site, "ana")
     own = client.get("/competencies/").get_data(as_text=True)
     assert "/assess" not in own and "/prior-learning/" in own
