@@ -5,8 +5,13 @@ evidence, as plain dataclasses. Practice evidence never counts: it is only "prac
 
 The method turns the assessed scores into one value (0..1); the level reached is the
 highest level whose threshold that value meets and whose requirements, and those of every
-level below it, are met. Evidence that carries only a level (a mentor's observation, a
-rubric rating) meets requirements with ``min_level``; it has no score to average.
+level below it, are met. Evidence that carries a level (a mentor's observation, a rubric
+rating) meets requirements with ``min_level``; it has no score to average. A *judgement*
+(rubric, observation or accepted prior learning) at level L also stands in for the value
+threshold of L and every level below it: a person who assessed the learner at a level is
+believed, though the level's other requirements still apply. Which judgement counts follows
+the method: the latest one for ``most_recent``, the highest otherwise. Approved OJL hours
+are no judgement of a level (they say the work was done, not how well).
 
 Methods (the scores in time order s1 … sk, oldest first):
 
@@ -37,6 +42,8 @@ from app.content.mastery import (
     Requirement,
 )
 from app.domain.evidence import ASSESSMENT, PRACTICE
+
+JUDGEMENTS = frozenset({"rubric", "observation", "prior"})  # a person decided a level
 
 
 @dataclass(frozen=True)
@@ -132,16 +139,17 @@ def assess(
     assessed = [e for e in evidence if e.purpose == ASSESSMENT]
     practised = sum(1 for e in evidence if e.purpose == PRACTICE)
     reached_value = value(rule, assessed)
+    judged = judged_level(rule, assessed)
     reached = None
     for level in rule.ladder:
-        if _unmet(rule, level, reached_value, assessed, sources, titles or {}):
+        if _unmet(rule, level, reached_value, judged, assessed, sources, titles or {}):
             break
         reached = level
     target = _target(rule, reached)
     missing = (
         ()
         if target is None
-        else tuple(_unmet(rule, target, reached_value, assessed, sources, titles or {}))
+        else tuple(_unmet(rule, target, reached_value, judged, assessed, sources, titles or {}))
     )
     return Outcome(
         method=rule.method,
@@ -153,6 +161,14 @@ def assess(
         assessed=len(assessed),
         practised=practised,
     )
+
+
+def judged_level(rule: Effective, evidence: Iterable[Evidence]) -> int | None:
+    """The level people's judgements give: the latest for ``most_recent``, else the highest."""
+    levels = [e.level for e in chronological(evidence) if e.source_kind in JUDGEMENTS and e.level]
+    if not levels:
+        return None
+    return levels[-1] if rule.method == MOST_RECENT else max(levels)
 
 
 def _target(rule: Effective, reached: int | None) -> int | None:
@@ -167,6 +183,7 @@ def _unmet(
     rule: Effective,
     level: int,
     reached_value: float | None,
+    judged: int | None,
     assessed: list[Evidence],
     sources: Sequence[Source],
     titles: dict[int, str],
@@ -175,7 +192,9 @@ def _unmet(
     name = _level_name(level, titles)
     out = []
     threshold = dict(rule.levels).get(level)
-    if threshold is not None and (reached_value is None or reached_value < threshold - 1e-9):
+    believed = judged is not None and judged >= level  # a person assessed it at this level
+    short = reached_value is None or reached_value < (threshold or 0) - 1e-9
+    if threshold is not None and short and not believed:
         out.append(
             Missing(_value_text(rule, reached_value, threshold, name), level, tuple(sources))
         )

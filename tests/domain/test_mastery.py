@@ -20,7 +20,7 @@ from app.content.mastery import (
     resolve,
 )
 from app.domain.evidence import ASSESSMENT, PRACTICE
-from app.domain.mastery import Evidence, Source, assess, value
+from app.domain.mastery import Evidence, Source, assess, judged_level, value
 
 T0 = datetime(2026, 1, 5, 8, 0, tzinfo=UTC)
 LEVELS = ((1, 0.4), (2, 0.6), (3, 0.8))
@@ -149,6 +149,32 @@ def test_a_level_without_a_threshold_needs_only_its_requirements():
     assert assess(expert, done).level == 4 and assess(expert, done).target is None
 
 
+def test_a_judgement_at_a_level_is_believed_but_requirements_still_apply():
+    """An instructor's rubric at level 2, with no score, gives level 2; an observation at 3
+    gives 3 only once level 3's labs are done; practice and OJL hours judge nothing."""
+    precise = rule(HIGHEST, requires=((3, (EVERY_LAB,)),))
+    sources = (Source("lab", "lab-a"),)
+    rubric = ev(None, 1, kind="rubric", ref="rubric#1", level=2)
+    assert assess(precise, [rubric], sources, TITLES).level == 2
+    observed = [rubric, ev(None, 2, kind="observation", ref="observation#1", level=3)]
+    outcome = assess(precise, observed, sources, TITLES)
+    assert outcome.level == 2 and [m.text for m in outcome.missing] == [
+        "Level 3 (Proficient) needs the graded lab 'lab-a' with a score of at least 80 %."
+    ]
+    observed.append(ev(0.8, 3, ref="lab-a#attempt-1"))
+    assert assess(precise, observed, sources, TITLES).mastered
+    unjudged = [ev(None, 1, kind="ojl", ref="ojl#1", level=3),
+                ev(None, 2, kind="rubric", ref="rubric#2", level=3, purpose=PRACTICE)]  # fmt: skip
+    assert assess(precise, unjudged).level is None
+
+
+def test_the_latest_judgement_counts_for_most_recent_the_highest_otherwise():
+    judged = [ev(None, 1, kind="observation", ref="o#1", level=3),
+              ev(None, 2, kind="observation", ref="o#2", level=1)]  # fmt: skip
+    assert assess(rule(MOST_RECENT), judged).level == 1
+    assert assess(rule(HIGHEST), judged).level == 3
+
+
 def test_count_requirements_say_how_many_are_there():
     twice = rule(HIGHEST, requires=((3, (Requirement("quiz", count=2, min_score=1.0),)),))
     pieces = [*series(0.9), ev(1.0, 5, kind="quiz", ref="q-1")]
@@ -219,7 +245,8 @@ def test_most_recent_is_the_latest_in_time(timed):
 def test_the_level_reached_meets_its_threshold(evidence):
     outcome = assess(rule(), evidence)
     if outcome.level is not None:
-        assert outcome.value >= dict(LEVELS)[outcome.level] - 1e-9
+        judged = judged_level(rule(), evidence) or 0
+        assert judged >= outcome.level or outcome.value >= dict(LEVELS)[outcome.level] - 1e-9
     assert outcome.mastered == (outcome.level == 3)
     assert (outcome.missing == ()) == outcome.mastered
 

@@ -113,18 +113,20 @@ def test_rubric_assessment_is_evidence_with_its_level_score_and_assessor(site):
     assert state(site["ana"]).level == 2 and state(site["ana"]).mastered
 
 
-def test_rubric_level_alone_meets_a_rule_that_asks_for_it_and_moves_no_value(site):
+def test_a_rubric_level_alone_is_believed_and_moves_no_value(site):
+    """The instructor's judgement gives its level (the framework's thresholds stand aside
+    for it); with no score, the method's value stays empty."""
     require_sources(site["framework"], {"source": "rubric", "min_level": 2})
     assessments.assess(
         site["ana"], site["framework"], draft(level="2"), by=site["ian"], today=TODAY,
         now=utcnow(),
     )  # fmt: skip
-    assert state(site["ana"]).value is None and state(site["ana"]).level is None  # no score yet
+    assert state(site["ana"]).value is None and state(site["ana"]).level == 2
     assessments.assess(
         site["ana"], site["framework"], draft(level="1", score="90"), by=site["ian"],
         today=TODAY, now=utcnow(),
     )  # fmt: skip
-    assert state(site["ana"]).level == 2
+    assert state(site["ana"]).level == 2 and state(site["ana"]).value == pytest.approx(0.9)
 
 
 @pytest.mark.parametrize("who", ["ana", "olga", "mo", "eve", "pam"])
