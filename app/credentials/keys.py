@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
-from urllib.parse import unquote
+from urllib.parse import quote, unquote, urlsplit
 
 import base58
 from cryptography.hazmat.primitives import serialization
@@ -117,6 +117,29 @@ def did_web_url(did: str) -> str:
         raise KeyResolutionError(f"{did!r} is not a valid did:web DID")
     path = "/".join(parts[1:]) if len(parts) > 1 else ".well-known"
     return f"https://{parts[0]}/{path}/did.json"
+
+
+def did_web(url: str) -> str:
+    """Return the did:web DID whose document lives under *url* (``https://host[:port][/path]``).
+
+    The inverse of did_web_url: a port's colon is percent-encoded and each path segment
+    becomes a colon-separated segment (``https://h:8443/a/b`` → ``did:web:h%3A8443:a:b``).
+    The scheme is ignored, as did:web always resolves over https.
+    """
+    parts = urlsplit(url)
+    if (
+        not parts.hostname
+        or ":" in parts.hostname  # an IPv6 literal: did:web has no way to write one
+        or parts.username is not None
+        or parts.query
+        or parts.fragment
+    ):
+        raise KeyResolutionError(f"{url!r} cannot be named by a did:web DID")
+    segments = [segment for segment in parts.path.split("/") if segment]
+    if any(segment in (".", "..") for segment in segments):
+        raise KeyResolutionError(f"{url!r} cannot be named by a did:web DID")
+    host = parts.hostname + (f":{parts.port}" if parts.port else "")
+    return ":".join(["did:web", quote(host, safe="")] + [quote(s, safe="") for s in segments])
 
 
 def _from_fragment(url: str) -> VerificationMethod | None:

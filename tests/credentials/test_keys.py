@@ -104,3 +104,32 @@ def test_fetcher_failure_is_a_resolution_error():
 
     with pytest.raises(KeyResolutionError, match="connection refused"):
         keys.resolve_verification_method("did:web:example.com#key-1", fetch_document=fetch)
+
+
+@pytest.mark.parametrize(
+    ("url", "did", "document_url"),
+    [
+        ("https://shopfloor.example", "did:web:shopfloor.example", None),
+        (
+            "http://localhost:5000/orgs/acme",
+            "did:web:localhost%3A5000:orgs:acme",
+            "https://localhost:5000/orgs/acme/did.json",
+        ),
+        (
+            "https://learn.example.org/shopfloor/orgs/tri-c/",
+            "did:web:learn.example.org:shopfloor:orgs:tri-c",
+            "https://learn.example.org/shopfloor/orgs/tri-c/did.json",
+        ),
+    ],
+)
+def test_did_web_names_the_url_its_document_lives_under(url, did, document_url):
+    assert keys.did_web(url) == did
+    assert keys.did_web_url(did) == (
+        document_url or "https://shopfloor.example/.well-known/did.json"
+    )
+
+
+@pytest.mark.parametrize("url", ["https://[::1]:5000/x", "https://h/a?b=1", "https://h/../x", "x"])
+def test_did_web_refuses_urls_it_cannot_name(url):
+    with pytest.raises(KeyResolutionError):
+        keys.did_web(url)
