@@ -120,6 +120,11 @@ class Config:
     # How many rendered lessons to keep in memory, keyed by content hash.
     LESSON_CACHE_SIZE = 512
 
+    # Where the issuing organisations' Ed25519 signing keys live (never in the database):
+    # one folder per organisation (mode 0700), each private key a file of its own (0600).
+    # None means instance/keys. From the environment: SHOPFLOOR_KEYS_DIR=/srv/shopfloor/keys.
+    KEYS_DIR: str | None = None
+
     # The address people use to reach Shopfloor, e.g. "https://learn.example.org" (a path
     # prefix is allowed). Every absolute URL the app hands out (links in email, CASE URIs) is
     # built from it, never from the request's Host header, which a client chooses. Required
@@ -155,6 +160,8 @@ def finish(config: MutableMapping[str, Any], instance_path: Path) -> None:
         config["RATELIMIT_STORAGE_URI"] = config.get("REDIS_URL") or "memory://"
     if not config.get("MAIL_OUTBOX_DIR"):
         config["MAIL_OUTBOX_DIR"] = str(instance_path / "outbox")
+    if not config.get("KEYS_DIR"):
+        config["KEYS_DIR"] = str(instance_path / "keys")
     if len(config["SECRET_KEY"]) < 32 and not config.get("TESTING"):
         raise ConfigError("SECRET_KEY is too short: use at least 32 random characters.")
     config["PUBLIC_BASE_URL"] = public_base_url(config)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from flask import Flask
 
-from app.cli import curriculum, demo, exports, labs, mastery, orgs, plcsim, users
+from app.cli import curriculum, demo, exports, keys, labs, mastery, orgs, plcsim, users
 
 
 def register_commands(app: Flask) -> None:
@@ -16,3 +16,4 @@ def register_commands(app: Flask) -> None:
     app.cli.add_command(plcsim.group)
     app.cli.add_command(mastery.group)
     app.cli.add_command(exports.group)
+    app.cli.add_command(keys.group)

@@ -18,6 +18,7 @@ from app.web import (
     courses,
     deferred,
     dev,
+    did,
     errors,
     exports,
     filters,
@@ -63,5 +64,6 @@ def init_app(app: Flask) -> None:
         exports,
         assessments,
         prior_learning,
+        did,
     ):
         app.register_blueprint(module.bp)

@@ -5,8 +5,10 @@ from __future__ import annotations
 import pytest
 
 from app.content.case import derived_uuid
+from app.database import utcnow
 from app.domain.roles import OrgKind, Role
 from app.extensions import db
+from app.services import keys
 from tests import factories
 from tests.conftest import FIXTURE_CURRICULA, sign_in, sync_tree
 
@@ -144,6 +146,8 @@ MATRIX = {
     "case.document": (f"/ims/case/v1p1/CFDocuments/{FRAMEWORK}", lambda role: OK),
     "case.package": (f"/ims/case/v1p1/CFPackages/{FRAMEWORK}", lambda role: OK),
     "case.item": (f"/ims/case/v1p1/CFItems/{ITEM}", lambda role: OK),
+    "did.org_document": ("/orgs/home/did.json", lambda role: OK),  # verifiers anywhere
+    "did.platform_document": ("/.well-known/did.json", lambda role: NOT_FOUND),  # no key
 }
 # Routes that only accept POST, checked in test_csrf and their own tests.
 # The lab endpoints have their own tests in test_labs.py and test_lab_attempts.py.
@@ -179,6 +183,7 @@ def people(app):
             for role in Role
         }
         db.session.commit()
+        keys.generate(home, now=utcnow())  # its DID document is public
     return users
 
 
