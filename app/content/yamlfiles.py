@@ -6,6 +6,7 @@ from dataclasses import dataclass
 from typing import Any, NoReturn
 
 import yaml
+import yaml.reader
 from yaml.composer import ComposerError
 from yaml.events import AliasEvent, CollectionStartEvent, Event
 from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
@@ -63,7 +64,12 @@ def load(text: str, *, line_offset: int = 0) -> Any:
     if size > YAML_BYTES:
         message = f"the YAML is {describe(size)}; the limit is {describe(YAML_BYTES)}"
         raise YamlError(message, Mark(1 + line_offset, 1))
-    loader = _PlainLoader(text)
+    try:
+        loader = _PlainLoader(text)
+    except yaml.reader.ReaderError as exc:  # a control character: refused before parsing
+        before = text[: max(0, exc.position)]
+        where = Mark(before.count("\n") + 1 + line_offset, len(before.rsplit("\n", 1)[-1]) + 1)
+        raise YamlError(f"character #x{exc.character:04x} is not allowed in YAML", where) from None
     try:
         node = loader.get_single_node()
         return None if node is None else _Converter(loader, line_offset).convert(node)

@@ -121,3 +121,9 @@ def _quiz_type_line(path) -> int:
     return next(
         number for number, line in enumerate(path.read_text().splitlines(), 1) if "!!python" in line
     )
+
+
+def test_a_control_character_is_a_located_error_not_a_crash():
+    """PyYAML's reader refuses it before parsing, with an error that carries no mark."""
+    error = refused("id: a\nname: b\x01\n", line_offset=3)
+    assert (error.message, error.mark) == ("character #x0001 is not allowed in YAML", Mark(5, 8))
