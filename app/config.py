@@ -88,6 +88,8 @@ class Config:
     # Where `flask curriculum validate|sync` read from by default (the repository's folders).
     CURRICULUM_ROOT = str(Path(__file__).resolve().parent.parent / "curricula")
     LABS_ROOT = str(Path(__file__).resolve().parent.parent / "labs")
+    # Where achievement definitions live (badges/*.yml): checked and loaded with the curriculum.
+    BADGES_ROOT = str(Path(__file__).resolve().parent.parent / "badges")
     # The lab engine. backend: "jupyter" (sandboxed kernels) or "fake" (tests of pages only).
     # lab_python: the lab environment's interpreter (relative to the repository).
     # pool_size: kernels started ahead of time, each used once.

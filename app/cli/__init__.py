@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from flask import Flask
 
-from app.cli import curriculum, demo, exports, keys, labs, mastery, orgs, plcsim, users
+from app.cli import badges, curriculum, demo, exports, keys, labs, mastery, orgs, plcsim, users
 
 
 def register_commands(app: Flask) -> None:
@@ -12,6 +12,7 @@ def register_commands(app: Flask) -> None:
     app.cli.add_command(orgs.group)
     app.cli.add_command(demo.seed_demo)
     app.cli.add_command(curriculum.group)
+    app.cli.add_command(badges.group)
     app.cli.add_command(labs.group)
     app.cli.add_command(plcsim.group)
     app.cli.add_command(mastery.group)

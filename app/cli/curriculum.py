@@ -30,7 +30,9 @@ def _default_root() -> Path:
 @click.option("--ignore", multiple=True, metavar="CODE", help="Hide warnings with this code.")
 def validate_command(root: Path | None, ignore: tuple[str, ...]) -> None:
     """Check every file under ROOT; print problems as file:line:col: CODE message."""
-    curriculum, problems = validate.load(root or _default_root(), labs_root=_labs_root())
+    curriculum, problems = validate.load(
+        root or _default_root(), labs_root=_labs_root(), badges_root=_badges_root(root)
+    )
     shown = problems.sorted(ignore=frozenset(code for code in ignore if code.startswith("W-")))
     for problem in shown:
         click.echo(str(problem))
@@ -39,7 +41,8 @@ def validate_command(root: Path | None, ignore: tuple[str, ...]) -> None:
     lessons = sum(len(c.lessons()) for c in curriculum.courses)
     click.echo(
         f"{len(curriculum.courses)} courses, {lessons} lessons, {len(curriculum.frameworks)} "
-        f"frameworks: {errors} errors, {warnings} warnings",
+        f"frameworks, {len(curriculum.achievements)} achievements: {errors} errors, "
+        f"{warnings} warnings",
         err=True,
     )
     if errors:
@@ -51,8 +54,9 @@ def validate_command(root: Path | None, ignore: tuple[str, ...]) -> None:
 @click.option("--dry-run", is_flag=True, help="Show what would change and change nothing.")
 def sync_command(root: Path | None, dry_run: bool) -> None:
     """Validate ROOT, then load it into the database in one transaction (all or nothing)."""
+    badges_root = _badges_root(root)
     root = (root or _default_root()).resolve()
-    curriculum, problems = validate.load(root, labs_root=_labs_root())
+    curriculum, problems = validate.load(root, labs_root=_labs_root(), badges_root=badges_root)
     if problems.errors:
         for problem in problems.errors:
             click.echo(str(problem), err=True)
@@ -128,3 +132,8 @@ def import_case(file: Path) -> None:
 
 def _labs_root() -> Path:
     return Path(current_app.config["LABS_ROOT"])
+
+
+def _badges_root(root: Path | None) -> Path | None:
+    """BADGES_ROOT for the configured curriculum; for a ROOT given, the badges/ beside it."""
+    return None if root else Path(current_app.config["BADGES_ROOT"])

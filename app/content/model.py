@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from app.content.achievement_rules import Achievement
 from app.content.mastery import MasteryRules
 
 
@@ -170,3 +171,4 @@ class Curriculum:
     root: Path
     frameworks: tuple[Framework, ...] = ()
     courses: tuple[Course, ...] = ()
+    achievements: tuple[Achievement, ...] = ()  # from badges/, beside the curriculum

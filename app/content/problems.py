@@ -56,6 +56,21 @@ CODES: dict[str, str] = {
     "E-PROGRAM-WAGE": "a wage step's basis, start or the journeyworker wage is wrong",
     "E-PROGRAM-WAGE-ORDER": "wage steps do not increase, in start and in percent",
     "E-PROGRAM-WAGE-PERCENT": "a wage step is not above 0 % and at most 100 % of the journey wage",
+    # Achievements (badges/*.yml)
+    "E-BADGE-SCHEMA": "an achievement's field is missing or has the wrong type",
+    "E-BADGE-KEY": "an achievement, its criteria or a rule has a key it does not know",
+    "E-BADGE-DUP-ID": "two achievement files use the same id",
+    "E-BADGE-TYPE": "not an Open Badges 3.0 achievement type, nor an 'ext:' extension type",
+    "E-BADGE-RULE": "a criteria rule is malformed (no kind, two kinds, a bad share or score)",
+    "E-BADGE-COMPETENCY": "a rule names a framework or competency that does not exist",
+    "E-BADGE-LEVEL": "a mastery rule's level is not in the framework's scale",
+    "E-BADGE-COURSE": "a rule names a course that does not exist",
+    "E-BADGE-LAB": "a rule names a lab no lesson has, or one not written yet",
+    "E-BADGE-PROGRAM": "a rule names a program or work process that does not exist",
+    "E-BADGE-ALIGNMENT": "an alignment names a competency its framework does not have",
+    "E-BADGE-ARTWORK": "the artwork template is not a file in badges/artwork/",
+    "E-BADGE-ISSUER": "no issuer, an issuer that is not an organization slug, or one twice",
+    "E-BADGE-DURATION": "valid_for is not an ISO 8601 duration such as P3Y or P18M",
     "W-NO-COMPETENCY": "a lesson is mapped to no competency",
     "W-ORPHAN-MODULE": "a module folder is not listed in course.yml, so learners never reach it",
     "W-ORPHAN-LESSON": "a lesson file is not listed in its module.yml, so learners never reach it",
@@ -111,6 +126,10 @@ class Problems:
         if key not in self._refused:
             self._refused.add(key)
             self.add(*where, exc.code, exc.message)
+
+    def extend(self, other: Problems) -> None:
+        """Take *other*'s problems as they are shown (paths relative to its own root)."""
+        self.items.extend(other.items)
 
     @property
     def errors(self) -> list[Problem]:

@@ -3,22 +3,39 @@
 from __future__ import annotations
 
 from collections import defaultdict
+from dataclasses import replace
 from pathlib import Path, PurePosixPath
 
-from app.content import confined, courses, frameworks, programs
+from app.content import achievements, confined, courses, frameworks, programs
 from app.content.limits import NOTEBOOK_BYTES
 from app.content.model import Curriculum
 from app.content.problems import Problems
 
 
-def load(root: Path, *, labs_root: Path | None = None) -> tuple[Curriculum, Problems]:
+def load(
+    root: Path, *, labs_root: Path | None = None, badges_root: Path | None = None
+) -> tuple[Curriculum, Problems]:
     """Parse everything under *root*; return what could be read and every problem found.
 
-    No link or special file may sit anywhere under *root* or *labs_root*, whether a
-    loader reads it or not; every file is read through ``confined``.
+    No link or special file may sit anywhere under *root*, *labs_root* or *badges_root*,
+    whether a loader reads it or not; every file is read through ``confined``. The
+    achievements of *badges_root* (default: ``badges`` beside *root*; none if it is
+    missing) are checked against the curriculum, their problems shown as ``badges/...``.
     """
+    curriculum, problems, badge_problems = load_parts(
+        root, labs_root=labs_root, badges_root=badges_root
+    )
+    problems.extend(badge_problems)
+    return curriculum, problems
+
+
+def load_parts(
+    root: Path, *, labs_root: Path | None = None, badges_root: Path | None = None
+) -> tuple[Curriculum, Problems, Problems]:
+    """Like ``load``, with the problems of the curriculum and of the badges kept apart."""
     root = root.resolve()
     labs_root = (labs_root or root.parent / "labs").resolve()
+    badges_root = (badges_root or root.parent / "badges").resolve()
     problems = Problems(root)
     _check_tree(root, problems)
     found_frameworks = []
@@ -37,9 +54,12 @@ def load(root: Path, *, labs_root: Path | None = None) -> tuple[Curriculum, Prob
     curriculum = Curriculum(root, tuple(found_frameworks), tuple(found_courses))
     _check_unique_ids(curriculum, problems)
     _check_labs(curriculum, labs_root, problems)
-    programs.load_all(root, curriculum, problems)  # apprenticeship program standards
+    found_programs = programs.load_all(root, curriculum, problems)  # apprenticeship standards
     _check_tree(labs_root, problems, notebook_limit=NOTEBOOK_BYTES)
-    return curriculum, problems
+    badge_problems = Problems(badges_root.parent)  # shown as badges/<file>
+    _check_tree(badges_root, badge_problems)
+    found = achievements.load_all(badges_root, curriculum, found_programs, badge_problems)
+    return replace(curriculum, achievements=found), problems, badge_problems
 
 
 def _check_tree(root: Path, problems: Problems, *, notebook_limit: int | None = None) -> None:

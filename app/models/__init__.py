@@ -1,5 +1,6 @@
 """Database models, one module per aggregate. Importing this package registers them all."""
 
+from app.models.achievements import Achievement
 from app.models.apprenticeships import Apprenticeship, OjlChange, OjlEntry, RtiAttendance
 from app.models.assessments import Assessment, PriorLearningClaim
 from app.models.curriculum import (
@@ -19,6 +20,7 @@ from app.models.progress import CompetencyEvidence, LessonCompletion, QuizAttemp
 from app.models.users import LoginSession, PasswordResetToken, User
 
 __all__ = [
+    "Achievement",
     "Apprenticeship",
     "Assessment",
     "CompetencyEvidence",

@@ -1,5 +1,7 @@
 """Load a validated curriculum into the database, keyed by stable ids, in one transaction.
 
+The achievements read from ``badges/`` beside it are loaded too (``services.achievements``).
+
 Nothing is deleted: a lesson, question or competency whose file went away is archived, so
 learners' attempts, completions and evidence keep pointing at something meaningful.
 """
@@ -27,6 +29,7 @@ from app.models import (
     Module,
     Question,
 )
+from app.services import achievements
 
 
 @dataclass
@@ -111,6 +114,9 @@ def sync(
     _archive_missing(Module, seen_modules, now, report.of("modules"))
     _archive_missing(Lesson, seen_lessons, now, report.of("lessons"))
     _archive_missing(Question, seen_questions, now, report.of("questions"))
+    achievements.sync_definitions(
+        curriculum.achievements, version=version, now=now, changes=report.of("achievements")
+    )
     db.session.add(ContentSync(version=version, started_at=now, summary=_summary(report)))
     db.session.flush()
     return report
