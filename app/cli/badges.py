@@ -7,6 +7,7 @@ from pathlib import Path
 import click
 from flask import current_app
 from flask.cli import AppGroup
+from sqlalchemy.exc import SQLAlchemyError
 
 from app.content import validate
 from app.content import version as content_version
@@ -37,6 +38,7 @@ def validate_command(root: Path | None) -> None:
         click.echo(str(problem))
     errors = len(badge_problems.errors)
     click.echo(f"{len(curriculum.achievements)} achievements: {errors} errors", err=True)
+    _note_unknown_issuers(curriculum.achievements)
     if problems.errors:
         click.echo(
             f"The curriculum has {len(problems.errors)} errors: see `flask curriculum validate`.",
@@ -44,6 +46,21 @@ def validate_command(root: Path | None) -> None:
         )
     if errors or problems.errors:
         raise SystemExit(1)
+
+
+def _note_unknown_issuers(found) -> None:
+    """Organizations live in the database: name issuers that have none yet (not an error)."""
+    try:
+        missing = achievements.unknown_issuers(slug for a in found for slug in a.issuers)
+    except SQLAlchemyError:  # no database yet: the files alone were checked
+        db.session.rollback()
+        return
+    if missing:
+        click.echo(
+            f"Note: no organization yet for issuer {', '.join(missing)} "
+            "(`flask orgs`); their credentials wait until it exists.",
+            err=True,
+        )
 
 
 @group.command("sync")

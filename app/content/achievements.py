@@ -49,6 +49,7 @@ KEYS = {
     "course": "course lessons",
     "lab": "lab min_score",
     "program": "program complete probation_complete work_process ojl_hours",
+    "alignment": "framework code",
 }
 RULE_KINDS = ("mastery", "course", "lab", "program")
 # ISO 8601 durations in whole years, months, weeks and days: P3Y, P18M, P1Y6M, P90D.
@@ -311,8 +312,9 @@ class _Parser:
             mark = listed.mark(index)
             where, code = framework, raw
             if isinstance(raw, LocatedDict):
-                pair = Fields(raw, self.path, self.problems, "alignment", code="E-BADGE-SCHEMA")
-                where, code = pair.text("framework"), pair.text("code")
+                pair = self.fields(raw, "alignment")
+                where = pair.text("framework", required=False) or framework
+                code = pair.text("code")
             if not isinstance(code, str) or not code:
                 message = "an alignment is a competency code, or {framework: ..., code: ...}"
                 self.problems.add(self.path, mark.line, mark.col, "E-BADGE-SCHEMA", message)

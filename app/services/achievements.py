@@ -31,6 +31,7 @@ from app.models import (
     Lesson,
     LessonCompletion,
     MasteryState,
+    Organization,
     User,
 )
 from app.services import apprenticeship_progress, programs
@@ -82,6 +83,13 @@ def _values(a: files.Achievement) -> dict:
         "artwork": a.artwork,
         "tags": list(a.tags),
     }
+
+
+def unknown_issuers(slugs: Iterable[str]) -> list[str]:
+    """The issuer slugs among *slugs* that name no organization (yet), sorted."""
+    wanted = set(slugs)
+    known = set(db.session.scalars(select(Organization.slug).where(Organization.slug.in_(wanted))))
+    return sorted(wanted - known)
 
 
 def current() -> list[Achievement]:

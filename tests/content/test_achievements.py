@@ -102,7 +102,7 @@ criteria:
       min_score: 80
       retries: 3
     - just text
-alignments: [MINI.Q]
+alignments: [MINI.Q, {code: MINI.A.1, url: x}]
 artwork: fancy
 issuers: [Lakeshore CC, carver-state, carver-state]
 instructor_approval: maybe
@@ -134,6 +134,7 @@ badges/demo.yml:28:16: E-BADGE-KEY unknown key 'retries' in lab; use lab, min_sc
 badges/demo.yml:29:7: E-BADGE-RULE a rule names no kind; give exactly one of mastery, course, \
 lab, program
 badges/demo.yml:30:14: E-BADGE-ALIGNMENT alignment 'MINI.Q' is not a competency of framework 'mini'
+badges/demo.yml:30:44: E-BADGE-KEY unknown key 'url' in alignment; use framework, code
 badges/demo.yml:31:10: E-BADGE-ARTWORK no artwork template badges/artwork/fancy.svg
 badges/demo.yml:32:11: E-BADGE-ISSUER issuer 'Lakeshore CC' is not an organization slug
 badges/demo.yml:32:39: E-BADGE-ISSUER issuer 'carver-state' is listed twice

@@ -196,6 +196,12 @@ def test_cli_validate_sync_and_progress(make_app, tree):
     result = runner.invoke(args=["badges", "validate"])
     assert result.exit_code == 0, result.output
     assert "1 achievements: 0 errors" in result.output
+    assert "Note: no organization yet for issuer carver-state, lakeshore-cc" in result.output
+    with app.app_context():
+        factories.make_org(slug="lakeshore-cc")
+        factories.make_org(slug="carver-state")
+        db.session.commit()
+    assert "Note" not in runner.invoke(args=["badges", "validate"]).output
     synced = runner.invoke(args=["badges", "sync", "--dry-run"])
     assert "+ demo-badge" in synced.output and "Dry run" in synced.output
     assert runner.invoke(args=["curriculum", "sync"]).exit_code == 0
