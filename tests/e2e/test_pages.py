@@ -109,6 +109,7 @@ def test_platform_admin_pages(demo_site, ui):
     ui.get_by_label("Role").select_option("mentor")
     ui.get_by_role("button", name="Filter").click()
     expect(ui.get_by_text("1 account with the role Mentor.")).to_be_visible()
+    ui.evaluate("document.fonts.ready.then(() => true)")  # measured in the page's own font
     select, button = ui.get_by_label("Role").bounding_box(), ui.get_by_role("button", name="Filter")
     assert button.bounding_box()["height"] == pytest.approx(select["height"], abs=1)
     ui.shot("admin-users")
