@@ -7,6 +7,8 @@ from pathlib import Path
 
 from tests.conftest import FIXTURE_CURRICULA
 
+REPO = Path(__file__).resolve().parent.parent
+
 GOOD = """\
 id: demo-badge
 name: Demo Badge

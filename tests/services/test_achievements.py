@@ -22,7 +22,7 @@ from app.models import (
     MasteryState,
     OjlEntry,
 )
-from app.services import achievements, curriculum_sync, programs
+from app.services import achievements, curriculum_sync, demo, programs
 from tests import badge_trees, factories
 from tests.badge_trees import GOOD, SIMPLE
 
@@ -233,3 +233,25 @@ def test_cli_validate_prints_located_problems(make_app, tree):
     assert curriculum.exit_code == 1 and "E-BADGE-DURATION" in curriculum.output
     refused = runner.invoke(args=["badges", "sync"])
     assert refused.exit_code == 1 and "nothing was changed" in refused.output
+
+
+def test_the_demo_apprentice_of_make_run_sees_every_shipped_achievement_and_its_gaps(ctx):
+    """`make run` loads the shipped badges with the curriculum; the demo apprentice is close
+    to none of them yet, and each names what is missing."""
+    root = badge_trees.REPO / "curricula"
+    curriculum, problems = validate.load(root, labs_root=badge_trees.REPO / "labs")
+    assert problems.errors == []
+    curriculum_sync.sync(curriculum, version="test", now=utcnow())
+    demo.seed(now=utcnow())
+    demo.seed_apprenticeship(curriculum_root=root, today=TODAY, now=utcnow())
+    db.session.commit()
+    assert achievements.unknown_issuers(["lakeshore-cc", "carver-state"]) == []
+    apprentice = next(u for u in demo.demo_accounts() if u.role.value == "apprentice")
+    found = achievements.progress_of(apprentice, today=TODAY, curriculum_root=root)
+    assert len(found) == len(curriculum.achievements) >= 9
+    assert not any(s.met for s in found)
+    assert all(s.evaluation.missing for s in found)
+    probation = next(s for s in found if s.achievement.slug == "smt-probation-complete")
+    (rule,) = probation.evaluation.rules
+    assert rule.missing.endswith("of approved on-the-job learning to end probation")
+    assert found[0].achievement.slug == "smt-probation-complete"  # the closest comes first
