@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime, timedelta
 
 from sqlalchemy import DateTime, MetaData
 from sqlalchemy.orm import DeclarativeBase
@@ -20,6 +20,12 @@ NAMING_CONVENTION = {
 
 def utcnow() -> datetime:
     return datetime.now(UTC)
+
+
+def latest_today() -> date:
+    """The latest date it is anywhere now (UTC+14): a day a plant has begun is never refused
+    as "in the future" (hours logged, sessions attended, exports up to today)."""
+    return (utcnow() + timedelta(hours=14)).date()
 
 
 class UTCDateTime(TypeDecorator[datetime]):

@@ -5,14 +5,13 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from contextlib import nullcontext
-from datetime import timedelta
 from pathlib import Path
 
 import click
 from flask import current_app
 from flask.cli import AppGroup
 
-from app.database import utcnow
+from app.database import latest_today
 from app.errors import DomainError
 from app.services import exports_rapids, exports_xapi, organizations, programs
 
@@ -31,7 +30,7 @@ OUTPUT = click.option(
 def rapids(slug: str | None, output: Path | None) -> None:
     """One CSV row per apprenticeship, in the RAPIDS batch-upload columns."""
     org = _org(slug)
-    today = (utcnow() + timedelta(hours=14)).date()
+    today = latest_today()
     catalog = programs.catalog(Path(current_app.config["CURRICULUM_ROOT"]))
     found = exports_rapids.rows(org, catalog, today=today)
     count = _write(exports_rapids.csv_lines(found), output, newline="")

@@ -6,7 +6,6 @@ Handlers are thin: ``services.apprenticeships`` does the work, ``app.policy`` de
 
 from __future__ import annotations
 
-from datetime import date, timedelta
 from pathlib import Path
 
 from flask import (
@@ -24,7 +23,7 @@ from sqlalchemy import select
 
 from app import policy
 from app.content.programs import Program
-from app.database import utcnow
+from app.database import latest_today, utcnow
 from app.domain import ojl
 from app.domain.roles import OrgKind, Role
 from app.errors import Conflict, InvalidInput, NotFound
@@ -43,11 +42,6 @@ from app.web.forms.apprenticeship import (
 )
 
 bp = Blueprint("apprenticeship", __name__)
-
-
-def _today() -> date:
-    """The latest date it is anywhere now (UTC+14): a plant's "today" is never refused."""
-    return (utcnow() + timedelta(hours=14)).date()
 
 
 def _root() -> Path:
@@ -96,7 +90,7 @@ def overview(enrolment_id: int):
         "apprenticeship/overview.html",
         enrolment=enrolment,
         program=program,
-        standing=apprenticeship_progress.standing(enrolment, program, today=_today()),
+        standing=apprenticeship_progress.standing(enrolment, program, today=latest_today()),
         entries=service.entries(enrolment),
         attendance=rti.of_apprentice(enrolment.apprentice_id),
         processes={wp.id: wp.title for wp in program.work_processes},
@@ -129,11 +123,16 @@ def log_hours(enrolment_id: int):
     program = _program(enrolment)
     form = _entry_form(program, OjlEntryForm())
     if request.method == "GET":
-        form.work_date.data = _today().isoformat()
+        form.work_date.data = latest_today().isoformat()
     if form.validate_on_submit():
         try:
             entry = service.log(
-                enrolment, program, _draft(form), by=current_user, today=_today(), now=utcnow()
+                enrolment,
+                program,
+                _draft(form),
+                by=current_user,
+                today=latest_today(),
+                now=utcnow(),
             )
         except InvalidInput as exc:
             db.session.rollback()
@@ -169,7 +168,7 @@ def edit_entry(entry_id: int):
         try:
             service.edit(
                 entry, program, _draft(form), by=current_user, version=_version(form.version.data),
-                today=_today(), now=utcnow(),
+                today=latest_today(), now=utcnow(),
             )  # fmt: skip
         except InvalidInput as exc:
             db.session.rollback()
@@ -306,7 +305,7 @@ def enrol():
     employers = {o.id: o for o in organizations.list_all() if o.kind is OrgKind.EMPLOYER}
     form.employer.choices = [(o.id, o.name) for o in employers.values()]
     if request.method == "GET":
-        form.start_date.data = _today()
+        form.start_date.data = latest_today()
         if current_user.organization_id in employers:
             form.employer.data = current_user.organization_id
     if form.validate_on_submit():
@@ -317,7 +316,7 @@ def enrol():
             enrolment = service.enrol(
                 apprentice, offered[form.program.data], mentor=mentor,
                 employer=employers[form.employer.data], start_date=form.start_date.data,
-                by=current_user, today=_today(), now=utcnow(),
+                by=current_user, today=latest_today(), now=utcnow(),
             )  # fmt: skip
         except (InvalidInput, Conflict) as exc:
             db.session.rollback()
@@ -353,12 +352,12 @@ def record_attendance(enrolment_id: int):
     form = AttendanceForm()
     form.course.choices = [(line.course, line.title) for line in program.instruction if line.course]
     if request.method == "GET":
-        form.session_date.data = _today().isoformat()
+        form.session_date.data = latest_today().isoformat()
     if form.validate_on_submit():
         try:
             session = rti.record(
                 enrolment, program, course=form.course.data, session_date=form.session_date.data,
-                hours=form.hours.data, topic=form.topic.data, by=current_user, today=_today(),
+                hours=form.hours.data, topic=form.topic.data, by=current_user, today=latest_today(),
                 now=utcnow(),
             )  # fmt: skip
         except InvalidInput as exc:
@@ -388,7 +387,7 @@ def record(enrolment_id: int):
         "apprenticeship/record.html",
         enrolment=enrolment,
         program=program,
-        standing=apprenticeship_progress.standing(enrolment, program, today=_today()),
+        standing=apprenticeship_progress.standing(enrolment, program, today=latest_today()),
         approved=[e for e in service.entries(enrolment) if e.status == ojl.APPROVED],
         processes={wp.id: wp.title for wp in program.work_processes},
         printed=utcnow(),
@@ -404,7 +403,7 @@ def record_pdf_file(enrolment_id: int):
     try:
         pdf = record_pdf.build(
             enrolment, program,
-            apprenticeship_progress.standing(enrolment, program, today=_today()),
+            apprenticeship_progress.standing(enrolment, program, today=latest_today()),
             [e for e in service.entries(enrolment) if e.status == ojl.APPROVED],
             processes={wp.id: wp.title for wp in program.work_processes},
             printed=utcnow(),
@@ -412,7 +411,7 @@ def record_pdf_file(enrolment_id: int):
     except record_pdf.PdfUnavailable as exc:
         flash(str(exc), "error")
         return redirect(url_for(".record", enrolment_id=enrolment.id))
-    name = f"apprentice-record-{enrolment.id}-{_today().isoformat()}.pdf"
+    name = f"apprentice-record-{enrolment.id}-{latest_today().isoformat()}.pdf"
     response = Response(pdf, mimetype="application/pdf")
     response.headers["Content-Disposition"] = f'attachment; filename="{name}"'
     return response

@@ -7,14 +7,13 @@ decides who may.
 
 from __future__ import annotations
 
-from datetime import date, timedelta
 from pathlib import Path
 
 from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
 
 from app import policy
-from app.database import utcnow
+from app.database import latest_today, utcnow
 from app.domain import assessments as rules
 from app.errors import Conflict, InvalidInput, NotFound
 from app.extensions import db
@@ -33,11 +32,6 @@ from app.web.forms.assessments import (
 bp = Blueprint("assessments", __name__)
 
 
-def _today() -> date:
-    """The latest date it is anywhere now (UTC+14), as for the OJL log."""
-    return (utcnow() + timedelta(hours=14)).date()
-
-
 def _prepare(form: JudgementForm, framework: Framework) -> JudgementForm:
     form.competency.choices = [("", "Choose…")] + [
         (c.code, f"{c.code} · {c.title}") for c in service.competencies_of(framework)
@@ -45,7 +39,7 @@ def _prepare(form: JudgementForm, framework: Framework) -> JudgementForm:
     form.level.choices = [(str(n), title) for n, title in service.levels_of(framework).items()]
     if request.method == "GET":
         form.competency.data = request.args.get("competency", "")
-        form.occurred_on.data = _today().isoformat()
+        form.occurred_on.data = latest_today().isoformat()
     return form
 
 
@@ -71,7 +65,12 @@ def assess(user_id: int):
     if form.validate_on_submit():
         try:
             row = service.assess(
-                learner, framework, _draft(form), by=current_user, today=_today(), now=utcnow()
+                learner,
+                framework,
+                _draft(form),
+                by=current_user,
+                today=latest_today(),
+                now=utcnow(),
             )
         except InvalidInput as exc:
             db.session.rollback()
@@ -117,7 +116,12 @@ def observations(enrolment_id: int):
     if form.validate_on_submit():
         try:
             row = service.observe(
-                enrolment, framework, _draft(form), by=current_user, today=_today(), now=utcnow()
+                enrolment,
+                framework,
+                _draft(form),
+                by=current_user,
+                today=latest_today(),
+                now=utcnow(),
             )
         except InvalidInput as exc:
             db.session.rollback()

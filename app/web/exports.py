@@ -7,7 +7,6 @@ What each file holds and where every value comes from: README.md, "Exports".
 from __future__ import annotations
 
 from collections.abc import Iterator
-from datetime import timedelta
 from pathlib import Path
 
 from flask import (
@@ -21,7 +20,7 @@ from flask import (
 from flask_login import current_user, login_required
 
 from app import policy
-from app.database import utcnow
+from app.database import latest_today, utcnow
 from app.models import Organization
 from app.services import exports_rapids, exports_xapi, organizations, programs
 from app.web.access import require
@@ -50,7 +49,7 @@ def index():
 def rapids_csv():
     org = _org()
     require(policy.can_export_program_data(current_user, org))
-    today = (utcnow() + timedelta(hours=14)).date()  # the latest "today" anywhere
+    today = latest_today()
     catalog = programs.catalog(Path(current_app.config["CURRICULUM_ROOT"]))
     found = exports_rapids.rows(org, catalog, today=today)
     name = f"rapids-{org.slug if org else 'all'}-{today:%Y%m%d}.csv"

@@ -3,17 +3,21 @@
 from __future__ import annotations
 
 import re
+import shutil
 import threading
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
+from datetime import timedelta
 from pathlib import Path
 
 import nbformat
 import pytest
 from werkzeug.serving import make_server
 
-from app.domain.roles import Role
+from app.database import latest_today, utcnow
+from app.domain.roles import OrgKind, Role
 from app.extensions import db
+from app.services import apprenticeships, programs
 from tests import factories
 from tests.conftest import FIXTURE_CURRICULA, sync_tree
 from tests.e2e import axe
@@ -171,3 +175,37 @@ def stop_lab_runtime(app) -> None:
     runs.sessions.close()
     if app.extensions["executor"].pool:
         app.extensions["executor"].pool.close()
+
+
+@pytest.fixture
+def program_site(live_server, tmp_path):
+    """The 'good' fixture tree with its demo program, at Acme Plastics (an employer): Ana, an
+    apprentice enrolled 30 days ago and mentored by Mo; Ben, another apprentice; Ian, an
+    instructor; Eve, the employer's admin who enrolled Ana."""
+    root = tmp_path / "curriculum"
+    shutil.copytree(FIXTURE_CURRICULA / "good", root)
+    (root / "programs").mkdir()
+    shutil.copy(FIXTURE_CURRICULA / "programs" / "good.yml", root / "programs" / "demo.yml")
+    app = live_server.app
+    app.config["CURRICULUM_ROOT"] = str(root)
+    today = latest_today()
+    with app.app_context():
+        sync_tree(root)
+        acme = factories.make_org(slug="acme", name="Acme Plastics", kind=OrgKind.EMPLOYER)
+        people = [
+            ("ana@plant.example", "Ana Lopez", Role.APPRENTICE),
+            ("ben@plant.example", "Ben Okafor", Role.APPRENTICE),
+            ("mo@plant.example", "Mo Okafor", Role.MENTOR),
+            ("ian@plant.example", "Ian Reyes", Role.INSTRUCTOR),
+            ("eve@plant.example", "Eve Stone", Role.EMPLOYER),
+        ]
+        ana, _, mo, _, eve = (
+            factories.make_user(email=email, name=name, role=role, org=acme)
+            for email, name, role in people
+        )
+        apprenticeships.enrol(
+            ana, programs.get(root, "demo-program"), mentor=mo, employer=acme,
+            start_date=today - timedelta(days=30), by=eve, today=today, now=utcnow(),
+        )  # fmt: skip
+        db.session.commit()
+    return live_server

@@ -5,46 +5,17 @@ approved hours counted and the rejection's reason, and prints the record."""
 from __future__ import annotations
 
 import re
-import shutil
 from datetime import timedelta
 
 import pytest
 from playwright.sync_api import expect
 
-from app.database import utcnow
-from app.domain.roles import OrgKind, Role
-from app.extensions import db
-from app.services import apprenticeships, programs
+from app.database import latest_today
 from tests import factories
-from tests.conftest import FIXTURE_CURRICULA, sync_tree
 
 pytestmark = pytest.mark.e2e
 
-TODAY = (utcnow() + timedelta(hours=14)).date()
-
-
-@pytest.fixture
-def program_site(live_server, tmp_path):
-    root = tmp_path / "curriculum"
-    shutil.copytree(FIXTURE_CURRICULA / "good", root)
-    (root / "programs").mkdir()
-    shutil.copy(FIXTURE_CURRICULA / "programs" / "good.yml", root / "programs" / "demo.yml")
-    app = live_server.app
-    app.config["CURRICULUM_ROOT"] = str(root)
-    with app.app_context():
-        sync_tree(root)
-        acme = factories.make_org(slug="acme", name="Acme Plastics", kind=OrgKind.EMPLOYER)
-        ana = factories.make_user(email="ana@plant.example", name="Ana Lopez", org=acme)
-        mo = factories.make_user(email="mo@plant.example", name="Mo Okafor", role=Role.MENTOR,
-                                 org=acme)  # fmt: skip
-        eve = factories.make_user(email="eve@plant.example", name="Eve Stone",
-                                  role=Role.EMPLOYER, org=acme)  # fmt: skip
-        apprenticeships.enrol(
-            ana, programs.get(root, "demo-program"), mentor=mo, employer=acme,
-            start_date=TODAY - timedelta(days=30), by=eve, today=TODAY, now=utcnow(),
-        )  # fmt: skip
-        db.session.commit()
-    return live_server
+TODAY = latest_today()  # as the pages count "today"
 
 
 def sign_in(ui, site, email: str, name: str) -> None:
