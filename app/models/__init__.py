@@ -3,6 +3,7 @@
 from app.models.achievements import Achievement
 from app.models.apprenticeships import Apprenticeship, OjlChange, OjlEntry, RtiAttendance
 from app.models.assessments import Assessment, PriorLearningClaim
+from app.models.credentials import Credential, CredentialEvent, Endorsement, StatusList
 from app.models.curriculum import (
     Competency,
     ContentSync,
@@ -27,7 +28,10 @@ __all__ = [
     "Competency",
     "ContentSync",
     "Course",
+    "Credential",
+    "CredentialEvent",
     "CourseAsset",
+    "Endorsement",
     "Framework",
     "LabSubmission",
     "LabWorkspace",
@@ -45,5 +49,6 @@ __all__ = [
     "Question",
     "QuizAttempt",
     "RtiAttendance",
+    "StatusList",
     "User",
 ]

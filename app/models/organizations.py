@@ -3,7 +3,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import TYPE_CHECKING
 
-from sqlalchemy import Enum, String
+from sqlalchemy import Enum, ForeignKey, String
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from app.database import UTCDateTime, utcnow
@@ -28,7 +28,19 @@ class Organization(db.Model):
     location: Mapped[str] = mapped_column(String(120), default="")
     description: Mapped[str] = mapped_column(String(500), default="")
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    # Branding and identity, shown on the credentials the organization issues.
+    short_name: Mapped[str] = mapped_column(String(40), default="")
+    website: Mapped[str] = mapped_column(String(300), default="")  # https:// address or ""
+    brand_primary: Mapped[str] = mapped_column(String(7), default="")  # "#rrggbb" or ""
+    brand_secondary: Mapped[str] = mapped_column(String(7), default="")
+    ipeds_unit_id: Mapped[str] = mapped_column(String(6), default="")  # six digits
+    opeid: Mapped[str] = mapped_column(String(8), default="")  # eight digits
+    # A parent institution (a college district, a university system), shown as parentOrg.
+    parent_id: Mapped[int | None] = mapped_column(
+        ForeignKey("organizations.id", ondelete="SET NULL")
+    )
 
+    parent: Mapped[Organization | None] = relationship(remote_side=[id])
     members: Mapped[list[User]] = relationship(back_populates="organization")
 
     def __repr__(self) -> str:
