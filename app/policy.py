@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING
 from app.domain.roles import STAFF_ROLES, Role
 
 if TYPE_CHECKING:
-    from app.models import Apprenticeship, Assessment, Course, Organization, User
+    from app.models import Apprenticeship, Assessment, Course, Credential, Organization, User
 
 
 def is_signed_in(user: User | None) -> bool:
@@ -259,3 +259,65 @@ def can_record_attendance(user: User | None, enrolment: Apprenticeship) -> bool:
     """Instructors and partner admins of the apprentice's own organization record the
     related instruction they gave; the platform admin may too."""
     return can_review_learner(user, enrolment.apprentice)
+
+
+# -- Credentials ----------------------------------------------------------------------------
+
+# Staff of the issuing organization who decide on credentials awaiting approval.
+CREDENTIAL_APPROVERS = frozenset({Role.INSTRUCTOR, Role.PARTNER_ADMIN})
+# Staff of the issuing organization who revoke, suspend and reinstate, and who endorse.
+CREDENTIAL_ADMINS = frozenset({Role.PARTNER_ADMIN})
+
+
+def _issuer_staff(user: User | None, issuer_id: int | None, roles: frozenset[Role]) -> bool:
+    if is_platform_admin(user):
+        return True
+    return (
+        is_signed_in(user)
+        and issuer_id is not None
+        and user.organization_id == issuer_id
+        and user.role in roles
+    )
+
+
+def can_view_own_credentials(user: User | None) -> bool:
+    return is_signed_in(user)
+
+
+def can_share_credential(user: User | None, credential: Credential) -> bool:
+    """Only the holder decides whether their credential's page is public."""
+    return is_signed_in(user) and user.id == credential.user_id
+
+
+def can_view_credential(user: User | None, credential: Credential) -> bool:
+    """The public page: anyone once the holder made it public; otherwise the holder and
+    the issuer's staff."""
+    if credential.state == "issued" and credential.public:
+        return True
+    return can_share_credential(user, credential) or _issuer_staff(
+        user, credential.issuer_id, CREDENTIAL_APPROVERS
+    )
+
+
+def can_decide_credential(user: User | None, credential: Credential) -> bool:
+    """Approve or decline a credential awaiting approval: the issuer's instructors."""
+    return _issuer_staff(user, credential.issuer_id, CREDENTIAL_APPROVERS)
+
+
+def can_view_approval_queue(user: User | None) -> bool:
+    return is_platform_admin(user) or (is_signed_in(user) and user.role in CREDENTIAL_APPROVERS)
+
+
+def can_change_credential_status(user: User | None, credential: Credential) -> bool:
+    """Revoke, suspend or reinstate: the issuing organization's admins."""
+    return _issuer_staff(user, credential.issuer_id, CREDENTIAL_ADMINS)
+
+
+def can_view_issued_credentials(user: User | None, org: Organization) -> bool:
+    """The list of what an organization has issued: its instructors and admins."""
+    return _issuer_staff(user, org.id, CREDENTIAL_APPROVERS)
+
+
+def can_endorse(user: User | None, org: Organization) -> bool:
+    """Countersign achievements in the organization's name: its admins."""
+    return _issuer_staff(user, org.id, CREDENTIAL_ADMINS)
