@@ -4,7 +4,19 @@ from __future__ import annotations
 
 from flask import Flask
 
-from app.cli import badges, curriculum, demo, exports, keys, labs, mastery, orgs, plcsim, users
+from app.cli import (
+    badges,
+    credentials,
+    curriculum,
+    demo,
+    exports,
+    keys,
+    labs,
+    mastery,
+    orgs,
+    plcsim,
+    users,
+)
 
 
 def register_commands(app: Flask) -> None:
@@ -18,3 +30,4 @@ def register_commands(app: Flask) -> None:
     app.cli.add_command(mastery.group)
     app.cli.add_command(exports.group)
     app.cli.add_command(keys.group)
+    app.cli.add_command(credentials.group)

@@ -8,7 +8,7 @@ from flask.cli import with_appcontext
 
 from app.database import utcnow
 from app.extensions import db
-from app.services import demo
+from app.services import demo, demo_credentials
 
 
 @click.command("seed-demo")
@@ -26,8 +26,14 @@ def seed_demo() -> None:
     report = demo.seed(now=utcnow())
     root = Path(current_app.config["CURRICULUM_ROOT"])
     enrolled = demo.seed_apprenticeship(curriculum_root=root, today=utcnow().date(), now=utcnow())
+    keyed = demo_credentials.seed_issuers(now=utcnow())
+    earned = demo_credentials.seed_credential(
+        curriculum_root=root, today=utcnow().date(), now=utcnow()
+    )
     db.session.commit()
-    made = len(report.created_orgs) + len(report.created_users) + enrolled
+    for slug in keyed:
+        click.echo(f"Signing keys created for {slug} (in {current_app.config['KEYS_DIR']}).")
+    made = len(report.created_orgs) + len(report.created_users) + enrolled + earned
     click.echo(f"Demo data: {made} records created." if made else "Demo data already present.")
     click.echo(f"\nDemo accounts (password for all: {demo.DEMO_PASSWORD}):")
     for user in demo.demo_accounts():

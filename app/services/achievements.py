@@ -20,6 +20,7 @@ from sqlalchemy import distinct, func, select
 from app.content import achievement_rules as files
 from app.content.programs import Program
 from app.domain import achievements as rules
+from app.errors import NotFound
 from app.extensions import db
 from app.models import (
     Achievement,
@@ -96,6 +97,15 @@ def current() -> list[Achievement]:
     """The achievements not archived, by name."""
     query = select(Achievement).where(Achievement.archived_at.is_(None)).order_by(Achievement.name)
     return list(db.session.scalars(query))
+
+
+def get(slug: str) -> Achievement:
+    """The achievement with this id (archived ones included); NotFound naming the current ones."""
+    row = db.session.scalar(select(Achievement).where(Achievement.slug == slug))
+    if row is None:
+        known = ", ".join(a.slug for a in current()) or "none"
+        raise NotFound(f"No achievement '{slug}'. Current achievements: {known}.")
+    return row
 
 
 def rules_of(achievement: Achievement) -> tuple[files.Rule, ...]:

@@ -59,6 +59,11 @@ def award_due(
     return Outcome(awarded, waiting)
 
 
+def active_users() -> list[User]:
+    """Everyone whose account is active, for a sweep over all learners."""
+    return list(db.session.scalars(select(User).where(User.active).order_by(User.id)))
+
+
 def award_due_for(user_id: int, *, now: datetime, today: date) -> Outcome | None:
     """``award_due`` by user id (for background tasks); None if the user is gone."""
     user = db.session.get(User, user_id)

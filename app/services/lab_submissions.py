@@ -18,7 +18,7 @@ from app.extensions import db
 from app.models import Course, LabSubmission, LabWorkspace, User
 from app.sandbox import notebooks
 from app.sandbox.executor import Executor
-from app.services import courses, evidence, lab_grading
+from app.services import awards, courses, evidence, lab_grading
 
 logger = logging.getLogger(__name__)
 _progress_writer = ThreadPoolExecutor(max_workers=1, thread_name_prefix="grading-progress")
@@ -216,7 +216,22 @@ def process_next(
         return submission
     grade(submission, lab=load_lab(submission.lab_slug), executor=executor, now=now)
     db.session.commit()
+    if submission.status == "graded":
+        _award_due(submission.user_id, now())
     return submission
+
+
+def _award_due(user_id: int | None, now: datetime) -> None:
+    """Issue what the graded attempt earned, in a transaction of its own: the grade is
+    committed already, and a failure to issue (a missing key, say) never touches it."""
+    if user_id is None:
+        return
+    try:
+        awards.award_due_for(user_id, now=now, today=now.date())
+        db.session.commit()
+    except Exception:
+        db.session.rollback()
+        logger.exception("credentials for user %s could not be awarded after grading", user_id)
 
 
 def _record_evidence(submission: LabSubmission, lab: Lab, now: datetime) -> None:

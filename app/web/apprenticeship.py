@@ -31,6 +31,7 @@ from app.extensions import db
 from app.models import Apprenticeship, OjlEntry, User
 from app.services import apprenticeship_progress, organizations, programs, record_pdf, rti
 from app.services import apprenticeships as service
+from app.web import awarding
 from app.web.access import require
 from app.web.forms import attach_error
 from app.web.forms.apprenticeship import (
@@ -283,6 +284,7 @@ def review_entry(entry_id: int):
         flash(f"Not signed off: {message}", "error")
         return redirect(url_for(".entry", entry_id=entry.id))
     db.session.commit()
+    awarding.after_progress(entry.apprenticeship.apprentice_id)
     name = entry.apprenticeship.apprentice.name
     done = "Approved" if decision == ojl.APPROVED else "Rejected"
     flash(f"{done}: {ojl.hours_text(entry.minutes)} of {name} on {entry.work_date}.", "success")

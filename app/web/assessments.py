@@ -20,6 +20,7 @@ from app.extensions import db
 from app.models import Apprenticeship, Framework
 from app.services import assessments as service
 from app.services import competency_maps, programs
+from app.web import awarding
 from app.web.access import require
 from app.web.forms import attach_error
 from app.web.forms.assessments import (
@@ -77,6 +78,7 @@ def assess(user_id: int):
             attach_error(form, exc)
         else:
             db.session.commit()
+            awarding.after_progress(row.learner_id)
             flash(
                 f"Assessed {learner.name} at level {row.level} in {row.competency.code}.", "success"
             )
@@ -128,6 +130,7 @@ def observations(enrolment_id: int):
             attach_error(form, exc)
         else:
             db.session.commit()
+            awarding.after_progress(row.learner_id)
             flash(f"Observation recorded: level {row.level} in {row.competency.code}.", "success")
             return redirect(url_for(".observations", enrolment_id=enrolment.id))
     return render_template(

@@ -23,7 +23,7 @@ from app.database import utcnow
 from app.errors import Conflict, NotFound
 from app.extensions import db
 from app.services import courses, quizzes
-from app.web import lesson_render
+from app.web import awarding, lesson_render
 from app.web.access import require
 from app.web.quiz_answers import answer_from_form, answer_from_json, feedback_json
 
@@ -67,6 +67,7 @@ def complete(slug: str, lesson_slug: str):
     done = request.form.get("done", "1") == "1"
     courses.set_completed(current_user, lesson, done, now=utcnow())
     db.session.commit()
+    awarding.after_progress(current_user.id)
     _, following = courses.neighbours(course, lesson)
     if done and following is not None:
         return redirect(url_for(".lesson", slug=slug, lesson_slug=following.slug))
@@ -116,6 +117,7 @@ def answer(slug: str, question_slug: str):
         flash(str(exc), "error")
         return redirect(back)
     db.session.commit()
+    awarding.after_progress(current_user.id)
     if request.is_json:
         return feedback_json(question, feedback)
     return redirect(back)

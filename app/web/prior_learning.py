@@ -27,6 +27,7 @@ from app.extensions import db
 from app.models import PriorLearningClaim
 from app.services import assessments, competency_maps
 from app.services import prior_learning as service
+from app.web import awarding
 from app.web.access import require
 from app.web.forms import attach_error
 from app.web.forms.assessments import ClaimForm, ClaimReviewForm, WithdrawClaimForm
@@ -132,6 +133,7 @@ def review(claim_id: int):
             attach_error(form, exc)
         else:
             db.session.commit()
+            awarding.after_progress(found.learner_id)
             flash(f"Claim {found.status}.", "success")
             return redirect(url_for(".index"))
     return render_template(
