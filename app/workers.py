@@ -31,7 +31,11 @@ class GradingWorkers:
         self.count = count
         self.idle_seconds = idle_seconds  # how often an idle worker looks for missed work
         self.threads: list[threading.Thread] = []
-        self.wakeup = threading.Event()
+        # Every wake bumps the generation; an idle worker waits for a generation it has not
+        # seen. (A shared Event cleared by one worker could swallow the wake, or the stop,
+        # meant for another, which then slept its whole idle time.)
+        self.changed = threading.Condition()
+        self.generation = 0
         self.stopping = threading.Event()
         self.lock = threading.Lock()
 
@@ -48,25 +52,32 @@ class GradingWorkers:
 
     def wake(self) -> None:
         """A submission was stored: stop waiting and look now."""
-        self.wakeup.set()
+        with self.changed:
+            self.generation += 1
+            self.changed.notify_all()
 
     def stop(self, timeout: float = 30.0) -> None:
         self.stopping.set()
-        self.wakeup.set()
+        self.wake()
         for thread in self.threads:
             thread.join(timeout)
         self.threads = []
 
     def loop(self) -> None:
         while not self.stopping.is_set():
+            with self.changed:
+                seen = self.generation
             try:
                 graded = self.work_once()
             except Exception:  # a broken lab file or a lost database must not end the thread
                 logger.exception("grading failed; the submission stays queued for a retry")
                 graded = None
             if graded is None:
-                self.wakeup.wait(self.idle_seconds)
-                self.wakeup.clear()
+                with self.changed:
+                    self.changed.wait_for(
+                        lambda seen=seen: self.generation != seen or self.stopping.is_set(),
+                        self.idle_seconds,
+                    )
 
     def work_once(self):
         with self.app.app_context():

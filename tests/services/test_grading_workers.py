@@ -48,6 +48,30 @@ def test_workers_grade_what_is_stored_and_stop_cleanly(make_app, tmp_path):
         )
 
 
+def test_stop_reaches_a_worker_that_was_busy_while_another_took_the_wake(make_app):
+    """A worker busy grading when stop() came still stops at once afterwards, although an
+    idle worker woke first (it used to sleep its whole idle time: a minute here)."""
+    workers = GradingWorkers(make_app(), 2, idle_seconds=60)
+    busy, release = threading.Event(), threading.Event()
+
+    def work_once():
+        if threading.current_thread().name == "grader-0" and not busy.is_set():
+            busy.set()
+            release.wait(20)
+        return None
+
+    workers.work_once = work_once
+    workers.start()
+    assert busy.wait(20)
+    idle = next(t for t in workers.threads if t.name == "grader-1")
+    stopper = threading.Thread(target=workers.stop, kwargs={"timeout": 20})
+    stopper.start()
+    assert poll(lambda: not idle.is_alive())
+    release.set()  # the busy worker finishes its grade only now, then finds nothing to do
+    stopper.join()
+    assert not any(t.is_alive() for t in threading.enumerate() if t.name.startswith("grader-"))
+
+
 def test_no_workers_run_when_grading_lives_elsewhere(make_app):
     app = make_app(LAB_WORKERS=0)
     app.test_client().get("/")
