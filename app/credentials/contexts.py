@@ -20,6 +20,7 @@ VC_V2 = "https://www.w3.org/ns/credentials/v2"
 VC_V1 = "https://www.w3.org/2018/credentials/v1"
 OB_V3P0_3_0_3 = "https://purl.imsglobal.org/spec/ob/v3p0/context-3.0.3.json"
 OB_EXTENSIONS = "https://purl.imsglobal.org/spec/ob/v3p0/extensions.json"
+CLR_V2P0_2_0_1 = "https://purl.imsglobal.org/spec/clr/v2p0/context-2.0.1.json"
 
 CONTEXT_FILES: dict[str, str] = {
     VC_V2: "credentials-v2.jsonld",
@@ -31,6 +32,7 @@ CONTEXT_FILES: dict[str, str] = {
     "https://purl.imsglobal.org/spec/ob/v3p0/context-3.0.1.json": "ob-v3p0-context-3.0.1.json",
     "https://purl.imsglobal.org/spec/ob/v3p0/context.json": "ob-v3p0-context.json",
     OB_EXTENSIONS: "ob-v3p0-extensions.json",
+    CLR_V2P0_2_0_1: "clr-v2p0-context-2.0.1.json",
     "https://w3id.org/security/data-integrity/v1": "data-integrity-v1.jsonld",
     "https://www.w3.org/ns/did/v1": "did-v1.jsonld",
     "https://w3id.org/security/suites/ed25519-2020/v1": "ed25519-2020-v1.jsonld",

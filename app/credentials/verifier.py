@@ -1,12 +1,14 @@
 """Verify a credential and report each check: ``{"verified": bool, "checks": [...]}``.
 
 Checks, in order: ``json`` (size, depth), ``jsonld`` (bundled contexts only, no undefined
-terms), ``schema`` (official OB 3.0 JSON Schema), ``issuer`` (a Profile object),
-``issuer_key`` (each proof's key resolves and its controller is the issuer), ``proof`` (the
-signatures), ``validity`` (validFrom/validUntil against *now*), ``status`` (Bitstring Status
-List through the caller's fetcher) and ``endorsements`` (each verified the same way, to a
-bounded depth). The library never uses the network: status lists and did:web or key documents
-come from callbacks that the caller supplies, caches and bounds.
+terms), ``schema`` (official OB 3.0 or CLR 2.0 JSON Schema, chosen by type), ``issuer`` (a
+Profile object), ``issuer_key`` (each proof's key resolves and its controller is the issuer),
+``proof`` (the signatures), ``validity`` (validFrom/validUntil against *now*), ``status``
+(Bitstring Status List through the caller's fetcher), ``endorsements`` (each verified the same
+way, to a bounded depth) and, for a ClrCredential only, ``embedded`` (each credential in
+``credentialSubject.verifiableCredential`` verified the same way). The library never uses the
+network: status lists and did:web or key documents come from callbacks that the caller
+supplies, caches and bounds.
 """
 
 from __future__ import annotations
@@ -22,7 +24,12 @@ from app.credentials.keys import FetchDocument, VerificationMethod, resolve_veri
 from app.credentials.statuses import check_status
 
 FetchStatusList = Callable[[str], dict[str, Any]]
-CREDENTIAL_TYPES = {"OpenBadgeCredential", "AchievementCredential", "EndorsementCredential"}
+CREDENTIAL_TYPES = {
+    "OpenBadgeCredential",
+    "AchievementCredential",
+    "EndorsementCredential",
+    "ClrCredential",
+}
 
 
 @dataclass
@@ -107,6 +114,8 @@ def verify_with(
     if open_badge:
         report.add(*check_status(document, options, _verify_status_list))
         _check_endorsements(document, options, depth, report)
+        if schema.schema_name_for(document) == schema.CLR_CREDENTIAL:
+            _check_embedded(document, options, depth, report)
     return report.as_dict()
 
 
@@ -159,7 +168,7 @@ def _check_schema(document: dict[str, Any], report: Report) -> None:
     types = document.get("type") or []
     types = types if isinstance(types, list) else [types]
     if "VerifiableCredential" not in types or not CREDENTIAL_TYPES & set(types):
-        report.add("schema", False, "type must name VerifiableCredential and an OB 3.0 type")
+        report.add("schema", False, "type must name VerifiableCredential and an OB or CLR type")
         return
     unknown = [
         entry.get("id")
@@ -174,11 +183,13 @@ def _check_schema(document: dict[str, Any], report: Report) -> None:
     shaped = document
     if isinstance(document.get("proof"), dict):
         shaped = {**document, "proof": [document["proof"]]}
-    errors = schema.schema_errors(shaped, schema.schema_name_for(document))
+    name = schema.schema_name_for(document)
+    errors = schema.schema_errors(shaped, name)
     if errors:
         report.add("schema", False, "; ".join(_short(e) for e in errors[:3]))
     else:
-        report.add("schema", True, "valid against the OB 3.0 JSON Schema")
+        spec = "CLR 2.0" if name == schema.CLR_CREDENTIAL else "OB 3.0"
+        report.add("schema", True, f"valid against the {spec} JSON Schema")
 
 
 def _as_list(value: Any) -> list[Any]:
@@ -360,3 +371,31 @@ def _check_endorsements(
         report.add("endorsements", False, "; ".join(failed))
     else:
         report.add("endorsements", True, f"{len(endorsements)} endorsement(s) verified")
+
+
+def _check_embedded(document: dict[str, Any], options: Options, depth: int, report: Report) -> None:
+    """Verify each credential a ClrCredential embeds, naming every one that fails.
+
+    The CLR's own proof covers the embedded JSON, not the embedded issuers' claims: each
+    inner credential must verify on its own (key, signature, dates, status). Nesting is
+    bounded by the JSON depth limit, so an embedded CLR is verified at the same depth.
+    """
+    subject = document.get("credentialSubject")
+    embedded = _as_list(subject.get("verifiableCredential")) if isinstance(subject, dict) else []
+    if not embedded:
+        report.add("embedded", False, "the ClrCredential embeds no verifiableCredential")
+        return
+    failed = []
+    for number, credential in enumerate(embedded, start=1):
+        result = verify_with(credential, options, depth=depth)
+        bad = [check for check in result["checks"] if not check["passed"]]
+        if bad:
+            label = credential.get("id") if isinstance(credential, dict) else None
+            names = ", ".join(check["name"] for check in bad)
+            failed.append(
+                f"credential {number} ({label or 'no id'}) fails {names}: {bad[0]['message']}"
+            )
+    if failed:
+        report.add("embedded", False, "; ".join(failed))
+    else:
+        report.add("embedded", True, f"{len(embedded)} embedded credential(s) verified")
