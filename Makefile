@@ -8,7 +8,7 @@ PORT   ?= 5000
 PYTEST_ARGS ?=
 BENCH_ARGS ?=
 
-.PHONY: run test setup setup-dev system-deps system-deps-test lint vendor clean bench-curriculum bench-lab bench-plcsim bench-workspace bench-workspace-browser bench-mastery bench-credentials
+.PHONY: run test setup setup-dev system-deps system-deps-test lint vendor clean bench-curriculum bench-lab bench-plcsim bench-workspace bench-workspace-browser bench-mastery bench-credentials bench-verify-page
 
 ## run: set everything up, migrate, load the curriculum and demo data, serve on http://127.0.0.1:5000
 run: export SHOPFLOOR_PUBLIC_BASE_URL ?= http://$(HOST):$(PORT)
@@ -94,3 +94,7 @@ bench-mastery: setup-dev
 ## bench-credentials: issue and verify 1,000 OB 3.0 credentials: p50/p95 sign and verify, cold and warm, against an eddsa-jcs-2022 floor
 bench-credentials: setup-dev
 	$(BIN)/python benchmarks/credentials.py $(BENCH_ARGS)
+
+## bench-verify-page: the employer's verification page: p50/p95 of POST /api/verify and a 1,000-row CSV list end to end, against calling the verifier directly
+bench-verify-page: setup-dev
+	$(BIN)/python benchmarks/verify_page.py $(BENCH_ARGS)

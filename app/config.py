@@ -126,6 +126,9 @@ class Config:
     # one folder per organisation (mode 0700), each private key a file of its own (0600).
     # None means instance/keys. From the environment: SHOPFLOOR_KEYS_DIR=/srv/shopfloor/keys.
     KEYS_DIR: str | None = None
+    # The verification page fetches other issuers' credentials, DID documents and status lists
+    # over https (public addresses only). False: only this Shopfloor's credentials are checked.
+    VERIFY_REMOTE_FETCH = True
 
     # The address people use to reach Shopfloor, e.g. "https://learn.example.org" (a path
     # prefix is allowed). Every absolute URL the app hands out (links in email, CASE URIs) is

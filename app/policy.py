@@ -321,3 +321,11 @@ def can_view_issued_credentials(user: User | None, org: Organization) -> bool:
 def can_endorse(user: User | None, org: Organization) -> bool:
     """Countersign achievements in the organization's name: its admins."""
     return _issuer_staff(user, org.id, CREDENTIAL_ADMINS)
+
+
+def can_edit_branding(user: User | None, org: Organization) -> bool:
+    """The short name, website, colours and identifiers the organization's credentials
+    carry: its partner admins, and the platform admin."""
+    if is_platform_admin(user):
+        return True
+    return is_signed_in(user) and user.organization_id == org.id and user.role is Role.PARTNER_ADMIN

@@ -243,8 +243,7 @@ def _sign(credential: Credential, *, now: datetime) -> None:
         valid_until=valid_until,
         status=ob3.Status(status_lists.list_url(status_list), index, status_list.purpose),
         evidence=tuple(
-            ob3.Evidence(name=item["name"], genre=item.get("genre"))
-            for item in credential.evidence
+            ob3.Evidence(name=item["name"], genre=item.get("genre")) for item in credential.evidence
         ),
         endorsements=tuple(_endorsements_of(row)),
     )

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field, replace
+from datetime import date, datetime
 from pathlib import Path
 
 from app import policy
@@ -11,6 +12,7 @@ from app.models import Organization, User
 from app.services import (
     apprenticeships,
     courses,
+    credential_pages,
     evidence,
     lab_progress,
     organizations,
@@ -41,6 +43,8 @@ class Dashboard:
     # Apprenticeships: the apprentice's own, a mentor's apprentices, an organization's.
     apprenticeships: list[apprenticeships.Line] = field(default_factory=list)
     waiting: int = 0  # OJL entries waiting for this mentor's sign-off
+    # Learners: how many credentials they hold, the latest, and the badge they are closest to.
+    credentials: credential_pages.Summary | None = None
 
 
 # Whom each role works with, shown as people panels: (role listed, panel title, empty text).
@@ -62,7 +66,14 @@ _PANELS = {
 }
 
 
-def for_user(user: User, *, curriculum_root: Path) -> Dashboard:
+def for_user(
+    user: User,
+    *,
+    curriculum_root: Path,
+    now: datetime | None = None,
+    today: date | None = None,
+) -> Dashboard:
+    """What *user* sees; with *now* and *today*, a learner's credentials too."""
     board = _people(user)
     board.courses.extend(courses.catalog(user))
     board.evidence.extend(evidence.summary(user))
@@ -73,6 +84,9 @@ def for_user(user: User, *, curriculum_root: Path) -> Dashboard:
         board.apprenticeships.extend(apprenticeships.lines(enrolments, catalog))
     if user.role is Role.MENTOR:
         return replace(board, waiting=len(apprenticeships.queue(user)))
+    if board.learner and now is not None and today is not None:
+        held = credential_pages.summary(user, now=now, today=today, curriculum_root=curriculum_root)
+        return replace(board, credentials=held)
     return board
 
 

@@ -2,17 +2,23 @@
 
 from __future__ import annotations
 
+import logging
+import math
 import re
 from collections import Counter
 from dataclasses import dataclass
 from datetime import datetime
+from urllib.parse import urlsplit
 
 from sqlalchemy import func, select
 
+from app.domain import colours
 from app.domain.roles import OrgKind, Role
 from app.errors import Conflict, InvalidInput, NotFound
 from app.extensions import db
 from app.models import Organization, User
+
+logger = logging.getLogger(__name__)
 
 SLUG = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
 
@@ -83,3 +89,82 @@ def member_counts() -> dict[int, int]:
     """Organization id → number of members."""
     query = select(User.organization_id, func.count()).group_by(User.organization_id)
     return {org_id: n for org_id, n in db.session.execute(query) if org_id is not None}
+
+
+# -- Branding and identifiers shown on the credentials an organization issues ----------------
+
+WEBSITE_CHARS, SHORT_NAME_CHARS = 300, 40
+IPEDS_UNIT_ID = re.compile(r"^\d{6}$")
+OPEID = re.compile(r"^\d{8}$")
+
+
+@dataclass(frozen=True)
+class Branding:
+    """What a partner admin edits; empty strings clear a value."""
+
+    short_name: str = ""
+    website: str = ""
+    brand_primary: str = ""
+    brand_secondary: str = ""
+    ipeds_unit_id: str = ""
+    opeid: str = ""
+
+
+def update_branding(org: Organization, branding: Branding, *, now: datetime) -> None:
+    """Check *branding* and store it on *org*; InvalidInput names the first bad field.
+
+    Only credentials signed from now on carry it: issued ones keep what they were signed with.
+    """
+    short_name = " ".join(branding.short_name.split())
+    if len(short_name) > SHORT_NAME_CHARS:
+        raise InvalidInput("short_name", f"Keep the short name to {SHORT_NAME_CHARS} characters.")
+    website = _website(branding.website.strip())
+    primary = _colour("brand_primary", branding.brand_primary)
+    if primary and colours.contrast_ratio(primary, colours.WHITE) < colours.MIN_TEXT_CONTRAST:
+        # Rounded down, so that 4.499 never reads as the 4.5 it falls short of.
+        ratio = math.floor(colours.contrast_ratio(primary, colours.WHITE) * 100) / 100
+        raise InvalidInput(
+            "brand_primary",
+            f"White text on {primary} has a contrast of only {ratio:.2f}:1; choose a darker "
+            f"colour (at least {colours.MIN_TEXT_CONTRAST}:1) so text on it stays readable.",
+        )
+    secondary = _colour("brand_secondary", branding.brand_secondary)
+    ipeds, opeid = branding.ipeds_unit_id.strip(), branding.opeid.strip()
+    if ipeds and not IPEDS_UNIT_ID.match(ipeds):
+        raise InvalidInput("ipeds_unit_id", "An IPEDS unit id is 6 digits, such as 123456.")
+    if opeid and not OPEID.match(opeid):
+        raise InvalidInput("opeid", "An OPEID is 8 digits, such as 00123400.")
+    org.short_name, org.website = short_name, website
+    org.brand_primary, org.brand_secondary = primary, secondary
+    org.ipeds_unit_id, org.opeid = ipeds, opeid
+    db.session.flush()
+    logger.info("branding of %s updated at %s", org.slug, now.isoformat())
+
+
+def _website(value: str) -> str:
+    if not value:
+        return ""
+    try:
+        parts = urlsplit(value)
+    except ValueError:  # such as an unclosed "[" of an IPv6 address
+        parts = urlsplit("")
+    if (
+        parts.scheme != "https"
+        or not parts.hostname
+        or "." not in parts.hostname
+        or parts.username
+        or parts.password
+        or any(c.isspace() for c in value)
+        or len(value) > WEBSITE_CHARS
+    ):
+        raise InvalidInput(
+            "website", "Give the full https:// address of your website, such as https://tri-c.edu."
+        )
+    return value
+
+
+def _colour(field: str, value: str) -> str:
+    colour = colours.normalise(value)
+    if colour and not colours.is_hex_colour(colour):
+        raise InvalidInput(field, "Give the colour as # and six hex digits, such as #0b5394.")
+    return colour

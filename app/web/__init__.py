@@ -13,9 +13,12 @@ from app.web import (
     apprenticeship,
     assessments,
     auth,
+    badges,
     case,
     competencies,
     courses,
+    credential_admin,
+    credentials,
     deferred,
     dev,
     did,
@@ -25,12 +28,14 @@ from app.web import (
     json_bodies,
     lab_attempts,
     labs,
+    learner_record,
     lesson_render,
     main,
     orgs,
     prior_learning,
     security,
     sessions,
+    verify,
 )
 
 
@@ -65,5 +70,10 @@ def init_app(app: Flask) -> None:
         assessments,
         prior_learning,
         did,
+        credential_admin,
+        credentials,
+        badges,
+        learner_record,
+        verify,
     ):
         app.register_blueprint(module.bp)

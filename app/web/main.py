@@ -10,6 +10,7 @@ from sqlalchemy import text
 
 from app import policy
 from app.content import site_pages
+from app.database import latest_today, utcnow
 from app.extensions import db
 from app.services import dashboards
 from app.web.access import require
@@ -27,7 +28,9 @@ def home():
 def dashboard():
     require(policy.can_view_dashboard(current_user))
     root = Path(current_app.config["CURRICULUM_ROOT"])
-    board = dashboards.for_user(current_user, curriculum_root=root)
+    board = dashboards.for_user(
+        current_user, curriculum_root=root, now=utcnow(), today=latest_today()
+    )
     return render_template("main/dashboard.html", board=board)
 
 

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import copy
 import json
-import time
 from datetime import UTC, datetime, timedelta
 
 import pytest
@@ -12,7 +11,7 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from app.credentials import keys, ob3, proofs
+from app.credentials import keys, ob3, parsing, proofs
 from app.credentials.status_list import StatusList, status_list_credential
 from app.credentials.verifier import verify_credential, verify_status_list_credential
 from tests.credentials import factories
@@ -277,20 +276,21 @@ def test_endorsements_are_verified_recursively():
     assert "endorsement 1: proof" in message(bad, "endorsements")
 
 
-def test_oversized_input_is_refused_quickly():
+def test_oversized_input_is_refused_before_it_is_parsed(monkeypatch):
+    def no_parsing(*args, **kwargs):
+        raise AssertionError("an oversized input was parsed")
+
+    monkeypatch.setattr(parsing.json, "loads", no_parsing)
     big = b'{"a": "' + b"x" * 2_000_000 + b'"}'
-    started = time.perf_counter()
     result = verify_credential(big, now=NOW)
-    assert time.perf_counter() - started < 0.5
     assert failed(result) == {"json"} and "the limit is 1,000,000" in message(result, "json")
 
 
 @pytest.mark.parametrize("depth", [40, 100_000, 499_000])
-def test_deeply_nested_input_is_refused_quickly(depth):
+def test_deeply_nested_input_is_refused(depth):
+    # The work is bounded by the byte limit, checked first; 499,000 levels is just under it.
     nested = "[" * depth + "]" * depth
-    started = time.perf_counter()
     result = verify_credential(nested, now=NOW)
-    assert time.perf_counter() - started < 0.5
     assert "nested deeper than 32 levels" in message(result, "json")
 
 

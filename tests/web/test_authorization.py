@@ -80,6 +80,13 @@ def exporters_only(role):
     return enrollers_only(role)
 
 
+def partner_admins_only(role):
+    """Endorsing and branding in the organization's name: its partner admins, platform admins."""
+    return {ANON: LOGIN, Role.PARTNER_ADMIN: OK, Role.PLATFORM_ADMIN: OK}.get(role, FORBIDDEN)
+
+
+NO_CREDENTIAL = "/credentials/00000000-0000-0000-0000-000000000000"
+
 LAB = "/courses/demo-course/lessons/demo-second/labs/lab-demo"  # planned: no lab file yet
 
 # endpoint → (URL, expected status for each role)
@@ -148,6 +155,28 @@ MATRIX = {
     "case.item": (f"/ims/case/v1p1/CFItems/{ITEM}", lambda role: OK),
     "did.org_document": ("/orgs/home/did.json", lambda role: OK),  # verifiers anywhere
     "did.platform_document": ("/.well-known/did.json", lambda role: NOT_FOUND),  # no key
+    # Credentials: a missing one answers 404 alike to everyone, so addresses reveal nothing.
+    "credentials.wallet": ("/credentials", signed_in_only),
+    "credentials.page": (NO_CREDENTIAL, lambda role: NOT_FOUND),
+    "credentials.download_json": (f"{NO_CREDENTIAL}.json", lambda role: NOT_FOUND),
+    "credentials.badge_svg": (f"{NO_CREDENTIAL}/badge.svg", lambda role: NOT_FOUND),
+    "credentials.badge_png": (f"{NO_CREDENTIAL}/badge.png", lambda role: NOT_FOUND),
+    "credentials.status_list": ("/credentials/status/none", lambda role: NOT_FOUND),
+    "learner_record.download": ("/credentials/learner-record.json", signed_in_then_missing),
+    "badges.catalogue": ("/badges", lambda role: OK),
+    "badges.detail": ("/badges/no-such-badge", lambda role: NOT_FOUND),
+    "badges.image": ("/badges/no-such-badge/image.svg", lambda role: NOT_FOUND),
+    "credential_admin.approvals": ("/credentials/approvals", cohort_viewers_only),
+    "credential_admin.issued": ("/orgs/home/credentials", cohort_viewers_only),
+    "credential_admin.issued_csv": ("/orgs/home/credentials.csv", cohort_viewers_only),
+    "credential_admin.detail": ("/orgs/home/credentials/not-a-credential", lab_reviewers_only),
+    "credential_admin.endorsements_page": ("/orgs/home/endorsements", partner_admins_only),
+    "credential_admin.branding": ("/orgs/home/branding", partner_admins_only),
+    "credential_admin.endorsement_json": ("/endorsements/not-one", lambda role: NOT_FOUND),
+    "verify.index": ("/verify", lambda role: OK),
+    "verify.job": ("/verify/bulk/nope", lambda role: NOT_FOUND),
+    "verify.job_progress": ("/verify/bulk/nope/progress", lambda role: NOT_FOUND),
+    "verify.job_csv": ("/verify/bulk/nope/results.csv", lambda role: NOT_FOUND),
 }
 # Routes that only accept POST, checked in test_csrf and their own tests.
 # The lab endpoints have their own tests in test_labs.py and test_lab_attempts.py.
@@ -168,6 +197,16 @@ POST_ONLY = {
     "prior_learning.review",
     "prior_learning.withdraw",
     "assessments.withdraw",
+    "credentials.sharing",
+    *(
+        f"credential_admin.{name}"
+        for name in ("approve", "decline", "reconsider", "revoke", "suspend", "reinstate")
+    ),
+    "credential_admin.endorse",
+    "credential_admin.withdraw_endorsement",
+    "verify.check",
+    "verify.api",
+    "verify.bulk",
 }
 
 
