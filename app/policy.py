@@ -299,9 +299,16 @@ def can_view_credential(user: User | None, credential: Credential) -> bool:
     )
 
 
+def _not_own(user: User | None, credential: Credential) -> bool:
+    """Nobody decides on, revokes or reinstates their own credential."""
+    return not (is_signed_in(user) and user.id == credential.user_id)
+
+
 def can_decide_credential(user: User | None, credential: Credential) -> bool:
     """Approve or decline a credential awaiting approval: the issuer's instructors."""
-    return _issuer_staff(user, credential.issuer_id, CREDENTIAL_APPROVERS)
+    return _not_own(user, credential) and _issuer_staff(
+        user, credential.issuer_id, CREDENTIAL_APPROVERS
+    )
 
 
 def can_view_approval_queue(user: User | None) -> bool:
@@ -310,7 +317,9 @@ def can_view_approval_queue(user: User | None) -> bool:
 
 def can_change_credential_status(user: User | None, credential: Credential) -> bool:
     """Revoke, suspend or reinstate: the issuing organization's admins."""
-    return _issuer_staff(user, credential.issuer_id, CREDENTIAL_ADMINS)
+    return _not_own(user, credential) and _issuer_staff(
+        user, credential.issuer_id, CREDENTIAL_ADMINS
+    )
 
 
 def can_view_issued_credentials(user: User | None, org: Organization) -> bool:

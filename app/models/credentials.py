@@ -66,7 +66,11 @@ class Credential(db.Model):
     """One learner's credential for one achievement (at most one each: issued once)."""
 
     __tablename__ = "credentials"
-    __table_args__ = (UniqueConstraint("user_id", "achievement_id"),)
+    __table_args__ = (
+        UniqueConstraint("user_id", "achievement_id"),
+        # Never two credentials on one status bit, whatever the timing of their issue.
+        UniqueConstraint("status_list_id", "status_index"),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     # Unguessable; names the credential in its URL and its ``id``.

@@ -14,6 +14,7 @@ from app.content.mastery import ancestors
 from app.domain import mastery as rules_of
 from app.domain.mastery import Outcome
 from app.domain.roles import Role
+from app.domain.spreadsheets import safe_cell
 from app.errors import NotFound
 from app.extensions import db
 from app.models import (
@@ -339,7 +340,7 @@ def heatmap_csv(board: Heatmap) -> str:
             cell = board.cell(learner, competency)
             writer.writerow(
                 [
-                    _safe(learner.name),
+                    safe_cell(learner.name),
                     learner.email,
                     competency.code,
                     _safe(competency.title),
@@ -354,6 +355,4 @@ def heatmap_csv(board: Heatmap) -> str:
     return out.getvalue()
 
 
-def _safe(text: str) -> str:
-    """Keep a spreadsheet from running a cell as a formula (CSV injection)."""
-    return "'" + text if text[:1] in ("=", "+", "-", "@", "\t", "\r") else text
+_safe = safe_cell  # the name other modules imported before the domain module existed

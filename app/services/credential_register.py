@@ -15,11 +15,11 @@ from math import ceil
 from sqlalchemy import ColumnElement, and_, func, or_, select
 from sqlalchemy.orm import selectinload
 
+from app.domain.spreadsheets import safe_cell as spreadsheet_safe
 from app.extensions import db
 from app.models import Achievement, Credential, Organization, User
 from app.models.credentials import AWAITING_APPROVAL, DECLINED, ISSUED
 from app.services import credentials
-from app.services.competency_maps import _safe as spreadsheet_safe
 
 PER_PAGE = 50
 CSV_CAP = 10_000  # rows in one download; the filters narrow a larger register

@@ -22,7 +22,7 @@ from sqlalchemy.orm import selectinload
 from app.content.achievements import duration_days
 from app.credentials import ob3
 from app.domain.achievements import Evaluation, RuleResult
-from app.errors import Conflict, InvalidInput, NotFound
+from app.errors import Conflict, InvalidInput, NotFound, PermissionDenied
 from app.extensions import db
 from app.models import (
     Achievement,
@@ -264,6 +264,7 @@ def approve(credential: Credential, actor: User, *, now: datetime, comment: str 
     """An instructor of the issuer approves a credential awaiting approval: it is signed."""
     if credential.state != AWAITING_APPROVAL:
         raise Conflict("This credential is not awaiting approval.")
+    _not_own(credential, actor)
     comment = _reason(comment, required=False)
     _sign(credential, now=now)
     credential.decided_by_id, credential.decided_at = actor.id, now
@@ -276,6 +277,7 @@ def decline(credential: Credential, actor: User, *, now: datetime, comment: str)
     """Decline a credential awaiting approval (a reason is required; it can be approved later)."""
     if credential.state != AWAITING_APPROVAL:
         raise Conflict("This credential is not awaiting approval.")
+    _not_own(credential, actor)
     reason = _reason(comment)
     credential.state = DECLINED
     credential.decided_by_id, credential.decided_at = actor.id, now
@@ -294,6 +296,11 @@ def reconsider(credential: Credential, actor: User, *, now: datetime) -> None:
 # -- Status ---------------------------------------------------------------------------------
 
 
+def _not_own(credential: Credential, actor: User | None) -> None:
+    if actor is not None and actor.id == credential.user_id:
+        raise PermissionDenied("Nobody decides on their own credential: another instructor does.")
+
+
 def _issued(credential: Credential) -> None:
     if credential.state != ISSUED or credential.status_list is None:
         raise Conflict("Only an issued credential can be revoked, suspended or reinstated.")
@@ -302,6 +309,7 @@ def _issued(credential: Credential) -> None:
 def revoke(credential: Credential, actor: User | None, *, reason: str, now: datetime) -> None:
     """Revoke for good: the status bit is set and stays set."""
     _issued(credential)
+    _not_own(credential, actor)
     if credential.revoked:
         raise Conflict("This credential is already revoked.")
     reason = _reason(reason)
@@ -314,6 +322,7 @@ def suspend(credential: Credential, actor: User | None, *, reason: str, now: dat
     """Suspend until reinstated. The published bit is the revocation bit, so every verifier
     reports the credential as not standing while it is suspended."""
     _issued(credential)
+    _not_own(credential, actor)
     if credential.revoked or credential.suspended:
         raise Conflict("This credential is already revoked or suspended.")
     reason = _reason(reason)
@@ -325,6 +334,7 @@ def suspend(credential: Credential, actor: User | None, *, reason: str, now: dat
 def reinstate(credential: Credential, actor: User | None, *, reason: str, now: datetime) -> None:
     """Lift a suspension (a revocation cannot be lifted)."""
     _issued(credential)
+    _not_own(credential, actor)
     if not credential.suspended:
         raise Conflict("Only a suspended credential can be reinstated.")
     reason = _reason(reason, required=False)

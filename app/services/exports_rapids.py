@@ -21,10 +21,10 @@ from sqlalchemy import or_, select
 from app.content.programs import Program
 from app.domain import ojl
 from app.domain.programs import add_months
+from app.domain.spreadsheets import safe_cell as spreadsheet_safe
 from app.extensions import db
 from app.models import Apprenticeship, OjlEntry, Organization, User
 from app.services import apprenticeship_progress, apprenticeships
-from app.services.competency_maps import _safe as spreadsheet_safe
 
 # The specification's fields, in its order (tableschema.json).
 SPEC_COLUMNS = (

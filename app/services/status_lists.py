@@ -75,8 +75,22 @@ def allocate(issuer: Organization | None, *, now: datetime) -> tuple[StatusList,
     return row, index
 
 
+def _locked(list_id: int) -> StatusList:
+    """The list read afresh and locked until the transaction ends (PostgreSQL: FOR UPDATE;
+    SQLite takes the whole database for the write), so two changes at once cannot both
+    start from the same bits and lose one."""
+    query = (
+        select(StatusList)
+        .where(StatusList.id == list_id)
+        .with_for_update()
+        .execution_options(populate_existing=True)
+    )
+    return db.session.scalars(query).one()
+
+
 def set_bit(row: StatusList, index: int, value: bool, *, now: datetime) -> None:
     """Set (revoked or suspended) or clear entry *index*, and publish the list again."""
+    row = _locked(row.id)
     bits = bitstring.StatusList(row.size, bytearray(row.bits))
     if bits.get(index) == value:
         return

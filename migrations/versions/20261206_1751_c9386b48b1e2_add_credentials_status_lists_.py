@@ -96,6 +96,9 @@ def upgrade():
         sa.PrimaryKeyConstraint("id", name=op.f("pk_credentials")),
         sa.UniqueConstraint("public_id", name=op.f("uq_credentials_public_id")),
         sa.UniqueConstraint("user_id", "achievement_id", name=op.f("uq_credentials_user_id")),
+        sa.UniqueConstraint(
+            "status_list_id", "status_index", name=op.f("uq_credentials_status_list_id")
+        ),
     )
     with op.batch_alter_table("credentials", schema=None) as batch_op:
         batch_op.create_index(

@@ -7,12 +7,13 @@ import shutil
 from datetime import UTC, date, datetime, timedelta
 
 import pytest
-from sqlalchemy import func, select
+from sqlalchemy import func, select, update
 
 from app.content import validate
 from app.credentials import ob3, schema
+from app.credentials import status_list as bitstring
 from app.database import utcnow
-from app.errors import Conflict, InvalidInput
+from app.errors import Conflict, InvalidInput, PermissionDenied
 from app.extensions import db
 from app.models import Credential, CredentialEvent, LabSubmission, StatusList
 from app.services import awards, credentials, curriculum_sync, keys, status_lists, verification
@@ -174,3 +175,38 @@ def test_an_issuer_without_a_key_leaves_the_credential_owed_not_lost(ctx, tree, 
     assert [c.achievement.slug for c in outcome.awarded] == ["lab-master"]
     assert any("no signing key" in why for _, why in outcome.waiting)
     assert db.session.scalar(select(func.count()).select_from(Credential)) == 1
+
+
+def test_a_status_change_made_meanwhile_elsewhere_is_not_lost(college):
+    first, second = (by_slug(due(learner(college, 9.0)).awarded, "lab-star") for _ in range(2))
+    db.session.commit()
+    row = first.status_list
+    assert row.bits  # loaded here; now another process revokes `first` behind our back
+    theirs = bitstring.StatusList(row.size, bytearray(row.bits))
+    theirs.set(first.status_index)
+    with db.engine.begin() as connection:
+        connection.execute(
+            update(StatusList)
+            .where(StatusList.id == row.id)
+            .values(bits=bytes(theirs.bits), version=row.version + 1)
+        )
+    admin = factories.make_user(org=college)
+    credentials.revoke(second, admin, reason="Issued in error", now=NOW)
+    db.session.commit()
+    published = status_lists.published(second.status_list, now=NOW)
+    final = bitstring.StatusList.decode(published["credentialSubject"]["encodedList"])
+    assert final.get(first.status_index) and final.get(second.status_index)
+
+
+def test_nobody_approves_or_revokes_their_own_credential(college):
+    instructor = learner(college, 9.0)  # staff earn badges too
+    master = by_slug(due(instructor).awarded, "lab-master")
+    with pytest.raises(PermissionDenied):
+        credentials.approve(master, instructor, now=NOW)
+    with pytest.raises(PermissionDenied):
+        credentials.decline(master, instructor, now=NOW, comment="No")
+    star = by_slug(credentials.of_user(instructor.id), "lab-star")
+    assert star.state == "issued"
+    for change in (credentials.revoke, credentials.suspend):
+        with pytest.raises(PermissionDenied):
+            change(star, instructor, reason="Tidying up", now=NOW)
