@@ -6,9 +6,10 @@ BIN    := $(VENV)/bin
 HOST   ?= 127.0.0.1
 PORT   ?= 5000
 PYTEST_ARGS ?=
+TEST_WORKERS ?= 2
 BENCH_ARGS ?=
 
-.PHONY: run test setup setup-dev system-deps system-deps-test lint vendor clean bench-curriculum bench-lab bench-plcsim bench-workspace bench-workspace-browser bench-mastery bench-credentials bench-verify-page
+.PHONY: run test test-db setup setup-dev system-deps system-deps-test lint vendor clean bench-curriculum bench-lab bench-plcsim bench-workspace bench-workspace-browser bench-mastery bench-credentials bench-verify-page
 
 ## run: set everything up, migrate, load the curriculum and demo data, serve on http://127.0.0.1:5000
 run: export SHOPFLOOR_PUBLIC_BASE_URL ?= http://$(HOST):$(PORT)
@@ -20,11 +21,18 @@ run: setup
 	@echo "\nShopfloor is starting on http://$(HOST):$(PORT)  (Ctrl+C stops it)\n"
 	SHOPFLOOR_DEV_MODE=true $(BIN)/flask run --host $(HOST) --port $(PORT)
 
-## test: set up the test tools (Chromium included), lint, and run the whole suite
+## test: set up the test tools (Chromium included), lint, and run the whole suite: the tests
+## that need neither a browser nor a real kernel on $(TEST_WORKERS) processes, then those serially
 test: setup-dev
 	$(BIN)/ruff check app plcsim tests migrations wsgi.py benchmarks
 	$(BIN)/ruff format --check --quiet app plcsim tests wsgi.py benchmarks
-	$(BIN)/python -m pytest $(PYTEST_ARGS)
+	$(BIN)/python -m pytest -n $(TEST_WORKERS) -m "not e2e and not kernel" $(PYTEST_ARGS)
+	$(BIN)/python -m pytest -m "e2e or kernel" $(PYTEST_ARGS)
+
+## test-db: the tests that touch the database (CI runs them again on PostgreSQL)
+test-db: setup-dev
+	$(BIN)/python -m pytest -n $(TEST_WORKERS) -m "not e2e and not kernel" \
+		--ignore=tests/plcsim --ignore=tests/content --ignore=tests/credentials $(PYTEST_ARGS)
 
 ## lint: ruff over the code base
 lint: setup-dev

@@ -247,6 +247,8 @@ def test_focus_is_visible_at_every_tab_stop(demo_site, ui, path):
     ui.keyboard.press("Enter")
     ui.keyboard.press("Tab")
     menu = ui.get_by_role("navigation", name="Main")
+    expect(menu.get_by_role("link", name="Your credentials")).to_be_focused()
+    ui.keyboard.press("Tab")
     expect(menu.get_by_role("link", name="Account settings")).to_be_focused()
     ui.keyboard.press("Tab")
     expect(menu.get_by_role("link", name="Exports")).to_be_focused()
