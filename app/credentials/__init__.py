@@ -8,5 +8,6 @@ Flask-free and database-free: callers pass plain data, keys, ``now`` and fetcher
 - ``keys``: Multikey encoding, did:key, did:web URLs, DID documents, verification methods.
 - ``canonical``: RDFC-1.0 N-Quads (safe mode, bundled contexts only) and JCS.
 - ``status_list``: Bitstring Status List encode/decode, index allocation, list credential.
-- ``verifier``: ``verify_credential`` → ``{"verified": bool, "checks": [...]}``.
+- ``verifier``: ``verify_credential`` → ``{"verified": bool, "checks": [...]}``; its checks
+  for status lists (``statuses``) and endorsements (``endorsements``), its ``options``.
 """

@@ -6,7 +6,9 @@ RDFC-1.0 is computed by pyld's URDNA2015, which RDFC-1.0 standardised unchanged 
 
 Safe mode: JSON-LD silently drops terms that no context defines, so a property the verifier
 never sees would ride along unsigned. Every such drop, and every relative ``@id`` or ``@type``
-left after expansion, raises ContextError instead.
+left after expansion, raises ContextError instead. ``check_terms`` adds the rules that keep
+the JSON a reader sees the same as the graph that is signed: contexts named only at the top
+of a credential, no ``@vocab``/``@base``, no other keywords, no IRIs as keys.
 """
 
 from __future__ import annotations
@@ -19,11 +21,14 @@ import rfc8785
 from cachetools import LRUCache
 from pyld import jsonld
 
-from app.credentials.contexts import document_loader
+from app.credentials.contexts import CONTEXT_FILES, defines_vocab, document_loader
 from app.credentials.exceptions import ContextError
 
 _ABSOLUTE_IRI = re.compile(r"^[A-Za-z][A-Za-z0-9+.\-]*:")
 _KEYWORDS_WITH_IRIS = ("@id", "@type")
+# Properties whose values are credentials of their own, each with its @context; a
+# credential's proofs may carry one too (eddsa-jcs-2022).
+NESTED_CREDENTIALS = ("endorsement", "verifiableCredential")
 
 
 class _Processor(jsonld.JsonLdProcessor):
@@ -86,6 +91,10 @@ def _dropped(term: str | None) -> None:
     raise ContextError(f"undefined JSON-LD term {term!r}: no context in @context defines it")
 
 
+def _is_absolute(value: Any) -> bool:
+    return isinstance(value, str) and _ABSOLUTE_IRI.match(value) is not None
+
+
 def _check_iris(node: Any, path: str) -> None:
     if isinstance(node, list):
         for i, item in enumerate(node):
@@ -95,18 +104,66 @@ def _check_iris(node: Any, path: str) -> None:
         return
     if "@value" in node:
         datatype = node.get("@type")
-        if datatype is not None and datatype != "@json" and not _ABSOLUTE_IRI.match(datatype):
+        if datatype is not None and datatype != "@json" and not _is_absolute(datatype):
             raise ContextError(f"undefined JSON-LD datatype {datatype!r} at {path}")
         return
     for key in _KEYWORDS_WITH_IRIS:
         values = node.get(key)
         for value in values if isinstance(values, list) else [values]:
-            if value is not None and not _ABSOLUTE_IRI.match(value):
+            if value is not None and not _is_absolute(value):
                 kind = "type" if key == "@type" else "id"
-                raise ContextError(f"undefined JSON-LD {kind} {value!r} at {path}")
+                raise ContextError(f"undefined JSON-LD {kind} {str(value)[:200]!r} at {path}")
     for key, value in node.items():
         if key not in _KEYWORDS_WITH_IRIS:
             _check_iris(value, f"{path}.{key}" if not key.startswith("@") else path)
+
+
+def check_terms(document: Any, *, allow_vocab: bool = False) -> None:
+    """Raise ContextError unless every key of *document* is a term its contexts define.
+
+    ``@context`` may only sit at the top of a credential (the document itself, and each
+    endorsement, embedded credential or proof), as a URL or list of URLs of bundled
+    contexts, none of which sets ``@vocab`` or ``@base`` unless *allow_vocab* (the W3C
+    examples context does). Anywhere else an embedded context could redefine or invent
+    terms, and keywords (``@id``, ``@value``, ...) or IRIs used as keys could say what a term
+    says in a form readers of the JSON do not look for; all are refused.
+    """
+    stack: list[tuple[Any, str, bool]] = [(document, "$", True)]
+    while stack:
+        node, path, root = stack.pop()
+        if isinstance(node, list):
+            stack.extend((item, f"{path}[{i}]", root) for i, item in enumerate(node))
+            continue
+        if not isinstance(node, dict):
+            continue
+        for key, value in node.items():
+            if key == "@context":
+                if not root:
+                    raise ContextError(f"@context at {path}: only a credential's top may have one")
+                _check_context_urls(value, path, allow_vocab)
+            elif key.startswith("@"):
+                raise ContextError(f"JSON-LD keyword {key[:50]!r} at {path} is not accepted")
+            elif ":" in key:
+                raise ContextError(f"{key[:100]!r} at {path} is an IRI, not a term")
+            else:
+                nested = key in NESTED_CREDENTIALS or (root and key == "proof")
+                stack.append((value, f"{path}.{key}", nested))
+
+
+def _check_context_urls(value: Any, path: str, allow_vocab: bool) -> None:
+    for entry in value if isinstance(value, list) else [value]:
+        if not isinstance(entry, str):
+            raise ContextError(
+                f"@context at {path} holds an embedded context; only URLs are accepted"
+            )
+        if entry not in CONTEXT_FILES:
+            raise ContextError(
+                f"context {entry[:200]!r} is not one of the bundled contexts (never fetched)"
+            )
+        if defines_vocab(entry) and not allow_vocab:
+            raise ContextError(
+                f"context {entry} sets @vocab, giving every undefined term a meaning; it is refused"
+            )
 
 
 def expand(document: dict[str, Any]) -> list[Any]:
@@ -118,8 +175,9 @@ def expand(document: dict[str, Any]) -> list[Any]:
         expanded = _Processor(on_property_dropped=_dropped).expand(document, options)
     except ContextError:
         raise
-    except (jsonld.JsonLdError, ValueError, TypeError, KeyError, RecursionError) as exc:
-        # pyld raises more than JsonLdError on hostile input (ValueError for an empty IRI).
+    except Exception as exc:
+        # pyld raises more than JsonLdError on hostile input (ValueError for an empty IRI,
+        # TypeError, AttributeError, RecursionError for odd shapes): all mean "cannot process".
         raise ContextError(f"JSON-LD processing failed: {_cause(exc)}") from exc
     _check_iris(expanded, "$")
     return expanded
@@ -143,7 +201,7 @@ def rdfc(document: dict[str, Any]) -> str:
     }
     try:
         return _Processor(expanded=expanded).normalize(expanded, options)
-    except (jsonld.JsonLdError, ValueError, TypeError, KeyError) as exc:
+    except Exception as exc:
         raise ContextError(f"RDF canonicalization failed: {_cause(exc)}") from exc
 
 

@@ -51,6 +51,25 @@ def context_document(url: str) -> dict[str, Any]:
     return copy.deepcopy(_load(url))
 
 
+@cache
+def defines_vocab(url: str) -> bool:
+    """Return whether the bundled context *url* sets ``@vocab`` or ``@base`` anywhere.
+
+    Either gives a meaning to terms nothing else defines (``@vocab`` maps any key to an IRI,
+    ``@base`` makes relative ids absolute), which would defeat the undefined-term rule.
+    """
+    stack: list[Any] = [_load(url)]
+    while stack:
+        node = stack.pop()
+        if isinstance(node, dict):
+            if "@vocab" in node or "@base" in node:
+                return True
+            stack.extend(node.values())
+        elif isinstance(node, list):
+            stack.extend(node)
+    return False
+
+
 def document_loader(url: str, options: dict[str, Any] | None = None) -> dict[str, Any]:
     """Load a context for pyld: the bundled copy, or ContextError (never the network)."""
     if url not in CONTEXT_FILES:
@@ -67,5 +86,6 @@ def clear_caches() -> None:
     from app.credentials import canonical
 
     _load.cache_clear()
+    defines_vocab.cache_clear()
     jsonld._resolved_context_cache.clear()
     canonical.clear_cache()

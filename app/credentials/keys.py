@@ -8,6 +8,7 @@ key has it. Resolving never uses the network: did:web and http(s) documents come
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
@@ -23,6 +24,14 @@ ED25519_PUB_PREFIX = b"\xed\x01"
 ED25519_PRIV_PREFIX = b"\x80\x26"
 
 FetchDocument = Callable[[str], dict[str, Any]]
+# DID Core verification relationships: what a document's keys may be used for.
+RELATIONSHIPS = (
+    "assertionMethod",
+    "authentication",
+    "capabilityInvocation",
+    "capabilityDelegation",
+    "keyAgreement",
+)
 
 
 def multibase_decode(value: str) -> bytes:
@@ -108,15 +117,30 @@ class VerificationMethod:
         }
 
 
+_HOST = re.compile(
+    r"^(?=[^:]{1,253}(?::|$))[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?"
+    r"(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?)*(?::[0-9]{1,5})?$"
+)
+_UNSAFE_SEGMENT = re.compile(r"[/?#\\\s\x00-\x1f\x7f]")
+
+
 def did_web_url(did: str) -> str:
-    """Return the https URL of the DID document of a did:web DID (did:web spec, "Read")."""
-    if not did.startswith("did:web:"):
+    """Return the https URL of the DID document of a did:web DID (did:web spec, "Read").
+
+    Refuses DIDs whose host is not a plain host name (optionally ``%3A`` and a port) or whose
+    path segments would step outside their place in the URL (``/``, ``?``, ``#``, ``..``).
+    """
+    if not isinstance(did, str) or not did.startswith("did:web:"):
         raise KeyResolutionError(f"{did!r} is not a did:web DID")
     parts = [unquote(part) for part in did[len("did:web:") :].split(":")]
-    if not parts[0] or any("/" in part for part in parts):
+    host, segments = parts[0], parts[1:]
+    if not _HOST.match(host) or any(
+        not segment or segment in (".", "..") or _UNSAFE_SEGMENT.search(segment)
+        for segment in segments
+    ):
         raise KeyResolutionError(f"{did!r} is not a valid did:web DID")
-    path = "/".join(parts[1:]) if len(parts) > 1 else ".well-known"
-    return f"https://{parts[0]}/{path}/did.json"
+    path = "/".join(quote(segment, safe="") for segment in segments) or ".well-known"
+    return f"https://{host}/{path}/did.json"
 
 
 def did_web(url: str) -> str:
@@ -142,7 +166,18 @@ def did_web(url: str) -> str:
     return ":".join(["did:web", quote(host, safe="")] + [quote(s, safe="") for s in segments])
 
 
+def _did_key(url: str) -> VerificationMethod:
+    """A did:key names its key: it is self-certifying, and its own controller."""
+    did, hashed, fragment = url.partition("#")
+    multibase = did[len("did:key:") :]
+    key = public_key_from_multibase(multibase)
+    if hashed and fragment != multibase:
+        raise KeyResolutionError(f"{url!r}: the did:key and its fragment name different keys")
+    return VerificationMethod(f"{did}#{multibase}", did, key)
+
+
 def _from_fragment(url: str) -> VerificationMethod | None:
+    """``https://issuer#z6Mk…``: the key read from the fragment, claimed by the URL before it."""
     base, _, fragment = url.partition("#")
     if not fragment.startswith("z6Mk"):
         return None
@@ -150,64 +185,117 @@ def _from_fragment(url: str) -> VerificationMethod | None:
         key = public_key_from_multibase(fragment)
     except KeyResolutionError:
         return None
-    if base.startswith("did:key:") and base[len("did:key:") :] != fragment:
-        raise KeyResolutionError(f"{url!r}: the did:key and its fragment name different keys")
     return VerificationMethod(url, base, key)
 
 
-def _from_controller_document(url: str, document: dict[str, Any]) -> VerificationMethod:
-    controller = document.get("id")
-    methods = document.get("verificationMethod") or []
-    methods = methods if isinstance(methods, list) else [methods]
-    for method in methods:
-        if not isinstance(method, dict):
-            continue
-        method_id = method.get("id", "")
-        if method_id.startswith("#") and isinstance(controller, str):
-            method_id = controller + method_id
-        if method_id != url:
-            continue
-        assertion = document.get("assertionMethod")
-        if assertion is not None:
-            ids = [a if isinstance(a, str) else a.get("id") for a in assertion]
-            ids = [controller + i if i and i.startswith("#") else i for i in ids]
-            if url not in ids:
-                raise KeyResolutionError(f"{url!r} is not listed under assertionMethod")
-        key = public_key_from_multibase(method.get("publicKeyMultibase", ""))
-        return VerificationMethod(url, method.get("controller", controller), key)
-    if document.get("publicKeyMultibase") and document.get("id") == url:
-        key = public_key_from_multibase(document["publicKeyMultibase"])
-        return VerificationMethod(url, document.get("controller", ""), key)
-    raise KeyResolutionError(f"verification method {url!r} not found in its document")
+def _listed(value: Any) -> list[Any]:
+    return [] if value is None else value if isinstance(value, list) else [value]
+
+
+def _absolute(method_id: Any, document_id: str) -> str | None:
+    """Return a method id made absolute against its document (``#key-1`` → ``<id>#key-1``)."""
+    if not isinstance(method_id, str):
+        return None
+    return document_id + method_id if method_id.startswith("#") else method_id
+
+
+def _from_controller_document(
+    url: str, document_id: str, document: dict[str, Any]
+) -> VerificationMethod:
+    """Find *url* in the document fetched for *document_id*, which must be that document's.
+
+    Whatever the document asserts, the key's controller is *document_id*: the DID or URL
+    the key was fetched from. A document that names itself otherwise, a method id under
+    another document, or a method naming another controller is refused, never trusted.
+    """
+    named = document.get("id")
+    if named != document_id:
+        raise KeyResolutionError(
+            f"the document fetched for {document_id} names itself {_short(named)}, "
+            "so it cannot vouch for that key"
+        )
+    if "#" not in url:
+        return _bare_key(url, document)
+    if not url.partition("#")[2]:
+        raise KeyResolutionError(f"{url!r} has an empty fragment")
+    assertion = _listed(document.get("assertionMethod"))
+    candidates = [
+        method
+        for method in _listed(document.get("verificationMethod")) + assertion
+        if isinstance(method, dict) and _absolute(method.get("id"), document_id) == url
+    ]
+    if not candidates:
+        raise KeyResolutionError(f"verification method {url!r} not found in its document")
+    method = candidates[0]
+    _check_controller(url, method, document_id)
+    authorised = {
+        _absolute(entry.get("id") if isinstance(entry, dict) else entry, document_id)
+        for entry in assertion
+    }
+    # A document that says what its keys are for must list this one for assertions; one
+    # that says nothing (a bare list of keys) lets each of them assert.
+    if url not in authorised and any(name in document for name in RELATIONSHIPS):
+        raise KeyResolutionError(f"{url!r} is not listed under assertionMethod")
+    key = public_key_from_multibase(method.get("publicKeyMultibase"))
+    return VerificationMethod(url, document_id, key)
+
+
+def _bare_key(url: str, document: dict[str, Any]) -> VerificationMethod:
+    """A key document fetched from the key's own URL: it controls itself, and nothing else."""
+    _check_controller(url, document, url)
+    key = public_key_from_multibase(document.get("publicKeyMultibase"))
+    return VerificationMethod(url, url, key)
+
+
+def _check_controller(url: str, method: dict[str, Any], document_id: str) -> None:
+    controller = method.get("controller", document_id)
+    if controller != document_id:
+        raise KeyResolutionError(
+            f"{url!r} names {_short(controller)} as its controller, but was fetched from "
+            f"{document_id}: a key is controlled by the document it is published in"
+        )
+
+
+def _short(value: Any, limit: int = 120) -> str:
+    text = repr(value)
+    return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
 def resolve_verification_method(
-    url: str, *, fetch_document: FetchDocument | None = None, fragment_keys: bool = True
+    url: str, *, fetch_document: FetchDocument | None = None, fragment_keys: bool = False
 ) -> VerificationMethod:
     """Resolve a proof's ``verificationMethod`` to its controller and Ed25519 key.
 
-    Understood without the network: ``did:key:z6Mk…[#z6Mk…]`` and, when *fragment_keys*,
-    ``https://issuer#z6Mk…`` (the key in the fragment, controlled by the URL before it, as the
-    1EdTech validator reads it; nothing proves the URL's owner holds that key, so a strict
-    verifier turns this off). did:web DIDs and other http(s) URLs are read through
-    *fetch_document*; without it they raise KeyResolutionError.
+    The controller is always what the key is bound to, never what a document claims:
+    ``did:key:z6Mk…[#z6Mk…]`` controls itself; a did:web DID URL ``<did>#<fragment>`` is
+    read from the DID's document (its ``id`` must be the DID, the method must name no other
+    controller and, if the document lists verification relationships, be listed under
+    ``assertionMethod``) and is controlled by the DID; an https
+    key URL ``<url>#<fragment>`` likewise by ``<url>``, from the document at ``<url>``.
+    Documents come from *fetch_document*, over https only; without it they raise
+    KeyResolutionError. With *fragment_keys*, ``https://issuer#z6Mk…`` is read from the
+    fragment without fetching, controlled by the URL before it, as the 1EdTech validator
+    reads it; nothing then proves that the URL's owner holds the key, so it is off by default.
     """
     if not isinstance(url, str) or not url or len(url) > 2048:
         raise KeyResolutionError("the proof has no usable verificationMethod")
-    if url.startswith("did:key:") or (fragment_keys and url.startswith(("https://", "http://"))):
+    if url.startswith("did:key:"):
+        return _did_key(url)
+    if fragment_keys and url.startswith(("https://", "http://")):
         method = _from_fragment(url)
         if method is not None:
             return method
-    if url.startswith("did:key:"):
-        multibase = url[len("did:key:") :].partition("#")[0]
-        key = public_key_from_multibase(multibase)
-        return VerificationMethod(f"did:key:{multibase}#{multibase}", f"did:key:{multibase}", key)
+    document_id = url.partition("#")[0]
     if url.startswith("did:web:"):
-        document_url = did_web_url(url.partition("#")[0])
-    elif url.startswith(("https://", "http://")):
-        document_url = url.partition("#")[0]
+        if "#" not in url:
+            raise KeyResolutionError(f"{url!r} names a DID, not one of its keys (#fragment)")
+        document_url = did_web_url(document_id)
+    elif url.startswith("https://"):
+        document_url = document_id
+    elif url.startswith("http://"):
+        raise KeyResolutionError(f"{url!r}: key documents are only fetched over https")
     else:
-        raise KeyResolutionError(f"unsupported verification method {url!r}")
+        raise KeyResolutionError(f"unsupported verification method {_short(url)}")
     if fetch_document is None:
         raise KeyResolutionError(f"{url!r} needs {document_url} (no fetcher was given)")
     try:
@@ -218,7 +306,7 @@ def resolve_verification_method(
         raise KeyResolutionError(f"{document_url} could not be fetched: {exc}") from exc
     if not isinstance(document, dict):
         raise KeyResolutionError(f"{document_url} is not a JSON object")
-    return _from_controller_document(url, document)
+    return _from_controller_document(url, document_id, document)
 
 
 def did_document(did: str, keys: dict[str, Ed25519PublicKey]) -> dict[str, Any]:

@@ -8,7 +8,7 @@ parameters; nothing here reads a clock or a database.
 from __future__ import annotations
 
 import hashlib
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
@@ -72,6 +72,10 @@ class Alignment:
 
 @dataclass(frozen=True)
 class Achievement:
+    """What is awarded. *endorsements* are signed EndorsementCredentials whose subject is this
+    achievement's id: they go in the achievement's own ``endorsement`` list, where OB 3.0 puts
+    claims about the achievement (the verifier refuses them about anything else)."""
+
     id: str
     name: str
     description: str
@@ -83,6 +87,7 @@ class Achievement:
     creator: Profile | None = None
     human_code: str | None = None
     tags: tuple[str, ...] = ()
+    endorsements: tuple[dict[str, Any], ...] = field(default=(), hash=False)
 
 
 @dataclass(frozen=True)
@@ -135,6 +140,8 @@ def normalise_email(email: str) -> str:
 def email_matches(identity: dict[str, Any], email: str) -> bool:
     """Return whether a hashed email IdentityObject is this *email* (an employer's check)."""
     salt = identity.get("salt") or ""
+    if not isinstance(salt, str):
+        return False
     return identity.get("identityHash") == identity_hash(normalise_email(email), salt)
 
 
@@ -203,6 +210,7 @@ def achievement_json(achievement: Achievement) -> dict[str, Any]:
             "creator": profile_json(achievement.creator) if achievement.creator else None,
             "humanCode": achievement.human_code,
             "tag": list(achievement.tags),
+            "endorsement": list(achievement.endorsements),
         }
     )
 
@@ -269,6 +277,10 @@ def build_achievement_credential(
     credential_schema: bool = True,
 ) -> dict[str, Any]:
     """Return the unsigned OpenBadgeCredential, validated against the OB 3.0 schema.
+
+    *endorsements* go in the credential's own ``endorsement`` list: claims about this
+    credential, or its issuer. Endorsements of the achievement belong in
+    ``Achievement.endorsements``.
 
     Raises SchemaError (naming the JSON path) or CredentialError when the input cannot make a
     valid credential; ContextError when a value would leave a JSON-LD term undefined.

@@ -166,11 +166,16 @@ def document_for(document: dict[str, Any], proof: dict[str, Any]) -> dict[str, A
     previous = proof.get("previousProof")
     if previous is None:
         return unsecured
-    wanted = [previous] if isinstance(previous, str) else list(previous)
-    by_id = {p.get("id"): p for p in proofs_of(document) if isinstance(p, dict)}
+    wanted = [previous] if isinstance(previous, str) else previous
+    if not isinstance(wanted, list) or not all(isinstance(ref, str) for ref in wanted):
+        raise CredentialError("previousProof must name proofs by their id strings")
+    named = [p for p in proofs_of(document) if isinstance(p, dict)]
+    by_id = {p["id"]: p for p in named if isinstance(p.get("id"), str)}
     missing = [ref for ref in wanted if ref not in by_id]
     if missing:
-        raise CredentialError(f"previousProof {missing[0]!r} is not among the document's proofs")
+        raise CredentialError(
+            f"previousProof {missing[0][:200]!r} is not among the document's proofs"
+        )
     unsecured["proof"] = [by_id[ref] for ref in wanted]
     return unsecured
 

@@ -10,12 +10,12 @@ import hashlib
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
-from app.credentials import canonical
+from app.credentials import canonical, parsing
 from app.credentials.exceptions import CredentialError
 from app.credentials.status_list import StatusList
 
 if TYPE_CHECKING:
-    from app.credentials.verifier import Options
+    from app.credentials.options import Options
 
 Verify = Callable[[dict[str, Any], "Options"], dict[str, Any]]
 NAME = "status"
@@ -27,6 +27,10 @@ def check_status(document: dict[str, Any], options: Options, verify: Verify) -> 
     if entries is None:
         return NAME, True, "the credential declares no status list"
     entries = entries if isinstance(entries, list) else [entries]
+    limit = options.limits.max_status_entries
+    if len(entries) > limit:
+        too_many = f"{len(entries)} status entries exceed the limit of {limit}: none fetched"
+        return NAME, False, too_many
     messages = []
     for entry in entries:
         try:
@@ -39,10 +43,14 @@ def check_status(document: dict[str, Any], options: Options, verify: Verify) -> 
 def _check_entry(document: dict[str, Any], entry: Any, options: Options, verify: Verify) -> str:
     if not isinstance(entry, dict) or entry.get("type") != "BitstringStatusListEntry":
         kind = entry.get("type") if isinstance(entry, dict) else entry
-        raise CredentialError(f"status type {kind!r} cannot be checked (BitstringStatusListEntry)")
+        raise CredentialError(
+            f"status type {str(kind)[:100]!r} cannot be checked (BitstringStatusListEntry)"
+        )
     url, purpose = entry.get("statusListCredential"), entry.get("statusPurpose")
     index = _index(entry.get("statusListIndex"))
-    if not isinstance(url, str) or purpose not in ("revocation", "suspension"):
+    if not isinstance(url, str) or not 0 < len(url) <= 2048:
+        raise CredentialError("the status entry needs a statusListCredential URL")
+    if purpose not in ("revocation", "suspension"):
         raise CredentialError("the status entry needs statusListCredential and statusPurpose")
     if options.fetch_status_list is None:
         raise CredentialError(f"the status list {url} could not be checked (no fetcher)")
@@ -50,6 +58,10 @@ def _check_entry(document: dict[str, Any], entry: Any, options: Options, verify:
         status_credential = options.fetch_status_list(url)
     except Exception as exc:  # the caller's fetcher: any failure means "unknown status"
         raise CredentialError(f"the status list {url} could not be fetched: {exc}") from exc
+    try:
+        parsing.check_shape(status_credential, options.limits)
+    except CredentialError as exc:
+        raise CredentialError(f"the status list {url} is not usable: {exc}") from exc
     subject = _list_subject(document, status_credential, url, purpose)
     result = _verified_list(status_credential, options, verify)
     if not result["verified"]:
@@ -75,13 +87,15 @@ def _index(value: Any) -> int:
 def _list_subject(
     document: dict[str, Any], status_credential: Any, url: str, purpose: str
 ) -> dict[str, Any]:
-    if not isinstance(status_credential, dict):
-        raise CredentialError(f"{url} is not a status list credential")
+    types = status_credential.get("type") if isinstance(status_credential, dict) else None
+    if "BitstringStatusListCredential" not in (types if isinstance(types, list) else [types]):
+        raise CredentialError(f"{url} is not a BitstringStatusListCredential")
     subject = status_credential.get("credentialSubject")
     if not isinstance(subject, dict) or subject.get("type") != "BitstringStatusList":
         raise CredentialError(f"{url} is not a BitstringStatusList credential")
     if subject.get("statusPurpose") != purpose:
-        raise CredentialError(f"{url} is a {subject.get('statusPurpose')} list, not {purpose}")
+        kind = str(subject.get("statusPurpose"))[:50]
+        raise CredentialError(f"{url} is a {kind} list, not {purpose}")
     if _issuer(status_credential) != _issuer(document):
         raise CredentialError(f"{url} was not issued by the credential's issuer")
     return subject
@@ -102,7 +116,13 @@ def _verified_list(status_credential: dict[str, Any], options: Options, verify: 
     from app.credentials.verifier import parse_time
 
     cache = options.status_cache
-    key = hashlib.sha256(canonical.jcs(status_credential)).hexdigest() if cache is not None else ""
+    key = ""
+    if cache is not None:
+        # A list verified under laxer options (fragment keys, unbound did:keys, @vocab) must
+        # not count as verified under stricter ones: the options are part of the key.
+        relaxed = (options.fragment_keys, options.allow_unbound_did_key, options.allow_vocab)
+        digest = hashlib.sha256(canonical.jcs(status_credential)).hexdigest()
+        key = digest + "".join("1" if flag else "0" for flag in relaxed)
     cached = cache.get(key) if cache is not None else None
     start = parse_time(status_credential.get("validFrom"))
     if cached is not None and start is not None and start <= options.now:

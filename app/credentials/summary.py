@@ -10,7 +10,7 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass
 from typing import Any
 
-from app.credentials import ob3
+from app.credentials import endorsements, ob3
 
 TEXT = 2000  # characters kept of a description or narrative
 SHORT = 300  # of a name, id or URL
@@ -102,7 +102,7 @@ def summarise(document: dict[str, Any]) -> Summary:
         valid_until=_text(document.get("validUntil", document.get("expirationDate"))),
         awarded=_text(document.get("awardedDate")),
         evidence=tuple(_evidence(document)),
-        endorsements=len(_list(document.get("endorsement"))),
+        endorsements=len(endorsements.endorsements_of(document)),
     )
 
 

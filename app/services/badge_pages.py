@@ -16,13 +16,15 @@ from typing import Any
 from flask import current_app
 from sqlalchemy import exists, select
 
+from app import policy
 from app.content import achievement_rules as files
 from app.content.achievements import DURATION
 from app.credentials import artwork, ob3
 from app.domain.achievements import Names
 from app.errors import NotFound
 from app.extensions import db
-from app.models import Achievement, Credential, Endorsement, Organization
+from app.models import Achievement, Credential, Endorsement, Organization, User
+from app.models.credentials import ISSUED
 from app.services import achievements, credentials, programs
 
 PLATFORM_NAME = credentials.PLATFORM_NAME
@@ -248,25 +250,59 @@ def _join(items: list[str]) -> str:
 # -- Artwork --------------------------------------------------------------------------------
 
 
-def artwork_issuer(row: Achievement, slug: str | None) -> Organization | None:
+# Every refusal of a branded artwork says the same: which organizations exist, and what
+# credentials they hold for a badge, is nobody's business.
+NO_ARTWORK = "There is no such badge artwork."
+
+
+def artwork_issuer(
+    row: Achievement, slug: str | None, *, viewer: User | None = None
+) -> Organization | None:
     """The organization whose branding the artwork may carry (None: the platform's).
 
-    Only a partner that issues *row*, or once issued it, brands its artwork: nobody can
-    render a badge in the name of a college that never gave it (NotFound otherwise).
+    A partner that issues *row* now, or that issued a credential for it whose holder made it
+    public, brands its artwork for anyone (brands_publicly); the holder of an issued
+    credential for it, and its issuer's staff, also see theirs. Anything else is the same
+    NotFound, whether the organization does not exist or has only credentials that are not
+    public (awaiting approval, declined, private).
     """
     if not slug:
         return None
     org = db.session.scalar(select(Organization).where(Organization.slug == slug))
-    if org is None:
-        raise NotFound("There is no such issuer.")
+    if org is not None and (brands_publicly(row, org) or _seen_by(row, org, viewer)):
+        return org
+    raise NotFound(NO_ARTWORK)
+
+
+def brands_publicly(row: Achievement, org: Organization) -> bool:
+    """Whether anyone may see *row*'s artwork branded by *org*."""
     if org.slug in row.issuers:
-        return org
-    issued = select(Credential.id).where(
-        Credential.achievement_id == row.id, Credential.issuer_id == org.id
+        return True
+    shown = select(Credential.id).where(
+        Credential.achievement_id == row.id,
+        Credential.issuer_id == org.id,
+        Credential.state == ISSUED,
+        Credential.public.is_(True),
     )
-    if db.session.scalar(select(exists(issued))):
-        return org
-    raise NotFound(f"{org.name} does not issue this badge.")
+    return bool(db.session.scalar(select(exists(shown))))
+
+
+def _seen_by(row: Achievement, org: Organization, viewer: User | None) -> bool:
+    """Whether *viewer* may open an issued credential of *org* for *row* (theirs first)."""
+    if not policy.is_signed_in(viewer):
+        return False
+    query = (
+        select(Credential)
+        .where(
+            Credential.achievement_id == row.id,
+            Credential.issuer_id == org.id,
+            Credential.state == ISSUED,
+        )
+        .order_by((Credential.user_id == viewer.id).desc(), Credential.id)
+        .limit(1)
+    )
+    found = db.session.scalar(query)
+    return found is not None and policy.can_view_credential(viewer, found)
 
 
 def artwork_svg(row: Achievement, issuer: Organization | None) -> str:

@@ -5,11 +5,19 @@ are close to; ``summary`` is its short form for the dashboard. ``page`` is the p
 one credential: what it certifies, who issued it, and a live verification of its signed
 document. ``baked_svg`` and ``baked_png`` are its artwork with the credential inside.
 Reads only: nothing here writes to the database.
+
+A page is public and anyone may load it often, so what is costly is remembered: its
+verification for a minute, by credential, status list version and document (a
+revocation changes the version, so it shows at once); its baked images by credential,
+document and artwork, the least recently used going first (services.verification.Caches).
 """
 
 from __future__ import annotations
 
+import hashlib
+import logging
 import math
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, datetime
 from pathlib import Path
@@ -18,13 +26,17 @@ from urllib.parse import urlencode
 
 import segno
 
-from app.credentials import artwork, baking, ob3
+from app import policy
+from app.credentials import artwork, baking, canonical, ob3
 from app.domain.roles import STAFF_ROLES
 from app.errors import NotFound
 from app.models import Achievement, Credential, Organization, User
 from app.models.credentials import AWAITING_APPROVAL, DECLINED, ISSUED
 from app.services import achievements, badge_pages, credentials, verification
 from app.services.badge_pages import Alignment, Brand, brand_of
+
+logger = logging.getLogger(__name__)
+
 
 STANDING_LABELS = {
     "valid": "Valid",
@@ -244,6 +256,7 @@ class Page:
     verification: Verification | None  # issued credentials only
     qr: str | None  # a data: URI of the QR code to the page
     linkedin: str | None  # LinkedIn's add-to-profile address
+    reason: str = ""  # why it was revoked, suspended or declined: for the holder and staff
 
     @property
     def credential(self) -> Credential:
@@ -262,20 +275,28 @@ class Page:
         return [(label, value) for label, value in found if value]
 
 
-def page(credential: Credential, *, now: datetime) -> Page:
-    """The public page of *credential*; callers apply the policy first."""
+def page(credential: Credential, *, now: datetime, viewer: User | None = None) -> Page:
+    """The page of *credential* as *viewer* sees it; callers apply the policy first.
+
+    The reason it was revoked, suspended or declined is shown only to its holder and its
+    issuer's staff; anyone else sees how it stands and since when.
+    """
     held = Held(credential, credentials.standing(credential, now=now), brand_of(credential.issuer))
     url = credentials.credential_url(credential.public_id)
     issued = credential.state == ISSUED and credential.document is not None
+    insider = policy.can_share_credential(viewer, credential) or policy.can_decide_credential(
+        viewer, credential
+    )
     return Page(
         held=held,
         shown=_shown(credential),
         issuer=credential.issuer,
         holder=credential.user.name if credential.show_name else None,
         url=url,
-        verification=verify(credential, now=now) if issued else None,
+        verification=page_verification(credential, now=now) if issued else None,
         qr=qr_data_uri(url) if issued else None,
         linkedin=linkedin_url(credential, url) if issued else None,
+        reason=held.reason if insider else "",
     )
 
 
@@ -293,6 +314,38 @@ def _shown(credential: Credential) -> Shown:
         criteria=criteria.get("narrative", "") if isinstance(criteria, dict) else "",
         alignments=badge_pages.alignments_of(data),
     )
+
+
+def page_verification(credential: Credential, *, now: datetime) -> Verification:
+    """The page's verification of the stored document: remembered for a minute for
+    this document and status list version, and never an exception (a failure is logged and
+    shown as a verification that could not be completed)."""
+    key = (credential.public_id, _status_version(credential), _digest(credential.document))
+    remembered = verification.caches().pages
+    try:
+        return remembered[key]
+    except KeyError:
+        pass
+    try:
+        found = verify(credential, now=now)
+    except Exception:  # the page must load, whatever the verifier trips on
+        logger.exception("verifying credential %s for its page failed", credential.public_id)
+        message = "the check could not be completed on this server (it was logged)"
+        return Verification(False, [Check("verification", "Verification", False, message)], now)
+    remembered[key] = found
+    return found
+
+
+def _status_version(credential: Credential) -> int:
+    found = credential.status_list
+    return found.version if found is not None else 0
+
+
+def _digest(document: dict[str, Any] | None) -> str:
+    """A digest of *document* as RFC 8785 canonical JSON ("" when there is none)."""
+    if document is None:
+        return ""
+    return hashlib.sha256(canonical.jcs(document)).hexdigest()
 
 
 def verify(credential: Credential, *, now: datetime) -> Verification:
@@ -342,14 +395,32 @@ def baked_svg(credential: Credential) -> str:
     """The credential's co-branded artwork with the signed credential baked in."""
     document = document_of(credential)
     svg = badge_pages.artwork_svg(credential.achievement, credential.issuer)
-    return baking.bake_svg(svg, document)
+    key = ("svg", credential.public_id, _digest(document), _digest_text(svg))
+    return _remembered(key, lambda: baking.bake_svg(svg, document))
 
 
 def baked_png(credential: Credential, *, size: int = 400) -> bytes:
     """The artwork as a PNG with the signed credential baked in (an iTXt chunk)."""
     document = document_of(credential)
     svg = badge_pages.artwork_svg(credential.achievement, credential.issuer)
-    return baking.bake_png(artwork.render_png(svg, size=size), document)
+    key = ("png", credential.public_id, _digest(document), _digest_text(svg), size)
+    return _remembered(key, lambda: baking.bake_png(artwork.render_png(svg, size=size), document))
+
+
+def _digest_text(text: str) -> str:
+    """The artwork's digest: its template, the achievement's name and the issuer's brand."""
+    return hashlib.sha256(text.encode()).hexdigest()
+
+
+def _remembered(key: tuple, make: Callable[[], Any]) -> Any:
+    """*make()*, remembered under *key* among this app's rendered images."""
+    images = verification.caches().images
+    try:
+        return images[key]
+    except KeyError:
+        pass
+    images[key] = made = make()
+    return made
 
 
 def download_name(credential: Credential, suffix: str) -> str:

@@ -9,6 +9,7 @@ status list. Every change is an event with who, what, when and why. Flushes only
 
 from __future__ import annotations
 
+import dataclasses
 import secrets
 import uuid
 from collections.abc import Iterable
@@ -234,7 +235,9 @@ def _sign(credential: Credential, *, now: datetime) -> None:
     unsigned = ob3.build_achievement_credential(
         id=credential_url(credential.public_id),
         issuer=issuer_profile(issuer),
-        achievement=achievement_of(row, issuer),
+        achievement=dataclasses.replace(
+            achievement_of(row, issuer), endorsements=tuple(_endorsements_of(row))
+        ),
         subject=ob3.Subject(
             hashed_email=ob3.HashedEmail(credential.user.email, secrets.token_hex(16)),
             activity_end=credential.criteria_met_at,
@@ -245,7 +248,6 @@ def _sign(credential: Credential, *, now: datetime) -> None:
         evidence=tuple(
             ob3.Evidence(name=item["name"], genre=item.get("genre")) for item in credential.evidence
         ),
-        endorsements=tuple(_endorsements_of(row)),
     )
     credential.document = ob3.sign_credential(
         unsigned, private_key, verification_method=method, created=now

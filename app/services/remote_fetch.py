@@ -2,22 +2,33 @@
 without letting a pasted URL reach inside the plant's network.
 
 Rules, each a refusal with a reason: https only; the host is resolved once and every address
-must be public (no loopback, private, link-local, multicast or reserved ones), and the
-connection goes to the address that was checked, so a DNS answer cannot change in between;
-at most two redirects, each checked the same way; 5 s for the whole fetch; at most 512 KB;
-a JSON media type. In development (DEV_MODE) loopback hosts may be fetched, over http too,
-so that two Shopfloors on one machine can verify each other's credentials.
+must be public (no loopback, private, link-local, multicast or reserved ones, and none of the
+IPv6 ranges that tunnel or translate to IPv4: 6to4, NAT64, Teredo), and the connection goes
+to the address that was checked, so a DNS answer cannot change in between; at most two
+redirects, each checked the same way; at most 512 KB; a JSON media type. In development
+(DEV_MODE) loopback hosts may be fetched, over http too, so that two Shopfloors on one
+machine can verify each other's credentials.
+
+Time: 5 s for the whole fetch, every hop included. Socket timeouts bound one operation
+each, which a server dripping a byte every few seconds never trips, so a watchdog timer
+shuts the socket down when the time is up, whatever the fetch is doing (connecting, the TLS
+handshake, headers or body). The name lookup runs in a thread of its own that is waited for
+only as long as the time left; at most MAX_LOOKUPS lookups wait at once, so a resolver that
+hangs ties up a bounded number of threads (the system resolver cannot be interrupted: a
+hung lookup ends by the resolver's own timeout, in its thread, after the fetch has failed).
 """
 
 from __future__ import annotations
 
+import contextlib
 import http.client
 import ipaddress
 import socket
 import ssl
+import threading
 import time
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 from urllib.parse import urljoin, urlsplit
 
@@ -28,6 +39,7 @@ ACCEPT = "application/json, application/ld+json, application/did+json;q=0.9"
 USER_AGENT = "Shopfloor-verifier/1"
 REDIRECTS = (301, 302, 303, 307, 308)
 MAX_URL = 2048
+MAX_LOOKUPS = 16  # name lookups that may be waiting at once, across all fetches
 
 Resolve = Callable[[str, int], list[str]]
 
@@ -42,6 +54,35 @@ def _resolve(host: str, port: int) -> list[str]:
     except (OSError, UnicodeError) as exc:
         raise FetchError(f"{host} could not be found ({exc})") from None
     return list(dict.fromkeys(info[4][0] for info in found))
+
+
+_lookups = threading.BoundedSemaphore(MAX_LOOKUPS)
+
+
+def _resolve_within(resolve: Resolve, host: str, port: int, seconds: float) -> list[str]:
+    """*resolve* (host, port), waiting at most *seconds* for its answer."""
+    if seconds <= 0:
+        raise FetchError(f"{host} could not be looked up within the time allowed")
+    if not _lookups.acquire(blocking=False):
+        raise FetchError("too many addresses are being looked up right now: try again shortly")
+    answer: dict[str, object] = {}
+
+    def lookup() -> None:
+        try:
+            answer["addresses"] = resolve(host, port)
+        except Exception as exc:  # handed to the waiting thread, which raises it
+            answer["error"] = exc
+        finally:
+            _lookups.release()
+
+    thread = threading.Thread(target=lookup, name="verify-lookup", daemon=True)
+    thread.start()
+    thread.join(seconds)
+    if thread.is_alive():
+        raise FetchError(f"{host} could not be looked up within the time allowed")
+    if "error" in answer:
+        raise answer["error"]  # type: ignore[misc]
+    return answer["addresses"]  # type: ignore[return-value]
 
 
 @dataclass(frozen=True)
@@ -67,7 +108,7 @@ class Fetcher:
     def __call__(self, url: str) -> dict[str, Any]:
         deadline = time.monotonic() + self.timeout
         for _hop in range(self.max_redirects + 1):
-            target = self.check(url)
+            target = self.check(url, deadline=deadline)
             status, headers, body = self._get(target, deadline)
             if status in REDIRECTS:
                 location = headers.get("location")
@@ -80,8 +121,15 @@ class Fetcher:
             return self._json(target, headers, body)
         raise FetchError(f"more than {self.max_redirects} redirects")
 
-    def check(self, url: str) -> Target:
-        """Return where *url* may be fetched from, or raise FetchError saying why not."""
+    def within(self, seconds: float) -> Fetcher:
+        """This fetcher, allowed at most *seconds* for a whole fetch."""
+        return replace(self, timeout=max(0.0, min(self.timeout, seconds)))
+
+    def check(self, url: str, *, deadline: float | None = None) -> Target:
+        """Return where *url* may be fetched from, or raise FetchError saying why not.
+
+        The name lookup may take until *deadline* (``time.monotonic()``; default: the
+        fetcher's whole timeout from now)."""
         if not isinstance(url, str) or len(url) > MAX_URL:
             raise FetchError(f"the address is missing or longer than {MAX_URL} characters")
         parts = urlsplit(url.strip())
@@ -95,7 +143,11 @@ class Fetcher:
             raise FetchError("addresses with a user name or password are refused")
         host = parts.hostname
         port = port or (443 if parts.scheme == "https" else 80)
-        addresses = [host] if _is_ip(host) else self.resolve(host, port)
+        if _is_ip(host):
+            addresses = [host]
+        else:
+            deadline = time.monotonic() + self.timeout if deadline is None else deadline
+            addresses = _resolve_within(self.resolve, host, port, deadline - time.monotonic())
         if not addresses:
             raise FetchError(f"{host} has no address")
         for address in addresses:
@@ -110,7 +162,12 @@ class Fetcher:
         return Target(url, parts.scheme, host, port, path, addresses[0])
 
     def _get(self, target: Target, deadline: float) -> tuple[int, Mapping[str, str], bytes]:
-        connection = _connection(target, max(0.1, deadline - time.monotonic()))
+        left = deadline - time.monotonic()
+        if left <= 0:
+            raise FetchError(self._too_slow(target))
+        watchdog = _Watchdog(left)
+        connection = _connection(target, left, watchdog)
+        watchdog.start()
         try:
             connection.request(
                 "GET",
@@ -120,19 +177,32 @@ class Fetcher:
             self._tighten(connection, target, deadline)
             response = connection.getresponse()
             headers = {name.lower(): value for name, value in response.getheaders()}
-            if response.status in REDIRECTS:
-                return response.status, headers, b""
-            return response.status, headers, self._read(connection, response, headers, deadline)
+            body = b""
+            if response.status not in REDIRECTS:
+                body = self._read(connection, response, headers, deadline)
         except (OSError, http.client.HTTPException) as exc:
+            if watchdog.fired:
+                raise FetchError(self._too_slow(target)) from None
             raise FetchError(_network_problem(target, exc)) from None
         finally:
+            watchdog.stop()
             connection.close()
+        if watchdog.fired:  # the socket was shut mid-answer: what was read may be cut short
+            raise FetchError(self._too_slow(target))
+        return response.status, headers, body
+
+    def _too_slow(self, target: Target) -> str:
+        return (
+            f"{target.host} did not answer within the time allowed ({self.timeout:g} s for "
+            "the whole fetch)"
+        )
 
     def _tighten(self, connection: _Connection, target: Target, deadline: float) -> None:
-        """Give the next socket operation only the time left of the whole fetch."""
+        """Give the next socket operation at most the time left of the whole fetch (the
+        watchdog ends the fetch when that is up, however the server drips its answer)."""
         left = deadline - time.monotonic()
         if left <= 0:
-            raise FetchError(f"{target.host} took longer than {self.timeout:g} s")
+            raise FetchError(self._too_slow(target))
         if connection.sock is not None:
             connection.sock.settimeout(left)
 
@@ -176,6 +246,46 @@ def for_config(config: Mapping[str, Any]) -> Fetcher | None:
     return Fetcher(allow_local=bool(config.get("DEV_MODE")))
 
 
+class _Watchdog:
+    """Shuts the socket it watches down once *seconds* have passed, which ends whatever
+    blocking read, write or handshake the fetching thread is in."""
+
+    def __init__(self, seconds: float) -> None:
+        self.fired = False
+        self._socket: socket.socket | None = None
+        self._lock = threading.Lock()
+        self._timer = threading.Timer(seconds, self._fire)
+        self._timer.daemon = True
+
+    def start(self) -> None:
+        self._timer.start()
+
+    def watch(self, sock: socket.socket) -> None:
+        """Watch *sock* from now on (shut at once if the time is already up)."""
+        with self._lock:
+            self._socket = sock
+            if self.fired:
+                _shut(sock)
+
+    def stop(self) -> None:
+        with self._lock:
+            self._timer.cancel()
+            self._socket = None  # the caller closes it; its number may then be reused
+
+    def _fire(self) -> None:
+        with self._lock:
+            self.fired = True
+            if self._socket is not None:
+                _shut(self._socket)
+
+
+def _shut(sock: socket.socket) -> None:
+    # The plain socket's shutdown, also for an SSLSocket: its own drops the TLS state, which
+    # the thread still reading would then miss.
+    with contextlib.suppress(OSError):  # already closed or not connected: nothing to stop
+        socket.socket.shutdown(sock, socket.SHUT_RDWR)
+
+
 # -- Addresses ------------------------------------------------------------------------------
 
 
@@ -198,11 +308,27 @@ def _loopback(address: str) -> bool:
     return _ip(address).is_loopback
 
 
+# IPv6 ranges that reach IPv4 addresses through a tunnel or a translator, whichever IPv4
+# address they embed: refused by name, as some count as global.
+_TUNNELS = [
+    (ipaddress.ip_network("2002::/16"), "a 6to4 address"),
+    (ipaddress.ip_network("64:ff9b::/96"), "a NAT64 address"),
+    (ipaddress.ip_network("64:ff9b:1::/48"), "a NAT64 address"),
+    (ipaddress.ip_network("2001::/32"), "a Teredo address"),
+    (ipaddress.ip_network("::ffff:0:0:0/96"), "an IPv4-translated address"),
+    (ipaddress.ip_network("::/96"), "an IPv4-compatible address"),
+]
+
+
 def _refusal(address: str, *, allow_loopback: bool) -> str | None:
     """What kind of non-public address this is, or None when it may be fetched."""
     ip = _ip(address)
     if ip.is_loopback:
         return None if allow_loopback else "a loopback address"
+    if isinstance(ip, ipaddress.IPv6Address) and not ip.is_unspecified:
+        tunnel = next((kind for net, kind in _TUNNELS if ip in net), None)
+        if tunnel:
+            return tunnel
     kinds = [
         (ip.is_unspecified, "an unspecified address"),
         (ip.is_link_local, "a link-local address"),
@@ -220,33 +346,40 @@ def _refusal(address: str, *, allow_loopback: bool) -> str | None:
 class _PinnedHTTP(http.client.HTTPConnection):
     """Connects to the checked address, whatever the host name resolves to by then."""
 
-    def __init__(self, target: Target, timeout: float) -> None:
+    def __init__(self, target: Target, timeout: float, watchdog: _Watchdog) -> None:
         super().__init__(target.host, target.port, timeout=timeout)
-        self.target = target
+        self.target, self.watchdog = target, watchdog
 
     def connect(self) -> None:
         self.sock = socket.create_connection((self.target.address, self.port), self.timeout)
+        self.watchdog.watch(self.sock)
 
 
 class _PinnedHTTPS(http.client.HTTPSConnection):
-    def __init__(self, target: Target, timeout: float) -> None:
+    def __init__(self, target: Target, timeout: float, watchdog: _Watchdog) -> None:
         super().__init__(
             target.host, target.port, timeout=timeout, context=ssl.create_default_context()
         )
-        self.target = target
+        self.target, self.watchdog = target, watchdog
 
     def connect(self) -> None:
         sock = socket.create_connection((self.target.address, self.port), self.timeout)
-        # The certificate is checked against the host name, not the address.
-        self.sock = self._context.wrap_socket(sock, server_hostname=self.host)
+        self.watchdog.watch(sock)
+        # The certificate is checked against the host name, not the address. The handshake
+        # is done apart, once the watchdog watches the TLS socket.
+        self.sock = self._context.wrap_socket(
+            sock, server_hostname=self.host, do_handshake_on_connect=False
+        )
+        self.watchdog.watch(self.sock)
+        self.sock.do_handshake()
 
 
 _Connection = _PinnedHTTP | _PinnedHTTPS
 
 
-def _connection(target: Target, timeout: float) -> _Connection:
+def _connection(target: Target, timeout: float, watchdog: _Watchdog) -> _Connection:
     kind = _PinnedHTTPS if target.scheme == "https" else _PinnedHTTP
-    return kind(target, timeout)
+    return kind(target, timeout, watchdog)
 
 
 def _network_problem(target: Target, exc: Exception) -> str:

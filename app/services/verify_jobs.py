@@ -4,6 +4,14 @@ read by polling, its results as a table and a CSV.
 Jobs live in the web process's memory (``app.extensions["verify_jobs"]``), keyed by an
 unguessable id: at most MAX_JOBS at once, each forgotten TTL seconds after it finishes. One
 worker thread runs them in turn, each in an app context of its own; verifying is read-only.
+
+A list is checked as anyone would see it, whoever sent it: only credentials whose holders
+made them public are found by their address. Results are read by whoever holds the job's
+link, which is easily passed on, so they never carry what only the sender may see.
+
+Each address gets the fetch budget of one verification (services.verification), and a list
+JOB_SECONDS in all: rows still unchecked by then are reported as not checked, so one list of
+slow sites cannot hold the worker, and the lists queued behind it, for hours.
 """
 
 from __future__ import annotations
@@ -24,7 +32,6 @@ from flask import Flask
 from app.domain.url_lists import UrlList
 from app.errors import Conflict, NotFound
 from app.extensions import db
-from app.models import User
 from app.services import verify_requests
 from app.services.competency_maps import _safe as spreadsheet_safe
 from app.services.verify_requests import Outcome, Remote
@@ -33,8 +40,9 @@ logger = logging.getLogger(__name__)
 
 MAX_JOBS = 20
 TTL = 3600  # seconds a finished job's results are kept
+JOB_SECONDS = 600  # for all the rows of one list
 CSV_HEADER = ["row", "url", "verified", "verdict", "failing check", "message", "achievement",
-              "issuer", "issuer id"]  # fmt: skip
+              "issuer", "issuer id", "issuer of this shopfloor"]  # fmt: skip
 
 
 @dataclass(frozen=True)
@@ -45,8 +53,9 @@ class Result:
     failing: str  # the first failing check's label
     message: str
     achievement: str
-    issuer: str
+    issuer: str  # the issuer's name as the credential declares it
     issuer_id: str
+    issuer_local: bool = False  # one of this Shopfloor's organizations, proven by its key
 
     @property
     def verified(self) -> bool:
@@ -62,7 +71,6 @@ class Job:
     id: str
     urls: UrlList
     now: datetime
-    viewer_id: int | None
     remote: Remote | None
     results: list[Result] = field(default_factory=list)
     state: str = "queued"  # queued, running, done, failed
@@ -97,17 +105,34 @@ class Job:
 
 
 class JobRegistry:
-    def __init__(self, app: Flask, *, max_jobs: int = MAX_JOBS, ttl: float = TTL) -> None:
-        self.app, self.max_jobs, self.ttl = app, max_jobs, ttl
+    def __init__(
+        self,
+        app: Flask,
+        *,
+        max_jobs: int = MAX_JOBS,
+        ttl: float = TTL,
+        job_seconds: float = JOB_SECONDS,
+    ) -> None:
+        self.app, self.max_jobs, self.ttl, self.job_seconds = app, max_jobs, ttl, job_seconds
         self._jobs: dict[str, Job] = {}
         self._lock = threading.Lock()
         self._pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="verify-jobs")
 
     def submit(
-        self, urls: UrlList, *, now: datetime, viewer_id: int | None, remote: Remote | None
+        self,
+        urls: UrlList,
+        *,
+        now: datetime,
+        remote: Remote | None,
+        viewer_id: int | None = None,
     ) -> Job:
-        """Queue *urls* for checking; Conflict when MAX_JOBS are unfinished."""
-        job = Job(secrets.token_urlsafe(24), urls, now, viewer_id, remote)
+        """Queue *urls* for checking; Conflict when MAX_JOBS are unfinished.
+
+        *viewer_id* is not used: every list is checked as an anonymous visitor would (see
+        the module's docstring); it is accepted so that callers passing it keep working.
+        """
+        del viewer_id
+        job = Job(secrets.token_urlsafe(24), urls, now, remote)
         with self._lock:
             self._forget_expired()
             if len(self._jobs) >= self.max_jobs:
@@ -139,10 +164,13 @@ class JobRegistry:
         with self.app.app_context():
             job.state = "running"
             try:
-                viewer = db.session.get(User, job.viewer_id) if job.viewer_id else None
+                deadline = time.monotonic() + self.job_seconds
                 for row in job.urls.urls:
+                    if time.monotonic() >= deadline:
+                        job.results.append(_too_late(row.number, row.url, self.job_seconds))
+                        continue
                     outcome = verify_requests.verify_url(
-                        row.url, now=job.now, viewer=viewer, remote=job.remote
+                        row.url, now=job.now, viewer=None, remote=job.remote
                     )
                     job.results.append(result_of(row.number, row.url, outcome))
                 job.state = "done"
@@ -153,6 +181,12 @@ class JobRegistry:
                 job.finished_at = time.monotonic()
                 db.session.rollback()
                 db.session.remove()
+
+
+def _too_late(number: int, url: str, seconds: float) -> Result:
+    minutes = f"{seconds / 60:g} minutes"
+    message = f"not checked: the list took longer than {minutes} to check; send this row again"
+    return Result(number, url, "not_checked", "", message, "", "", "")
 
 
 def result_of(number: int, url: str, outcome: Outcome) -> Result:
@@ -169,6 +203,7 @@ def result_of(number: int, url: str, outcome: Outcome) -> Result:
         achievement=found.achievement if found else "",
         issuer=found.issuer if found else "",
         issuer_id=found.issuer_id if found else "",
+        issuer_local=outcome.issuer_local,
     )
 
 
@@ -187,6 +222,7 @@ def results_csv(job: Job) -> Iterator[str]:
                 result.achievement,
                 result.issuer,
                 result.issuer_id,
+                "yes" if result.issuer_local else "no",
             ]
         )
 

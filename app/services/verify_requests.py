@@ -5,7 +5,12 @@ A credential of this Shopfloor named by its address is read from the database, n
 the network, and only when its holder made its page public (or the asker may see it
 anyway). Other addresses are fetched with the caller's *remote* fetcher. The answer is an
 Outcome: one verdict (verified, not verified, revoked, suspended, expired), every check, what
-the credential says, and, for our own revoked or suspended credentials, when and why.
+the credential says, whether its issuer is one of this Shopfloor's organizations, and, for
+our own revoked or suspended credentials, since when. Why a credential was revoked or
+suspended is between its holder and its issuer: it is never given here.
+
+Each verification fetches other sites within one budget (services.verification.FetchBudget),
+the credential's own address included.
 """
 
 from __future__ import annotations
@@ -18,11 +23,11 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from app import policy
-from app.credentials import parsing, summary
+from app.credentials import canonical, parsing, summary
 from app.credentials.exceptions import CredentialError
 from app.errors import NotFound
 from app.models import Credential, User
-from app.services import credentials, verification
+from app.services import credentials, keys, verification
 from app.services.remote_fetch import FetchError
 
 Remote = Callable[[str], dict[str, Any]]
@@ -57,11 +62,11 @@ MAX_URL = 2048
 
 @dataclass(frozen=True)
 class Standing:
-    """This Shopfloor's record of a credential it issued and has revoked or suspended."""
+    """This Shopfloor's record of a credential it issued and has revoked or suspended (the
+    reason stays private: only the holder and the issuer's staff see it, on its page)."""
 
     state: str  # revoked | suspended
     since: datetime | None
-    reason: str
 
 
 @dataclass(frozen=True)
@@ -71,6 +76,9 @@ class Outcome:
     summary: summary.Summary | None = None
     standing: Standing | None = None
     email_matches: bool | None = None  # None: no email asked, or none to compare
+    # The issuer is one of this Shopfloor's organizations, and its key signed the credential;
+    # otherwise the issuer's name is only what the credential declares.
+    issuer_local: bool = False
 
     @property
     def verified(self) -> bool:
@@ -92,10 +100,10 @@ class Outcome:
             "verdict": self.verdict,
             "checks": self.checks,
             "credential": self.summary.as_json() if self.summary else None,
+            "issuer_local": self.issuer_local,
             "standing": {
                 "state": standing.state,
                 "since": standing.since.isoformat() if standing.since else None,
-                "reason": standing.reason,
             }
             if standing
             else None,
@@ -111,7 +119,8 @@ def verify_url(
     remote: Remote | None,
     email: str = "",
 ) -> Outcome:
-    """Verify the credential at *url*: ours from the database, others' through *remote*."""
+    """Verify the credential at *url*: ours from the database, others' through *remote*
+    (the credential and everything it names fetched within one budget)."""
     url = (url or "").strip()
     if not url.lower().startswith(("https://", "http://")) or len(url) > MAX_URL:
         return _unfetched(f"“{url[:80]}” is not a web address (https://…)")
@@ -123,6 +132,7 @@ def verify_url(
             "this Shopfloor does not fetch other sites (VERIFY_REMOTE_FETCH is off): download "
             "the credential and upload the file instead"
         )
+    remote = verification.budgeted(remote)
     try:
         document = remote(url)
     except FetchError as exc:
@@ -209,13 +219,21 @@ def _outcome(
         return Outcome(verdict_of(checks, None), checks)
     standing = _standing(document, checks, row)
     email = email.strip()
+    said = summary.summarise(document)
     return Outcome(
         verdict_of(checks, standing),
         checks,
-        summary.summarise(document),
+        said,
         standing,
         summary.email_matches(document, email) if email else None,
+        issuer_local=_issuer_local(said.issuer_id, checks),
     )
+
+
+def _issuer_local(issuer_id: str, checks: list[dict[str, Any]]) -> bool:
+    """Whether the issuer is one of this Shopfloor's organizations, proven by its key."""
+    proven = {check["name"] for check in checks if check["passed"]} >= {"issuer_key", "proof"}
+    return bool(issuer_id) and proven and keys.is_local(issuer_id)
 
 
 def verdict_of(checks: list[dict[str, Any]], standing: Standing | None) -> str:
@@ -237,8 +255,12 @@ def verdict_of(checks: list[dict[str, Any]], standing: Standing | None) -> str:
 def _standing(
     document: dict[str, Any], checks: list[dict[str, Any]], row: Credential | None
 ) -> Standing | None:
-    """For our own genuine credential whose status bit is set: revoked or suspended, when and
-    why. A document failing any other check (a forgery naming our credential) learns nothing."""
+    """For our own credential whose status bit is set: revoked or suspended, and since when.
+
+    Only for the very document we issued (equal to our record, canonically): a document
+    failing any other check, or any other document that names our credential's id and
+    points at our status list (a forgery signed with the forger's own key), learns nothing.
+    """
     failed = {check["name"]: check for check in checks if not check["passed"]}
     status = failed.get("status")
     if status is None or set(failed) - {"status", "validity"}:
@@ -253,13 +275,21 @@ def _standing(
             row = credentials.get(public_id)
         except NotFound:
             return None
-    if row.document is None or row.document.get("id") != document.get("id"):
+    if row.document is None or not _same_document(row.document, document):
         return None
     if row.revoked:
-        return Standing("revoked", row.revoked_at, row.status_reason)
+        return Standing("revoked", row.revoked_at)
     if row.suspended:
-        return Standing("suspended", row.suspended_at, row.status_reason)
+        return Standing("suspended", row.suspended_at)
     return None
+
+
+def _same_document(stored: dict[str, Any], given: dict[str, Any]) -> bool:
+    """Whether *given* is exactly *stored* (RFC 8785 canonical JSON, nothing left out)."""
+    try:
+        return canonical.jcs(stored) == canonical.jcs(given)
+    except (CredentialError, TypeError, ValueError):
+        return False
 
 
 def _check(name: str, passed: bool, message: str) -> dict[str, Any]:

@@ -5,6 +5,11 @@ A credential's ``id`` is its page's URL, so the page answers JSON to verifiers t
 (``Accept: application/json`` or ``application/ld+json``). A page the policy does not show
 is a 404, the same as a credential that does not exist: a private credential's address
 reveals nothing. ``services.credential_pages`` prepares what the templates show.
+
+Caching: what only some may see (a private credential, the wallet, any page drawn for a
+signed-in visitor, and every 404, which may hide a private credential) is ``private,
+no-store``; a public credential's page and files may be kept PUBLIC_SECONDS. Answers that
+depend on who is signed in say ``Vary: Cookie``. Each public address is rate limited.
 """
 
 from __future__ import annotations
@@ -17,8 +22,9 @@ from flask_login import current_user, login_required
 from app import policy
 from app.database import latest_today, utcnow
 from app.errors import NotFound
-from app.extensions import db
+from app.extensions import db, limiter
 from app.models import Credential
+from app.models.credentials import ISSUED
 from app.services import credential_pages, credentials, status_lists
 from app.web.access import require
 from app.web.forms.credentials import sharing_form
@@ -31,6 +37,35 @@ JSON_TYPES = ["application/json", "application/ld+json", "application/vc+ld+json
 # Images we render ourselves: no script, no fetch, nothing but embedded PNGs.
 IMAGE_CSP = "default-src 'none'; img-src data:; sandbox"
 STATUS_LIST_SECONDS = 300
+PUBLIC_SECONDS = 60  # a public credential's page and files, in browsers and shared caches
+PRIVATE = "private, no-store"
+# Per client address: generous for people, a ceiling for scripts (the page verifies the
+# credential and the PNG is rendered, though both are remembered a while).
+PAGE_RATE_LIMIT = "60 per minute"
+STATUS_LIST_RATE_LIMIT = "120 per minute"
+
+
+@bp.after_request
+def _private_by_default(response: Response) -> Response:
+    if "Cache-Control" not in response.headers:
+        response.headers["Cache-Control"] = PRIVATE
+        response.vary.add("Cookie")
+    return response
+
+
+def _cache(response: Response, credential: Credential, *, personal: bool = False) -> Response:
+    """Let caches keep *response* briefly only if anyone may see it alike (*personal*: it
+    shows the signed-in visitor's own view)."""
+    shown_to_all = credential.state == ISSUED and credential.public and not personal
+    response.headers["Cache-Control"] = (
+        f"public, max-age={PUBLIC_SECONDS}" if shown_to_all else PRIVATE
+    )
+    response.vary.add("Cookie")
+    return response
+
+
+def _viewer():
+    return current_user._get_current_object() if current_user.is_authenticated else None
 
 
 def _visible(public_id: str) -> Credential:
@@ -92,45 +127,52 @@ def _sharing_message(name: str, public: bool, show_name: bool) -> str:
 
 
 @bp.get("/credentials/<public_id>")
+@limiter.limit(PAGE_RATE_LIMIT)
 def page(public_id: str):
     credential = _visible(public_id)
     best = request.accept_mimetypes.best_match(PAGE_TYPES, default="text/html")
     if best in JSON_TYPES:
-        return json_response(credential_pages.document_of(credential), best)
-    shown = credential_pages.page(credential, now=utcnow())
+        response = json_response(credential_pages.document_of(credential), best)
+        return _cache(response, credential)
+    shown = credential_pages.page(credential, now=utcnow(), viewer=_viewer())
     response = Response(render_template("credentials/page.html", page=shown))
     response.vary.add("Accept")
-    return response
+    return _cache(response, credential, personal=current_user.is_authenticated)
 
 
 @bp.get("/credentials/<public_id>.json")
+@limiter.limit(PAGE_RATE_LIMIT)
 def download_json(public_id: str):
     credential = _visible(public_id)
     response = json_response(credential_pages.document_of(credential), "application/json")
-    return _attachment(response, credential_pages.download_name(credential, ".json"))
+    return _attachment(response, credential, ".json")
 
 
 @bp.get("/credentials/<public_id>/badge.svg")
+@limiter.limit(PAGE_RATE_LIMIT)
 def badge_svg(public_id: str):
     credential = _visible(public_id)
     response = Response(credential_pages.baked_svg(credential), mimetype="image/svg+xml")
     response.headers["Content-Security-Policy"] = IMAGE_CSP
-    return _attachment(response, credential_pages.download_name(credential, ".svg"))
+    return _attachment(response, credential, ".svg")
 
 
 @bp.get("/credentials/<public_id>/badge.png")
+@limiter.limit(PAGE_RATE_LIMIT)
 def badge_png(public_id: str):
     credential = _visible(public_id)
     response = Response(credential_pages.baked_png(credential), mimetype="image/png")
-    return _attachment(response, credential_pages.download_name(credential, ".png"))
+    return _attachment(response, credential, ".png")
 
 
-def _attachment(response: Response, name: str) -> Response:
+def _attachment(response: Response, credential: Credential, suffix: str) -> Response:
+    name = credential_pages.download_name(credential, suffix)
     response.headers["Content-Disposition"] = f'attachment; filename="{name}"'
-    return response
+    return _cache(response, credential)
 
 
 @bp.get("/credentials/status/<list_id>")
+@limiter.limit(STATUS_LIST_RATE_LIMIT)
 def status_list(list_id: str):
     """An issuer's signed BitstringStatusListCredential (signed again if it changed)."""
     document = status_lists.published(status_lists.get(list_id), now=utcnow())

@@ -4,6 +4,9 @@ background.
 
 The JSON API is for programs: it takes no session (a signed-in visitor is treated as anyone
 else there), changes nothing, and so needs no CSRF token. The forms of the pages keep theirs.
+A bulk list is checked as anyone would see it, whoever sends it: its results page is read by
+whoever holds its link. No answer here is stored by a cache: a result may be a signed-in
+visitor's own view, and a list's link is all that guards its results.
 """
 
 from __future__ import annotations
@@ -40,6 +43,13 @@ TOO_LARGE = f"The upload is larger than {MAX_UPLOAD_TEXT}. A credential is a few
 @bp.record_once
 def _start_registry(state) -> None:
     state.app.extensions["verify_jobs"] = verify_jobs.JobRegistry(state.app)
+
+
+@bp.after_request
+def _not_stored(response: Response) -> Response:
+    response.headers.setdefault("Cache-Control", "private, no-store")
+    response.vary.add("Cookie")
+    return response
 
 
 @bp.url_value_preprocessor
@@ -114,7 +124,7 @@ def bulk():
     if form.validate_on_submit():
         try:
             urls = url_lists.parse(form.csv_file.data.read())
-            job = _jobs().submit(urls, now=utcnow(), viewer_id=_viewer_id(), remote=_remote())
+            job = _jobs().submit(urls, now=utcnow(), remote=_remote())
         except (InvalidInput, Conflict) as exc:
             attach_error(form, InvalidInput("csv_file", str(exc)))
         else:
@@ -167,10 +177,6 @@ def _verify(url, upload, text, email, *, viewer) -> verify_requests.Outcome | No
 
 def _remote() -> remote_fetch.Fetcher | None:
     return remote_fetch.for_config(current_app.config)
-
-
-def _viewer_id() -> int | None:
-    return current_user.id if current_user.is_authenticated else None
 
 
 def _jobs() -> verify_jobs.JobRegistry:

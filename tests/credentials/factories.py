@@ -6,7 +6,8 @@ from datetime import UTC, datetime
 
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
-from app.credentials import ob3
+from app.credentials import clr, keys, ob3, proofs
+from app.credentials.status_list import StatusList, status_list_credential
 
 ISSUER_DID = "did:web:shopfloor.example:issuers:lakeshore-tech"
 KEY_ID = f"{ISSUER_DID}#key-1"
@@ -88,3 +89,91 @@ def signed(number: int = 1, **kwargs) -> dict:
     return ob3.sign_credential(
         credential(number, **kwargs), TEST_KEY, verification_method=KEY_ID, created=VALID_FROM
     )
+
+
+LIST_URL = "https://shopfloor.example/status/lakeshore/1"
+
+
+def did_document() -> dict:
+    """The issuer's DID document: key-1, listed under assertionMethod."""
+    return keys.did_document(ISSUER_DID, {"key-1": TEST_KEY.public_key()})
+
+
+def status_list(issuer: str = ISSUER_DID, key=TEST_KEY, method: str = KEY_ID, revoked=()) -> dict:
+    """A signed revocation list at LIST_URL, by *issuer*."""
+    bits = StatusList()
+    for index in revoked:
+        bits.set(index)
+    unsigned = status_list_credential(
+        list_url=LIST_URL, issuer=issuer, status_list=bits, valid_from="2026-01-01T00:00:00Z"
+    )
+    return proofs.sign(unsigned, key, verification_method=method, created=VALID_FROM)
+
+
+def world(documents: dict[str, dict] | None = None, **status) -> dict:
+    """Fetchers serving the issuer's DID document plus *documents* (by URL), and its list;
+    each fetch is recorded in ``world["fetched"]``."""
+    served = {keys.did_web_url(ISSUER_DID): did_document(), **(documents or {})}
+    listed = status_list(**status)
+    fetched: list[str] = []
+
+    def fetch_document(url: str) -> dict:
+        fetched.append(url)
+        if url not in served:
+            raise LookupError(f"{url} answered HTTP 404")
+        return served[url]
+
+    def fetch_status_list(url: str) -> dict:
+        fetched.append(url)
+        return listed
+
+    return {
+        "fetch_document": fetch_document,
+        "fetch_status_list": fetch_status_list,
+        "fetched": fetched,
+    }
+
+
+# An endorsing partner with its own did:web key (a fixed test seed, like TEST_KEY).
+PARTNER_KEY = Ed25519PrivateKey.from_private_bytes(bytes(range(32, 64)))
+PARTNER = ob3.Profile(id="did:web:shopfloor.example:issuers:hbcu", name="Delta State")
+
+
+def partner_documents() -> dict[str, dict]:
+    """The partner's DID document, by URL (pass to ``world``)."""
+    return {
+        keys.did_web_url(PARTNER.id): keys.did_document(
+            PARTNER.id, {"key-1": PARTNER_KEY.public_key()}
+        )
+    }
+
+
+def endorsement(about: str, number: int = 1) -> dict:
+    """The partner's signed EndorsementCredential about *about*."""
+    return ob3.sign_credential(
+        ob3.build_endorsement_credential(
+            id=f"urn:uuid:00000000-0000-4000-8000-e{number:011d}",
+            issuer=PARTNER,
+            endorsed_id=about,
+            comment="Co-assessed.",
+            valid_from=VALID_FROM,
+            name="Endorsement",
+        ),
+        PARTNER_KEY,
+        verification_method=f"{PARTNER.id}#key-1",
+        created=VALID_FROM,
+    )
+
+
+def clr_of(credentials: list[dict], learner_did: str = "did:example:ada") -> dict:
+    """A signed ClrCredential by the issuer, embedding *credentials*."""
+    unsigned = clr.build_clr_credential(
+        id="urn:uuid:00000000-0000-4000-8000-00000000c1a0",
+        issuer=issuer(),
+        learner=clr.Learner(did=learner_did),
+        name="Record",
+        description=None,
+        valid_from=VALID_FROM,
+        credentials=credentials,
+    )
+    return ob3.sign_credential(unsigned, TEST_KEY, verification_method=KEY_ID, created=VALID_FROM)

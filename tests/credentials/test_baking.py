@@ -220,4 +220,5 @@ def test_a_signed_credential_baked_into_our_artwork_still_verifies(kind):
     else:
         baked = bake_svg(svg(), credential).encode("utf-8")
     assert json.loads(unbake(baked)) == credential
-    assert verify_credential(baked, now=NOW)["verified"]
+    # 1EdTech's fixture names its key in the URL fragment: the validator's reading.
+    assert verify_credential(baked, now=NOW, fragment_keys=True)["verified"]

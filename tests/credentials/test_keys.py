@@ -45,13 +45,13 @@ def test_did_key_fragment_must_name_the_same_key():
         keys.resolve_verification_method(f"did:key:{OB3_KEY}#{other}")
 
 
-def test_fragment_key_is_controlled_by_the_url_before_it():
-    method = keys.resolve_verification_method(f"https://example.edu/issuers/1#{OB3_KEY}")
+def test_fragment_key_is_read_only_when_asked_for():
+    """``https://issuer#z6Mk…`` binds nothing to the issuer: by default it must be fetched."""
+    url = f"https://example.edu/issuers/1#{OB3_KEY}"
+    method = keys.resolve_verification_method(url, fragment_keys=True)
     assert method.controller == "https://example.edu/issuers/1"
     with pytest.raises(KeyResolutionError, match="no fetcher"):
-        keys.resolve_verification_method(
-            f"https://example.edu/issuers/1#{OB3_KEY}", fragment_keys=False
-        )
+        keys.resolve_verification_method(url)
 
 
 @pytest.mark.parametrize(
@@ -133,3 +133,95 @@ def test_did_web_names_the_url_its_document_lives_under(url, did, document_url):
 def test_did_web_refuses_urls_it_cannot_name(url):
     with pytest.raises(KeyResolutionError):
         keys.did_web(url)
+
+
+@pytest.mark.parametrize(
+    "did",
+    [
+        "did:web:victim.example@evil.example",
+        "did:web:evil.example%2F..%2Fvictim",
+        "did:web:evil.example:a%2Fb",
+        "did:web:evil.example:..",
+        "did:web:evil.example:a%3Fq=1",
+        "did:web:evil.example:a%23frag",
+        "did:web:evil.example::a",
+        "did:web:",
+        "did:web:evil example",
+        "did:web:%5B::1%5D",
+    ],
+)
+def test_did_web_url_refuses_dids_that_would_leave_their_host_or_path(did):
+    with pytest.raises(KeyResolutionError):
+        keys.did_web_url(did)
+
+
+DID = "did:web:issuer.example"
+KEY = Ed25519PrivateKey.generate()
+
+
+def _resolve(url, document, **options):
+    return keys.resolve_verification_method(url, fetch_document=lambda _: document, **options)
+
+
+def test_controller_is_always_the_document_the_key_was_fetched_from():
+    document = keys.did_document(DID, {"key-1": KEY.public_key()})
+    method = _resolve(f"{DID}#key-1", document)
+    assert (method.id, method.controller) == (f"{DID}#key-1", DID)
+
+
+@pytest.mark.parametrize(
+    ("change", "words"),
+    [
+        (lambda d: d.update(id="did:web:victim.example"), "names itself"),
+        (lambda d: d.pop("id"), "names itself"),
+        (lambda d: d["verificationMethod"][0].update(controller="did:web:victim"), "controller"),
+        (lambda d: d["verificationMethod"][0].update(controller=None), "controller"),
+        (lambda d: d.update(authentication=d.pop("assertionMethod")), "assertionMethod"),
+        (lambda d: d.update(assertionMethod=["did:web:victim#key-1"]), "assertionMethod"),
+        (lambda d: d["verificationMethod"][0].update(id="did:web:victim#key-1"), "not found"),
+    ],
+)
+def test_documents_that_vouch_for_others_are_refused(change, words):
+    document = keys.did_document(DID, {"key-1": KEY.public_key()})
+    change(document)
+    with pytest.raises(KeyResolutionError, match=words):
+        _resolve(f"{DID}#key-1", document)
+
+
+def test_a_document_naming_no_relationships_lets_its_keys_assert():
+    document = keys.did_document(DID, {"key-1": KEY.public_key()})
+    del document["assertionMethod"]
+    assert _resolve(f"{DID}#key-1", document).controller == DID
+
+
+def test_relative_method_ids_resolve_against_the_document():
+    document = keys.did_document(DID, {"key-1": KEY.public_key()})
+    document["verificationMethod"][0]["id"] = "#key-1"
+    document["assertionMethod"] = ["#key-1"]
+    assert _resolve(f"{DID}#key-1", document).controller == DID
+
+
+def test_a_bare_key_document_controls_only_itself():
+    url = "https://issuer.example/keys/1"
+    multikey = keys.public_key_multibase(KEY.public_key())
+    own = {"id": url, "type": "Multikey", "publicKeyMultibase": multikey}
+    assert _resolve(url, own).controller == url
+    with pytest.raises(KeyResolutionError, match="controller"):
+        _resolve(url, {**own, "controller": "did:web:victim.example"})
+
+
+@pytest.mark.parametrize(
+    ("url", "words"),
+    [
+        ("http://issuer.example/keys#k", "https"),
+        (DID, "not one of its keys"),
+        (f"{DID}#", "empty fragment"),
+        ("did:example:123#k", "unsupported"),
+        (f"did:key:{OB3_KEY}#", "different keys"),
+        (f"did:key:{OB3_KEY}#key-1", "different keys"),
+    ],
+)
+def test_verification_method_urls_that_bind_nothing_are_refused(url, words):
+    document = keys.did_document(DID, {"key-1": KEY.public_key()})
+    with pytest.raises(KeyResolutionError, match=words):
+        _resolve(url, document)

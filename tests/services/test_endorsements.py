@@ -103,13 +103,13 @@ def test_credentials_signed_while_it_stands_embed_it_and_withdrawn_ones_do_not(s
     found = endorsements.endorse(site.college, master.achievement, "Good.", actor=site.admin,
                                  now=NOW)  # fmt: skip
     credentials.approve(master, site.instructor, now=NOW + timedelta(minutes=1))
-    assert master.document["endorsement"] == [found.document]
+    assert master.document["credentialSubject"]["achievement"]["endorsement"] == [found.document]
     report = verification.verify(master.document, now=NOW + timedelta(minutes=2))
     assert report["verified"], report
     endorsements.withdraw(found, site.admin, now=NOW + timedelta(minutes=3))
     assert credentials._endorsements_of(master.achievement) == []
     # What was signed stays as it was signed.
-    assert master.document["endorsement"] == [found.document]
+    assert master.document["credentialSubject"]["achievement"]["endorsement"] == [found.document]
 
 
 def test_lines_list_every_current_achievement_with_its_endorsement(site):

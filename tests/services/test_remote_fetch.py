@@ -1,9 +1,14 @@
 """The verifier's fetcher: public https addresses only, redirects checked again, bounded in
-time and size, JSON only. A loopback server stands in for another issuer (allow_local)."""
+time and size, JSON only. A loopback server stands in for another issuer (allow_local).
+
+The slow servers below drip bytes with ``RELEASE.wait(pause)`` and stop once they have
+dripped for DRIP_SECONDS: a fetcher that waited them out would get a whole answer, and the
+test would fail on it instead of hanging."""
 
 from __future__ import annotations
 
 import json
+import socket
 import threading
 from collections.abc import Iterator
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -13,6 +18,8 @@ import pytest
 from app.services.remote_fetch import Fetcher, FetchError
 
 RELEASE = threading.Event()  # the slow page answers once the test is over
+DRIP_PAUSE = 0.05  # seconds between two bytes of a dripping server
+DRIP_SECONDS = 8.0  # far beyond the fetch's time: it must have given up long before
 
 
 class Handler(BaseHTTPRequestHandler):
@@ -46,7 +53,32 @@ class Handler(BaseHTTPRequestHandler):
         if self.path == "/slow":
             RELEASE.wait(10)
             return self._send(200, "application/json", b"{}")
+        if self.path == "/drip-headers":  # a byte of a header every DRIP_PAUSE seconds
+            self.wfile.write(b"HTTP/1.1 200 OK\r\nX-Slow: ")
+            self._drip(b"a")
+            return self.wfile.write(
+                b"\r\nContent-Type: application/json\r\nContent-Length: 2\r\n\r\n{}"
+            )
+        if self.path == "/drip-body":  # the headers at once, then a byte of the body at a time
+            count = int(DRIP_SECONDS / DRIP_PAUSE)
+            self.send_response(200)
+            self.send_header("Content-Type", "application/json")
+            self.send_header("Content-Length", str(count + 2))
+            self.end_headers()
+            self.wfile.write(b'"')
+            self._drip(b"a")
+            return self.wfile.write(b'"')
         return self._send(*routes[self.path])
+
+    def _drip(self, byte: bytes) -> None:
+        try:
+            for _ in range(int(DRIP_SECONDS / DRIP_PAUSE)):
+                self.wfile.write(byte)
+                self.wfile.flush()
+                if RELEASE.wait(DRIP_PAUSE):
+                    return
+        except OSError:
+            return  # the fetcher hung up: what the test wants
 
     def _send(self, status: int, kind: str, body: bytes) -> None:
         self.send_response(status)
@@ -133,3 +165,94 @@ def test_the_connection_goes_to_the_address_that_was_checked(server):
     port = server.rsplit(":", 1)[1]
     pinned = Fetcher(allow_local=True, resolve=lambda host, port: ["127.0.0.1"])
     assert pinned(f"http://issuer.test:{port}/host") == {"host": f"issuer.test:{port}"}
+
+
+# -- The whole fetch has one deadline --------------------------------------------------------
+
+
+@pytest.mark.parametrize("path", ["/drip-headers", "/drip-body"])
+def test_a_server_dripping_its_answer_is_cut_off_at_the_deadline(server, path):
+    """A byte every 50 ms trips no per-read timeout: the fetch's own deadline must end it."""
+    with pytest.raises(FetchError, match=r"did not answer within the time allowed \(0.5 s"):
+        Fetcher(allow_local=True, timeout=0.5)(f"{server}{path}")
+
+
+@pytest.fixture
+def tls_dripper() -> Iterator[int]:
+    """A port whose server answers a TLS hello with a record header, then one byte of the
+    record at a time: the handshake never finishes, and never stalls long."""
+    listener = socket.create_server(("127.0.0.1", 0))
+    listener.settimeout(DRIP_SECONDS)
+
+    def serve() -> None:
+        try:
+            peer, _ = listener.accept()
+        except OSError:
+            return
+        with peer:
+            try:
+                peer.recv(4096)  # the client hello
+                peer.sendall(b"\x16\x03\x03\x40\x00")  # a 16 KB handshake record follows
+                for _ in range(int(DRIP_SECONDS / DRIP_PAUSE)):
+                    peer.sendall(b"\x00")
+                    if RELEASE.wait(DRIP_PAUSE):
+                        return
+            except OSError:
+                return
+
+    RELEASE.clear()
+    thread = threading.Thread(target=serve, daemon=True)
+    thread.start()
+    yield listener.getsockname()[1]
+    RELEASE.set()
+    listener.close()
+    thread.join(timeout=5)
+
+
+def test_a_tls_handshake_dripped_a_byte_at_a_time_is_cut_off(tls_dripper):
+    with pytest.raises(FetchError, match="did not answer within the time allowed"):
+        Fetcher(allow_local=True, timeout=0.5)(f"https://127.0.0.1:{tls_dripper}/did.json")
+
+
+def test_a_name_lookup_that_hangs_is_given_up_on():
+    answered = threading.Event()
+
+    def hanging(host, port):
+        answered.wait(30)
+        return ["93.184.215.14"]
+
+    try:
+        with pytest.raises(FetchError, match="could not be looked up within the time allowed"):
+            Fetcher(timeout=0.3, resolve=hanging)("https://issuer.example/did.json")
+    finally:
+        answered.set()
+
+
+def test_the_lookup_shares_the_fetch_deadline_and_its_errors_come_through():
+    def broken(host, port):
+        raise FetchError(f"{host} could not be found (no such name)")
+
+    with pytest.raises(FetchError, match="could not be found"):
+        Fetcher(resolve=broken)("https://nowhere.example/did.json")
+    with pytest.raises(FetchError, match="could not be looked up within the time allowed"):
+        Fetcher(timeout=0, resolve=broken)("https://nowhere.example/did.json")
+
+
+@pytest.mark.parametrize(
+    "address, kind",
+    [
+        ("2002:c0a8:0101::1", "a 6to4 address"),  # 192.168.1.1 through a 6to4 relay
+        ("2002:0808:0808::1", "a 6to4 address"),  # even a public IPv4 address inside
+        ("64:ff9b::a9fe:a9fe", "a NAT64 address"),  # 169.254.169.254 through NAT64
+        ("64:ff9b:1::a00:1", "a NAT64 address"),
+        ("2001:0:4136:e378:8000:63bf:3fff:fdd2", "a Teredo address"),
+        ("::ffff:0:a00:1", "an IPv4-translated address"),
+        ("::a00:1", "an IPv4-compatible address"),
+    ],
+)
+def test_ipv6_addresses_that_reach_ipv4_are_refused(address, kind):
+    resolving = Fetcher(resolve=lambda host, port: [address])
+    with pytest.raises(FetchError, match=f"refused: issuer.example is {kind}"):
+        resolving("https://issuer.example/did.json")
+    with pytest.raises(FetchError, match=kind):
+        Fetcher()(f"https://[{address}]/did.json")

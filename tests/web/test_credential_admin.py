@@ -392,7 +392,7 @@ def test_an_endorsement_is_signed_embedded_in_new_credentials_and_gone_once_with
     post(client, f"/credentials/{site.master}/approve")
     with app.app_context():
         master = credentials.get(site.master)
-        assert master.document["endorsement"] == [document]
+        assert master.document["credentialSubject"]["achievement"]["endorsement"] == [document]
         report = verification.verify(master.document, now=utcnow() + timedelta(minutes=1))
         check = next(c for c in report["checks"] if c["name"] == "endorsements")
         assert report["verified"] and check["passed"], report

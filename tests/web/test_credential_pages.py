@@ -5,12 +5,13 @@ from __future__ import annotations
 
 import json
 import re
+from collections import Counter
 from datetime import UTC, datetime
 
 import pytest
 from sqlalchemy import select
 
-from app.credentials import parsing, verifier
+from app.credentials import artwork, baking, parsing, verifier
 from app.database import utcnow
 from app.extensions import db
 from app.models import (
@@ -21,9 +22,11 @@ from app.models import (
     Organization,
     User,
 )
-from app.services import credentials, keys
+from app.services import credentials, keys, verification
 from tests import credential_site, factories
 from tests.conftest import sign_in
+
+UNKNOWN = "00000000-0000-4000-8000-000000000000"  # a well-formed id no credential has
 
 
 @pytest.fixture
@@ -248,7 +251,7 @@ def test_show_name_off_hides_the_learner_name(app, client, site):
     assert "<strong>the holder</strong>" in page
 
 
-def test_suspended_credential_page_shows_date_reason_and_failed_status(app, client, site):
+def test_suspended_credential_page_shows_date_and_failed_status(app, client, site):
     make_public(app, site["star"])
     with app.app_context():
         admin = db.session.get(User, site["admin"])
@@ -256,9 +259,29 @@ def test_suspended_credential_page_shows_date_reason_and_failed_status(app, clie
         credentials.suspend(credentials.get(site["star"]), admin, reason="Under review.", now=when)
         db.session.commit()
     page = text_of(client.get(f"/credentials/{site['star']}"))
-    assert "Suspended on <time" in page and "January 5, 2027" in page and "Under review." in page
+    assert "Suspended on <time" in page and "January 5, 2027" in page
+    assert "Under review." not in page  # the reason is the holder's and the college's
     assert "<strong>Not verified.</strong>" in page
     assert "not revoked or suspended" in page  # the failed check, named
+
+
+@pytest.mark.parametrize(
+    "who, sees",
+    [("learner", True), ("instructor", True), ("admin", True), ("stranger", False), ("ben", False)],
+)
+def test_the_reason_for_a_suspension_is_for_the_holder_and_issuer_staff(
+    app, client, site, who, sees
+):
+    make_public(app, site["star"])
+    with app.app_context():
+        admin = db.session.get(User, site["admin"])
+        star = credentials.get(site["star"])
+        credentials.suspend(star, admin, reason="Private note.", now=utcnow())
+        db.session.commit()
+    login(app, client, site[who])
+    page = text_of(client.get(f"/credentials/{site['star']}"))
+    assert "Suspended on <time" in page
+    assert ("Private note." in page) is sees
 
 
 def test_awaiting_credential_page_is_for_holder_and_staff_only(app, client, site):
@@ -500,3 +523,156 @@ def test_dashboard_shows_the_learner_credentials_and_closest_badge(app, client, 
 def test_nav_links_to_the_credentials_page(app, client, site):
     login(app, client, site["learner"])
     assert 'href="/credentials"' in text_of(client.get("/dashboard"))
+
+
+# -- Costly public pages are remembered, limited and never fail ------------------------------
+
+
+def test_page_verifies_once_a_minute_and_again_at_once_after_a_revocation(
+    app, client, site, monkeypatch
+):
+    make_public(app, site["star"])
+    calls = []
+    real = verification.verify
+    monkeypatch.setattr(verification, "verify", lambda *a, **k: calls.append(1) or real(*a, **k))
+    for _ in range(5):
+        assert "<strong>Verified.</strong>" in text_of(client.get(f"/credentials/{site['star']}"))
+    assert len(calls) == 1
+    with app.app_context():
+        admin = db.session.get(User, site["admin"])
+        credentials.revoke(credentials.get(site["star"]), admin, reason="Fraud.", now=utcnow())
+        db.session.commit()
+    page = text_of(client.get(f"/credentials/{site['star']}"))
+    assert "<strong>Not verified.</strong>" in page and len(calls) == 2
+
+
+def test_page_shows_a_failed_verification_when_the_verifier_breaks(
+    app, client, site, monkeypatch, caplog
+):
+    make_public(app, site["star"])
+
+    def broken(*args, **kwargs):
+        raise RuntimeError("the verifier tripped")
+
+    monkeypatch.setattr(verification, "verify", broken)
+    response = client.get(f"/credentials/{site['star']}")
+    assert response.status_code == 200
+    page = text_of(response)
+    assert "<strong>Not verified.</strong>" in page and "could not be completed" in page
+    assert "the verifier tripped" not in page
+    assert "verifying credential" in caplog.text
+
+
+@pytest.mark.parametrize("suffix", ["png", "svg"])
+def test_baked_badge_is_rendered_once_for_many_downloads(app, client, site, monkeypatch, suffix):
+    make_public(app, site["star"])
+    calls = []
+    real_png, real_svg = artwork.render_png, baking.bake_svg
+    monkeypatch.setattr(artwork, "render_png", lambda *a, **k: calls.append(1) or real_png(*a, **k))
+    monkeypatch.setattr(baking, "bake_svg", lambda *a, **k: calls.append(1) or real_svg(*a, **k))
+    bodies = {client.get(f"/credentials/{site['star']}/badge.{suffix}").data for _ in range(4)}
+    assert len(bodies) == 1 and len(calls) == 1
+    with app.app_context():  # a new brand is new artwork: drawn again
+        star_issuer().brand_primary = "#123456"
+        db.session.commit()
+    again = client.get(f"/credentials/{site['star']}/badge.{suffix}").data
+    assert again not in bodies and len(calls) == 2
+    assert json.loads(parsing.unbake(again)) == stored(app, site["star"]).document
+
+
+@pytest.mark.parametrize(
+    "path, limit",
+    [
+        (f"/credentials/{UNKNOWN}", 60),
+        (f"/credentials/{UNKNOWN}.json", 60),
+        (f"/credentials/{UNKNOWN}/badge.png", 60),
+        (f"/credentials/{UNKNOWN}/badge.svg", 60),
+        ("/credentials/status/no-such-list", 120),
+        ("/badges/no-such-badge", 60),
+        ("/badges/no-such-badge/image.svg", 300),
+    ],
+)
+def test_public_credential_and_badge_addresses_are_rate_limited(make_app, path, limit):
+    client = make_app(RATELIMIT_ENABLED=True).test_client()
+    answers = Counter(client.get(path).status_code for _ in range(limit + 1))
+    assert answers == {404: limit, 429: 1}
+
+
+# -- Artwork branded by an organization ------------------------------------------------------
+
+
+def test_artwork_refusals_are_alike_and_need_an_issuer_or_a_public_credential(app, client, site):
+    """Does ?issuer= tell who exists, or who holds a queued, declined or private credential?"""
+    with app.app_context():
+        star = db.session.scalar(select(Achievement).where(Achievement.slug == "lab-star"))
+        star.issuers = []  # Lakeshore no longer issues it: only its credentials can count
+        db.session.commit()
+    url = "/badges/lab-star/image.svg?issuer="
+    refusals = [client.get(url + slug) for slug in ("lakeshore-cc", "elsewhere", "nobody")]
+    assert {r.status_code for r in refusals} == {404}
+    assert len({text_of(r) for r in refusals}) == 1  # one message, whoever is asked about
+    assert "Lakeshore" not in text_of(refusals[0]) and "Elsewhere" not in text_of(refusals[0])
+    # Ana's Lab Star is issued but private (above); made public, it counts.
+    make_public(app, site["star"])
+    public = client.get(url + "lakeshore-cc")
+    assert public.status_code == 200 and "Lakeshore CC" in text_of(public)
+    assert "public" in public.headers["Cache-Control"]
+    with app.app_context():
+        master_row = db.session.scalar(select(Achievement).where(Achievement.slug == "lab-master"))
+        master_row.issuers = []  # Ana's Lab Master only waits for approval: it does not count
+        db.session.commit()
+    master = client.get("/badges/lab-master/image.svg?issuer=lakeshore-cc")
+    assert master.status_code == 404 and text_of(master) == text_of(refusals[0])
+
+
+def test_holder_sees_the_artwork_of_a_private_credential_and_nobody_caches_it(app, client, site):
+    with app.app_context():
+        star = db.session.scalar(select(Achievement).where(Achievement.slug == "lab-star"))
+        star.issuers = []
+        db.session.commit()
+    url = "/badges/lab-star/image.svg?issuer=lakeshore-cc"
+    assert client.get(url).status_code == 404
+    for who in ("learner", "instructor"):
+        login(app, client, site[who])
+        response = client.get(url)
+        assert response.status_code == 200 and "Lakeshore CC" in text_of(response)
+        assert response.headers["Cache-Control"] == "private, no-store"
+        assert "Cookie" in response.headers["Vary"]
+    login(app, client, site["ben"])
+    assert client.get(url).status_code == 404
+
+
+# -- What browsers and shared caches may keep ------------------------------------------------
+
+
+def private_paths(public_id: str) -> list[str]:
+    base = f"/credentials/{public_id}"
+    return [base, f"{base}.json", f"{base}/badge.svg", f"{base}/badge.png"]
+
+
+def test_private_credential_answers_are_never_stored(app, client, site):
+    login(app, client, site["learner"])
+    for path in [*private_paths(site["star"]), "/credentials"]:
+        response = client.get(path)
+        assert response.status_code == 200, path
+        assert response.headers["Cache-Control"] == "private, no-store", path
+        assert "Cookie" in response.headers["Vary"], path
+    as_json = client.get(f"/credentials/{site['star']}", headers={"Accept": "application/json"})
+    assert as_json.headers["Cache-Control"] == "private, no-store"
+    anonymous = app.test_client().get(f"/credentials/{site['star']}")
+    assert anonymous.status_code == 404
+    assert anonymous.headers["Cache-Control"] == "private, no-store"
+    assert "Cookie" in anonymous.headers["Vary"]
+
+
+def test_public_credential_answers_are_kept_briefly_by_anyone(app, client, site):
+    make_public(app, site["star"])
+    for path in private_paths(site["star"]):
+        response = client.get(path)
+        assert response.status_code == 200, path
+        assert response.headers["Cache-Control"] == "public, max-age=60", path
+        assert "Cookie" in response.headers["Vary"], path
+    login(app, client, site["learner"])  # the page drawn for its holder is theirs alone
+    page = client.get(f"/credentials/{site['star']}")
+    assert page.headers["Cache-Control"] == "private, no-store"
+    assert "Add to LinkedIn" in text_of(page)

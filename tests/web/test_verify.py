@@ -15,6 +15,7 @@ from types import SimpleNamespace
 
 import pytest
 import time_machine
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from werkzeug.datastructures import FileStorage
 from werkzeug.test import encode_multipart
 
@@ -25,7 +26,7 @@ from app.domain.roles import Role
 from app.errors import Conflict, NotFound
 from app.extensions import db
 from app.models import Credential, User
-from app.services import credentials, remote_fetch, verify_jobs
+from app.services import credentials, remote_fetch, verify_jobs, verify_requests
 from app.services.remote_fetch import FetchError
 from tests import credential_site, factories
 from tests.conftest import csrf_token, sign_in, submit
@@ -183,17 +184,20 @@ def test_tampered_credential_fails_and_names_the_failing_check(client, site):
 # -- Revoked, suspended, expired -------------------------------------------------------------
 
 
-def test_revoked_credential_reports_revoked_with_date_and_reason(app, client, site):
+def test_revoked_credential_reports_revoked_and_since_when_but_not_why(app, client, site):
+    """The reason is between the learner and the college: an employer sees state and date."""
     with app.app_context():
         row = _row(app, site.star)
         credentials.revoke(row, None, reason="Issued in error", now=NOW + timedelta(hours=1))
         db.session.commit()
-    body = api(client, json=site.document).get_json()  # an uploaded copy: found by its id
+    response = api(client, json=site.document)  # an uploaded copy: found by its id
+    body = response.get_json()
     assert body["verdict"] == "revoked"
-    assert body["standing"] == {"state": "revoked", "since": "2026-12-06T13:00:00+00:00",
-                                "reason": "Issued in error"}  # fmt: skip
+    assert body["standing"] == {"state": "revoked", "since": "2026-12-06T13:00:00+00:00"}
+    assert "Issued in error" not in response.get_data(as_text=True)
     page = text(verify_form(client, url=site.url))
-    assert ">Revoked</h1>" in page and "6 December 2026" in page and "Issued in error" in page
+    assert ">Revoked</h1>" in page and "6 December 2026" in page
+    assert "Issued in error" not in page and "Reason given" not in page
 
 
 def test_suspended_credential_reports_suspended(app, client, site):
@@ -202,8 +206,12 @@ def test_suspended_credential_reports_suspended(app, client, site):
         credentials.suspend(row, None, reason="Under review", now=NOW + timedelta(hours=1))
         db.session.commit()
     body = api(client, json={"url": site.url}).get_json()
-    assert body["verdict"] == "suspended" and body["standing"]["reason"] == "Under review"
+    assert body["verdict"] == "suspended" and "reason" not in body["standing"]
+    assert "Under review" not in json.dumps(body)
     assert "check again later" in text(verify_form(client, url=site.url))
+    with app.app_context():
+        sign_in(client, db.session.get(User, site.instructor_id))  # not even the staff, here
+    assert "Under review" not in text(verify_form(client, url=site.url))
 
 
 def test_expired_credential_reports_expired(app, client, site):
@@ -296,7 +304,7 @@ def test_remote_fetching_can_be_turned_off(make_app):
     assert "does not fetch other sites" in check(body, "fetch")["message"]
 
 
-def test_another_issuers_credential_is_checked_through_the_fetcher(client, monkeypatch):
+def test_another_issuers_credential_is_checked_through_the_fetcher(app, client, monkeypatch):
     """A credential of another issuer: its address, DID document and status list fetched."""
     document = vc.signed(1)
     did_document = multikeys.did_document(vc.ISSUER_DID, {"key-1": vc.TEST_KEY.public_key()})
@@ -323,7 +331,11 @@ def test_another_issuers_credential_is_checked_through_the_fetcher(client, monke
     assert body["verified"] is True, body["checks"]
     assert check(body, "fetch")["message"] == "fetched from other.example"
     assert body["credential"]["issuer"] == "Lakeshore Technical College"
+    assert body["issuer_local"] is False  # another site's issuer, named as it declares
+    # Its DID document is remembered a while: the issuer's site is not asked again.
     del served["https://shopfloor.example/issuers/lakeshore-tech/did.json"]
+    assert api(client, json=document).get_json()["verified"] is True
+    app.extensions["verification"].documents.clear()
     body = api(client, json=document).get_json()
     assert check(body, "issuer_key")["passed"] is False
     assert "answered HTTP 404" in check(body, "issuer_key")["message"]
@@ -419,3 +431,152 @@ def test_a_forged_copy_of_a_revoked_credential_learns_no_reason(app, client, sit
     body = api(client, json=forged).get_json()
     assert body["verdict"] == "not_verified" and body["standing"] is None
     assert "Private matter" not in json.dumps(body)
+
+
+# -- What a forger, a private credential's link and a bulk list can learn -------------------
+
+# A key of the forger's own, not the college's.
+FORGER_KEY = Ed25519PrivateKey.from_private_bytes(bytes(range(1, 33)))
+
+
+def forged_copy(document: dict) -> dict:
+    """*document*, signed again by the forger's own did:key as its issuer: the same id and
+    the same entry in our status list, a signature that verifies, the forger's name."""
+    forged = json.loads(json.dumps(document))
+    forged.pop("proof", None)
+    method = multikeys.did_key_verification_method(FORGER_KEY.public_key())
+    forged["issuer"] = {"id": method.partition("#")[0], "type": ["Profile"], "name": "Forger"}
+    forged["credentialSubject"]["achievement"]["creator"] = forged["issuer"]
+    return proofs.sign(forged, FORGER_KEY, verification_method=method, created=NOW)
+
+
+def test_a_forgery_naming_a_private_revoked_credential_learns_nothing_of_it(app, client, site):
+    """A document carrying a private credential's id and pointing at our real status list
+    must not read our record of that credential (revoked or suspended, when, why)."""
+    with app.app_context():
+        row = _row(app, site.star)
+        row.public = False
+        credentials.revoke(row, None, reason="Private matter", now=NOW + timedelta(minutes=67))
+        db.session.commit()
+    response = api(client, json=forged_copy(site.document))
+    body = response.get_json()
+    assert body["verified"] is False and body["standing"] is None
+    answer = response.get_data(as_text=True)
+    assert "Private matter" not in answer and "13:07" not in answer
+    page = text(verify_form(client, json=json.dumps(forged_copy(site.document))))
+    assert "Private matter" not in page and "Revoked by its issuer on" not in page
+    # The very document the college issued still reads its standing.
+    assert api(client, json=site.document).get_json()["standing"]["state"] == "revoked"
+
+
+def test_standing_is_read_only_for_the_very_document_issued(app, site):
+    """The root of it: our record is used only when the document equals the stored one."""
+    set_bit = [{"name": "status", "passed": False, "message": "revoked: entry 7 is set"}]
+    with app.app_context():
+        credentials.revoke(_row(app, site.star), None, reason="Private matter", now=NOW)
+        db.session.commit()
+        genuine = verify_requests._standing(site.document, set_bit, None)
+        assert genuine is not None and genuine.state == "revoked"
+        for forged in (forged_copy(site.document), {"id": site.document["id"]}):
+            assert verify_requests._standing(forged, set_bit, None) is None
+        reordered = dict(reversed(list(site.document.items())))  # the same JSON, reordered
+        assert verify_requests._standing(reordered, set_bit, None) is not None
+
+
+def test_the_result_says_whether_the_issuer_is_one_of_ours(client, site):
+    body = api(client, json=site.document).get_json()
+    assert body["issuer_local"] is True
+    page = text(verify_form(client, json=json.dumps(site.document)))
+    assert "One of this Shopfloor’s organizations." in page
+    forged = forged_copy(site.document)
+    forged["issuer"]["name"] = "Lakeshore Community College"  # a name anyone can declare
+    body = api(client, json=forged).get_json()
+    assert body["issuer_local"] is False
+    page = text(verify_form(client, json=json.dumps(forged)))
+    assert "the issuer’s name as it declares it" in page
+    assert "One of this Shopfloor’s organizations." not in page
+
+
+def test_a_key_in_an_https_fragment_binds_nothing(client):
+    """``https://issuer.example#z6Mk…`` names a key nobody proved the issuer holds."""
+    method = multikeys.did_key_verification_method(FORGER_KEY.public_key())
+    fragment = method.partition("#")[2]
+    document = vc.credential(1)
+    document["issuer"]["id"] = "https://lakeshore.example"
+    document["credentialSubject"]["source"] = document["issuer"]
+    signed = proofs.sign(document, FORGER_KEY, created=NOW,
+                         verification_method=f"https://lakeshore.example#{fragment}")  # fmt: skip
+    body = api(client, json=signed).get_json()
+    assert check(body, "issuer_key")["passed"] is False and body["verified"] is False
+
+
+def submit_list(client, lines: list[str]):
+    data = "\r\n".join(["url", *lines]).encode()
+    return submit(client, "/verify", {"csv_file": (io.BytesIO(data), "list.csv")},
+                  action="/verify/bulk", content_type="multipart/form-data")  # fmt: skip
+
+
+def test_a_bulk_list_checks_only_public_credentials_whoever_sends_it(app, client, site):
+    """A signed-in college instructor sends a list naming a private credential of theirs:
+    the job's link is easily passed on, so its results must hold nothing private."""
+    with app.app_context():
+        _row(app, site.star).public = False
+        db.session.commit()
+        sign_in(client, db.session.get(User, site.instructor_id))
+    assert "Lab Star" in text(verify_form(client, url=site.url))  # their own view, one by one
+    response = submit_list(client, [site.url])
+    assert response.status_code == 303
+    page_url = response.headers["Location"]
+    assert poll(lambda: client.get(page_url + "/progress").get_json()["state"] == "done")
+    for reader in (client, app.test_client()):  # the sender, and anyone given the link
+        page = text(reader.get(page_url))
+        assert "0 of 1</strong> verified" in page
+        assert "no public credential at this address" in page
+        assert "only credentials whose holders made them public can be checked" in " ".join(
+            page.split()
+        )
+        results = text(reader.get(page_url + "/results.csv"))
+        assert "Lab Star" not in page + results and "Lakeshore" not in page + results
+        assert reader.get(page_url).headers["Cache-Control"] == "private, no-store"
+
+
+def test_verification_answers_are_not_stored_by_caches(client, site):
+    page = verify_form(client, url=site.url)
+    assert page.headers["Cache-Control"] == "private, no-store"
+    assert "Cookie" in page.headers["Vary"]
+    assert api(client, json={"url": site.url}).headers["Cache-Control"] == "private, no-store"
+
+
+def test_a_check_by_address_fetches_each_address_of_another_site_once(client, monkeypatch):
+    """The credential's address, its issuer's DID document (for the credential and for its
+    status list, both signed with that key) and the status list: one fetch each."""
+    did_document = multikeys.did_document(vc.ISSUER_DID, {"key-1": vc.TEST_KEY.public_key()})
+    unsigned = status_list.status_list_credential(
+        list_url=vc.LIST_URL, issuer=vc.ISSUER_DID, status_list=status_list.StatusList(),
+        valid_from="2026-01-01T00:00:00Z",
+    )  # fmt: skip
+    served = {
+        "https://other.example/c/1": vc.signed(1),
+        multikeys.did_web_url(vc.ISSUER_DID): did_document,
+        vc.LIST_URL: proofs.sign(unsigned, vc.TEST_KEY, verification_method=vc.KEY_ID,
+                                 created=vc.VALID_FROM),
+    }  # fmt: skip
+    asked = []
+
+    def fake(url: str) -> dict:
+        asked.append(url)
+        return served[url]
+
+    monkeypatch.setattr(remote_fetch, "for_config", lambda config: fake)
+    body = api(client, json={"url": "https://other.example/c/1"}).get_json()
+    assert body["verified"] is True, body["checks"]
+    assert sorted(asked) == sorted(served)
+
+
+def test_a_list_that_takes_too_long_leaves_its_other_rows_unchecked(app, site):
+    urls = url_lists.parse(f"url\n{site.url}\n{site.url}\n".encode())
+    registry = verify_jobs.JobRegistry(app, job_seconds=0)
+    job = registry.submit(urls, now=datetime.now(UTC), remote=None)
+    assert poll(lambda: job.finished) and job.state == "done"
+    assert [result.verdict for result in job.table()] == ["not_checked", "not_checked"]
+    assert "took longer than 0 minutes" in job.table()[0].message
