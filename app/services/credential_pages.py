@@ -38,14 +38,7 @@ from app.services.badge_pages import Alignment, Brand, brand_of
 logger = logging.getLogger(__name__)
 
 
-STANDING_LABELS = {
-    "valid": "Valid",
-    "suspended": "Suspended",
-    "revoked": "Revoked",
-    "expired": "Expired",
-    AWAITING_APPROVAL: "Awaiting approval",
-    DECLINED: "Declined",
-}
+STANDING_LABELS = credentials.STANDING_LABELS
 
 # The verifier's checks, in the words an employer reads them.
 CHECK_LABELS = {

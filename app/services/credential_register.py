@@ -25,14 +25,7 @@ PER_PAGE = 50
 CSV_CAP = 10_000  # rows in one download; the filters narrow a larger register
 # Display order of the standing filter.
 STANDINGS = ("valid", "suspended", "revoked", "expired", AWAITING_APPROVAL, DECLINED)
-STANDING_LABELS = {
-    "valid": "Valid",
-    "suspended": "Suspended",
-    "revoked": "Revoked",
-    "expired": "Expired",
-    AWAITING_APPROVAL: "Awaiting approval",
-    DECLINED: "Declined",
-}
+STANDING_LABELS = credentials.STANDING_LABELS
 CSV_HEADER = [
     "learner",
     "email",

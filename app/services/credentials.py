@@ -345,6 +345,16 @@ def reinstate(credential: Credential, actor: User | None, *, reason: str, now: d
     _event(credential, "reinstated", actor, reason, now)
 
 
+STANDING_LABELS = {
+    "valid": "Valid",
+    "suspended": "Suspended",
+    "revoked": "Revoked",
+    "expired": "Expired",
+    AWAITING_APPROVAL: "Awaiting approval",
+    DECLINED: "Declined",
+}
+
+
 def standing(credential: Credential, *, now: datetime) -> str:
     """One word for how the credential stands: awaiting_approval, declined, revoked,
     suspended, expired or valid."""
