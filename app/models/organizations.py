@@ -3,7 +3,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import TYPE_CHECKING
 
-from sqlalchemy import Enum, ForeignKey, String
+from sqlalchemy import Enum, ForeignKey, LargeBinary, String
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from app.database import UTCDateTime, utcnow
@@ -35,6 +35,10 @@ class Organization(db.Model):
     brand_secondary: Mapped[str] = mapped_column(String(7), default="")
     ipeds_unit_id: Mapped[str] = mapped_column(String(6), default="")  # six digits
     opeid: Mapped[str] = mapped_column(String(8), default="")  # eight digits
+    # The logo as domain.logos made it: an RGBA PNG within 512 × 512 pixels, at most 256 KB.
+    # Deferred: pages that load organizations load it only when they show it.
+    logo_png: Mapped[bytes | None] = mapped_column(LargeBinary, deferred=True)
+    logo_updated_at: Mapped[datetime | None] = mapped_column(UTCDateTime())  # None: no logo
     # A parent institution (a college district, a university system), shown as parentOrg.
     parent_id: Mapped[int | None] = mapped_column(
         ForeignKey("organizations.id", ondelete="SET NULL")
@@ -42,6 +46,15 @@ class Organization(db.Model):
 
     parent: Mapped[Organization | None] = relationship(remote_side=[id])
     members: Mapped[list[User]] = relationship(back_populates="organization")
+
+    @property
+    def has_logo(self) -> bool:
+        return self.logo_updated_at is not None
+
+    @property
+    def logo_version(self) -> int:
+        """Changes with the logo (pages add it to the logo's address, past caches); 0: none."""
+        return int(self.logo_updated_at.timestamp()) if self.logo_updated_at is not None else 0
 
     def __repr__(self) -> str:
         return f"<Organization {self.slug}>"

@@ -34,12 +34,16 @@ _CAMEL = re.compile(r"(?<=[a-z])(?=[A-Z])")
 
 @dataclass(frozen=True)
 class Brand:
-    """How a partner brands what it issues: its names and two checked ``#rrggbb`` colours."""
+    """How a partner brands what it issues: its names, two checked ``#rrggbb`` colours and,
+    when it has a logo, its slug and the logo's version (its ``logo.png`` address and a
+    ``?v=`` that changes with it, past caches)."""
 
     name: str
     short: str
     primary: str
     secondary: str
+    slug: str = ""
+    logo_version: int = 0  # 0: no logo
 
 
 def brand_of(org: Organization | None) -> Brand:
@@ -53,6 +57,8 @@ def brand_of(org: Organization | None) -> Brand:
         org.short_name or org.name,
         _colour(org.brand_primary, artwork.PRIMARY_DEFAULT),
         _colour(org.brand_secondary, artwork.SECONDARY_DEFAULT),
+        org.slug,
+        org.logo_version,
     )
 
 
@@ -306,7 +312,11 @@ def _seen_by(row: Achievement, org: Organization, viewer: User | None) -> bool:
 
 
 def artwork_svg(row: Achievement, issuer: Organization | None) -> str:
-    """*row*'s artwork template filled with its name and *issuer*'s name and colours."""
+    """*row*'s artwork template filled with its name and *issuer*'s name, colours and logo.
+
+    The logo is embedded in the SVG, so the baked downloads' caches, keyed by its digest,
+    and the artwork's ETag change with it.
+    """
     brand = brand_of(issuer)
     return artwork.render_svg(
         _template(row.artwork),
@@ -314,6 +324,7 @@ def artwork_svg(row: Achievement, issuer: Organization | None) -> str:
         issuer=brand.short,
         primary=brand.primary,
         secondary=brand.secondary,
+        logo_png=issuer.logo_png if issuer is not None and issuer.has_logo else None,
     )
 
 

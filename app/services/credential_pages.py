@@ -401,7 +401,8 @@ def baked_png(credential: Credential, *, size: int = 400) -> bytes:
 
 
 def _digest_text(text: str) -> str:
-    """The artwork's digest: its template, the achievement's name and the issuer's brand."""
+    """The artwork's digest: its template, the achievement's name and the issuer's brand
+    (its logo included, embedded in the SVG)."""
     return hashlib.sha256(text.encode()).hexdigest()
 
 

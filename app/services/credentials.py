@@ -81,7 +81,7 @@ def platform_profile() -> ob3.Profile:
 
 
 def issuer_profile(org: Organization | None) -> ob3.Profile:
-    """*org* as an OB 3.0 Profile: its did:web, name, address, identifiers and parent."""
+    """*org* as an OB 3.0 Profile: its did:web, name, address, logo, identifiers and parent."""
     if org is None:
         return platform_profile()
     identifiers = []
@@ -94,9 +94,17 @@ def issuer_profile(org: Organization | None) -> ob3.Profile:
         name=org.name,
         url=org.website or f"{_base()}/orgs/{org.slug}",
         description=org.description or None,
+        image=logo_image(org),
         other_identifiers=tuple(identifiers),
         parent_org=_parent_profile(org.parent),
     )
+
+
+def logo_image(org: Organization) -> ob3.Image | None:
+    """*org*'s logo at its public address (which always shows the current one), if it has one."""
+    if not org.has_logo:
+        return None
+    return ob3.Image(f"{_base()}/orgs/{org.slug}/logo.png", caption=f"{org.name} logo")
 
 
 def _parent_profile(parent: Organization | None) -> ob3.Profile | None:

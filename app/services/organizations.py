@@ -12,7 +12,7 @@ from urllib.parse import urlsplit
 
 from sqlalchemy import func, select
 
-from app.domain import colours
+from app.domain import colours, logos
 from app.domain.roles import OrgKind, Role
 from app.errors import Conflict, InvalidInput, NotFound
 from app.extensions import db
@@ -168,3 +168,46 @@ def _colour(field: str, value: str) -> str:
     if colour and not colours.is_hex_colour(colour):
         raise InvalidInput(field, "Give the colour as # and six hex digits, such as #0b5394.")
     return colour
+
+
+# -- The logo, shown on the organization's pages and the credentials it issues ---------------
+
+NO_LOGO = "There is no logo here."
+
+
+def set_logo(org: Organization, data: bytes, *, actor: User, now: datetime) -> logos.Logo:
+    """Store *data*, made a clean PNG by domain.logos, as *org*'s logo.
+
+    Raises InvalidInput("logo", ...) saying what is wrong, and stores nothing then.
+    Credentials signed from now on name the logo's address; badge artwork shows it at once.
+    """
+    logo = logos.normalise(data)
+    org.logo_png, org.logo_updated_at = logo.png, now
+    db.session.flush()
+    logger.info(
+        "logo of %s set by user %s: %s of %d bytes stored as a %d×%d PNG of %d bytes",
+        org.slug, actor.id, logo.source, len(data), logo.width, logo.height, len(logo.png),
+    )  # fmt: skip
+    return logo
+
+
+def remove_logo(org: Organization, *, actor: User, now: datetime) -> bool:
+    """Remove *org*'s logo; False when it had none."""
+    if not org.has_logo:
+        return False
+    org.logo_png, org.logo_updated_at = None, None
+    db.session.flush()
+    logger.info("logo of %s removed by user %s at %s", org.slug, actor.id, now.isoformat())
+    return True
+
+
+def logo_png(slug: str) -> bytes:
+    """The logo PNG of the organization *slug*; NotFound alike when there is no such
+    organization or it has no logo, so the address tells nothing more than the logo."""
+    query = select(Organization.logo_png).where(
+        Organization.slug == slug, Organization.logo_updated_at.is_not(None)
+    )
+    found = db.session.scalar(query)
+    if not found:
+        raise NotFound(NO_LOGO)
+    return found

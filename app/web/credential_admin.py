@@ -27,6 +27,7 @@ from flask_wtf import FlaskForm
 
 from app import policy
 from app.database import utcnow
+from app.domain import logos
 from app.errors import Conflict, InvalidInput, NotFound
 from app.extensions import db
 from app.models import Credential, Endorsement, Organization
@@ -409,10 +410,13 @@ def _public_json(body: dict, status: int) -> Response:
 def branding(slug: str):
     org = organizations.get_by_slug(slug)
     require(policy.can_edit_branding(current_user, org))
-    form = BrandingForm(obj=org)
+    form, now = BrandingForm(obj=org), utcnow()
     if form.validate_on_submit():
-        try:
-            organizations.update_branding(org, _branding(form), now=utcnow())
+        try:  # the fields and the logo together: either is refused, nothing is saved
+            organizations.update_branding(org, _branding(form), now=now)
+            if form.logo.data:  # read one byte past the limit, to tell "larger than 1 MB"
+                upload = form.logo.data.stream.read(logos.MAX_UPLOAD_BYTES + 1)
+                organizations.set_logo(org, upload, actor=current_user, now=now)
         except InvalidInput as exc:
             db.session.rollback()
             attach_error(form, exc)
@@ -423,6 +427,18 @@ def branding(slug: str):
             return redirect(url_for(".branding", slug=org.slug))
     status = 422 if request.method == "POST" else 200
     return render_template("credential_admin/branding.html", org=org, form=form), status
+
+
+@bp.post("/orgs/<slug>/branding/remove-logo")
+@login_required
+def remove_logo(slug: str):
+    org = organizations.get_by_slug(slug)
+    require(policy.can_edit_branding(current_user, org))
+    if organizations.remove_logo(org, actor=current_user, now=utcnow()):
+        db.session.commit()
+        flash("Logo removed: badge artwork no longer shows it, and credentials signed from "
+              "now on name none.", "success")  # fmt: skip
+    return redirect(url_for(".branding", slug=org.slug))
 
 
 def _branding(form: BrandingForm) -> organizations.Branding:

@@ -5,9 +5,11 @@ revoking it and keeps it, and reinstates it."""
 
 from __future__ import annotations
 
+import io
 import re
 
 import pytest
+from PIL import Image
 from playwright.sync_api import expect
 
 from app.extensions import db
@@ -140,3 +142,24 @@ def test_partner_admin_suspends_and_reinstates(college, ui):
     expect(ui.get_by_text("White text on #f2a900 has a contrast of only 2.00:1")).to_be_visible()
     assert_fits(ui)
     ui.shot("branding-refused")
+
+    # A logo chosen as a file is stored as a PNG and shown where the college is named.
+    ui.get_by_label("Primary colour", exact=True).fill("#0b5394")
+    ui.get_by_label("Logo").set_input_files(
+        files=[{"name": "logo.png", "mimeType": "image/png", "buffer": _logo_png()}]
+    )
+    ui.get_by_role("button", name="Save branding").click()
+    logo = ui.get_by_role("img", name=re.compile("^Your logo"))
+    expect(logo).to_be_visible()
+    assert logo.evaluate("image => image.complete && image.naturalWidth > 0")
+    assert_fits(ui)
+    ui.shot("branding-logo")
+
+
+def _logo_png() -> bytes:
+    """A 64 × 64 two-colour square, as a college might upload."""
+    image = Image.new("RGBA", (64, 64), (11, 83, 148, 255))
+    image.paste((241, 194, 50, 255), (16, 16, 48, 48))
+    out = io.BytesIO()
+    image.save(out, format="PNG")
+    return out.getvalue()

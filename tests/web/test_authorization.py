@@ -104,6 +104,7 @@ MATRIX = {
     "auth.finish_registration": ("/register/not-a-real-token", lambda role: GONE),
     "account.settings": ("/account/", signed_in_only),
     "orgs.detail": ("/orgs/home", signed_in_only),  # every role here is a member or admin
+    "orgs.logo": ("/orgs/home/logo.png", lambda role: NOT_FOUND),  # public; "home" has none
     "admin.overview": ("/admin/", platform_admin_only),
     "admin.user_list": ("/admin/users", platform_admin_only),
     "dev.outbox": ("/dev/outbox", lambda role: NOT_FOUND),  # DEV_MODE is off
@@ -203,6 +204,7 @@ POST_ONLY = {
         for name in ("approve", "decline", "reconsider", "revoke", "suspend", "reinstate")
     ),
     "credential_admin.endorse",
+    "credential_admin.remove_logo",
     "credential_admin.withdraw_endorsement",
     "verify.check",
     "verify.api",

@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 from flask_wtf import FlaskForm
+from flask_wtf.file import FileField
 from wtforms import HiddenField, StringField, TextAreaField
 from wtforms.validators import DataRequired, Length, Optional
 
@@ -84,4 +85,13 @@ class BrandingForm(FlaskForm):
         validators=[Optional(), Length(max=GUARD)],
         description="8 digits, the Department of Education's id of your institution.",
         render_kw={"inputmode": "numeric", "autocomplete": "off"},
+    )
+    # Checked by domain.logos (through services.organizations.set_logo), by content.
+    logo = FileField(
+        "Logo",
+        description="PNG, JPEG, WebP or SVG, at most 1 MB, 32 to 4,096 pixels a side. It is "
+        "stored as a PNG of at most 512 pixels a side; leave empty to keep the current one.",
+        render_kw={
+            "accept": ".png,.jpg,.jpeg,.webp,.svg,image/png,image/jpeg,image/webp,image/svg+xml"
+        },
     )
