@@ -26,6 +26,13 @@ STATUS_TEXT = {
     "graded": "Graded.",
     "failed": "Grading could not finish. Your notebook is saved; your instructor can re-grade it.",
 }
+# The same states as the learner's instructors and reviewers read them.
+STAFF_STATUS_TEXT = {
+    "queued": "Queued: waiting for a free grader.",
+    "running": "Grading: running the learner's notebook.",
+    "graded": "Graded.",
+    "failed": "Grading could not finish. The notebook is saved; re-grade it from this page.",
+}
 
 
 def get(submission_id: int) -> LabSubmission:
@@ -42,16 +49,18 @@ def learner_of(submission: LabSubmission) -> User:
     return learner
 
 
-def progress(submission: LabSubmission) -> dict[str, Any]:
-    """What a page following the grading shows: status, "cell i of n", and the score."""
+def progress(submission: LabSubmission, *, own: bool = True) -> dict[str, Any]:
+    """What a page following the grading shows: status, "cell i of n", and the score, in the
+    learner's words when it is *own* work, else in a reviewer's."""
     done = submission.status in ("graded", "failed")
+    words = STATUS_TEXT if own else STAFF_STATUS_TEXT
     return {
         "id": submission.id,
         "attempt": submission.attempt,
         "status": submission.status,
         "text": submission.message
-        if submission.status == "failed"
-        else STATUS_TEXT.get(submission.status, submission.status),
+        if submission.status == "failed" and submission.message
+        else words.get(submission.status, submission.status),
         "progress": submission.progress,
         "steps": submission.steps,
         "total": submission.total,

@@ -38,7 +38,7 @@ def attempt(submission_id: int):
     return render_template(
         "labs/attempt.html",
         report=lab_attempts.report(submission),
-        progress=lab_attempts.progress(submission),
+        progress=lab_attempts.progress(submission, own=learner.id == current_user.id),
         learner=learner,
         lab=lab,
         history=lab_submissions.attempts(learner, submission.lab_slug),
@@ -51,15 +51,16 @@ def attempt(submission_id: int):
 @login_required
 def progress(submission_id: int):
     """The polling fallback of ``stream``."""
-    submission, _ = _visible(submission_id)
-    return lab_attempts.progress(submission)
+    submission, learner = _visible(submission_id)
+    return lab_attempts.progress(submission, own=learner.id == current_user.id)
 
 
 @bp.get("/labs/attempts/<int:submission_id>/stream")
 @login_required
 def stream(submission_id: int):
     """Server-Sent Events: the attempt's progress each time it changes, until it is graded."""
-    _visible(submission_id)
+    _, learner = _visible(submission_id)
+    own = learner.id == current_user.id
     pause = threading.Event()
 
     def generate():
@@ -67,7 +68,7 @@ def stream(submission_id: int):
         last, deadline = None, time.monotonic() + STREAM_SECONDS
         while time.monotonic() < deadline:
             db.session.expire_all()
-            state = lab_attempts.progress(lab_attempts.get(submission_id))
+            state = lab_attempts.progress(lab_attempts.get(submission_id), own=own)
             if state != last:
                 yield f"data: {json.dumps(state)}\n\n"
                 last = state

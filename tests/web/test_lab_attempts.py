@@ -92,6 +92,22 @@ def first_events(response, count: int) -> list[dict]:
 # Learners --------------------------------------------------------------------------------
 
 
+def test_attempts_progress_speaks_to_the_learner_and_to_their_instructor(app, client, people):
+    """While it is graded, the learner reads about their notebook; a reviewer about the
+    learner's, never "your notebook"."""
+    with app.app_context():
+        db.session.get(LabSubmission, people["ana-attempt"]).status = "running"
+        db.session.commit()
+    url = f"/labs/attempts/{people['ana-attempt']}"
+    as_user(app, client, people["ana"])
+    assert client.get(f"{url}/progress").get_json()["text"] == "Grading: running your notebook."
+    as_user(app, client, people["instructor"])
+    staff = client.get(f"{url}/progress").get_json()["text"]
+    assert staff == "Grading: running the learner's notebook."
+    page = html.unescape(client.get(url).get_data(as_text=True))
+    assert "running the learner's notebook" in page and "your notebook" not in page
+
+
 def test_attempts_a_learner_follows_their_own_attempt(app, client, people, labs_root):
     as_user(app, client, people["ana"])
     url = f"/labs/attempts/{people['ana-attempt']}"
