@@ -39,7 +39,14 @@ def catalog():
 def detail(slug: str):
     course = courses.get_course(slug)
     require(policy.can_view_course(current_user, course))
-    return render_template("courses/detail.html", outline=courses.outline(course, current_user))
+    outline = courses.outline(course, current_user)
+    lab_links = {
+        entry.lesson.id: courses.lesson_labs(_labs_root(), entry.lesson)
+        for item in outline.modules
+        for entry in item.lessons
+        if entry.lesson.labs
+    }
+    return render_template("courses/detail.html", outline=outline, lab_links=lab_links)
 
 
 @bp.get("/courses/<slug>/lessons/<lesson_slug>")

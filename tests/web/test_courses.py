@@ -311,3 +311,24 @@ def test_a_figure_or_notebook_that_is_a_link_is_never_served(make_app, tmp_path)
     assert "Download the blank notebook" not in client.get(lesson).get_data(as_text=True)
     download = client.get(f"{lesson}/labs/lab-demo.ipynb")
     assert download.status_code == 404 and b"leaked" not in download.data
+
+
+def test_the_course_outline_lists_each_lessons_labs(make_app, tmp_path):
+    """Learners find every lab from the outline: linked once it can be opened."""
+    labs_root = tmp_path / "labs"
+    app = make_app(LABS_ROOT=str(labs_root))
+    from tests.conftest import FIXTURE_CURRICULA, sync_tree
+
+    with app.app_context():
+        sync_tree(FIXTURE_CURRICULA / "good")
+    client = app.test_client()
+    workspace = "/courses/demo-course/lessons/demo-second/labs/lab-demo"
+    anonymous = client.get("/courses/demo-course").get_data(as_text=True)
+    assert 'class="outline-lab"' in anonymous and workspace not in anonymous
+    learner(app, client)
+    page = client.get("/courses/demo-course").get_data(as_text=True)
+    assert "(being written)" in page and workspace not in page
+    labs_root.mkdir()
+    (labs_root / "lab-demo.ipynb").write_text('{"cells": []}')
+    page = client.get("/courses/demo-course").get_data(as_text=True)
+    assert f'href="{workspace}"' in page and "(being written)" not in page
