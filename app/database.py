@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import secrets
 from datetime import UTC, date, datetime, timedelta
 
 from sqlalchemy import DateTime, MetaData
@@ -60,3 +61,8 @@ def render_item(type_: str, obj, autogen_context) -> str | bool:
     if type_ == "type" and isinstance(obj, UTCDateTime):
         return "sa.DateTime(timezone=True)"
     return False
+
+
+def new_public_id() -> str:
+    """An unguessable id for addresses of things a person owns (96 random bits, URL-safe)."""
+    return secrets.token_urlsafe(12)

@@ -8,10 +8,18 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from app.domain.roles import STAFF_ROLES, Role
+from app.domain.roles import ADMIN_ROLE, STAFF_ROLES, OrgKind, Role
 
 if TYPE_CHECKING:
-    from app.models import Apprenticeship, Assessment, Course, Credential, Organization, User
+    from app.models import (
+        Apprenticeship,
+        Assessment,
+        Cohort,
+        Course,
+        Credential,
+        Organization,
+        User,
+    )
 
 
 def is_signed_in(user: User | None) -> bool:
@@ -20,6 +28,37 @@ def is_signed_in(user: User | None) -> bool:
 
 def is_platform_admin(user: User | None) -> bool:
     return is_signed_in(user) and user.role is Role.PLATFORM_ADMIN
+
+
+# Memberships: a person belongs to organizations with a role in each. Deactivated memberships
+# grant nothing. Every organization-scoped decision below goes through these four.
+
+
+def role_in(user: User | None, org_id: int | None) -> Role | None:
+    """The role *user* holds in the organization *org_id* (None: not an active member)."""
+    if org_id is None or not is_signed_in(user):
+        return None
+    for membership in user.memberships:
+        if membership.active and membership.organization_id == org_id:
+            return membership.role
+    return None
+
+
+def orgs_where(user: User | None, roles: frozenset[Role]) -> set[int]:
+    """The organizations in which *user* holds one of *roles*."""
+    if not is_signed_in(user):
+        return set()
+    return {m.organization_id for m in user.memberships if m.active and m.role in roles}
+
+
+def member_orgs(person: User) -> set[int]:
+    """Every organization *person* actively belongs to, whatever the role."""
+    return {m.organization_id for m in person.memberships if m.active}
+
+
+def holds(user: User | None, roles: frozenset[Role]) -> bool:
+    """Whether *user* holds one of *roles* in any organization."""
+    return bool(orgs_where(user, roles))
 
 
 def can_view_dashboard(user: User | None) -> bool:
@@ -36,7 +75,7 @@ def can_view_platform_admin(user: User | None) -> bool:
 
 def can_view_organization(user: User | None, org: Organization) -> bool:
     """Members may see their organization's page; staff also see its member list."""
-    return is_platform_admin(user) or (is_signed_in(user) and user.organization_id == org.id)
+    return is_platform_admin(user) or role_in(user, org.id) is not None
 
 
 def can_view_members(user: User | None, org: Organization) -> bool:
@@ -44,17 +83,15 @@ def can_view_members(user: User | None, org: Organization) -> bool:
 
     Apprentices do not see their fellow members' contact details.
     """
-    if is_platform_admin(user):
-        return True
-    return is_signed_in(user) and user.organization_id == org.id and user.role in STAFF_ROLES
+    return is_platform_admin(user) or role_in(user, org.id) in STAFF_ROLES
 
 
-# Roles that author or run courses and may preview drafts.
-COURSE_STAFF = frozenset({Role.INSTRUCTOR, Role.PARTNER_ADMIN, Role.PLATFORM_ADMIN})
+# Roles that author or run courses and may preview drafts (besides platform admins).
+COURSE_STAFF = frozenset({Role.INSTRUCTOR, Role.PARTNER_ADMIN})
 
 
 def can_preview_drafts(user: User | None) -> bool:
-    return is_signed_in(user) and user.role in COURSE_STAFF
+    return is_platform_admin(user) or holds(user, COURSE_STAFF)
 
 
 def can_view_course(user: User | None, course: Course) -> bool:
@@ -82,20 +119,16 @@ def can_use_workspace(user: User | None, owner_id: int) -> bool:
 
 
 def can_review_learner(user: User | None, learner: User) -> bool:
-    """Instructors and partner admins see the lab work of their own organization's learners."""
+    """Instructors and partner admins see the lab work of their own organization's learners
+    (a learner of any organization in which they hold that role)."""
     if is_platform_admin(user):
         return True
-    return (
-        is_signed_in(user)
-        and user.role in LAB_REVIEWERS
-        and user.organization_id is not None
-        and user.organization_id == learner.organization_id
-    )
+    return bool(orgs_where(user, LAB_REVIEWERS) & member_orgs(learner))
 
 
 def can_review_labs(user: User | None) -> bool:
     """Who may open a lab's list of submissions (it shows only learners they may review)."""
-    return is_platform_admin(user) or (is_signed_in(user) and user.role in LAB_REVIEWERS)
+    return is_platform_admin(user) or holds(user, LAB_REVIEWERS)
 
 
 def can_view_submission(user: User | None, learner: User) -> bool:
@@ -112,13 +145,8 @@ def can_regrade(user: User | None, learner: User) -> bool:
 ENROLLERS = frozenset({Role.PARTNER_ADMIN, Role.EMPLOYER})
 
 
-def _org_staff_of(user: User | None, org_ids: tuple[int | None, ...]) -> bool:
-    return (
-        is_signed_in(user)
-        and user.role in ENROLLERS
-        and user.organization_id is not None
-        and user.organization_id in org_ids
-    )
+def _org_staff_of(user: User | None, org_ids: tuple[int | None, ...] | set[int]) -> bool:
+    return bool(orgs_where(user, ENROLLERS) & {i for i in org_ids if i is not None})
 
 
 def can_view_apprenticeship(user: User | None, enrolment: Apprenticeship) -> bool:
@@ -130,7 +158,7 @@ def can_view_apprenticeship(user: User | None, enrolment: Apprenticeship) -> boo
         return True
     if can_review_learner(user, enrolment.apprentice):
         return True
-    return _org_staff_of(user, (enrolment.employer_id, enrolment.apprentice.organization_id))
+    return _org_staff_of(user, {enrolment.employer_id, *member_orgs(enrolment.apprentice)})
 
 
 def can_log_hours(user: User | None, enrolment: Apprenticeship) -> bool:
@@ -146,18 +174,16 @@ def can_sign_off(user: User | None, enrolment: Apprenticeship) -> bool:
 
 
 def can_view_sign_off_queue(user: User | None) -> bool:
-    return is_signed_in(user) and user.role is Role.MENTOR
+    return holds(user, frozenset({Role.MENTOR}))
 
 
 def can_enrol_apprentices(user: User | None) -> bool:
-    return is_platform_admin(user) or (
-        is_signed_in(user) and user.role in ENROLLERS and user.organization_id is not None
-    )
+    return is_platform_admin(user) or holds(user, ENROLLERS)
 
 
 def can_enrol(user: User | None, apprentice: User) -> bool:
     """Platform admins enrol anyone; program staff, apprentices of their own organization."""
-    return is_platform_admin(user) or _org_staff_of(user, (apprentice.organization_id,))
+    return is_platform_admin(user) or _org_staff_of(user, member_orgs(apprentice))
 
 
 def can_view_own_competencies(user: User | None) -> bool:
@@ -172,7 +198,7 @@ def can_view_learner_mastery(user: User | None, learner: User) -> bool:
 
 def can_view_cohort_mastery(user: User | None) -> bool:
     """The cohort heatmap (and its CSV): instructors, partner admins and platform admins."""
-    return is_platform_admin(user) or (is_signed_in(user) and user.role in LAB_REVIEWERS)
+    return is_platform_admin(user) or holds(user, LAB_REVIEWERS)
 
 
 # Judgements recorded as evidence: rubric assessments, observations, prior learning --------------
@@ -186,11 +212,7 @@ def _staff_of_learner(user: User | None, learner: User, roles: frozenset[Role]) 
         return False
     if is_platform_admin(user):
         return True
-    return (
-        user.role in roles
-        and user.organization_id is not None
-        and user.organization_id == learner.organization_id
-    )
+    return bool(orgs_where(user, roles) & member_orgs(learner))
 
 
 def can_assess_learner(user: User | None, learner: User) -> bool:
@@ -231,7 +253,7 @@ def can_view_prior_learning(user: User | None, learner: User) -> bool:
 
 
 def can_view_prior_learning_queue(user: User | None) -> bool:
-    return is_platform_admin(user) or (is_signed_in(user) and user.role in PRIOR_LEARNING_REVIEWERS)
+    return is_platform_admin(user) or holds(user, PRIOR_LEARNING_REVIEWERS)
 
 
 # Exports ---------------------------------------------------------------------------------------
@@ -247,7 +269,7 @@ def can_export_program_data(user: User | None, org: Organization | None) -> bool
     for their own organization, the platform admin for any one or all (*org* None)."""
     if is_platform_admin(user):
         return True
-    return org is not None and _org_staff_of(user, (org.id,))
+    return org is not None and role_in(user, org.id) in ENROLLERS
 
 
 def can_export_own_statements(user: User | None) -> bool:
@@ -270,14 +292,7 @@ CREDENTIAL_ADMINS = frozenset({Role.PARTNER_ADMIN})
 
 
 def _issuer_staff(user: User | None, issuer_id: int | None, roles: frozenset[Role]) -> bool:
-    if is_platform_admin(user):
-        return True
-    return (
-        is_signed_in(user)
-        and issuer_id is not None
-        and user.organization_id == issuer_id
-        and user.role in roles
-    )
+    return is_platform_admin(user) or role_in(user, issuer_id) in roles
 
 
 def can_view_own_credentials(user: User | None) -> bool:
@@ -312,7 +327,7 @@ def can_decide_credential(user: User | None, credential: Credential) -> bool:
 
 
 def can_view_approval_queue(user: User | None) -> bool:
-    return is_platform_admin(user) or (is_signed_in(user) and user.role in CREDENTIAL_APPROVERS)
+    return is_platform_admin(user) or holds(user, CREDENTIAL_APPROVERS)
 
 
 def can_change_credential_status(user: User | None, credential: Credential) -> bool:
@@ -335,6 +350,120 @@ def can_endorse(user: User | None, org: Organization) -> bool:
 def can_edit_branding(user: User | None, org: Organization) -> bool:
     """The short name, website, colours and identifiers the organization's credentials
     carry: its partner admins, and the platform admin."""
-    if is_platform_admin(user):
+    return is_platform_admin(user) or role_in(user, org.id) is Role.PARTNER_ADMIN
+
+
+# -- Organizations, memberships and the audit trail -----------------------------------------
+
+
+def _admin_of(user: User | None, org: Organization) -> bool:
+    return role_in(user, org.id) is ADMIN_ROLE[org.kind]
+
+
+def can_create_organization(user: User | None) -> bool:
+    """New organizations (and their first admins' invitations): the platform admin."""
+    return is_platform_admin(user)
+
+
+def can_edit_organization(user: User | None, org: Organization) -> bool:
+    """Name, description, place and branding: the organization's admins and the platform
+    admin. (Kind and program are the platform admin's: see can_create_organization.)"""
+    return is_platform_admin(user) or _admin_of(user, org)
+
+
+def can_manage_members(user: User | None, org: Organization) -> bool:
+    """Invite, change roles, deactivate and reactivate members; see the audit trail."""
+    return is_platform_admin(user) or _admin_of(user, org)
+
+
+def can_change_membership(user: User | None, org: Organization, member: User) -> bool:
+    """Admins manage everyone else in their organization; nobody changes their own role or
+    deactivates themselves (so an organization never locks out its last admin by accident)."""
+    return can_manage_members(user, org) and not (is_signed_in(user) and user.id == member.id)
+
+
+def can_view_audit(user: User | None, org: Organization) -> bool:
+    return can_manage_members(user, org)
+
+
+# -- Cohorts ----------------------------------------------------------------------------------
+
+
+def can_manage_cohorts(user: User | None, org: Organization) -> bool:
+    """Create cohorts and enrol learners: a training partner's admins, the platform admin."""
+    if org.kind is not OrgKind.TRAINING_PARTNER:
+        return False
+    return is_platform_admin(user) or role_in(user, org.id) is Role.PARTNER_ADMIN
+
+
+def _cohort_role(user: User | None, cohort: Cohort) -> str | None:
+    if not is_signed_in(user):
+        return None
+    for member in cohort.members:
+        if member.user_id == user.id and member.status == "active":
+            return member.role
+    return None
+
+
+def can_teach_cohort(user: User | None, cohort: Cohort) -> bool:
+    """The gradebook, due dates, comments, overrides and extra attempts: the cohort's own
+    instructors (while they teach for its host), the host's admins and the platform admin."""
+    if can_manage_cohorts(user, cohort.host):
         return True
-    return is_signed_in(user) and user.organization_id == org.id and user.role is Role.PARTNER_ADMIN
+    return (
+        _cohort_role(user, cohort) == "instructor"
+        and role_in(user, cohort.host_id) in LAB_REVIEWERS
+    )
+
+
+def can_view_cohort(user: User | None, cohort: Cohort) -> bool:
+    """The cohort's page (schedule, instructors, due work): its learners and teachers, and
+    the staff of an employer that sponsors one of its learners."""
+    if can_teach_cohort(user, cohort) or _cohort_role(user, cohort) is not None:
+        return True
+    sponsors = {m.sponsor_id for m in cohort.members if m.status == "active"}
+    return bool(orgs_where(user, EMPLOYER_STAFF) & {s for s in sponsors if s is not None})
+
+
+def can_join_cohorts(user: User | None) -> bool:
+    """Anyone signed in may redeem a cohort's join code or link."""
+    return is_signed_in(user)
+
+
+def can_grade_learner(user: User | None, cohort: Cohort, learner: User) -> bool:
+    """Comment on, override the score of, or grant attempts to a learner of the cohort;
+    never one's own work."""
+    if is_signed_in(user) and user.id == learner.id:
+        return False
+    in_cohort = any(m.user_id == learner.id for m in cohort.members)
+    return in_cohort and can_teach_cohort(user, cohort)
+
+
+# -- Employers and the state program ------------------------------------------------------------
+
+# An employer's staff who follow its people: its admin (HR) and its mentors.
+EMPLOYER_STAFF = frozenset({Role.EMPLOYER, Role.MENTOR})
+
+
+def can_view_employer_people(user: User | None, org: Organization) -> bool:
+    """An employer's people and, where each consented, their progress and credentials."""
+    if org.kind is not OrgKind.EMPLOYER:
+        return False
+    return is_platform_admin(user) or role_in(user, org.id) in EMPLOYER_STAFF
+
+
+def can_sponsor(user: User | None, org: Organization) -> bool:
+    """Send workers to cohorts and assign mentors in the employer's name: its admins."""
+    return org.kind is OrgKind.EMPLOYER and (is_platform_admin(user) or _admin_of(user, org))
+
+
+def can_manage_consent(user: User | None, learner: User) -> bool:
+    """Only the learner grants or withdraws an employer's view of their progress."""
+    return is_signed_in(user) and user.id == learner.id
+
+
+def can_view_program(user: User | None, org: Organization) -> bool:
+    """The state program's figures, charts and exports: the program operator's staff."""
+    if org.kind is not OrgKind.PROGRAM_OPERATOR:
+        return False
+    return is_platform_admin(user) or role_in(user, org.id) is Role.PARTNER_ADMIN

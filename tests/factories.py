@@ -12,7 +12,7 @@ from app.database import utcnow
 from app.domain import passwords
 from app.domain.roles import OrgKind, Role
 from app.extensions import db
-from app.models import Organization, User
+from app.models import Membership, Organization, User
 
 PASSWORD = "correct-horse-battery-staple"
 SEED_SECRET = "test-lab-seed-secret"  # keys learners' lab seeds in service tests
@@ -63,7 +63,18 @@ def make_user(
     )
     db.session.add(user)
     db.session.flush()
+    if org is not None and role is not Role.PLATFORM_ADMIN:
+        join(user, org, role)
     return user
+
+
+def join(user: User, org: Organization, role: Role, *, active: bool = True) -> Membership:
+    """Make *user* a member of *org* in *role* as data (any role, whatever the kind)."""
+    membership = Membership(user=user, organization=org, role=role, active=active)
+    db.session.add(membership)
+    db.session.flush()
+    db.session.refresh(user, ["memberships"])
+    return membership
 
 
 # Labs: the fixture lab of tests/sandbox/labs_fixture.py, offered in a lesson and graded.

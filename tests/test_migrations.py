@@ -109,3 +109,70 @@ def test_evidence_purpose_migration_keeps_existing_rows(app):
         finally:
             db.session.remove()
             upgrade(directory=MIGRATIONS)
+
+
+BEFORE_MEMBERSHIPS = "1bafb67d1d3a"
+
+
+def test_memberships_migration_keeps_everyone_and_their_work(app):
+    """Upgrading a database of one organization per person: each keeps that organization as
+    a membership in their role, and nothing that refers to them is lost on SQLite, where
+    adding a column copies the table (foreign keys must not cascade the old copy's drop)."""
+    from app.database import utcnow
+    from app.domain.roles import Role
+    from app.models import LabSubmission, Membership, User
+    from tests import factories
+
+    with app.app_context():
+        org = factories.make_org(slug="lakeshore")
+        admin_org_id = org.id
+        db.session.commit()
+        db.session.remove()
+        downgrade(directory=MIGRATIONS, revision=BEFORE_MEMBERSHIPS)
+        try:
+            people = [
+                ("ada@x.example", "instructor", admin_org_id),
+                ("bo@x.example", "apprentice", admin_org_id),
+                ("cy@x.example", "apprentice", None),
+                ("root@x.example", "platform_admin", None),
+            ]
+            for email, role, org_id in people:
+                db.session.execute(
+                    text(
+                        "INSERT INTO users (email, name, password_hash, role, organization_id, "
+                        "active, session_token, created_at, password_changed_at) VALUES "
+                        "(:e, :e, 'x', :r, :o, true, :e, :at, :at)"
+                    ),
+                    {"e": email, "r": role, "o": org_id, "at": utcnow()},
+                )
+            bo = db.session.scalar(text("SELECT id FROM users WHERE email = 'bo@x.example'"))
+            db.session.execute(
+                text(
+                    "INSERT INTO lab_submissions (user_id, lab_slug, seed, notebook, status, "
+                    "attempt, progress, steps, tries, message, created_at) "
+                    "VALUES (:u, 'lab-demo', 1, '{}', 'graded', 1, 0, 0, 1, '', :at)"
+                ),
+                {"u": bo, "at": utcnow()},
+            )
+            db.session.commit()
+        finally:
+            db.session.remove()
+            upgrade(directory=MIGRATIONS)
+        found = {(u.email, u.role, u.organization_id) for u in db.session.scalars(select(User))}
+        assert {
+            ("ada@x.example", Role.INSTRUCTOR, admin_org_id),
+            ("bo@x.example", Role.APPRENTICE, admin_org_id),
+            ("cy@x.example", Role.APPRENTICE, None),
+            ("root@x.example", Role.PLATFORM_ADMIN, None),
+        } <= found
+        members = db.session.scalars(
+            select(Membership).where(Membership.organization_id == admin_org_id)
+        )
+        assert sorted((m.user.email, m.role, m.active) for m in members) == [
+            ("ada@x.example", Role.INSTRUCTOR, True),
+            ("bo@x.example", Role.APPRENTICE, True),
+        ]
+        (submission,) = db.session.scalars(select(LabSubmission))
+        assert submission.user_id == bo and len(submission.public_id) == 16
+        ids = db.session.scalars(select(User.public_id)).all()
+        assert len(set(ids)) == len(ids) and all(len(i) == 16 for i in ids)

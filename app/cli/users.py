@@ -7,7 +7,7 @@ from app.database import utcnow
 from app.domain.roles import Role
 from app.errors import Conflict, InvalidInput, NotFound
 from app.extensions import db
-from app.services import accounts, organizations
+from app.services import accounts, memberships, organizations
 from app.services import users as user_service
 
 from .params import ROLE, fail
@@ -39,15 +39,24 @@ def create(email: str, role: Role, org_slug: str | None, name: str | None, passw
 @group.command("set-role")
 @click.argument("email")
 @click.argument("role", type=ROLE)
-@click.option("--org", "org_slug", help="Organization slug; omit to leave the organization as is.")
-@click.option("--no-org", is_flag=True, help="Remove the user from their organization.")
+@click.option("--org", "org_slug", help="Organization slug (default: their primary one).")
+@click.option("--no-org", is_flag=True, help="End their membership of their primary organization.")
 def set_role(email: str, role: Role, org_slug: str | None, no_org: bool) -> None:
-    """Change the role (and optionally the organization) of the account EMAIL."""
+    """Give the account EMAIL a role in an organization (other memberships stay), or, with
+    --no-org, take them out of their primary organization."""
     try:
         user = user_service.get_by_email(email)
-        org = organizations.get_by_slug(org_slug) if org_slug else user.organization
-        user_service.assign(user, role=role, org=None if no_org else org)
-    except NotFound as exc:
+        if no_org and user.organization is not None:
+            primary = memberships.find(user, user.organization)
+            memberships.deactivate(primary, actor=None, now=utcnow(), note="flask users set-role")
+        org = (
+            None
+            if no_org
+            else (organizations.get_by_slug(org_slug) if org_slug else user.organization)
+        )
+        user_service.assign(user, role=role, org=org, now=utcnow())
+    except (NotFound, InvalidInput, Conflict) as exc:
+        db.session.rollback()
         raise fail(exc) from None
     db.session.commit()
     where = f" at {user.organization.name}" if user.organization else ""

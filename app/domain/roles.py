@@ -56,3 +56,31 @@ class OrgKind(_Choice):
     @classmethod
     def _noun(cls) -> str:
         return "organization kind"
+
+
+# The roles each kind of organization gives its members. A training partner's learners and an
+# employer's workers both hold "apprentice" (a learner on Shopfloor, registered or not).
+ROLES_BY_KIND: dict[OrgKind, tuple[Role, ...]] = {
+    OrgKind.TRAINING_PARTNER: (Role.APPRENTICE, Role.INSTRUCTOR, Role.MENTOR, Role.PARTNER_ADMIN),
+    OrgKind.EMPLOYER: (Role.APPRENTICE, Role.MENTOR, Role.EMPLOYER),
+    OrgKind.PROGRAM_OPERATOR: (Role.PARTNER_ADMIN,),
+}
+
+# The role that administers an organization of each kind: invites, changes roles, deactivates.
+ADMIN_ROLE: dict[OrgKind, Role] = {
+    OrgKind.TRAINING_PARTNER: Role.PARTNER_ADMIN,
+    OrgKind.EMPLOYER: Role.EMPLOYER,
+    OrgKind.PROGRAM_OPERATOR: Role.PARTNER_ADMIN,
+}
+
+
+def role_title(role: Role, kind: OrgKind | None) -> str:
+    """What a role is called in an organization of *kind* ("Program staff", "HR / employer
+    admin")."""
+    if kind is OrgKind.PROGRAM_OPERATOR and role is Role.PARTNER_ADMIN:
+        return "Program staff"
+    if kind is OrgKind.EMPLOYER and role is Role.APPRENTICE:
+        return "Apprentice or worker"
+    if role is Role.APPRENTICE:
+        return "Learner"
+    return role.label

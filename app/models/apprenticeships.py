@@ -20,7 +20,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from app.database import UTCDateTime, utcnow
+from app.database import UTCDateTime, new_public_id, utcnow
 from app.extensions import db
 from app.models.organizations import Organization
 from app.models.users import User
@@ -33,6 +33,7 @@ class Apprenticeship(db.Model):
     __table_args__ = (UniqueConstraint("apprentice_id", "program_id"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
+    public_id: Mapped[str] = mapped_column(String(24), unique=True, default=new_public_id)
     apprentice_id: Mapped[int] = mapped_column(
         ForeignKey("users.id", ondelete="CASCADE"), index=True
     )
@@ -69,6 +70,7 @@ class OjlEntry(db.Model):
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
+    public_id: Mapped[str] = mapped_column(String(24), unique=True, default=new_public_id)
     apprenticeship_id: Mapped[int] = mapped_column(
         ForeignKey("apprenticeships.id", ondelete="CASCADE")
     )

@@ -44,7 +44,19 @@ class Organization(db.Model):
         ForeignKey("organizations.id", ondelete="SET NULL")
     )
 
-    parent: Mapped[Organization | None] = relationship(remote_side=[id])
+    # Where it is, for the state program's figures: a USPS state code and a county name.
+    state: Mapped[str] = mapped_column(String(2), default="", server_default="")
+    county: Mapped[str] = mapped_column(String(80), default="", server_default="")
+    # The program operator whose state program this partner or employer takes part in.
+    program_operator_id: Mapped[int | None] = mapped_column(
+        ForeignKey("organizations.id", ondelete="SET NULL"), index=True
+    )
+    archived_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+
+    parent: Mapped[Organization | None] = relationship(remote_side=[id], foreign_keys=[parent_id])
+    program_operator: Mapped[Organization | None] = relationship(
+        remote_side=[id], foreign_keys=[program_operator_id]
+    )
     members: Mapped[list[User]] = relationship(back_populates="organization")
 
     @property

@@ -2,15 +2,19 @@ from __future__ import annotations
 
 import secrets
 from datetime import datetime
+from typing import TYPE_CHECKING
 
 from flask_login import UserMixin
 from sqlalchemy import Enum, ForeignKey, String
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from app.database import UTCDateTime, utcnow
+from app.database import UTCDateTime, new_public_id, utcnow
 from app.domain.roles import Role
 from app.extensions import db
 from app.models.organizations import Organization
+
+if TYPE_CHECKING:
+    from app.models.memberships import Membership
 
 
 def new_session_token() -> str:
@@ -23,9 +27,13 @@ class User(UserMixin, db.Model):
     __tablename__ = "users"
 
     id: Mapped[int] = mapped_column(primary_key=True)
+    public_id: Mapped[str] = mapped_column(String(24), unique=True, default=new_public_id)
     email: Mapped[str] = mapped_column(String(254), unique=True)
     name: Mapped[str] = mapped_column(String(120))
     password_hash: Mapped[str] = mapped_column(String(255))
+    # The person's primary role and organization: the role in ``organization`` (their first
+    # active membership) or, without one, apprentice or platform admin. Kept in step with
+    # ``memberships`` by services.memberships; per-organization decisions read memberships.
     role: Mapped[Role] = mapped_column(
         Enum(Role, native_enum=False, length=32, values_callable=lambda e: [m.value for m in e])
     )
@@ -40,6 +48,10 @@ class User(UserMixin, db.Model):
     last_login_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
 
     organization: Mapped[Organization | None] = relationship(back_populates="members")
+    # Every organization the person belongs to, with their role in each (policy reads these).
+    memberships: Mapped[list[Membership]] = relationship(
+        foreign_keys="Membership.user_id", back_populates="user", lazy="selectin"
+    )
 
     @property
     def is_active(self) -> bool:

@@ -16,7 +16,7 @@ from app.errors import Conflict, InvalidInput
 from app.extensions import db
 from app.mail import Mailer, Message
 from app.models import Organization, PasswordResetToken, User
-from app.services import login_sessions
+from app.services import login_sessions, memberships
 
 MAX_NAME = 120
 
@@ -64,13 +64,14 @@ def register(account: NewAccount, *, now: datetime) -> User:
         email=email,
         name=name,
         password_hash=passwords.hash_password(account.password),
-        role=account.role,
-        organization=account.organization,
+        role=Role.APPRENTICE if account.organization else account.role,
         created_at=now,
         password_changed_at=now,
     )
     db.session.add(user)
     db.session.flush()
+    if account.organization is not None:
+        memberships.add(user, account.organization, account.role, actor=None, now=now)
     return user
 
 

@@ -20,7 +20,7 @@ from app.errors import Conflict, InvalidInput, PermissionDenied
 from app.extensions import db
 from app.models import Organization, User
 from app.models.apprenticeships import Apprenticeship, OjlChange, OjlEntry
-from app.services import assessments
+from app.services import assessments, memberships
 
 COUNTED = (ojl.PENDING, ojl.APPROVED)  # toward the 24 hours a day (rejected ones are not)
 
@@ -351,12 +351,15 @@ def lines(enrolments: list[Apprenticeship], catalog: dict[str, Program]) -> list
     return shown
 
 
-def of_organization(org_id: int) -> list[Apprenticeship]:
-    """Apprenticeships an organization sponsors, or of its own apprentices, by name."""
+def of_organizations(org_ids: set[int]) -> list[Apprenticeship]:
+    """Apprenticeships the organizations sponsor, or of their own apprentices, by name."""
     query = (
         select(Apprenticeship)
         .join(User, Apprenticeship.apprentice_id == User.id)
-        .where((Apprenticeship.employer_id == org_id) | (User.organization_id == org_id))
+        .where(
+            Apprenticeship.employer_id.in_(list(org_ids))
+            | User.id.in_(memberships.people_in(org_ids))
+        )
         .order_by(User.name, Apprenticeship.id)
     )
     return list(db.session.scalars(query))

@@ -10,6 +10,7 @@ from datetime import datetime
 
 from sqlalchemy import select
 
+from app import policy
 from app.content.mastery import ancestors
 from app.domain import mastery as rules_of
 from app.domain.mastery import Outcome
@@ -25,7 +26,7 @@ from app.models import (
     MasteryState,
     User,
 )
-from app.services import mastery, organizations
+from app.services import mastery, memberships
 
 
 @dataclass(frozen=True)
@@ -248,9 +249,11 @@ def cohort(viewer: User) -> list[User]:
     if viewer.role is Role.PLATFORM_ADMIN:
         query = select(User).where(User.role == Role.APPRENTICE, User.active.is_(True))
         return list(db.session.scalars(query.order_by(User.name)))
-    if viewer.organization is None:
-        return []
-    return [u for u in organizations.members(viewer.organization, role=Role.APPRENTICE) if u.active]
+    orgs = policy.orgs_where(viewer, policy.LAB_REVIEWERS)
+    query = select(User).where(
+        User.active.is_(True), User.id.in_(memberships.people_in(orgs, role=Role.APPRENTICE))
+    )
+    return list(db.session.scalars(query.order_by(User.name)))
 
 
 def heatmap(

@@ -150,9 +150,12 @@ def achievement_of(row: Achievement, issuer: Organization | None) -> ob3.Achieve
 
 def issuer_for(user: User, achievement: Achievement) -> Organization | None:
     """The partner that trains *user* and may issue *achievement*, or None (nobody yet)."""
-    org = user.organization
-    if org is not None and org.slug in achievement.issuers:
-        return org
+    if user.organization is not None and user.organization.slug in achievement.issuers:
+        return user.organization  # the primary organization first
+    for membership in sorted(user.memberships, key=lambda m: (m.created_at, m.id)):
+        org = membership.organization
+        if membership.active and org.slug in achievement.issuers:
+            return org
     return None
 
 

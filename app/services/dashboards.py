@@ -95,9 +95,8 @@ def _apprenticeships(user: User) -> list:
         return apprenticeships.of_apprentice(user)
     if user.role is Role.MENTOR:
         return apprenticeships.supervised_by(user)
-    if user.role in policy.ENROLLERS and user.organization_id is not None:
-        return apprenticeships.of_organization(user.organization_id)
-    return []
+    staff_of = policy.orgs_where(user, policy.ENROLLERS)
+    return apprenticeships.of_organizations(staff_of) if staff_of else []
 
 
 def _org_counts(org: Organization) -> dict[Role, int]:

@@ -24,7 +24,7 @@ from app.domain.programs import add_months
 from app.domain.spreadsheets import safe_cell as spreadsheet_safe
 from app.extensions import db
 from app.models import Apprenticeship, OjlEntry, Organization, User
-from app.services import apprenticeship_progress, apprenticeships
+from app.services import apprenticeship_progress, apprenticeships, memberships
 
 # The specification's fields, in its order (tableschema.json).
 SPEC_COLUMNS = (
@@ -163,7 +163,10 @@ def apprenticeships_of(org: Organization | None) -> list[Apprenticeship]:
     )
     if org is not None:
         query = query.where(
-            or_(Apprenticeship.employer_id == org.id, User.organization_id == org.id)
+            or_(
+                Apprenticeship.employer_id == org.id,
+                User.id.in_(memberships.people_in({org.id})),
+            )
         )
     return list(db.session.scalars(query))
 

@@ -34,6 +34,7 @@ from app.models import (
     User,
 )
 from app.models.labs import LabSubmission
+from app.services import memberships
 
 # Fixed forever: changing it would give every statement a new id (and duplicates in an LRS).
 NAMESPACE = uuid.UUID("6f1d3c52-5a3e-5b7c-9d1e-0c2a4b6e8f10")
@@ -122,8 +123,7 @@ def _learners(query, user_column, scope: Scope):
     if scope.learner is not None:
         return query.where(user_column == scope.learner.id)
     if scope.org is not None:
-        members = select(User.id).where(User.organization_id == scope.org.id)
-        return query.where(user_column.in_(members))
+        return query.where(user_column.in_(memberships.people_in({scope.org.id})))
     return query
 
 

@@ -12,12 +12,13 @@ from typing import Any
 from markupsafe import Markup
 from sqlalchemy import select
 
+from app import policy
 from app.domain.notebook_html import for_page
-from app.domain.roles import Role
 from app.errors import Conflict, NotFound
 from app.extensions import db
 from app.models import LabSubmission, User
 from app.sandbox import notebooks
+from app.services import memberships
 from app.services.lab_workspaces import text_html
 
 STATUS_TEXT = {
@@ -140,10 +141,11 @@ def for_reviewer(reviewer: User, lab_id: str) -> list[LearnerRow]:
     """
     query = select(LabSubmission, User).join(User, User.id == LabSubmission.user_id)
     query = query.where(LabSubmission.lab_slug == lab_id)
-    if reviewer.role is not Role.PLATFORM_ADMIN:
-        if reviewer.organization_id is None:
+    if not policy.is_platform_admin(reviewer):
+        orgs = policy.orgs_where(reviewer, policy.LAB_REVIEWERS)
+        if not orgs:
             return []
-        query = query.where(User.organization_id == reviewer.organization_id)
+        query = query.where(User.id.in_(memberships.people_in(orgs)))
     rows: dict[int, list[LabSubmission]] = {}
     learners: dict[int, User] = {}
     for submission, learner in db.session.execute(query.order_by(LabSubmission.id)):

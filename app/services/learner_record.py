@@ -16,6 +16,7 @@ from flask import current_app
 from sqlalchemy import select
 
 from app.credentials import clr, ob3
+from app.domain.roles import OrgKind
 from app.errors import NotFound
 from app.extensions import db
 from app.models import Competency, Framework, MasteryState, User
@@ -59,8 +60,13 @@ def mastered(user: User) -> list[ob3.Achievement]:
 
 def signer(user: User) -> tuple[Any, str]:
     """(organization or None for the platform, its name): who signs *user*'s record."""
-    if user.organization is not None and credentials.can_sign(user.organization):
-        return user.organization, user.organization.name
+    ordered = sorted(
+        user.memberships, key=lambda m: (m.organization_id != user.organization_id, m.id)
+    )
+    for membership in ordered:
+        org = membership.organization
+        if membership.active and org.kind is OrgKind.TRAINING_PARTNER and credentials.can_sign(org):
+            return org, org.name
     if credentials.can_sign(None):
         return None, credentials.PLATFORM_NAME
     raise NotFound(

@@ -16,7 +16,8 @@ from app.domain import colours, logos
 from app.domain.roles import OrgKind, Role
 from app.errors import Conflict, InvalidInput, NotFound
 from app.extensions import db
-from app.models import Organization, User
+from app.models import Membership, Organization, User
+from app.services import memberships
 
 logger = logging.getLogger(__name__)
 
@@ -70,25 +71,34 @@ def list_all() -> list[Organization]:
 
 
 def members(org: Organization, *, role: Role | None = None) -> list[User]:
-    query = select(User).where(User.organization_id == org.id)
-    if role is not None:
-        query = query.where(User.role == role)
-    return list(db.session.scalars(query.order_by(User.name)))
+    """*org*'s active members (in *role*), by name."""
+    query = select(User).where(User.id.in_(memberships.people_in({org.id}, role=role)))
+    return list(db.session.scalars(query.order_by(User.name, User.id)))
 
 
 def role_counts(org: Organization | None = None) -> dict[Role, int]:
-    """How many users hold each role (within *org*, or across the platform)."""
-    query = select(User.role, func.count()).group_by(User.role)
-    if org is not None:
-        query = query.where(User.organization_id == org.id)
+    """How many people hold each role: active members of *org*, or, across the platform,
+    each person once by their primary role."""
+    if org is None:
+        query = select(User.role, func.count()).group_by(User.role)
+    else:
+        query = (
+            select(Membership.role, func.count())
+            .where(Membership.organization_id == org.id, Membership.active.is_(True))
+            .group_by(Membership.role)
+        )
     counts = Counter(dict(db.session.execute(query).all()))
     return {role: counts.get(role, 0) for role in Role}
 
 
 def member_counts() -> dict[int, int]:
-    """Organization id → number of members."""
-    query = select(User.organization_id, func.count()).group_by(User.organization_id)
-    return {org_id: n for org_id, n in db.session.execute(query) if org_id is not None}
+    """Organization id → number of active members."""
+    query = (
+        select(Membership.organization_id, func.count())
+        .where(Membership.active.is_(True))
+        .group_by(Membership.organization_id)
+    )
+    return dict(db.session.execute(query).all())
 
 
 # -- Branding and identifiers shown on the credentials an organization issues ----------------

@@ -25,7 +25,7 @@ from app.domain.evidence import ASSESSMENT
 from app.errors import Conflict, InvalidInput, NotFound, PermissionDenied
 from app.extensions import db
 from app.models import Competency, Framework, PriorLearningClaim, User
-from app.services import evidence
+from app.services import evidence, memberships
 from app.services.assessments import competencies_of, levels_of
 
 PENDING, ACCEPTED, REJECTED, WITHDRAWN = "pending", "accepted", "rejected", "withdrawn"
@@ -177,9 +177,10 @@ def waiting_for(reviewer: User) -> list[PriorLearningClaim]:
         .order_by(PriorLearningClaim.created_at, PriorLearningClaim.id)
     )
     if not policy.is_platform_admin(reviewer):
-        if reviewer.organization_id is None:
+        orgs = policy.orgs_where(reviewer, policy.PRIOR_LEARNING_REVIEWERS)
+        if not orgs:
             return []
-        query = query.where(User.organization_id == reviewer.organization_id)
+        query = query.where(User.id.in_(memberships.people_in(orgs)))
     return [
         c
         for c in db.session.scalars(query)

@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
+from datetime import datetime
+
 from sqlalchemy import select
 
 from app.domain.roles import Role
-from app.errors import NotFound
+from app.errors import InvalidInput, NotFound
 from app.extensions import db
 from app.models import Organization, User
-from app.services import accounts, login_sessions
+from app.services import accounts, login_sessions, memberships
 
 
 def get_by_email(email: str) -> User:
@@ -18,10 +20,18 @@ def get_by_email(email: str) -> User:
     return user
 
 
-def assign(user: User, *, role: Role, org: Organization | None) -> None:
-    """Give *user* a role and organization; their open sessions continue with the new role."""
+def assign(
+    user: User, *, role: Role, org: Organization | None, actor: User | None = None, now: datetime
+) -> None:
+    """Give *user* *role* in *org* (added to their memberships; their primary organization
+    if they had none), or, without *org*, make them a platform admin or a learner of no
+    organization. Their open sessions continue with the new role."""
+    if org is not None:
+        memberships.add(user, org, role, actor=actor, now=now)
+        return
+    if role not in (Role.PLATFORM_ADMIN, Role.APPRENTICE):
+        raise InvalidInput("org", f"A {role.label.lower()} belongs to an organization; name it.")
     user.role = role
-    user.organization = org
     db.session.flush()
 
 
@@ -38,7 +48,7 @@ def list_users(*, role: Role | None = None, org: Organization | None = None) -> 
     if role is not None:
         query = query.where(User.role == role)
     if org is not None:
-        query = query.where(User.organization_id == org.id)
+        query = query.where(User.id.in_(memberships.people_in({org.id})))
     return list(db.session.scalars(query))
 
 

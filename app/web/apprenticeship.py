@@ -29,7 +29,14 @@ from app.domain.roles import OrgKind, Role
 from app.errors import Conflict, InvalidInput, NotFound
 from app.extensions import db
 from app.models import Apprenticeship, OjlEntry, User
-from app.services import apprenticeship_progress, organizations, programs, record_pdf, rti
+from app.services import (
+    apprenticeship_progress,
+    memberships,
+    organizations,
+    programs,
+    record_pdf,
+    rti,
+)
 from app.services import apprenticeships as service
 from app.web import awarding
 from app.web.access import require
@@ -336,9 +343,11 @@ def enrol():
 
 def _people(role: Role) -> list[User]:
     """Active people of *role* the signed-in staff member may enrol or assign."""
-    query = select(User).where(User.role == role, User.active.is_(True)).order_by(User.name)
-    if not policy.is_platform_admin(current_user):
-        query = query.where(User.organization_id == current_user.organization_id)
+    query = select(User).where(User.active.is_(True)).order_by(User.name)
+    if policy.is_platform_admin(current_user):
+        return list(db.session.scalars(query.where(User.role == role)))
+    orgs = policy.orgs_where(current_user, policy.ENROLLERS)
+    query = query.where(User.id.in_(memberships.people_in(orgs, role=role)))
     return list(db.session.scalars(query))
 
 

@@ -95,7 +95,8 @@ def _queue() -> list[Credential]:
     """Awaiting approval by the user's organization (every organization's for platform admins)."""
     if policy.is_platform_admin(current_user):
         return credentials.awaiting_approval(org.id for org in organizations.list_all())
-    return credentials.awaiting_approval([current_user.organization_id])
+    orgs = policy.orgs_where(current_user, policy.CREDENTIAL_APPROVERS)
+    return credentials.awaiting_approval(sorted(orgs))
 
 
 @bp.app_context_processor

@@ -129,10 +129,12 @@ def test_seed_demo_refuses_outside_development(make_app):
 def test_set_role_moves_a_user(app, runner):
     run(runner, "orgs", "create", "acme", "--name", "Acme", "--kind", "employer")
     run(runner, "users", "create", "jo@acme.example", "--password", PASSWORD)
-    result = run(runner, "users", "set-role", "jo@acme.example", "partner-admin", "--org", "acme")
-    assert result.output.strip() == "jo@acme.example is now Partner admin at Acme."
-    removed = run(runner, "users", "set-role", "JO@acme.example", "mentor", "--no-org")
-    assert removed.output.strip() == "jo@acme.example is now Mentor."
+    result = run(runner, "users", "set-role", "jo@acme.example", "mentor", "--org", "acme")
+    assert result.output.strip() == "jo@acme.example is now Mentor at Acme."
+    wrong = run(runner, "users", "set-role", "jo@acme.example", "instructor", "--org", "acme")
+    assert wrong.exit_code == 1 and "Acme can give these roles" in wrong.output
+    removed = run(runner, "users", "set-role", "JO@acme.example", "apprentice", "--no-org")
+    assert removed.output.strip() == "jo@acme.example is now Apprentice."
     missing = run(runner, "users", "set-role", "nobody@acme.example", "mentor")
     assert missing.exit_code == 1 and "No account for nobody@acme.example" in missing.output
 

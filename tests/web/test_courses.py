@@ -18,7 +18,9 @@ LESSON = "/courses/demo-course/lessons/demo-first"
 
 def learner(app, client, role=Role.APPRENTICE):
     with app.app_context():
-        user = factories.make_user(role=role)
+        # Staff teach for an organization; learners may belong to none.
+        org = factories.make_org() if role is not Role.APPRENTICE else None
+        user = factories.make_user(role=role, org=org)
         db.session.commit()
         sign_in(client, user)
         return user.id

@@ -44,6 +44,8 @@ def app(lab_app):
 
 def learner(app, client, **kwargs) -> int:
     with app.app_context():
+        if kwargs.get("role", Role.APPRENTICE) is not Role.APPRENTICE and "org" not in kwargs:
+            kwargs["org"] = factories.make_org()  # staff teach for an organization
         user = factories.make_user(**kwargs)
         db.session.commit()
         sign_in(client, user)
