@@ -10,6 +10,7 @@ note, what was assessed, the document, the decision).
 from __future__ import annotations
 
 from datetime import date, datetime
+from typing import TYPE_CHECKING
 
 from sqlalchemy import CheckConstraint, Date, Float, ForeignKey, Index, Integer, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
@@ -18,6 +19,9 @@ from app.database import UTCDateTime, new_public_id, utcnow
 from app.extensions import db
 from app.models.curriculum import Competency
 from app.models.users import User
+
+if TYPE_CHECKING:
+    from app.models.apprenticeships import Apprenticeship
 
 
 class Assessment(db.Model):
@@ -57,6 +61,7 @@ class Assessment(db.Model):
     withdrawn_reason: Mapped[str] = mapped_column(String(1000), default="")
 
     learner: Mapped[User] = relationship(foreign_keys=[learner_id])
+    apprenticeship: Mapped[Apprenticeship | None] = relationship()
     assessor: Mapped[User | None] = relationship(foreign_keys=[assessor_id])
     withdrawn_by: Mapped[User | None] = relationship(foreign_keys=[withdrawn_by_id])
     competency: Mapped[Competency] = relationship()

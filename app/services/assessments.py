@@ -188,8 +188,8 @@ def withdraw(row: Assessment, reason: str, *, by: User, now: datetime) -> None:
     )
 
 
-def get(assessment_id: int) -> Assessment:
-    row = db.session.get(Assessment, assessment_id)
+def get(public_id: str) -> Assessment:
+    row = db.session.scalar(select(Assessment).where(Assessment.public_id == public_id))
     if row is None:
         raise NotFound("There is no such assessment.")
     return row

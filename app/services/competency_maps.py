@@ -124,8 +124,8 @@ def pick_framework(slug: str | None) -> Framework:
     raise NotFound("There is no such competency framework." if slug else "No course is set up.")
 
 
-def get_learner(user_id: int) -> User:
-    learner = db.session.get(User, user_id)
+def get_learner(public_id: str) -> User:
+    learner = db.session.scalar(select(User).where(User.public_id == public_id))
     if learner is None:
         raise NotFound("There is no such learner.")
     return learner

@@ -144,8 +144,10 @@ def withdraw(found: PriorLearningClaim, *, by: User, now: datetime) -> None:
     db.session.flush()
 
 
-def get(claim_id: int) -> PriorLearningClaim:
-    found = db.session.get(PriorLearningClaim, claim_id)
+def get(public_id: str) -> PriorLearningClaim:
+    found = db.session.scalar(
+        select(PriorLearningClaim).where(PriorLearningClaim.public_id == public_id)
+    )
     if found is None:
         raise NotFound("There is no such claim.")
     return found

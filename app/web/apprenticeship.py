@@ -56,16 +56,18 @@ def _root() -> Path:
     return Path(current_app.config["CURRICULUM_ROOT"])
 
 
-def _enrolment(enrolment_id: int) -> Apprenticeship:
-    enrolment = db.session.get(Apprenticeship, enrolment_id)
+def _enrolment(enrolment_id: str) -> Apprenticeship:
+    enrolment = db.session.scalar(
+        select(Apprenticeship).where(Apprenticeship.public_id == enrolment_id)
+    )
     if enrolment is None:
         raise NotFound("There is no such apprenticeship.")
     require(policy.can_view_apprenticeship(current_user, enrolment))
     return enrolment
 
 
-def _entry(entry_id: int) -> OjlEntry:
-    entry = db.session.get(OjlEntry, entry_id)
+def _entry(entry_id: str) -> OjlEntry:
+    entry = db.session.scalar(select(OjlEntry).where(OjlEntry.public_id == entry_id))
     if entry is None:
         raise NotFound("There is no such entry.")
     require(policy.can_view_apprenticeship(current_user, entry.apprenticeship))
@@ -85,13 +87,13 @@ def mine():
     """The signed-in apprentice's apprenticeship (or the list, if enrolled in several)."""
     enrolments = service.of_apprentice(current_user)
     if len(enrolments) == 1:
-        return redirect(url_for(".overview", enrolment_id=enrolments[0].id))
+        return redirect(url_for(".overview", enrolment_id=enrolments[0].public_id))
     return render_template("apprenticeship/mine.html", enrolments=enrolments)
 
 
-@bp.get("/apprenticeships/<int:enrolment_id>")
+@bp.get("/apprenticeships/<enrolment_id>")
 @login_required
-def overview(enrolment_id: int):
+def overview(enrolment_id: str):
     enrolment = _enrolment(enrolment_id)
     program = _program(enrolment)
     return render_template(
@@ -123,9 +125,9 @@ def _draft(form: OjlEntryForm) -> ojl.Draft:
     )
 
 
-@bp.route("/apprenticeships/<int:enrolment_id>/log", methods=["GET", "POST"])
+@bp.route("/apprenticeships/<enrolment_id>/log", methods=["GET", "POST"])
 @login_required
-def log_hours(enrolment_id: int):
+def log_hours(enrolment_id: str):
     enrolment = _enrolment(enrolment_id)
     require(policy.can_log_hours(current_user, enrolment))
     program = _program(enrolment)
@@ -149,7 +151,7 @@ def log_hours(enrolment_id: int):
             db.session.commit()
             who = enrolment.mentor.name if enrolment.mentor else "your mentor, once assigned,"
             flash(f"Logged {ojl.hours_text(entry.minutes)}. {who} signs it off.", "success")
-            return redirect(url_for(".overview", enrolment_id=enrolment.id))
+            return redirect(url_for(".overview", enrolment_id=enrolment.public_id))
     status = 422 if request.method == "POST" else 200
     return render_template(
         "apprenticeship/log.html", enrolment=enrolment, program=program, form=form, entry=None,
@@ -157,9 +159,9 @@ def log_hours(enrolment_id: int):
     ), status  # fmt: skip
 
 
-@bp.route("/ojl/<int:entry_id>/edit", methods=["GET", "POST"])
+@bp.route("/ojl/<entry_id>/edit", methods=["GET", "POST"])
 @login_required
-def edit_entry(entry_id: int):
+def edit_entry(entry_id: str):
     entry = _entry(entry_id)
     enrolment = entry.apprenticeship
     require(policy.can_log_hours(current_user, enrolment))
@@ -184,11 +186,11 @@ def edit_entry(entry_id: int):
         except Conflict as exc:
             db.session.rollback()
             flash(str(exc), "error")
-            return redirect(url_for(".entry", entry_id=entry.id))
+            return redirect(url_for(".entry", entry_id=entry.public_id))
         else:
             db.session.commit()
             flash("Entry corrected. Your mentor signs it off again.", "success")
-            return redirect(url_for(".overview", enrolment_id=enrolment.id))
+            return redirect(url_for(".overview", enrolment_id=enrolment.public_id))
     status = 422 if request.method == "POST" else 200
     return render_template(
         "apprenticeship/log.html", enrolment=enrolment, program=program, form=form, entry=entry,
@@ -196,9 +198,9 @@ def edit_entry(entry_id: int):
     ), status  # fmt: skip
 
 
-@bp.post("/ojl/<int:entry_id>/withdraw")
+@bp.post("/ojl/<entry_id>/withdraw")
 @login_required
-def withdraw_entry(entry_id: int):
+def withdraw_entry(entry_id: str):
     entry = _entry(entry_id)
     require(policy.can_log_hours(current_user, entry.apprenticeship))
     form = WithdrawForm()
@@ -207,12 +209,12 @@ def withdraw_entry(entry_id: int):
     service.withdraw(entry, by=current_user, version=_version(form.version.data), now=utcnow())
     db.session.commit()
     flash("Entry withdrawn: its hours no longer count.", "info")
-    return redirect(url_for(".overview", enrolment_id=entry.apprenticeship_id))
+    return redirect(url_for(".overview", enrolment_id=entry.apprenticeship.public_id))
 
 
-@bp.get("/ojl/<int:entry_id>")
+@bp.get("/ojl/<entry_id>")
 @login_required
-def entry(entry_id: int):
+def entry(entry_id: str):
     found = _entry(entry_id)
     program = _program(found.apprenticeship)
     return render_template(
@@ -267,15 +269,15 @@ def _process_titles(enrolments: list[Apprenticeship]) -> dict[str, dict[str, str
     return titles
 
 
-@bp.post("/ojl/<int:entry_id>/review")
+@bp.post("/ojl/<entry_id>/review")
 @login_required
-def review_entry(entry_id: int):
+def review_entry(entry_id: str):
     entry = _entry(entry_id)
     require(policy.can_sign_off(current_user, entry.apprenticeship))
     form = ReviewForm()
     decision = request.form.get("decision", "")
     back = request.form.get("back") == "entry"
-    target = url_for(".entry", entry_id=entry.id) if back else url_for(".sign_off")
+    target = url_for(".entry", entry_id=entry.public_id) if back else url_for(".sign_off")
     if not form.validate_on_submit():
         flash("Reload the page and try again.", "error")
         return redirect(target)
@@ -289,7 +291,7 @@ def review_entry(entry_id: int):
         db.session.rollback()
         message = exc.message if isinstance(exc, InvalidInput) else str(exc)
         flash(f"Not signed off: {message}", "error")
-        return redirect(url_for(".entry", entry_id=entry.id))
+        return redirect(url_for(".entry", entry_id=entry.public_id))
     db.session.commit()
     awarding.after_progress(entry.apprenticeship.apprentice_id)
     name = entry.apprenticeship.apprentice.name
@@ -336,7 +338,7 @@ def enrol():
         else:
             db.session.commit()
             flash(f"{apprentice.name} is enrolled; {mentor.name} is their mentor.", "success")
-            return redirect(url_for(".overview", enrolment_id=enrolment.id))
+            return redirect(url_for(".overview", enrolment_id=enrolment.public_id))
     status = 422 if request.method == "POST" else 200
     return render_template("apprenticeship/enrol.html", form=form, empty=not offered), status
 
@@ -354,9 +356,9 @@ def _people(role: Role) -> list[User]:
 # -- related instruction -------------------------------------------------------------------------
 
 
-@bp.route("/apprenticeships/<int:enrolment_id>/attendance", methods=["GET", "POST"])
+@bp.route("/apprenticeships/<enrolment_id>/attendance", methods=["GET", "POST"])
 @login_required
-def record_attendance(enrolment_id: int):
+def record_attendance(enrolment_id: str):
     enrolment = _enrolment(enrolment_id)
     require(policy.can_record_attendance(current_user, enrolment))
     program = _program(enrolment)
@@ -378,7 +380,7 @@ def record_attendance(enrolment_id: int):
             db.session.commit()
             given = ojl.hours_text(session.minutes)
             flash(f"Recorded {given} of instruction for {enrolment.apprentice.name}.", "success")
-            return redirect(url_for(".overview", enrolment_id=enrolment.id))
+            return redirect(url_for(".overview", enrolment_id=enrolment.public_id))
     status = 422 if request.method == "POST" else 200
     return render_template(
         "apprenticeship/attendance.html", enrolment=enrolment, program=program, form=form
@@ -388,9 +390,9 @@ def record_attendance(enrolment_id: int):
 # -- the record ----------------------------------------------------------------------------------
 
 
-@bp.get("/apprenticeships/<int:enrolment_id>/record")
+@bp.get("/apprenticeships/<enrolment_id>/record")
 @login_required
-def record(enrolment_id: int):
+def record(enrolment_id: str):
     """The apprentice record for the sponsor's files: HTML that prints cleanly."""
     enrolment = _enrolment(enrolment_id)
     program = _program(enrolment)
@@ -405,9 +407,9 @@ def record(enrolment_id: int):
     )
 
 
-@bp.get("/apprenticeships/<int:enrolment_id>/record.pdf")
+@bp.get("/apprenticeships/<enrolment_id>/record.pdf")
 @login_required
-def record_pdf_file(enrolment_id: int):
+def record_pdf_file(enrolment_id: str):
     """The same record as a PDF file, for the sponsor's files."""
     enrolment = _enrolment(enrolment_id)
     program = _program(enrolment)
@@ -421,7 +423,7 @@ def record_pdf_file(enrolment_id: int):
         )  # fmt: skip
     except record_pdf.PdfUnavailable as exc:
         flash(str(exc), "error")
-        return redirect(url_for(".record", enrolment_id=enrolment.id))
+        return redirect(url_for(".record", enrolment_id=enrolment.public_id))
     name = f"apprentice-record-{enrolment.id}-{latest_today().isoformat()}.pdf"
     response = Response(pdf, mimetype="application/pdf")
     response.headers["Content-Disposition"] = f'attachment; filename="{name}"'

@@ -11,6 +11,7 @@ from pathlib import Path
 
 from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
+from sqlalchemy import select
 
 from app import policy
 from app.database import latest_today, utcnow
@@ -55,9 +56,9 @@ def _draft(form: JudgementForm) -> rules.Draft:
     )
 
 
-@bp.route("/competencies/learners/<int:user_id>/assess", methods=["GET", "POST"])
+@bp.route("/competencies/learners/<user_id>/assess", methods=["GET", "POST"])
 @login_required
-def assess(user_id: int):
+def assess(user_id: str):
     """An instructor rates a learner on a competency against the framework's levels."""
     learner = competency_maps.get_learner(user_id)
     require(policy.can_assess_learner(current_user, learner))
@@ -82,7 +83,7 @@ def assess(user_id: int):
             flash(
                 f"Assessed {learner.name} at level {row.level} in {row.competency.code}.", "success"
             )
-            return redirect(url_for("competencies.learner_map", user_id=learner.id))
+            return redirect(url_for("competencies.learner_map", user_id=learner.public_id))
     return render_template(
         "assessments/rubric.html", learner=learner, framework=framework, form=form,
         rubric=service.rubric_of(framework), history=service.of_learner(learner, rules.RUBRIC),
@@ -90,8 +91,10 @@ def assess(user_id: int):
     ), 422 if request.method == "POST" else 200  # fmt: skip
 
 
-def _enrolment(enrolment_id: int) -> Apprenticeship:
-    enrolment = db.session.get(Apprenticeship, enrolment_id)
+def _enrolment(enrolment_id: str) -> Apprenticeship:
+    enrolment = db.session.scalar(
+        select(Apprenticeship).where(Apprenticeship.public_id == enrolment_id)
+    )
     if enrolment is None:
         raise NotFound("There is no such apprenticeship.")
     require(policy.can_view_observations(current_user, enrolment))
@@ -106,9 +109,9 @@ def _framework(enrolment: Apprenticeship) -> Framework:
     return framework
 
 
-@bp.route("/apprenticeships/<int:enrolment_id>/observations", methods=["GET", "POST"])
+@bp.route("/apprenticeships/<enrolment_id>/observations", methods=["GET", "POST"])
 @login_required
-def observations(enrolment_id: int):
+def observations(enrolment_id: str):
     """The mentor's observations of the apprentice on the job; the mentor records more here."""
     enrolment = _enrolment(enrolment_id)
     framework = _framework(enrolment)
@@ -132,7 +135,7 @@ def observations(enrolment_id: int):
             db.session.commit()
             awarding.after_progress(row.learner_id)
             flash(f"Observation recorded: level {row.level} in {row.competency.code}.", "success")
-            return redirect(url_for(".observations", enrolment_id=enrolment.id))
+            return redirect(url_for(".observations", enrolment_id=enrolment.public_id))
     return render_template(
         "assessments/observations.html", enrolment=enrolment, framework=framework, form=form,
         rubric=service.rubric_of(framework), found=service.observations(enrolment),
@@ -140,17 +143,17 @@ def observations(enrolment_id: int):
     ), 422 if request.method == "POST" else 200  # fmt: skip
 
 
-@bp.post("/assessments/<int:assessment_id>/withdraw")
+@bp.post("/assessments/<assessment_id>/withdraw")
 @login_required
-def withdraw(assessment_id: int):
+def withdraw(assessment_id: str):
     """Its author withdraws a rubric assessment or an observation made in error."""
     row = service.get(assessment_id)
     require(policy.can_withdraw_assessment(current_user, row))
     form = WithdrawAssessmentForm()
     back = (
-        url_for(".observations", enrolment_id=row.apprenticeship_id)
-        if row.apprenticeship_id
-        else url_for(".assess", user_id=row.learner_id)
+        url_for(".observations", enrolment_id=row.apprenticeship.public_id)
+        if row.apprenticeship is not None
+        else url_for(".assess", user_id=row.learner.public_id)
     )
     if not form.validate_on_submit():
         flash("Not withdrawn: say why it is withdrawn.", "error")

@@ -21,9 +21,9 @@ def own_map():
     return _map(current_user)
 
 
-@bp.get("/learners/<int:user_id>")
+@bp.get("/learners/<user_id>")
 @login_required
-def learner_map(user_id: int):
+def learner_map(user_id: str):
     learner = competency_maps.get_learner(user_id)
     require(policy.can_view_learner_mastery(current_user, learner))
     return _map(learner)

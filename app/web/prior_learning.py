@@ -40,7 +40,7 @@ def _folder() -> Path:
     return Path(current_app.instance_path) / "prior-learning"
 
 
-def _claim(claim_id: int) -> PriorLearningClaim:
+def _claim(claim_id: str) -> PriorLearningClaim:
     found = service.get(claim_id)
     require(policy.can_view_prior_learning(current_user, found.learner))
     return found
@@ -63,8 +63,9 @@ def index():
 @bp.route("/new", methods=["GET", "POST"])
 @login_required
 def new():
-    """Claim prior learning: for oneself, or (reviewers) for a learner (``?learner=<id>``)."""
-    learner_id = request.args.get("learner", type=int)
+    """Claim prior learning: for oneself, or (reviewers) for a learner
+    (``?learner=<public id>``)."""
+    learner_id = request.args.get("learner", "")
     learner = competency_maps.get_learner(learner_id) if learner_id else current_user
     require(policy.can_claim_prior_learning(current_user, learner))
     framework = competency_maps.pick_framework(request.args.get("framework"))
@@ -88,14 +89,14 @@ def new():
         else:
             db.session.commit()
             flash("Claim submitted: a reviewer of your organization decides it.", "success")
-            return redirect(url_for(".claim", claim_id=found.id))
+            return redirect(url_for(".claim", claim_id=found.public_id))
     status = 422 if request.method == "POST" else 200
     return render_template("prior_learning/new.html", form=form, learner=learner), status
 
 
-@bp.get("/<int:claim_id>")
+@bp.get("/<claim_id>")
 @login_required
-def claim(claim_id: int):
+def claim(claim_id: str):
     found = _claim(claim_id)
     form = ClaimReviewForm()
     form.level.choices = [
@@ -110,9 +111,9 @@ def claim(claim_id: int):
     )
 
 
-@bp.post("/<int:claim_id>/review")
+@bp.post("/<claim_id>/review")
 @login_required
-def review(claim_id: int):
+def review(claim_id: str):
     found = _claim(claim_id)
     require(policy.can_review_prior_learning(current_user, found.learner))
     form = ClaimReviewForm()
@@ -142,9 +143,9 @@ def review(claim_id: int):
     ), 422  # fmt: skip
 
 
-@bp.post("/<int:claim_id>/withdraw")
+@bp.post("/<claim_id>/withdraw")
 @login_required
-def withdraw(claim_id: int):
+def withdraw(claim_id: str):
     found = _claim(claim_id)
     require(current_user.id == found.learner_id)
     if not WithdrawClaimForm().validate_on_submit():
@@ -155,9 +156,9 @@ def withdraw(claim_id: int):
     return redirect(url_for(".index"))
 
 
-@bp.get("/<int:claim_id>/document")
+@bp.get("/<claim_id>/document")
 @login_required
-def document(claim_id: int):
+def document(claim_id: str):
     """The claim's document, as a download only (never shown inline under our origin)."""
     found = _claim(claim_id)
     response = send_file(

@@ -52,7 +52,7 @@ def site(app, tmp_path):
         )  # fmt: skip
         db.session.commit()
         ids = {name: user.id for name, user in people.items()}
-        ids["enrolment"] = enrolment.id
+        ids["enrolment"] = enrolment.public_id
     return ids
 
 
@@ -133,7 +133,7 @@ def test_more_than_24_hours_in_a_day_across_entries_is_refused(app, client, site
 
 def review(client, entry, decision, comment="", version=None):
     page = client.get("/sign-off")
-    return client.post(f"/ojl/{entry.id}/review", data={
+    return client.post(f"/ojl/{entry.public_id}/review", data={
         "csrf_token": csrf_token(page.get_data(as_text=True)), "decision": decision,
         "comment": comment, "version": entry.version if version is None else version,
     })  # fmt: skip
@@ -155,7 +155,7 @@ def test_the_mentor_approves_one_and_rejects_one(app, client, site):
     assert [e.status for e in entries(app)] == ["approved", "rejected"]
     page = text(client.get(f"/apprenticeships/{site['enrolment']}"))
     assert "7 h 30 min approved" in page
-    assert "You were on leave that day." in text(client.get(f"/ojl/{second.id}"))
+    assert "You were on leave that day." in text(client.get(f"/ojl/{second.public_id}"))
 
 
 @pytest.mark.parametrize("who", ["ana", "max", "eve", "root"])
@@ -166,7 +166,7 @@ def test_nobody_but_the_assigned_mentor_signs_off(app, client, site, who):
     other = app.test_client()
     as_user(app, other, site, who)
     token = csrf_token(other.get("/account/").get_data(as_text=True))
-    response = other.post(f"/ojl/{entry.id}/review", data={
+    response = other.post(f"/ojl/{entry.public_id}/review", data={
         "csrf_token": token, "decision": "approved", "version": 1,
     })  # fmt: skip
     assert response.status_code == 403
@@ -180,9 +180,9 @@ def test_an_approved_entry_edited_needs_approval_again_and_shows_its_history(app
     mentor = app.test_client()
     as_user(app, mentor, site, "mo")
     review(mentor, entry, "approved", "Well done.")
-    form = client.get(f"/ojl/{entry.id}/edit")
+    form = client.get(f"/ojl/{entry.public_id}/edit")
     assert 'value="7:30"' in form.get_data(as_text=True)  # hours as typed
-    edited = client.post(f"/ojl/{entry.id}/edit", data={
+    edited = client.post(f"/ojl/{entry.public_id}/edit", data={
         "csrf_token": csrf_token(form.get_data(as_text=True)), "work_date": WORKED, "hours": "6",
         "work_process": "first", "description": "Changed the mould on press 4, six hours.",
         "version": 2,
@@ -190,7 +190,7 @@ def test_an_approved_entry_edited_needs_approval_again_and_shows_its_history(app
     assert edited.status_code == 302
     [entry] = entries(app)
     assert (entry.status, entry.minutes) == ("pending", 360)
-    history = text(client.get(f"/ojl/{entry.id}"))
+    history = text(client.get(f"/ojl/{entry.public_id}"))
     assert history.index("Logged") < history.index("Approved") < history.index("Edited")
     assert "Hours: 7 h 30 min → 6 h" in history
     stale = review(mentor, entry, "approved", version=2)  # opened before the edit

@@ -240,7 +240,9 @@ def test_route_answers_each_role_as_expected(app, client, people, role, endpoint
     if role != ANON:
         with app.app_context():
             sign_in(client, db.session.get(factories.User, people[role]))
-    response = client.get(url.format(apprentice=people[Role.APPRENTICE]))
+    with app.app_context():
+        apprentice = db.session.get(factories.User, people[Role.APPRENTICE]).public_id
+    response = client.get(url.format(apprentice=apprentice))
     assert response.status_code == expected(role)
     if response.status_code == LOGIN and role == ANON:
         assert response.location.startswith("/login?next=")

@@ -24,6 +24,12 @@ def setup(app, *, with_curriculum=True):
         return ana.id, ian.id
 
 
+def ref(app, user_id):
+    """The address part of a person: their public id."""
+    with app.app_context():
+        return db.session.get(factories.User, user_id).public_id
+
+
 def answer_right(app, user_id, slug):
     with app.app_context():
         question = db.session.scalar(select(Question).where(Question.slug == slug))
@@ -80,11 +86,12 @@ def test_instructors_see_their_learners_maps_but_not_others(app, client):
         outsider = factories.make_user(role=Role.INSTRUCTOR, org=factories.make_org()).id
         db.session.commit()
     as_user(app, client, ian)
-    page = client.get(f"/competencies/learners/{ana}").get_data(as_text=True)
+    page = client.get(f"/competencies/learners/{ref(app, ana)}").get_data(as_text=True)
     assert "Ana Lopez: competency map" in page
     assert client.get("/competencies/learners/999999").status_code == 404
+    assert client.get(f"/competencies/learners/{ana}").status_code == 404  # not its number
     as_user(app, client, outsider)
-    assert client.get(f"/competencies/learners/{ana}").status_code == 403
+    assert client.get(f"/competencies/learners/{ref(app, ana)}").status_code == 403
 
 
 def test_the_heatmap_and_its_csv_follow_the_filters(app, client):
