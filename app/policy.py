@@ -467,3 +467,15 @@ def can_view_program(user: User | None, org: Organization) -> bool:
     if org.kind is not OrgKind.PROGRAM_OPERATOR:
         return False
     return is_platform_admin(user) or role_in(user, org.id) is Role.PARTNER_ADMIN
+
+
+def can_register_employer(user: User | None) -> bool:
+    """A company registers itself (its first user becomes its admin); partner admins,
+    program staff and the platform admin register one and invite its admin."""
+    return is_signed_in(user)
+
+
+def can_invite_company(user: User | None) -> bool:
+    """Register a company on its behalf and invite its admin: staff of a training partner or
+    a state program (partner admins), and the platform admin."""
+    return is_platform_admin(user) or holds(user, frozenset({Role.PARTNER_ADMIN}))

@@ -23,6 +23,7 @@ from app.web import (
     deferred,
     dev,
     did,
+    employers,
     errors,
     exports,
     filters,
@@ -83,5 +84,6 @@ def init_app(app: Flask) -> None:
         invitations,
         cohorts,
         gradebook,
+        employers,
     ):
         app.register_blueprint(module.bp)

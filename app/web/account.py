@@ -1,19 +1,20 @@
-"""The signed-in user's own account: profile and password."""
+"""The signed-in user's own account: profile, password, and what they share with employers."""
 
 from __future__ import annotations
 
-from flask import Blueprint, current_app, flash, redirect, render_template, url_for
+from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
 
 from app import policy
 from app.database import utcnow
 from app.errors import InvalidInput
 from app.extensions import db
-from app.services import accounts, login_sessions
+from app.services import accounts, consents, login_sessions, organizations
 from app.web import sessions
 from app.web.access import require
 from app.web.forms import attach_error
 from app.web.forms.auth import ChangePasswordForm
+from app.web.forms.employers import ConsentForm
 
 bp = Blueprint("account", __name__, url_prefix="/account")
 
@@ -57,3 +58,40 @@ def sign_out_everywhere():
     db.session.commit()
     flash("You are signed out on every device, this one included.", "info")
     return redirect(url_for("auth.login"))
+
+
+# -- Sharing progress with employers ---------------------------------------------------------
+
+
+@bp.get("/sharing")
+@login_required
+def sharing():
+    require(policy.can_manage_consent(current_user, current_user))
+    links = consents.employers_of(current_user)
+    return render_template("account/sharing.html", links=links, form=ConsentForm())
+
+
+@bp.post("/sharing/<slug>")
+@login_required
+def change_sharing(slug: str):
+    require(policy.can_manage_consent(current_user, current_user))
+    org = organizations.get_by_slug(slug)
+    form = ConsentForm()
+    if not form.validate_on_submit():
+        flash("Reload the page and try again.", "error")
+        return redirect(url_for(".sharing"))
+    try:
+        if request.form.get("share") == "yes":
+            consents.grant(current_user, org, now=utcnow())
+            message = f"{org.name} can now see your course progress and credentials."
+        else:
+            withdrawn = consents.withdraw(current_user, org, now=utcnow())
+            message = f"{org.name} no longer sees your progress." if withdrawn else ""
+    except InvalidInput as exc:
+        db.session.rollback()
+        flash(str(exc), "error")
+    else:
+        db.session.commit()
+        if message:
+            flash(message, "success")
+    return redirect(url_for(".sharing"))

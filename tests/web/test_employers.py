@@ -1,0 +1,184 @@
+"""The employer's pages and the learner's sharing page, as their users meet them: who sees
+what, per organization, and what each form does with good and bad input."""
+
+from __future__ import annotations
+
+import pytest
+from sqlalchemy import func, select
+
+from app.extensions import db
+from app.models import CohortMember, Invitation, Organization, User
+from tests import employer_site
+from tests.conftest import csrf_token, sign_in, submit
+
+ANON = "anonymous"
+OK, LOGIN, FORBIDDEN = 200, 302, 403
+
+
+@pytest.fixture
+def site(app):
+    with app.app_context():
+        return employer_site.build()
+
+
+def login(app, client, site, name):
+    with app.app_context():
+        sign_in(client, db.session.get(User, site.people[name]))
+
+
+def text(response) -> str:
+    return response.get_data(as_text=True)
+
+
+# Who opens Acme's people page: its admin and mentors, and the platform admin. Not its own
+# workers, another employer's admin, the college, nor Tia (admin elsewhere, worker here).
+PEOPLE_PAGE = {
+    ANON: LOGIN, "eve": OK, "mo": OK, "root": OK,
+    "wes": FORBIDDEN, "oz": FORBIDDEN, "pat": FORBIDDEN, "lou": FORBIDDEN, "tia": FORBIDDEN,
+}  # fmt: skip
+
+
+@pytest.mark.parametrize("who", sorted(PEOPLE_PAGE))
+def test_the_people_page_is_the_employers_staffs(app, client, site, who):
+    if who != ANON:
+        login(app, client, site, who)
+    assert client.get("/orgs/acme/people").status_code == PEOPLE_PAGE[who]
+
+
+def test_a_college_is_not_an_employer_even_to_its_own_admin(app, client, site):
+    login(app, client, site, "pat")
+    assert client.get("/orgs/lakeshore/people").status_code == FORBIDDEN
+
+
+def test_progress_appears_once_the_learner_shares_it_and_goes_when_they_stop(app, client, site):
+    login(app, client, site, "eve")
+    page = text(client.get("/orgs/acme/people"))
+    assert "Sponsored in Evening cohort (Lakeshore CC)" in page
+    assert "0 sharing their progress with you" in page and "Not shared with Acme Plastics" in page
+    lou = app.test_client()
+    login(app, lou, site, "lou")
+    sharing = text(lou.get("/account/sharing"))
+    assert "it sponsors your place in a cohort" in sharing and "Not shared." in sharing
+    done = lou.post(
+        "/account/sharing/acme", data={"csrf_token": csrf_token(sharing), "share": "yes"}
+    )
+    assert done.status_code == 302
+    assert "Shared" in text(lou.get("/account/sharing"))
+    page = text(client.get("/orgs/acme/people"))
+    assert "1 sharing their progress with you" in page and "1 of " in page  # one lesson done
+    stop = lou.post(
+        "/account/sharing/acme",
+        data={"csrf_token": csrf_token(text(lou.get("/account/sharing"))), "share": "no"},
+    )
+    assert stop.status_code == 302
+    assert "0 sharing their progress with you" in text(client.get("/orgs/acme/people"))
+
+
+def test_sharing_with_an_unlinked_employer_is_refused_and_stores_nothing(app, client, site):
+    login(app, client, site, "lou")
+    token = csrf_token(text(client.get("/account/sharing")))
+    response = client.post(
+        "/account/sharing/other-co", data={"csrf_token": token, "share": "yes"},
+        follow_redirects=True,
+    )  # fmt: skip
+    assert "only with your employers" in text(response)
+    assert "Other Co" not in text(client.get("/account/sharing"))
+
+
+def test_the_employer_sends_a_worker_to_an_open_cohort(app, client, site):
+    login(app, client, site, "eve")
+    page = text(client.get("/orgs/acme/people"))
+    assert "Evening cohort" in page and "Closed cohort" not in page and "Far cohort" not in page
+    with app.app_context():
+        wes = db.session.get(User, site.people["wes"]).public_id
+    response = client.post(
+        "/orgs/acme/people/sponsor",
+        data={"csrf_token": csrf_token(page), "worker": wes, "cohort": site.cohort},
+        follow_redirects=True,
+    )
+    assert "Wes Worker is enrolled in Evening cohort, sponsored by Acme Plastics." in text(response)
+    with app.app_context():
+        place = db.session.scalar(
+            select(CohortMember).where(CohortMember.user_id == site.people["wes"])
+        )
+        assert place.sponsor.slug == "acme"
+
+
+def test_a_closed_cohort_posted_anyway_is_refused(app, client, site):
+    login(app, client, site, "eve")
+    page = text(client.get("/orgs/acme/people"))
+    with app.app_context():
+        wes = db.session.get(User, site.people["wes"]).public_id
+    response = client.post(
+        "/orgs/acme/people/sponsor",
+        data={"csrf_token": csrf_token(page), "worker": wes, "cohort": site.closed},
+        follow_redirects=True,
+    )
+    assert "Choose a worker and an open cohort." in text(response)
+    with app.app_context():
+        assert db.session.scalar(select(func.count()).select_from(CohortMember)) == 1  # Lou's
+
+
+def test_mentors_may_look_but_not_send_or_assign(app, client, site):
+    login(app, client, site, "mo")
+    page = text(client.get("/orgs/acme/people"))
+    assert "Send a worker to a cohort" not in page and "Set mentor" not in page
+    token = csrf_token(text(client.get("/account/sharing")))
+    assert client.post("/orgs/acme/people/sponsor", data={"csrf_token": token}).status_code == 403
+    url = f"/orgs/acme/apprenticeships/{site.enrolment}/mentor"
+    assert client.post(url, data={"csrf_token": token}).status_code == 403
+
+
+def test_the_employer_assigns_one_of_its_mentors(app, client, site):
+    login(app, client, site, "eve")
+    page = text(client.get("/orgs/acme/people"))
+    with app.app_context():
+        mo = db.session.get(User, site.people["mo"]).public_id
+        wes = db.session.get(User, site.people["wes"]).public_id
+    url = f"/orgs/acme/apprenticeships/{site.enrolment}/mentor"
+    done = client.post(
+        url, data={"csrf_token": csrf_token(page), "mentor": mo}, follow_redirects=True
+    )
+    assert "Mo Mentor now mentors Ana Apprentice." in text(done)
+    refused = client.post(
+        url, data={"csrf_token": csrf_token(page), "mentor": wes}, follow_redirects=True
+    )
+    assert "Choose one of your mentors." in text(refused)
+
+
+def test_a_company_registers_itself(app, client, site):
+    login(app, client, site, "wes")
+    response = submit(
+        client, "/employers/new", {"name": "Wes Fab", "state": "OH", "program": "ohio-msl"}
+    )
+    assert response.status_code == 302 and response.location == "/orgs/wes-fab/people"
+    assert client.get("/orgs/wes-fab/people").status_code == OK
+    with app.app_context():
+        made = db.session.scalar(select(Organization).where(Organization.slug == "wes-fab"))
+        assert made.program_operator.slug == "ohio-msl"
+
+
+def test_bad_registration_input_is_shown_beside_its_field(app, client, site):
+    login(app, client, site, "wes")
+    response = submit(client, "/employers/new", {"name": "Wes Fab", "state": "Ohio"})
+    assert response.status_code == 422 and "two-letter code" in text(response)
+    with app.app_context():
+        assert db.session.scalar(select(Organization).where(Organization.name == "Wes Fab")) is None
+
+
+def test_a_partner_registers_a_company_and_invites_its_hr_lead(app, client, site, outbox):
+    login(app, client, site, "pat")
+    form = text(client.get("/employers/new"))
+    assert "Email of the company" in form
+    missing = submit(client, "/employers/new", {"name": "New Co"})
+    assert missing.status_code == 422 and "Give the email of the person" in text(missing)
+    done = submit(client, "/employers/new", {"name": "New Co", "admin_email": "hr@newco.example"})
+    assert done.status_code == 302
+    (mail,) = [m for m in outbox() if m.to == "hr@newco.example"]
+    assert "/invitations/" in mail.body and "New Co as a employer" not in mail.body
+    with app.app_context():
+        invitation = db.session.scalar(select(Invitation))
+        assert (invitation.email, invitation.role.value) == ("hr@newco.example", "employer")
+        # The partner's staff member does not join the company.
+        pat = db.session.get(User, site.people["pat"])
+        assert {m.organization.slug for m in pat.memberships} == {"lakeshore"}
