@@ -446,10 +446,11 @@ EMPLOYER_STAFF = frozenset({Role.EMPLOYER, Role.MENTOR})
 
 
 def can_view_employer_people(user: User | None, org: Organization) -> bool:
-    """An employer's people and, where each consented, their progress and credentials."""
+    """An employer's people and, where each consented, their progress and credentials: its
+    admin (HR). Its mentors follow the apprentices they supervise on their own pages."""
     if org.kind is not OrgKind.EMPLOYER:
         return False
-    return is_platform_admin(user) or role_in(user, org.id) in EMPLOYER_STAFF
+    return is_platform_admin(user) or _admin_of(user, org)
 
 
 def can_sponsor(user: User | None, org: Organization) -> bool:
