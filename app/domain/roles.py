@@ -83,4 +83,6 @@ def role_title(role: Role, kind: OrgKind | None) -> str:
         return "Apprentice or worker"
     if role is Role.APPRENTICE:
         return "Learner"
+    if role is Role.EMPLOYER:
+        return "Employer admin"
     return role.label

@@ -27,8 +27,6 @@ from app.models import (
 )
 from app.services import apprenticeships, audit, cohorts, consents, memberships, organizations
 
-STATE = re.compile(r"^[A-Z]{2}$")
-
 
 @dataclass
 class Progress:
@@ -221,7 +219,7 @@ def register(new: NewEmployer, *, actor: User, admin: bool, now: datetime) -> Or
     (a company registering itself); otherwise (a partner or program inviting a company) the
     caller invites its administrator next."""
     state = new.state.strip().upper()
-    if state and not STATE.match(state):
+    if state and state not in memberships.STATES:
         raise InvalidInput("state", "Give the state as its two-letter code, such as OH.")
     county = " ".join(new.county.split())
     if len(county) > 80:

@@ -3,6 +3,8 @@
 Each is for one email address, expires, and works once. The emailed token is 256 random bits;
 only its SHA-256 is stored, so a copy of the database invites nobody. Accepting adds the
 membership (and the cohort place) in the caller's transaction.
+
+Founding an organization goes with the invitation of its first admin, so it lives here too.
 """
 
 from __future__ import annotations
@@ -13,18 +15,28 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import select
+from sqlalchemy import select, update
+from sqlalchemy.orm import selectinload
 
 from app.database import new_public_id
-from app.domain.roles import Role, role_title
+from app.domain.roles import ADMIN_ROLE, OrgKind, Role, role_title
 from app.errors import Conflict, InvalidInput, NotFound
 from app.extensions import db
 from app.mail import Mailer, Message
 from app.models import Cohort, Invitation, Organization, User
-from app.services import accounts, audit, memberships
+from app.services import accounts, audit, memberships, organizations
 
 LIFETIME = timedelta(days=14)
 MAX_TOKEN = 128
+
+
+class Unusable(InvalidInput):
+    """Why a link opens no invitation. *reason*: "invalid" (no such link), "used",
+    "withdrawn" (or replaced by a newer one) or "expired"."""
+
+    def __init__(self, reason: str, message: str) -> None:
+        super().__init__(None, message)
+        self.reason = reason
 
 
 @dataclass(frozen=True)
@@ -52,6 +64,54 @@ def create(
     is the one that works. Raises InvalidInput for a bad address or role, Conflict when the
     person already holds that role there.
     """
+    return _issue(
+        org,
+        email,
+        role,
+        actor=actor,
+        now=now,
+        name=name,
+        cohort=cohort,
+        lifetime=lifetime,
+        action="invitation.sent",
+    )
+
+
+def resend(invitation: Invitation, *, actor: User | None, now: datetime) -> Issued:
+    """Invite the same address to the same place again with a new link (and a new expiry);
+    the old link stops working. Raises Conflict once the invitation was accepted or withdrawn."""
+    if invitation.accepted_at is not None:
+        raise Conflict(f"{invitation.email} already accepted this invitation.")
+    if invitation.revoked_at is not None:
+        raise Conflict(
+            f"The invitation of {invitation.email} was withdrawn; invite the address again."
+        )
+    cohort = db.session.get(Cohort, invitation.cohort_id) if invitation.cohort_id else None
+    return _issue(
+        invitation.organization,
+        invitation.email,
+        invitation.role,
+        actor=actor,
+        now=now,
+        name=invitation.name,
+        cohort=cohort,
+        lifetime=LIFETIME,
+        action="invitation.resent",
+    )
+
+
+def _issue(
+    org: Organization,
+    email: str,
+    role: Role,
+    *,
+    actor: User | None,
+    now: datetime,
+    name: str,
+    cohort: Cohort | None,
+    lifetime: timedelta,
+    action: str,
+) -> Issued:
     address = accounts.normalize_email(email)
     memberships.check_role(org, role)
     if cohort is not None and (cohort.host_id != org.id or role is not Role.APPRENTICE):
@@ -60,7 +120,7 @@ def create(
     if existing is not None and cohort is None:
         membership = memberships.find(existing, org)
         if membership is not None and membership.active and membership.role is role:
-            raise Conflict(f"{address} is already a {role_title(role, org.kind).lower()} here.")
+            raise Conflict(f"{address} is already {role_phrase(role, org.kind)} here.")
     for earlier in pending_for(org, address):
         earlier.revoked_at = now
     token = secrets.token_urlsafe(32)
@@ -79,22 +139,28 @@ def create(
     db.session.add(invitation)
     db.session.flush()
     audit.record(
-        org, actor, "invitation.sent", subject=address,
+        org, actor, action, subject=address,
         details={"role": role.value, "cohort": cohort.name if cohort else None}, now=now,
     )  # fmt: skip
     return Issued(invitation, token)
 
 
 def pending_for(org: Organization, email: str | None = None) -> list[Invitation]:
-    """*org*'s invitations not yet accepted, withdrawn or expired-and-withdrawn (newest first)."""
-    query = select(Invitation).where(
-        Invitation.organization_id == org.id,
-        Invitation.accepted_at.is_(None),
-        Invitation.revoked_at.is_(None),
+    """*org*'s invitations neither accepted nor withdrawn, expired ones too (newest first)."""
+    query = (
+        select(Invitation)
+        .where(
+            Invitation.organization_id == org.id,
+            Invitation.accepted_at.is_(None),
+            Invitation.revoked_at.is_(None),
+        )
+        .options(selectinload(Invitation.invited_by))
     )
     if email is not None:
         query = query.where(Invitation.email == email)
-    return list(db.session.scalars(query.order_by(Invitation.created_at.desc())))
+    return list(
+        db.session.scalars(query.order_by(Invitation.created_at.desc(), Invitation.id.desc()))
+    )
 
 
 def get(org: Organization, public_id: str) -> Invitation:
@@ -109,55 +175,93 @@ def get(org: Organization, public_id: str) -> Invitation:
 
 
 def revoke(invitation: Invitation, *, actor: User | None, now: datetime) -> None:
-    if invitation.accepted_at is not None or invitation.revoked_at is not None:
+    """Withdraw *invitation*: its link stops working. Withdrawing twice changes nothing;
+    Conflict once it was accepted (the person is a member: deactivate them instead)."""
+    if invitation.accepted_at is not None:
+        raise Conflict(
+            f"{invitation.email} already accepted this invitation; to end their access, "
+            "deactivate them in the member list."
+        )
+    if invitation.revoked_at is not None:
         return
     invitation.revoked_at = now
     audit.record(
         invitation.organization, actor, "invitation.withdrawn", subject=invitation.email,
         details={"role": invitation.role.value}, now=now,
     )  # fmt: skip
+    db.session.flush()
 
 
 def redeemable(token: str, *, now: datetime) -> Invitation:
-    """The invitation *token* opens, or InvalidInput saying why it no longer works."""
+    """The invitation *token* opens, or Unusable (an InvalidInput) saying why it does not."""
     invitation = None
     if token and len(token) <= MAX_TOKEN:
         invitation = db.session.scalar(
             select(Invitation).where(Invitation.token_hash == _digest(token))
         )
     if invitation is None:
-        raise InvalidInput(
-            None, "This invitation link is not valid. Check that it was copied whole."
+        raise Unusable(
+            "invalid", "This invitation link is not valid. Check that it was copied whole."
         )
-    if invitation.accepted_at is not None:
-        raise InvalidInput(None, "This invitation was already used. Sign in to continue.")
-    if invitation.revoked_at is not None:
-        raise InvalidInput(
-            None, "This invitation was withdrawn or replaced by a newer one; use the newest email."
-        )
-    if invitation.expires_at <= now:
-        raise InvalidInput(
-            None,
-            f"This invitation expired on {invitation.expires_at:%d %B %Y}. Ask "
-            f"{invitation.organization.name} to send a new one.",
-        )
+    problem = _unusable(invitation, now)
+    if problem is not None:
+        raise problem
     return invitation
 
 
+def _unusable(invitation: Invitation, now: datetime) -> Unusable | None:
+    if invitation.accepted_at is not None:
+        return Unusable("used", "This invitation was already used: each link works once.")
+    if invitation.revoked_at is not None:
+        return Unusable(
+            "withdrawn",
+            "This invitation was withdrawn or replaced by a newer one; use the newest email.",
+        )
+    if invitation.expires_at <= now:
+        return Unusable(
+            "expired",
+            f"This invitation expired on {invitation.expires_at:%B %-d, %Y}. Ask "
+            f"{invitation.organization.name} to send a new one.",
+        )
+    return None
+
+
 def accept(invitation: Invitation, user: User, *, now: datetime) -> None:
-    """Give *user* what *invitation* offers. Only the invited address may accept it."""
+    """Give *user* what *invitation* offers. Only the invited address may accept it
+    (Conflict otherwise), and only once: of two acceptances at the same moment, one wins
+    and the other raises Unusable."""
     if user.email != invitation.email:
         raise Conflict(
             f"This invitation is for {invitation.email}, and you are signed in as {user.email}. "
             "Sign out and sign in (or register) with the invited address."
         )
-    if invitation.accepted_at is not None:  # checked again under the caller's transaction
-        raise InvalidInput(None, "This invitation was already used.")
+    # Claimed with one conditional UPDATE, so that it holds under concurrent requests too.
+    claimed = db.session.execute(
+        update(Invitation)
+        .where(
+            Invitation.id == invitation.id,
+            Invitation.accepted_at.is_(None),
+            Invitation.revoked_at.is_(None),
+            Invitation.expires_at > now,
+        )
+        .values(accepted_at=now, accepted_by_id=user.id)
+        .execution_options(synchronize_session=False)
+    ).rowcount
+    if claimed != 1:
+        db.session.refresh(invitation)
+        raise _unusable(invitation, now) or Unusable("used", "This invitation was already used.")
+    db.session.refresh(invitation)
     inviter = invitation.invited_by
-    invitation.accepted_at, invitation.accepted_by_id = now, user.id
     membership = memberships.find(user, invitation.organization)
     if not (membership and membership.active and invitation.cohort_id is not None):
-        memberships.add(user, invitation.organization, invitation.role, actor=inviter, now=now)
+        memberships.add(
+            user,
+            invitation.organization,
+            invitation.role,
+            actor=inviter,
+            now=now,
+            note="Joined through an invitation.",
+        )
     if invitation.cohort_id is not None:
         from app.services import cohorts  # cohorts import this module for roster invitations
 
@@ -171,16 +275,44 @@ def accept(invitation: Invitation, user: User, *, now: datetime) -> None:
     db.session.flush()
 
 
+@dataclass(frozen=True)
+class Offer:
+    """What an invitation offers, in words for the person it invites."""
+
+    invitation: Invitation
+    organization: Organization
+    role: str  # "Instructor", "Program staff"
+    cohort: str  # the cohort's name, or ""
+    inviter: str  # who invited, or ""
+    has_account: bool  # whether the invited address has an account already
+
+
+def offer(invitation: Invitation) -> Offer:
+    org = invitation.organization
+    cohort = db.session.get(Cohort, invitation.cohort_id) if invitation.cohort_id else None
+    return Offer(
+        invitation=invitation,
+        organization=org,
+        role=role_title(invitation.role, org.kind),
+        cohort=cohort.name if cohort is not None else "",
+        inviter=invitation.invited_by.name if invitation.invited_by else "",
+        has_account=accounts.find_by_email(invitation.email) is not None,
+    )
+
+
 def send(
     issued: Issued, *, mailer: Mailer, link_for: Callable[[str], str], inviter_name: str
 ) -> None:
     """Mail the invitation's link to its address."""
     invitation = issued.invitation
     org = invitation.organization
-    role = role_title(invitation.role, org.kind).lower()
     days = max(1, round((invitation.expires_at - invitation.created_at).total_seconds() / 86400))
     cohort = db.session.get(Cohort, invitation.cohort_id) if invitation.cohort_id else None
-    joining = f"the cohort {cohort.name} at {org.name}" if cohort else f"{org.name} as a {role}"
+    joining = (
+        f"the cohort {cohort.name} at {org.name}"
+        if cohort
+        else f"{org.name} as {role_phrase(invitation.role, org.kind)}"
+    )
     mailer.send(
         Message(
             to=invitation.email,
@@ -198,5 +330,64 @@ def send(
     )
 
 
+def role_phrase(role: Role, kind: OrgKind) -> str:
+    """A role in a sentence, with its article: "an instructor", "a partner admin", "program
+    staff"."""
+    title = role_title(role, kind)
+    if not title[:2].isupper():  # "HR lead" keeps its capitals
+        title = title[:1].lower() + title[1:]
+    if title.endswith("staff"):
+        return title
+    return f"{'an' if title[:1] in 'aeiouAEIOU' else 'a'} {title}"
+
+
 def _digest(token: str) -> str:
     return hashlib.sha256(token.encode()).hexdigest()
+
+
+# -- Founding an organization, with its first admin's invitation ------------------------------
+
+
+def found(
+    slug: str,
+    details: memberships.Details,
+    admin_email: str,
+    *,
+    admin_name: str = "",
+    actor: User | None,
+    now: datetime,
+) -> Issued:
+    """Create an organization and invite its first admin (in the admin role of its kind).
+
+    Raises InvalidInput naming the first bad field; nothing is written then (the caller
+    rolls back what was flushed).
+    """
+    clean = memberships.check_details(details, None)
+    try:
+        admin_email = accounts.normalize_email(admin_email)
+    except InvalidInput as exc:
+        raise InvalidInput("admin_email", exc.message) from None
+    slug = slug.strip().lower()
+    if db.session.scalar(select(Organization.id).where(Organization.slug == slug)):
+        raise InvalidInput("slug", f"The web address name '{slug}' is taken; choose another.")
+    try:
+        org = organizations.create(
+            organizations.NewOrganization(
+                slug, clean.name, clean.kind, clean.location, clean.description
+            ),
+            now=now,
+        )
+    except Conflict as exc:  # taken between the check above and now
+        raise InvalidInput("slug", str(exc)) from None
+    org.state, org.county = clean.state, clean.county
+    org.program_operator_id = clean.program_operator_id
+    db.session.flush()
+    audit.record(
+        org,
+        actor,
+        "organization.created",
+        subject=org.name,
+        details={"kind": org.kind.value, "slug": org.slug},
+        now=now,
+    )
+    return create(org, admin_email, ADMIN_ROLE[org.kind], actor=actor, now=now, name=admin_name)
