@@ -10,6 +10,7 @@ from datetime import date, datetime
 
 from sqlalchemy import func, select
 
+from app.domain.places import STATES
 from app.domain.roles import OrgKind, Role
 from app.errors import Conflict, InvalidInput
 from app.extensions import db
@@ -219,7 +220,7 @@ def register(new: NewEmployer, *, actor: User, admin: bool, now: datetime) -> Or
     (a company registering itself); otherwise (a partner or program inviting a company) the
     caller invites its administrator next."""
     state = new.state.strip().upper()
-    if state and state not in memberships.STATES:
+    if state and state not in STATES:
         raise InvalidInput("state", "Give the state as its two-letter code, such as OH.")
     county = " ".join(new.county.split())
     if len(county) > 80:

@@ -19,12 +19,12 @@ from sqlalchemy import select, update
 from sqlalchemy.orm import selectinload
 
 from app.database import new_public_id
-from app.domain.roles import ADMIN_ROLE, OrgKind, Role, role_title
+from app.domain.roles import OrgKind, Role, role_title
 from app.errors import Conflict, InvalidInput, NotFound
 from app.extensions import db
 from app.mail import Mailer, Message
 from app.models import Cohort, Invitation, Organization, User
-from app.services import accounts, audit, memberships, organizations
+from app.services import accounts, audit, memberships
 
 LIFETIME = timedelta(days=14)
 MAX_TOKEN = 128
@@ -343,51 +343,3 @@ def role_phrase(role: Role, kind: OrgKind) -> str:
 
 def _digest(token: str) -> str:
     return hashlib.sha256(token.encode()).hexdigest()
-
-
-# -- Founding an organization, with its first admin's invitation ------------------------------
-
-
-def found(
-    slug: str,
-    details: memberships.Details,
-    admin_email: str,
-    *,
-    admin_name: str = "",
-    actor: User | None,
-    now: datetime,
-) -> Issued:
-    """Create an organization and invite its first admin (in the admin role of its kind).
-
-    Raises InvalidInput naming the first bad field; nothing is written then (the caller
-    rolls back what was flushed).
-    """
-    clean = memberships.check_details(details, None)
-    try:
-        admin_email = accounts.normalize_email(admin_email)
-    except InvalidInput as exc:
-        raise InvalidInput("admin_email", exc.message) from None
-    slug = slug.strip().lower()
-    if db.session.scalar(select(Organization.id).where(Organization.slug == slug)):
-        raise InvalidInput("slug", f"The web address name '{slug}' is taken; choose another.")
-    try:
-        org = organizations.create(
-            organizations.NewOrganization(
-                slug, clean.name, clean.kind, clean.location, clean.description
-            ),
-            now=now,
-        )
-    except Conflict as exc:  # taken between the check above and now
-        raise InvalidInput("slug", str(exc)) from None
-    org.state, org.county = clean.state, clean.county
-    org.program_operator_id = clean.program_operator_id
-    db.session.flush()
-    audit.record(
-        org,
-        actor,
-        "organization.created",
-        subject=org.name,
-        details={"kind": org.kind.value, "slug": org.slug},
-        now=now,
-    )
-    return create(org, admin_email, ADMIN_ROLE[org.kind], actor=actor, now=now, name=admin_name)

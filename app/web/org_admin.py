@@ -17,7 +17,7 @@ from app.domain.roles import OrgKind, Role, role_title
 from app.errors import Conflict, InvalidInput
 from app.extensions import db
 from app.models import Membership, Organization
-from app.services import audit, invitations, memberships, organizations
+from app.services import audit, invitations, memberships, org_details, organizations
 from app.web.access import require
 from app.web.forms import attach_error
 from app.web.forms.org_admin import (
@@ -49,7 +49,7 @@ def new_org():
     form.program_operator.choices = _operator_choices(None)
     if form.validate_on_submit():
         try:
-            issued = invitations.found(
+            issued = org_details.found(
                 form.slug.data,
                 _details(form, None),
                 form.admin_email.data,
@@ -88,7 +88,7 @@ def edit_org(slug: str):
         del form.kind, form.program_operator
     if form.validate_on_submit():
         try:
-            changed = memberships.update_details(
+            changed = org_details.update_details(
                 org, _details(form, org), actor=current_user, now=utcnow()
             )
         except InvalidInput as exc:
@@ -109,14 +109,14 @@ def _may_set_kind() -> bool:
     return policy.can_create_organization(current_user)
 
 
-def _details(form: DetailsForm, org: Organization | None) -> memberships.Details:
+def _details(form: DetailsForm, org: Organization | None) -> org_details.Details:
     if org is None or _may_set_kind():
         kind = OrgKind(form.kind.data)
         operator = form.program_operator.data
         operator_id = int(operator) if operator and operator.isdigit() else None
     else:
         kind, operator_id = org.kind, org.program_operator_id
-    return memberships.Details(
+    return org_details.Details(
         name=form.name.data or "",
         kind=kind,
         location=form.location.data or "",
@@ -128,7 +128,7 @@ def _details(form: DetailsForm, org: Organization | None) -> memberships.Details
 
 
 def _operator_choices(org: Organization | None) -> list[tuple[str, str]]:
-    programs = [(str(o.id), o.name) for o in memberships.program_operators() if o is not org]
+    programs = [(str(o.id), o.name) for o in org_details.program_operators() if o is not org]
     return [("", "None"), *programs]
 
 

@@ -14,8 +14,8 @@ from app.errors import Conflict, InvalidInput
 from app.extensions import db
 from app.mail import Message
 from app.models import Invitation, Membership, Organization
-from app.services import accounts, audit, invitations, memberships
-from app.services.memberships import Details
+from app.services import accounts, audit, invitations, memberships, org_details
+from app.services.org_details import Details
 from tests import factories
 
 NOW = datetime(2026, 12, 6, 12, 0, tzinfo=UTC)
@@ -260,7 +260,7 @@ def details(**changes) -> Details:
 def test_found_creates_the_organization_and_invites_its_first_admin(ctx):
     pia = factories.make_user(role=Role.PLATFORM_ADMIN)
     program = factories.make_org(kind=OrgKind.PROGRAM_OPERATOR, name="Ohio SMLP")
-    issued = invitations.found(
+    issued = org_details.found(
         "acme",
         details(program_operator_id=program.id),
         "Eve@Acme.example",
@@ -300,7 +300,7 @@ def test_found_refuses_bad_input_naming_the_field(ctx, slug, changes, email, fie
     factories.make_org(slug="taken")
     db.session.commit()
     with pytest.raises(InvalidInput) as raised:
-        invitations.found(slug, details(**changes), email, actor=pia, now=NOW)
+        org_details.found(slug, details(**changes), email, actor=pia, now=NOW)
     assert raised.value.field == field
     db.session.rollback()
     assert db.session.scalar(select(func.count()).select_from(Organization)) == 1
@@ -312,7 +312,7 @@ def test_a_program_operator_takes_part_in_no_other_program(ctx):
     partner = factories.make_org(kind=OrgKind.TRAINING_PARTNER)
     for operator in (program.id, partner.id):
         with pytest.raises(InvalidInput) as raised:
-            invitations.found(
+            org_details.found(
                 "state-two",
                 details(
                     kind=OrgKind.PROGRAM_OPERATOR if operator == program.id else OrgKind.EMPLOYER,
@@ -326,7 +326,7 @@ def test_a_program_operator_takes_part_in_no_other_program(ctx):
 
 
 def test_update_details_stores_and_audits_what_changed(college, admin):
-    changed = memberships.update_details(
+    changed = org_details.update_details(
         college,
         Details(
             name="Lakeshore Community College",
@@ -348,7 +348,7 @@ def test_update_details_stores_and_audits_what_changed(college, admin):
     same = Details(
         name=college.name, kind=college.kind, location=college.location, state="OH", county="Lake"
     )
-    assert memberships.update_details(college, same, actor=admin, now=NOW) == []
+    assert org_details.update_details(college, same, actor=admin, now=NOW) == []
     assert len(audit.for_organization(college)) == 1
 
 
@@ -356,7 +356,7 @@ def test_a_kind_whose_roles_do_not_fit_the_members_is_refused(college, admin):
     factories.make_user(role=Role.INSTRUCTOR, org=college)
     as_employer = Details(name=college.name, kind=OrgKind.EMPLOYER, location=college.location)
     with pytest.raises(InvalidInput, match="instructor, partner admin") as raised:
-        memberships.update_details(college, as_employer, actor=admin, now=NOW)
+        org_details.update_details(college, as_employer, actor=admin, now=NOW)
     assert raised.value.field == "kind" and college.kind is OrgKind.TRAINING_PARTNER
 
 
@@ -367,7 +367,7 @@ def test_a_program_with_partners_keeps_its_kind(ctx):
     partner.program_operator_id = program.id
     db.session.flush()
     with pytest.raises(InvalidInput, match="1 organization takes part"):
-        memberships.update_details(
+        org_details.update_details(
             program,
             Details(name=program.name, kind=OrgKind.EMPLOYER, location=program.location),
             actor=pia,

@@ -9,8 +9,9 @@ from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, EqualTo, Length, Optional
 
 from app.domain.passwords import MAX_LENGTH
+from app.domain.places import STATES
 from app.domain.roles import OrgKind
-from app.services.memberships import MAX_COUNTY, MAX_DESCRIPTION, MAX_LOCATION, MAX_NAME, STATES
+from app.services.org_details import MAX_COUNTY, MAX_DESCRIPTION, MAX_LOCATION, MAX_NAME
 from app.web.forms.auth import EMAIL_MAX
 
 # Lengths are checked by the services, which say what is wrong; the forms only refuse what no
