@@ -10,7 +10,6 @@ from datetime import date, datetime
 
 from sqlalchemy import func, select
 
-from app.domain.places import STATES
 from app.domain.roles import OrgKind, Role
 from app.errors import Conflict, InvalidInput
 from app.extensions import db
@@ -26,7 +25,15 @@ from app.models import (
     Organization,
     User,
 )
-from app.services import apprenticeships, audit, cohorts, consents, memberships, organizations
+from app.services import (
+    apprenticeships,
+    audit,
+    cohorts,
+    consents,
+    memberships,
+    org_details,
+    organizations,
+)
 
 
 @dataclass
@@ -218,30 +225,24 @@ class NewEmployer:
 def register(new: NewEmployer, *, actor: User, admin: bool, now: datetime) -> Organization:
     """Create an employer organization. With *admin*, *actor* becomes its administrator
     (a company registering itself); otherwise (a partner or program inviting a company) the
-    caller invites its administrator next."""
-    state = new.state.strip().upper()
-    if state and state not in STATES:
-        raise InvalidInput("state", "Give the state as its two-letter code, such as OH.")
-    county = " ".join(new.county.split())
-    if len(county) > 80:
-        raise InvalidInput("county", "Keep the county to 80 characters.")
-    operator = None
-    if new.program_operator_id is not None:
-        operator = db.session.get(Organization, new.program_operator_id)
-        if operator is None or operator.kind is not OrgKind.PROGRAM_OPERATOR:
-            raise InvalidInput("program", "Choose a state program from the list.")
+    caller invites its administrator next. InvalidInput names the first bad field."""
+    clean = org_details.check_details(
+        org_details.Details(
+            name=new.name, kind=OrgKind.EMPLOYER, location=new.location, state=new.state,
+            county=new.county, description=new.description,
+            program_operator_id=new.program_operator_id,
+        ),
+        None,
+    )  # fmt: skip
     org = organizations.create(
         organizations.NewOrganization(
-            slug=_free_slug(new.name),
-            name=new.name,
-            kind=OrgKind.EMPLOYER,
-            location=new.location,
-            description=new.description,
+            slug=_free_slug(clean.name), name=clean.name, kind=OrgKind.EMPLOYER,
+            location=clean.location, description=clean.description,
         ),
         now=now,
-    )
-    org.state, org.county = state, county
-    org.program_operator_id = operator.id if operator else None
+    )  # fmt: skip
+    org.state, org.county = clean.state, clean.county
+    org.program_operator_id = clean.program_operator_id
     db.session.flush()
     audit.record(org, actor, "organization.created", subject=org.name, now=now)
     if admin:

@@ -28,7 +28,7 @@ def register():
     on_behalf = policy.can_invite_company(current_user)
     form = RegisterEmployerForm()
     operators = [o for o in organizations.list_all() if o.kind is OrgKind.PROGRAM_OPERATOR]
-    form.program.choices = [("", "None"), *((o.slug, o.name) for o in operators)]
+    form.program_operator.choices = [("", "None"), *((o.slug, o.name) for o in operators)]
     if form.validate_on_submit():
         if on_behalf and not form.admin_email.data:
             form.admin_email.errors.append("Give the email of the person who will run it.")
@@ -51,7 +51,7 @@ def register():
 
 
 def _register(form: RegisterEmployerForm, operators, *, on_behalf: bool):
-    operator = next((o for o in operators if o.slug == form.program.data), None)
+    operator = next((o for o in operators if o.slug == form.program_operator.data), None)
     now = utcnow()
     org = employers.register(
         employers.NewEmployer(

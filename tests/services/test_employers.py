@@ -149,7 +149,7 @@ def test_a_company_registers_itself_and_its_first_user_runs_it(site):
     [
         ("state", employers.NewEmployer(name="X", state="Ohio")),
         ("state", employers.NewEmployer(name="X", state="ZZ")),
-        ("program", employers.NewEmployer(name="X", program_operator_id=-1)),
+        ("program_operator", employers.NewEmployer(name="X", program_operator_id=-1)),
         ("name", employers.NewEmployer(name="   ")),
     ],
 )

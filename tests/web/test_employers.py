@@ -148,7 +148,7 @@ def test_the_employer_assigns_one_of_its_mentors(app, client, site):
 def test_a_company_registers_itself(app, client, site):
     login(app, client, site, "wes")
     response = submit(
-        client, "/employers/new", {"name": "Wes Fab", "state": "OH", "program": "ohio-msl"}
+        client, "/employers/new", {"name": "Wes Fab", "state": "OH", "program_operator": "ohio-msl"}
     )
     assert response.status_code == 302 and response.location == "/orgs/wes-fab/people"
     assert client.get("/orgs/wes-fab/people").status_code == OK
@@ -160,7 +160,7 @@ def test_a_company_registers_itself(app, client, site):
 def test_bad_registration_input_is_shown_beside_its_field(app, client, site):
     login(app, client, site, "wes")
     response = submit(client, "/employers/new", {"name": "Wes Fab", "state": "Ohio"})
-    assert response.status_code == 422 and "two-letter code" in text(response)
+    assert response.status_code == 422 and "Not a valid choice" in text(response)
     with app.app_context():
         assert db.session.scalar(select(Organization).where(Organization.name == "Wes Fab")) is None
 

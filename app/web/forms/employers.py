@@ -7,6 +7,8 @@ from flask_wtf import FlaskForm
 from wtforms import EmailField, SelectField, StringField, TextAreaField
 from wtforms.validators import DataRequired, Email, Length, Optional
 
+from app.web.forms.org_admin import STATE_CHOICES
+
 
 class RegisterEmployerForm(FlaskForm):
     name = StringField(
@@ -16,11 +18,9 @@ class RegisterEmployerForm(FlaskForm):
     location = StringField(
         "Town or city", validators=[Optional(), Length(max=120)], description="Such as Toledo, OH."
     )
-    state = StringField(
-        "State", validators=[Optional(), Length(max=40)], description="Two letters, such as OH."
-    )
+    state = SelectField("State", choices=STATE_CHOICES, validators=[Optional()])
     county = StringField("County", validators=[Optional(), Length(max=80)])
-    program = SelectField(
+    program_operator = SelectField(
         "State program", coerce=str, validators=[Optional()],
         description="The state manufacturing program the company takes part in, if any.",
     )  # fmt: skip
