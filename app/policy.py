@@ -396,6 +396,13 @@ def can_manage_cohorts(user: User | None, org: Organization) -> bool:
     return is_platform_admin(user) or role_in(user, org.id) is Role.PARTNER_ADMIN
 
 
+def can_list_cohorts(user: User | None, org: Organization) -> bool:
+    """A host's list of cohorts: its admins see all, its instructors those they teach."""
+    return can_manage_cohorts(user, org) or (
+        org.kind is OrgKind.TRAINING_PARTNER and role_in(user, org.id) is Role.INSTRUCTOR
+    )
+
+
 def _cohort_role(user: User | None, cohort: Cohort) -> str | None:
     if not is_signed_in(user):
         return None
@@ -419,7 +426,7 @@ def can_teach_cohort(user: User | None, cohort: Cohort) -> bool:
 def can_view_cohort(user: User | None, cohort: Cohort) -> bool:
     """The cohort's page (schedule, instructors, due work): its learners and teachers, and
     the staff of an employer that sponsors one of its learners."""
-    if can_teach_cohort(user, cohort) or _cohort_role(user, cohort) is not None:
+    if can_teach_cohort(user, cohort) or _cohort_role(user, cohort) == "learner":
         return True
     sponsors = {m.sponsor_id for m in cohort.members if m.status == "active"}
     return bool(orgs_where(user, EMPLOYER_STAFF) & {s for s in sponsors if s is not None})

@@ -2,16 +2,19 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from datetime import datetime
 from pathlib import Path
 
 from sqlalchemy import func, or_, select
 
 from app import policy
 from app.content import confined, labs
+from app.database import utcnow
 from app.errors import NotFound
 from app.extensions import db
 from app.models import Competency, Course, CourseAsset, Lesson, LessonCompletion, Module, User
+from app.services import due_dates
 from app.services.lab_catalog import LAB_ID
 
 
@@ -49,6 +52,9 @@ class Outline:
     modules: list[ModuleOutline]
     competencies: list[Competency]
     next_lesson: Lesson | None
+    # The signed-in learner's due dates in this course, by ("lab", lab id) or ("quiz", lesson
+    # slug), from the cohorts they learn in.
+    due: dict[tuple[str, str], due_dates.Line] = field(default_factory=dict)
 
 
 def visible_courses(user: User | None) -> list[Course]:
@@ -94,7 +100,9 @@ def card(course: Course, user: User | None, lessons: list[Lesson] | None = None)
     return CourseCard(course, len(lessons), sum(lesson.minutes for lesson in lessons), len(done))
 
 
-def outline(course: Course, user: User | None) -> Outline:
+def outline(course: Course, user: User | None, *, now: datetime | None = None) -> Outline:
+    """The course's modules and lessons with *user*'s progress and due dates (overdue as of
+    *now*, by default the present moment)."""
     lessons = active_lessons(course)
     done = completed_ids(user, lessons)
     by_module: dict[int, list[LessonEntry]] = {}
@@ -111,6 +119,7 @@ def outline(course: Course, user: User | None) -> Outline:
         modules,
         competencies_taught(course, lessons),
         next_lesson,
+        due_dates.for_course(user, course, now=now or utcnow()),
     )
 
 

@@ -8,11 +8,13 @@ from pathlib import Path
 
 from app import policy
 from app.domain.roles import STAFF_ROLES, Role
-from app.models import Organization, User
+from app.models import CohortMember, Organization, User
 from app.services import (
     apprenticeships,
+    cohorts,
     courses,
     credential_pages,
+    due_dates,
     evidence,
     lab_progress,
     organizations,
@@ -45,6 +47,9 @@ class Dashboard:
     waiting: int = 0  # OJL entries waiting for this mentor's sign-off
     # Learners: how many credentials they hold, the latest, and the badge they are closest to.
     credentials: credential_pages.Summary | None = None
+    # Cohorts the person learns or teaches in, and a learner's overdue and upcoming work.
+    cohorts: list[CohortMember] = field(default_factory=list)
+    agenda: due_dates.Agenda | None = None
 
 
 # Whom each role works with, shown as people panels: (role listed, panel title, empty text).
@@ -78,6 +83,9 @@ def for_user(
     board.courses.extend(courses.catalog(user))
     board.evidence.extend(evidence.summary(user))
     board.labs.extend(lab_progress.for_learner(user))
+    board.cohorts.extend(cohorts.of_person(user))
+    if now is not None and any(m.role == "learner" for m in board.cohorts):
+        board = replace(board, agenda=due_dates.for_learner(user, now=now))
     enrolments = _apprenticeships(user)
     if enrolments:
         catalog = programs.catalog(curriculum_root)

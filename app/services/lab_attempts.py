@@ -18,7 +18,7 @@ from app.errors import Conflict, NotFound
 from app.extensions import db
 from app.models import LabSubmission, User
 from app.sandbox import notebooks
-from app.services import memberships
+from app.services import lab_feedback, memberships
 from app.services.lab_workspaces import text_html
 
 STATUS_TEXT = {
@@ -36,8 +36,11 @@ STAFF_STATUS_TEXT = {
 }
 
 
-def get(submission_id: int) -> LabSubmission:
-    submission = db.session.get(LabSubmission, submission_id)
+def get(public_id: str) -> LabSubmission:
+    """The attempt with this public id (the only id its pages are reached by)."""
+    submission = db.session.scalar(
+        select(LabSubmission).where(LabSubmission.public_id == str(public_id)[:24])
+    )
     if submission is None or submission.user_id is None:
         raise NotFound("There is no such attempt.")
     return submission
@@ -56,7 +59,7 @@ def progress(submission: LabSubmission, *, own: bool = True) -> dict[str, Any]:
     done = submission.status in ("graded", "failed")
     words = STATUS_TEXT if own else STAFF_STATUS_TEXT
     return {
-        "id": submission.id,
+        "id": submission.public_id,
         "attempt": submission.attempt,
         "status": submission.status,
         "text": submission.message
@@ -134,7 +137,8 @@ class LearnerRow:
 
 
 def for_reviewer(reviewer: User, lab_id: str) -> list[LearnerRow]:
-    """Each learner the reviewer may review who attempted *lab_id*, with their best score.
+    """Each learner the reviewer may review who attempted *lab_id*, with their best
+    (effective) score.
 
     The same rule as ``policy.can_review_learner``: a platform admin sees everyone, other
     reviewers the learners of their own organization.
@@ -151,10 +155,11 @@ def for_reviewer(reviewer: User, lab_id: str) -> list[LearnerRow]:
     for submission, learner in db.session.execute(query.order_by(LabSubmission.id)):
         rows.setdefault(learner.id, []).append(submission)
         learners[learner.id] = learner
+    scores = lab_feedback.scores(s for attempts in rows.values() for s in attempts)
     table = []
     for learner_id, attempts in rows.items():
-        graded = [s for s in attempts if s.status == "graded" and s.total is not None]
-        best = max(graded, key=lambda s: s.total, default=None)
+        graded = [scores[s.id] for s in attempts if scores[s.id].total is not None]
+        best = max(graded, key=lambda score: score.total, default=None)
         table.append(
             LearnerRow(
                 learners[learner_id],

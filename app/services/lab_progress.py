@@ -1,4 +1,5 @@
-"""A learner's labs at a glance: the ones they opened, where to continue, and their best score."""
+"""A learner's labs at a glance: the ones they opened, where to continue, and their best score
+(the effective one: an instructor's override counts over the autograded total)."""
 
 from __future__ import annotations
 
@@ -9,7 +10,7 @@ from sqlalchemy import select
 
 from app.extensions import db
 from app.models import LabSubmission, LabWorkspace, User
-from app.services import courses
+from app.services import courses, lab_feedback
 
 
 @dataclass(frozen=True)
@@ -33,10 +34,10 @@ def for_learner(user: User) -> list[LabLine]:
         .order_by(LabWorkspace.updated_at.desc())
     )
     submitted: dict[str, list[LabSubmission]] = {}
-    for submission in db.session.scalars(
-        select(LabSubmission).where(LabSubmission.user_id == user.id)
-    ):
+    mine = list(db.session.scalars(select(LabSubmission).where(LabSubmission.user_id == user.id)))
+    for submission in mine:
         submitted.setdefault(submission.lab_slug, []).append(submission)
+    scores = lab_feedback.scores(mine)
     offered = courses.lab_lessons()
     lines = []
     for space in spaces:
@@ -46,8 +47,8 @@ def for_learner(user: User) -> list[LabLine]:
         course, lesson = place
         card = next(lab for lab in lesson.labs if lab.get("id") == space.lab_slug)
         attempts = submitted.get(space.lab_slug, [])
-        graded = [s for s in attempts if s.status == "graded" and s.total is not None]
-        best = max(graded, key=lambda s: s.total, default=None)
+        graded = [scores[s.id] for s in attempts if scores[s.id].total is not None]
+        best = max(graded, key=lambda score: score.total, default=None)
         lines.append(
             LabLine(
                 lab_id=space.lab_slug,

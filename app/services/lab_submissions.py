@@ -6,6 +6,7 @@ import contextlib
 import logging
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from sqlalchemy import func, or_, select, update
@@ -15,7 +16,7 @@ from app.domain import grading
 from app.domain.evidence import ASSESSMENT
 from app.errors import Conflict, InvalidInput
 from app.extensions import db
-from app.models import Course, LabSubmission, LabWorkspace, User
+from app.models import AttemptGrant, Course, LabSubmission, LabWorkspace, User
 from app.sandbox import notebooks
 from app.sandbox.executor import Executor
 from app.services import awards, courses, evidence, lab_grading
@@ -78,7 +79,8 @@ def submit_workspace(
     *course* is the course whose lesson the lab was opened from; if the caller does not
     know it, the first active course that offers the lab (the one its pages link to).
     Conflict (with the reason) while an earlier attempt is still being graded, or once the
-    lab's maximum number of attempts is used up; the saved work stays either way.
+    lab's maximum number of attempts, plus any extra ones granted, is used up; the saved
+    work stays either way.
     """
     mine = select(LabSubmission).where(
         LabSubmission.user_id == user.id, LabSubmission.lab_slug == lab.id
@@ -88,12 +90,13 @@ def submit_workspace(
             "Your previous attempt is still being graded. Its result appears here when it is "
             "done; submit again after that."
         )
-    used = db.session.scalar(select(func.count()).select_from(mine.subquery())) or 0
-    if lab.max_attempts is not None and used >= lab.max_attempts:
+    limit = allowance(user, lab)
+    if limit.used_up:
         raise Conflict(
-            f"You have used all {lab.max_attempts} attempts at this lab. Your instructor can "
-            "re-grade one of them after reviewing it."
+            f"You have used all {limit.allowed} attempts at this lab. Your instructor can "
+            "re-grade one of them after reviewing it, or allow you another attempt."
         )
+    used = limit.used
     if course is None:
         offered = courses.lab_lesson(lab.id)
         course = offered[0] if offered else None
@@ -101,6 +104,48 @@ def submit_workspace(
     submission.attempt = used + 1
     db.session.flush()
     return submission
+
+
+@dataclass(frozen=True)
+class Allowance:
+    """How many attempts a learner has at a lab: the lab's own maximum plus the extra ones
+    their instructors granted. ``allowed`` None: the lab takes any number."""
+
+    used: int
+    max_attempts: int | None
+    extra: int
+
+    @property
+    def allowed(self) -> int | None:
+        return None if self.max_attempts is None else self.max_attempts + self.extra
+
+    @property
+    def remaining(self) -> int | None:
+        return None if self.allowed is None else max(0, self.allowed - self.used)
+
+    @property
+    def used_up(self) -> bool:
+        return self.remaining == 0
+
+
+def allowance(user: User, lab: Lab) -> Allowance:
+    """The attempts *user* used at *lab*, and how many they may make in all."""
+    used = db.session.scalar(
+        select(func.count())
+        .select_from(LabSubmission)
+        .where(LabSubmission.user_id == user.id, LabSubmission.lab_slug == lab.id)
+    )
+    return Allowance(used or 0, lab.max_attempts, extra_attempts(user.id, lab.id))
+
+
+def extra_attempts(user_id: int, lab_id: str) -> int:
+    """The attempts at *lab_id* granted to the learner beyond the lab's maximum."""
+    granted = db.session.scalar(
+        select(func.sum(AttemptGrant.extra)).where(
+            AttemptGrant.user_id == user_id, AttemptGrant.lab_slug == lab_id
+        )
+    )
+    return int(granted or 0)
 
 
 def attempts(user: User, lab_id: str) -> list[LabSubmission]:

@@ -1,10 +1,16 @@
-"""Lab attempts: grading progress and feedback for learners; lists and re-grades for reviewers."""
+"""Lab attempts: grading progress and feedback for learners; lists, re-grades, comments, score
+overrides and extra attempts for the staff who teach them.
+
+Attempts are reached by their public id only: a sequential id in an address would let anyone
+count, or guess at, other people's work.
+"""
 
 from __future__ import annotations
 
 import json
 import threading
 import time
+from collections.abc import Callable
 from pathlib import Path
 
 from flask import (
@@ -14,52 +20,63 @@ from flask import (
     flash,
     redirect,
     render_template,
+    request,
     stream_with_context,
     url_for,
 )
 from flask_login import current_user, login_required
+from flask_wtf import FlaskForm
 
 from app import policy
-from app.errors import NotFound
+from app.database import utcnow
+from app.errors import Conflict, InvalidInput, NotFound
 from app.extensions import db
-from app.services import courses, lab_attempts, lab_catalog, lab_submissions
+from app.models import LabSubmission, User
+from app.services import (
+    courses,
+    gradebook,
+    lab_attempts,
+    lab_catalog,
+    lab_feedback,
+    lab_submissions,
+)
 from app.web.access import require
+from app.web.forms import attach_error
+from app.web.forms.lab_feedback import ClearOverrideForm, CommentForm, GrantForm, OverrideForm
 
 bp = Blueprint("lab_attempts", __name__)
 STREAM_SECONDS = 25.0
 POLL_SECONDS = 0.5  # how often a stream looks at the attempt (graders may be elsewhere)
+ATTEMPT = "/labs/attempts/<public_id>"
+# Where on the attempt page each staff form sits (a redirect returns there).
+ANCHORS = {
+    "comment": "comments",
+    "override": "score",
+    "clear": "score",
+    "grant": "attempts-allowed",
+}
 
 
-@bp.get("/labs/attempts/<int:submission_id>")
+@bp.get(ATTEMPT)
 @login_required
-def attempt(submission_id: int):
-    submission, learner = _visible(submission_id)
-    lab = lab_catalog.load(Path(current_app.config["LABS_ROOT"]), submission.lab_slug)
-    return render_template(
-        "labs/attempt.html",
-        report=lab_attempts.report(submission),
-        progress=lab_attempts.progress(submission, own=learner.id == current_user.id),
-        learner=learner,
-        lab=lab,
-        history=lab_submissions.attempts(learner, submission.lab_slug),
-        back=courses.lab_lesson(submission.lab_slug),
-        own=learner.id == current_user.id,
-    )
+def attempt(public_id: str):
+    submission, learner = _visible(public_id)
+    return _page(submission, learner)
 
 
-@bp.get("/labs/attempts/<int:submission_id>/progress")
+@bp.get(f"{ATTEMPT}/progress")
 @login_required
-def progress(submission_id: int):
+def progress(public_id: str):
     """The polling fallback of ``stream``."""
-    submission, learner = _visible(submission_id)
+    submission, learner = _visible(public_id)
     return lab_attempts.progress(submission, own=learner.id == current_user.id)
 
 
-@bp.get("/labs/attempts/<int:submission_id>/stream")
+@bp.get(f"{ATTEMPT}/stream")
 @login_required
-def stream(submission_id: int):
+def stream(public_id: str):
     """Server-Sent Events: the attempt's progress each time it changes, until it is graded."""
-    _, learner = _visible(submission_id)
+    _, learner = _visible(public_id)
     own = learner.id == current_user.id
     pause = threading.Event()
 
@@ -68,7 +85,7 @@ def stream(submission_id: int):
         last, deadline = None, time.monotonic() + STREAM_SECONDS
         while time.monotonic() < deadline:
             db.session.expire_all()
-            state = lab_attempts.progress(lab_attempts.get(submission_id), own=own)
+            state = lab_attempts.progress(lab_attempts.get(public_id), own=own)
             if state != last:
                 yield f"data: {json.dumps(state)}\n\n"
                 last = state
@@ -82,23 +99,23 @@ def stream(submission_id: int):
     return response
 
 
-@bp.post("/labs/attempts/<int:submission_id>/regrade")
+@bp.post(f"{ATTEMPT}/regrade")
 @login_required
-def regrade(submission_id: int):
-    submission = lab_attempts.get(submission_id)
+def regrade(public_id: str):
+    submission = lab_attempts.get(public_id)
     require(policy.can_regrade(current_user, lab_attempts.learner_of(submission)))
     lab_attempts.regrade(submission)
     db.session.commit()
     current_app.extensions["grading_workers"].wake()
     flash(f"Attempt {submission.attempt} is queued to be graded again.")
-    return redirect(url_for(".attempt", submission_id=submission_id))
+    return redirect(_here(submission))
 
 
 @bp.get("/labs/<lab_id>/submissions")
 @login_required
 def submissions(lab_id: str):
     require(policy.can_review_labs(current_user))
-    lab = lab_catalog.load(Path(current_app.config["LABS_ROOT"]), lab_id)
+    lab = lab_catalog.load(_labs_root(), lab_id)
     return render_template(
         "labs/submissions.html",
         lab=lab,
@@ -107,9 +124,176 @@ def submissions(lab_id: str):
     )
 
 
-def _visible(submission_id: int):
-    submission = lab_attempts.get(submission_id)
+# Staff feedback: comments, score overrides, extra attempts ----------------------------------
+
+
+@bp.post(f"{ATTEMPT}/comments")
+@login_required
+def comment(public_id: str):
+    submission, learner = _teaching(public_id)
+    form = CommentForm()
+
+    def change():
+        lab_feedback.comment(submission, current_user, form.body.data, now=utcnow())
+
+    done = "Comment saved: the learner sees it on this attempt's page."
+    return _act(form, "comment", submission, learner, done, change)
+
+
+@bp.post(f"{ATTEMPT}/score")
+@login_required
+def override_score(public_id: str):
+    submission, learner = _teaching(public_id)
+    form = OverrideForm()
+
+    def change():
+        org = lab_feedback.audit_org(current_user, learner)
+        lab_feedback.override(
+            submission, current_user, form.total.data, form.reason.data, now=utcnow(), org=org
+        )
+
+    done = "Score set. The learner sees it with your reason."
+    return _act(form, "override", submission, learner, done, change)
+
+
+@bp.post(f"{ATTEMPT}/score/clear")
+@login_required
+def clear_score(public_id: str):
+    submission, learner = _teaching(public_id)
+    form = ClearOverrideForm()
+
+    def change():
+        org = lab_feedback.audit_org(current_user, learner)
+        lab_feedback.clear_override(submission, current_user, form.reason.data, now=utcnow(),
+                                    org=org)  # fmt: skip
+
+    done = "The autograded score counts again."
+    return _act(form, "clear", submission, learner, done, change)
+
+
+@bp.post(f"{ATTEMPT}/extra-attempts")
+@login_required
+def grant_attempts(public_id: str):
+    submission, learner = _teaching(public_id)
+    form = GrantForm()
+    lab = lab_catalog.load(_labs_root(), submission.lab_slug)
+
+    def change():
+        org = lab_feedback.audit_org(current_user, learner)
+        lab_feedback.grant(learner, lab, form.extra.data, form.reason.data, author=current_user,
+                           now=utcnow(), org=org)  # fmt: skip
+
+    done = f"Extra attempts granted: {learner.name} sees them in the lab."
+    return _act(form, "grant", submission, learner, done, change)
+
+
+def _act(form: FlaskForm, name: str, submission, learner, done: str, change: Callable):
+    """Validate *form*, make the *change* and commit; or show the page again with the errors
+    by their fields (422), or the reason it cannot be done (409)."""
+    if form.validate_on_submit():
+        try:
+            change()
+        except InvalidInput as exc:
+            db.session.rollback()
+            attach_error(form, exc)
+        except Conflict as exc:
+            db.session.rollback()
+            flash(str(exc), "error")
+            return _page(submission, learner, forms={name: form}, status=409)
+        else:
+            db.session.commit()
+            flash(done, "success")
+            return redirect(_here(submission, ANCHORS[name]))
+    return _page(submission, learner, forms={name: form}, status=422)
+
+
+# Who sees what ------------------------------------------------------------------------------
+
+
+def _teaches(learner: User) -> bool:
+    """Whether the signed-in person comments on, overrides and grants attempts to *learner*:
+    a reviewer of the learner's organization, or a teacher of a cohort they are in; never
+    the learner themselves. (Composed here from policy's predicates: policy has no single
+    one for it yet.)"""
+    if not policy.is_signed_in(current_user) or current_user.id == learner.id:
+        return False
+    if policy.can_review_learner(current_user, learner):
+        return True
+    return any(
+        policy.can_grade_learner(current_user, cohort, learner)
+        for cohort in lab_feedback.cohorts_of(learner)
+    )
+
+
+def _visible(public_id: str) -> tuple[LabSubmission, User]:
+    submission = lab_attempts.get(public_id)
     learner = lab_attempts.learner_of(submission)
-    if not policy.can_view_submission(current_user, learner):
+    if not (policy.can_view_submission(current_user, learner) or _teaches(learner)):
         raise NotFound("There is no such attempt.")  # do not confirm that it exists
     return submission, learner
+
+
+def _teaching(public_id: str) -> tuple[LabSubmission, User]:
+    """The attempt, for a change only its learner's teachers make (403 for the learner)."""
+    submission, learner = _visible(public_id)
+    require(_teaches(learner))
+    return submission, learner
+
+
+def _here(submission: LabSubmission, anchor: str | None = None) -> str:
+    return url_for(".attempt", public_id=submission.public_id, cohort=_cohort_arg(),
+                   _anchor=anchor)  # fmt: skip
+
+
+def _cohort_arg() -> str | None:
+    """The cohort whose gradebook the page was opened from (?cohort=), kept for the way back."""
+    value = request.args.get("cohort", "")
+    return value[:24] if value else None
+
+
+def _back_to_gradebook():
+    public_id = _cohort_arg()
+    if public_id is None:
+        return None
+    try:
+        cohort = gradebook.get_cohort(public_id)
+    except NotFound:
+        return None
+    return cohort if policy.can_teach_cohort(current_user, cohort) else None
+
+
+def _page(submission: LabSubmission, learner: User, *, forms=None, status: int = 200):
+    lab = lab_catalog.load(_labs_root(), submission.lab_slug)
+    own = learner.id == current_user.id
+    history = lab_submissions.attempts(learner, submission.lab_slug)
+    scores = lab_feedback.scores(history)
+    forms = forms or {}
+    page = render_template(
+        "labs/attempt.html",
+        report=lab_attempts.report(submission),
+        progress=lab_attempts.progress(submission, own=own),
+        learner=learner,
+        lab=lab,
+        history=history,
+        scores=scores,
+        score=scores[submission.id],
+        comments=lab_feedback.comments(submission),
+        score_history=lab_feedback.score_history(submission),
+        grants=lab_feedback.grants(learner, lab.id),
+        allowance=lab_submissions.allowance(learner, lab),
+        back=courses.lab_lesson(submission.lab_slug),
+        gradebook=_back_to_gradebook(),
+        cohort_arg=_cohort_arg(),
+        own=own,
+        staff=_teaches(learner),
+        comment_form=forms.get("comment") or CommentForm(formdata=None),
+        override_form=forms.get("override") or OverrideForm(formdata=None),
+        clear_form=forms.get("clear") or ClearOverrideForm(formdata=None),
+        grant_form=forms.get("grant") or GrantForm(formdata=None),
+        failed=next(iter(forms), None),
+    )
+    return page, status
+
+
+def _labs_root() -> Path:
+    return Path(current_app.config["LABS_ROOT"])

@@ -28,7 +28,7 @@ from app import policy
 from app.database import utcnow
 from app.errors import BadRequest, Conflict, InvalidInput, NotFound
 from app.extensions import db
-from app.services import courses, lab_catalog, lab_submissions, lab_workspaces
+from app.services import courses, lab_catalog, lab_feedback, lab_submissions, lab_workspaces
 from app.services.lab_runs import CellRuns
 from app.web.access import require
 
@@ -48,6 +48,7 @@ def workspace(slug: str, lesson_slug: str, lab_id: str):
     )
     if found is not None and found.lab_version != lab.version and _first_notice(lab):
         flash("This lab has been updated since you last opened it. Your answers were kept.")
+    attempts = lab_submissions.attempts(current_user, lab.id)
     return render_template(
         "labs/workspace.html",
         course=course,
@@ -55,7 +56,8 @@ def workspace(slug: str, lesson_slug: str, lab_id: str):
         lab=lab,
         space=space,
         cells=lab_workspaces.cells(space),
-        attempts=lab_submissions.attempts(current_user, lab.id),
+        attempts=attempts,
+        feedback=lab_feedback.for_workspace(current_user, lab, attempts),
         kernel=_runs().status(space.id) if space.id else "none",
         events_after=_runs().follow_from(space.id) if space.id else 0,
     )
@@ -278,7 +280,7 @@ def submit(slug: str, lesson_slug: str, lab_id: str):
         return redirect(url_for(".workspace", slug=slug, lesson_slug=lesson_slug, lab_id=lab_id))
     db.session.commit()
     current_app.extensions["grading_workers"].wake()
-    url = url_for("lab_attempts.attempt", submission_id=submission.id)
+    url = url_for("lab_attempts.attempt", public_id=submission.public_id)
     if request.is_json:
         return {"attempt": submission.attempt, "url": url}, 201
     return redirect(url)

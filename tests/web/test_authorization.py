@@ -11,6 +11,8 @@ from app.extensions import db
 from app.services import keys
 from tests import factories
 from tests.conftest import FIXTURE_CURRICULA, sign_in, sync_tree
+from tests.web.test_authz_cohorts import MATRIX_COHORTS, POST_ONLY_COHORTS, make_home_cohort
+from tests.web.test_authz_org_admin import MATRIX_ORG_ADMIN, POST_ONLY_ORG_ADMIN
 
 FRAMEWORK = derived_uuid("framework", "mini")
 ITEM = derived_uuid("competency", "mini", "MINI.A.1")
@@ -212,6 +214,38 @@ POST_ONLY = {
 }
 
 
+# Employers and a learner's sharing page: "home" is a training partner, so nobody sees an
+# employer's people there (not even the platform admin: it is no employer).
+MATRIX.update(
+    {
+        "employers.register": ("/employers/new", signed_in_only),
+        "employers.people": (
+            "/orgs/home/people",
+            lambda role: LOGIN if role == ANON else FORBIDDEN,
+        ),
+        "account.sharing": ("/account/sharing", signed_in_only),
+    }
+)
+POST_ONLY |= {"employers.sponsor", "employers.assign_mentor", "account.change_sharing"}
+# The gradebook (a made-up cohort: found by nobody) and the staff's actions on an attempt.
+MATRIX.update(
+    {
+        "gradebook.cohort": ("/cohorts/nope/gradebook", signed_in_then_missing),
+        "gradebook.cohort_csv": ("/cohorts/nope/gradebook.csv", signed_in_then_missing),
+    }
+)
+POST_ONLY |= {
+    "lab_attempts.comment",
+    "lab_attempts.override_score",
+    "lab_attempts.clear_score",
+    "lab_attempts.grant_attempts",
+}
+# The pages of each part of issue 14, kept beside their own tests.
+MATRIX.update(MATRIX_ORG_ADMIN)
+MATRIX.update(MATRIX_COHORTS)
+POST_ONLY |= POST_ONLY_ORG_ADMIN | POST_ONLY_COHORTS
+
+
 @pytest.fixture
 def people(app):
     with app.app_context():
@@ -223,6 +257,7 @@ def people(app):
             ).id
             for role in Role
         }
+        make_home_cohort(home, users)
         db.session.commit()
         keys.generate(home, now=utcnow())  # its DID document is public
     return users

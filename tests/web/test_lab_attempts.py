@@ -31,7 +31,7 @@ def app(lab_app):
 
 
 @pytest.fixture
-def people(app, labs_root) -> dict[str, int]:
+def people(app, labs_root) -> dict[str, int | str]:
     with app.app_context():
         x, y = factories.make_org(slug="org-x"), factories.make_org(slug="org-y")
         made = {
@@ -50,9 +50,9 @@ def people(app, labs_root) -> dict[str, int]:
             space = lab_workspaces.open_workspace(made[name], lab, now=utcnow(), secret=SEED_SECRET)
             cells = {"answer-availability": answer, "answer-oee": HONEST["answer-oee"]}
             lab_workspaces.save(space, lab, cells, base_revision=1, now=utcnow())
-            ids[f"{name}-attempt"] = lab_submissions.submit_workspace(
-                made[name], lab, space, now=utcnow()
-            ).id
+            submission = lab_submissions.submit_workspace(made[name], lab, space, now=utcnow())
+            ids[f"{name}-attempt"] = submission.public_id  # what addresses name
+            ids[f"{name}-attempt-id"] = submission.id
         db.session.commit()
     return ids
 
@@ -68,18 +68,18 @@ def grade_all(app, labs_root) -> None:
             assert graded.status == "graded"
 
 
-def status_of(app, submission_id: int) -> LabSubmission:
+def status_of(app, public_id: str) -> LabSubmission:
     with app.app_context():
-        submission = db.session.get(LabSubmission, submission_id)
+        submission = db.session.scalar(
+            db.select(LabSubmission).where(LabSubmission.public_id == public_id)
+        )
         db.session.expunge(submission)
         return submission
 
 
-def regrade(client, submission_id: int, **kwargs):
+def regrade(client, public_id: str, **kwargs):
     token = csrf_token(client.get("/account/").get_data(as_text=True))  # any signed-in page
-    return client.post(
-        f"/labs/attempts/{submission_id}/regrade", data={"csrf_token": token}, **kwargs
-    )
+    return client.post(f"/labs/attempts/{public_id}/regrade", data={"csrf_token": token}, **kwargs)
 
 
 def first_events(response, count: int) -> list[dict]:
@@ -96,7 +96,7 @@ def test_attempts_progress_speaks_to_the_learner_and_to_their_instructor(app, cl
     """While it is graded, the learner reads about their notebook; a reviewer about the
     learner's, never "your notebook"."""
     with app.app_context():
-        db.session.get(LabSubmission, people["ana-attempt"]).status = "running"
+        db.session.get(LabSubmission, people["ana-attempt-id"]).status = "running"
         db.session.commit()
     url = f"/labs/attempts/{people['ana-attempt']}"
     as_user(app, client, people["ana"])
@@ -147,6 +147,17 @@ def test_attempts_another_learners_attempt_is_404(app, client, people, path):
     as_user(app, client, people["ana"])
     assert client.get(f"/labs/attempts/{people['cy-attempt']}{path}").status_code == 404
     assert client.get(f"/labs/attempts/{people['ana-attempt']}{path}").status_code == 200
+
+
+@pytest.mark.parametrize("path", ["", "/progress", "/stream"])
+def test_attempts_are_not_reached_by_their_sequential_id(app, client, people, path):
+    """Addresses name an attempt by its public id; the row's integer id finds nothing, even
+    for the attempt's own learner."""
+    as_user(app, client, people["ana"])
+    assert client.get(f"/labs/attempts/{people['ana-attempt-id']}{path}").status_code == 404
+    as_user(app, client, people["admin"])
+    assert client.get(f"/labs/attempts/{people['ana-attempt-id']}{path}").status_code == 404
+    assert regrade(client, people["ana-attempt-id"]).status_code == 404
 
 
 @pytest.mark.parametrize("who", ["ana", "ben", "mentor", "instructor-y"])

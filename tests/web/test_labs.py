@@ -608,7 +608,7 @@ def test_labs_submit_queues_attempt_one_and_shows_the_graded_feedback(app, clien
     response = client.post(f"{LAB}/submit", data={"csrf_token": token})
     assert response.status_code == 302
     [queued] = submissions(app)
-    assert response.location == f"/labs/attempts/{queued.id}"
+    assert response.location == f"/labs/attempts/{queued.public_id}"
     assert (queued.user_id, queued.attempt, queued.status) == (user_id, 1, "queued")
     assert "availability = 0.5" in queued.notebook
     with app.app_context():  # the course it was taken in: its framework gets the evidence
@@ -635,7 +635,7 @@ def test_labs_submit_as_json_answers_201_with_the_attempt(app, client):
     response = post(client, token, "submit")
     assert response.status_code == 201
     [queued] = submissions(app)
-    assert response.get_json() == {"attempt": 1, "url": f"/labs/attempts/{queued.id}"}
+    assert response.get_json() == {"attempt": 1, "url": f"/labs/attempts/{queued.public_id}"}
 
 
 def test_labs_a_second_submit_while_the_first_is_queued_is_refused(app, client):
