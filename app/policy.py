@@ -446,6 +446,22 @@ def can_grade_learner(user: User | None, cohort: Cohort, learner: User) -> bool:
     return in_cohort and can_teach_cohort(user, cohort)
 
 
+def can_give_lab_feedback(user: User | None, learner: User, cohorts: list[Cohort]) -> bool:
+    """Comment on, override the score of, and grant attempts to *learner*'s lab work: a
+    reviewer of the learner's organization, or a teacher of one of *cohorts* (the learner's
+    active cohorts); never the learner."""
+    if not is_signed_in(user) or user.id == learner.id:
+        return False
+    if can_review_learner(user, learner):
+        return True
+    return any(can_grade_learner(user, cohort, learner) for cohort in cohorts)
+
+
+def can_view_lab_attempt(user: User | None, learner: User, cohorts: list[Cohort]) -> bool:
+    """An attempt's page: the learner, their reviewers, and their cohorts' teachers."""
+    return can_view_submission(user, learner) or can_give_lab_feedback(user, learner, cohorts)
+
+
 # -- Employers and the state program ------------------------------------------------------------
 
 # An employer's staff who follow its people: its admin (HR) and its mentors.

@@ -211,24 +211,15 @@ def _act(form: FlaskForm, name: str, submission, learner, done: str, change: Cal
 
 
 def _teaches(learner: User) -> bool:
-    """Whether the signed-in person comments on, overrides and grants attempts to *learner*:
-    a reviewer of the learner's organization, or a teacher of a cohort they are in; never
-    the learner themselves. (Composed here from policy's predicates: policy has no single
-    one for it yet.)"""
-    if not policy.is_signed_in(current_user) or current_user.id == learner.id:
-        return False
-    if policy.can_review_learner(current_user, learner):
-        return True
-    return any(
-        policy.can_grade_learner(current_user, cohort, learner)
-        for cohort in lab_feedback.cohorts_of(learner)
-    )
+    cohorts = lab_feedback.cohorts_of(learner)
+    return policy.can_give_lab_feedback(current_user, learner, cohorts)
 
 
 def _visible(public_id: str) -> tuple[LabSubmission, User]:
     submission = lab_attempts.get(public_id)
     learner = lab_attempts.learner_of(submission)
-    if not (policy.can_view_submission(current_user, learner) or _teaches(learner)):
+    cohorts = lab_feedback.cohorts_of(learner)
+    if not policy.can_view_lab_attempt(current_user, learner, cohorts):
         raise NotFound("There is no such attempt.")  # do not confirm that it exists
     return submission, learner
 
