@@ -556,6 +556,12 @@ def enrol(
     if cohort.capacity is not None and active_learners(cohort) >= cohort.capacity:
         raise Conflict(f"{cohort.name} is full ({cohort.capacity} learners).")
     host_membership = memberships.find(user, cohort.host)
+    if host_membership is not None and not host_membership.active and via != "invitation":
+        # Only the host undoes its own decision, by inviting them again: never a code, a
+        # roster or an employer sending them.
+        raise Conflict(
+            f"{user.name} was deactivated at {cohort.host.name}; its admins can reactivate them."
+        )
     if host_membership is None or not host_membership.active:
         memberships.add(user, cohort.host, Role.APPRENTICE, actor=actor, now=now)
     if member is None:
@@ -575,6 +581,54 @@ def enrol(
         details={"cohort": cohort.name, "via": via, "email": user.email}, now=now,
     )  # fmt: skip
     return member
+
+
+def enrol_many(
+    cohort: Cohort,
+    learners: list[tuple[User, int | None]],
+    *,
+    via: str,
+    actor: User,
+    now: datetime,
+) -> None:
+    """Enrol many (learner, sponsor id) at once, as a roster import does: what ``enrol``
+    does for each, in a few statements for them all. The caller (``rosters.plan``) has
+    checked each row: an active account, not teaching here, not deactivated at the host,
+    within the cohort's places."""
+    if not learners:
+        return
+    by_id = {user.id: user for user, _ in learners}
+    existing = {
+        m.user_id: m
+        for m in db.session.scalars(
+            select(CohortMember).where(
+                CohortMember.cohort_id == cohort.id, CohortMember.user_id.in_(sorted(by_id))
+            )
+        )
+    }
+    memberships.add_learners(
+        cohort.host, [u for u in by_id.values() if memberships.find(u, cohort.host) is None],
+        actor=actor, now=now,
+    )  # fmt: skip
+    for user, sponsor_id in learners:
+        member = existing.get(user.id)
+        if member is None:
+            member = CohortMember(cohort_id=cohort.id, user_id=user.id, role="learner")
+            db.session.add(member)
+        member.role, member.status, member.left_at, member.joined_at = (
+            "learner",
+            "active",
+            None,
+            now,
+        )
+        member.joined_via, member.added_by_id = via, actor.id
+        if sponsor_id is not None:
+            member.sponsor_id = sponsor_id
+        audit.record(
+            cohort.host, actor, "cohort.enrolled", subject=user.name,
+            details={"cohort": cohort.name, "via": via, "email": user.email}, now=now,
+        )  # fmt: skip
+    db.session.flush()
 
 
 # An invitation has no employer of its own, so the employer a roster names for a new learner

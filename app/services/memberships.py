@@ -71,6 +71,29 @@ def add(
     return membership
 
 
+def add_learners(
+    org: Organization, people: list[User], *, actor: User | None, now: datetime
+) -> None:
+    """Make *people*, none of them a member of *org* yet, its learners at once (a roster of
+    thousands); for those without an organization it becomes their primary one."""
+    for person in people:
+        db.session.add(
+            Membership(
+                user_id=person.id, organization_id=org.id, role=Role.APPRENTICE,
+                created_at=now, created_by_id=_id(actor),
+            )
+        )  # fmt: skip
+        if person.organization_id is None and person.role is not Role.PLATFORM_ADMIN:
+            person.organization_id, person.role = org.id, Role.APPRENTICE
+        audit.record(
+            org, actor, "membership.added", subject=person.name,
+            details={"email": person.email, "role": Role.APPRENTICE.value}, now=now,
+        )  # fmt: skip
+    db.session.flush()
+    for person in people:
+        db.session.expire(person, ["memberships"])
+
+
 def change_role(
     membership: Membership, role: Role, *, actor: User | None, now: datetime, note: str = ""
 ) -> None:

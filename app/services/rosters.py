@@ -25,7 +25,7 @@ from datetime import datetime, timedelta
 from itsdangerous import BadSignature, URLSafeTimedSerializer
 from sqlalchemy import select
 
-from app.domain.roles import OrgKind, Role
+from app.domain.roles import OrgKind
 from app.domain.spreadsheets import safe_cell
 from app.errors import InvalidInput
 from app.extensions import db
@@ -316,7 +316,7 @@ def plan(cohort: Cohort, sheet: Sheet, *, now: datetime) -> Plan:
         seats = cohort.capacity - cohorts.active_learners(cohort) - len(invited)
     lines = []
     for row in sheet.rows:
-        line = _line(row, users, members, invited, employers)
+        line = _line(row, users, members, invited, employers, cohort.host_id)
         if line.outcome in (ENROL, INVITE) and seats is not None:
             if seats <= 0:
                 line = Line(row, ERROR, _full(cohort, invited))
@@ -325,7 +325,7 @@ def plan(cohort: Cohort, sheet: Sheet, *, now: datetime) -> Plan:
     return Plan(sheet, tuple(lines))
 
 
-def _line(row, users, members, invited, employers) -> Line:
+def _line(row, users, members, invited, employers, host_id: int) -> Line:
     if row.error:
         return Line(row, ERROR, row.error)
     sponsor = None
@@ -344,6 +344,13 @@ def _line(row, users, members, invited, employers) -> Line:
         return Line(row, INVITE, "", None, sponsor)
     if not user.active:
         return Line(row, ERROR, "This account is deactivated; a platform admin can restore it.")
+    hosted = next((m for m in user.memberships if m.organization_id == host_id), None)
+    if hosted is not None and not hosted.active:
+        return Line(
+            row, ERROR,
+            "Deactivated as a member here: reactivate them on Members and invitations first.",
+            user.id,
+        )  # fmt: skip
     member = members.get(user.id)
     if member is not None and member.status == "active":
         if member.role == "instructor":
@@ -371,22 +378,21 @@ def apply(
     current = plan(cohort, sheet, now=now)
     users = {u.id: u for u in _users_by_email([line.row.email for line in current.lines]).values()}
     result = Applied(current.totals)
+    invited, enrolled = [], []
     for line in current.lines:
         sponsor_id = line.sponsor.id if line.sponsor is not None else None
         if line.outcome == ENROL:
-            cohorts.enrol(cohort, users[line.user_id], via="roster", actor=actor, now=now,
-                          sponsor_id=sponsor_id)  # fmt: skip
+            enrolled.append((users[line.user_id], sponsor_id))
         elif line.outcome == SPONSOR:
             member = cohorts.learner(cohort, users[line.user_id].public_id)
             cohorts.set_sponsor(member, line.sponsor, actor=actor, now=now)
         elif line.outcome == INVITE:
-            issued = invitations.create(
-                cohort.host, line.row.email, Role.APPRENTICE, actor=actor, now=now,
-                name=line.row.name, cohort=cohort,
-            )  # fmt: skip
-            result.issued.append(issued)
+            invited.append((line.row.email, line.row.name))
             if sponsor_id is not None:
                 cohorts.remember_sponsor(cohort, line.row.email, line.sponsor, actor=actor, now=now)
+    # Thousands of rows in a few statements: existing accounts enrolled, new learners invited.
+    cohorts.enrol_many(cohort, enrolled, via="roster", actor=actor, now=now)
+    result.issued.extend(invitations.invite_learners(cohort, invited, actor=actor, now=now))
     audit.record(
         cohort.host, actor, "cohort.roster_imported", subject=cohort.name,
         details={"file": filename[:200], "encoding": sheet.encoding, **current.totals}, now=now,

@@ -7,7 +7,8 @@ import pytest
 from sqlalchemy import select
 
 from app.database import latest_today, utcnow
-from app.errors import InvalidInput
+from app.domain.roles import Role
+from app.errors import Conflict, InvalidInput
 from app.extensions import db
 from app.models import Apprenticeship, AuditEvent, Cohort, CohortMember, Organization, User
 from app.services import consents, employers, organizations
@@ -157,3 +158,18 @@ def test_bad_registration_details_are_named(site, field, new):
     with pytest.raises(InvalidInput) as caught:
         employers.register(new, actor=user(site, "wes"), admin=True, now=utcnow())
     assert caught.value.field == field
+
+
+def test_an_employer_cannot_bring_back_someone_the_college_deactivated(site):
+    """The college deactivated Wes; sending him to its cohort is refused and he stays out."""
+    from app.services import memberships
+
+    wes, college = user(site, "wes"), org("lakeshore")
+    memberships.add(wes, college, Role.APPRENTICE, actor=None, now=utcnow())
+    memberships.deactivate(memberships.find(wes, college), actor=None, now=utcnow())
+    with pytest.raises(Conflict, match="deactivated at Lakeshore CC"):
+        employers.sponsor(
+            org("acme"), wes, cohort(site.cohort), actor=user(site, "eve"), now=utcnow(),
+            today=latest_today(),
+        )  # fmt: skip
+    assert not memberships.find(wes, college).active

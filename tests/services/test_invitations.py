@@ -13,7 +13,7 @@ from app.domain.roles import OrgKind, Role
 from app.errors import Conflict, InvalidInput
 from app.extensions import db
 from app.mail import Message
-from app.models import Invitation, Membership, Organization
+from app.models import AuditEvent, Invitation, Membership, Organization
 from app.services import accounts, audit, invitations, memberships, org_details
 from app.services.org_details import Details
 from tests import factories
@@ -374,3 +374,33 @@ def test_a_program_with_partners_keeps_its_kind(ctx):
             now=NOW,
         )
     assert db.session.scalar(select(func.count()).select_from(Membership)) == 0
+
+
+def test_many_learners_invited_at_once_get_working_links_and_replace_older_ones(app):
+    """A roster's bulk path: each address gets its own link that opens its invitation, an
+    earlier pending invitation of the same address to the host stops working, and each is
+    in the audit trail."""
+    from app.models import Cohort
+
+    with app.app_context():
+        host = factories.make_org(slug="bulk-host")
+        admin = factories.make_user(role=Role.PARTNER_ADMIN, org=host)
+        today = NOW.date()
+        cohort = Cohort(host=host, name="Bulk", starts_on=today, ends_on=today)
+        db.session.add(cohort)
+        db.session.flush()
+        older = invitations.create(host, "b@plant.example", Role.APPRENTICE, actor=admin, now=NOW)
+        issued = invitations.invite_learners(
+            cohort, [("a@plant.example", "A  One"), ("b@plant.example", "B Two")],
+            actor=admin, now=NOW,
+        )  # fmt: skip
+        assert [i.invitation.email for i in issued] == ["a@plant.example", "b@plant.example"]
+        assert issued[0].invitation.name == "A One"
+        for one in issued:
+            assert invitations.redeemable(one.token, now=NOW) is one.invitation
+        with pytest.raises(InvalidInput):
+            invitations.redeemable(older.token, now=NOW)
+        sent = db.session.scalars(
+            select(AuditEvent.subject).where(AuditEvent.action == "invitation.sent")
+        ).all()
+        assert sent.count("a@plant.example") == 1 and sent.count("b@plant.example") == 2

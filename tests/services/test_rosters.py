@@ -16,7 +16,7 @@ from app.domain.roles import OrgKind, Role
 from app.errors import InvalidInput
 from app.extensions import db
 from app.models import AuditEvent, CohortMember, Invitation, Membership
-from app.services import cohorts, invitations, rosters
+from app.services import cohorts, invitations, memberships, rosters
 from tests import factories
 from tests.services.test_cohorts import NOW, make_cohort
 
@@ -266,7 +266,7 @@ def test_a_failure_while_applying_leaves_nothing_written(import_setup, monkeypat
     def broken(*args, **kwargs):
         raise RuntimeError("mail queue down")
 
-    monkeypatch.setattr(invitations, "create", broken)
+    monkeypatch.setattr(invitations, "invite_learners", broken)  # after the enrolments
     with pytest.raises(RuntimeError):
         rosters.apply(s["cohort"], sheet_of(ROSTER), actor=s["admin"], now=NOW)
     db.session.rollback()  # what the request's error handler does
@@ -314,3 +314,16 @@ def test_exported_learners_csv_neutralises_formulas(import_setup):
 
 def test_the_template_has_the_columns():
     assert rosters.template_csv() == "email,first_name,last_name,employer\r\n"
+
+
+def test_a_learner_deactivated_at_the_host_is_not_brought_back_by_a_roster(import_setup):
+    """Deactivating a member is the admin's decision; a roster naming them again is a row
+    error, not a quiet reactivation."""
+    s = import_setup
+    membership = memberships.find(s["ana"], s["host"])
+    memberships.deactivate(membership, actor=s["admin"], now=NOW)
+    plan = rosters.plan(s["cohort"], sheet_of(f"email\n{s['ana'].email}\n"), now=NOW)
+    (line,) = plan.lines
+    assert line.outcome == rosters.ERROR and "reactivate them" in line.detail
+    rosters.apply(s["cohort"], sheet_of(f"email\n{s['ana'].email}\n"), actor=s["admin"], now=NOW)
+    assert not memberships.find(s["ana"], s["host"]).active
