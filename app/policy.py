@@ -145,8 +145,22 @@ def can_regrade(user: User | None, learner: User) -> bool:
 ENROLLERS = frozenset({Role.PARTNER_ADMIN, Role.EMPLOYER})
 
 
+def acting_orgs(user: User | None, roles: frozenset[Role]) -> set[int]:
+    """Like orgs_where, without companies that registered themselves and are not confirmed
+    yet: they enrol no apprentice, name no mentor and send nobody to a cohort."""
+    if not is_signed_in(user):
+        return set()
+    return {
+        m.organization_id
+        for m in user.memberships
+        if m.active
+        and m.role in roles
+        and (m.organization.kind is not OrgKind.EMPLOYER or m.organization.verified_at)
+    }
+
+
 def _org_staff_of(user: User | None, org_ids: tuple[int | None, ...] | set[int]) -> bool:
-    return bool(orgs_where(user, ENROLLERS) & {i for i in org_ids if i is not None})
+    return bool(acting_orgs(user, ENROLLERS) & {i for i in org_ids if i is not None})
 
 
 def can_view_apprenticeship(user: User | None, enrolment: Apprenticeship) -> bool:
@@ -158,7 +172,12 @@ def can_view_apprenticeship(user: User | None, enrolment: Apprenticeship) -> boo
         return True
     if can_review_learner(user, enrolment.apprentice):
         return True
-    return _org_staff_of(user, {enrolment.employer_id, *member_orgs(enrolment.apprentice)})
+    # The employer of record; a training partner's admins, for their own learners.
+    if enrolment.employer_id in acting_orgs(user, frozenset({Role.EMPLOYER})):
+        return True
+    return bool(
+        acting_orgs(user, frozenset({Role.PARTNER_ADMIN})) & member_orgs(enrolment.apprentice)
+    )
 
 
 def can_log_hours(user: User | None, enrolment: Apprenticeship) -> bool:
@@ -178,7 +197,7 @@ def can_view_sign_off_queue(user: User | None) -> bool:
 
 
 def can_enrol_apprentices(user: User | None) -> bool:
-    return is_platform_admin(user) or holds(user, ENROLLERS)
+    return is_platform_admin(user) or bool(acting_orgs(user, ENROLLERS))
 
 
 def can_enrol(user: User | None, apprentice: User) -> bool:
@@ -477,8 +496,38 @@ def can_view_employer_people(user: User | None, org: Organization) -> bool:
 
 
 def can_sponsor(user: User | None, org: Organization) -> bool:
-    """Send workers to cohorts and assign mentors in the employer's name: its admins."""
-    return org.kind is OrgKind.EMPLOYER and (is_platform_admin(user) or _admin_of(user, org))
+    """Send workers to cohorts and assign mentors in the employer's name: its admins, once
+    the company is confirmed (see can_verify_company)."""
+    if org.kind is not OrgKind.EMPLOYER or org.verified_at is None:
+        return False
+    return is_platform_admin(user) or _admin_of(user, org)
+
+
+def can_verify_company(user: User | None, org: Organization) -> bool:
+    """Confirm a company that registered itself: the platform admin, or the staff of the
+    state program it says it takes part in."""
+    if org.kind is not OrgKind.EMPLOYER or org.verified_at is not None:
+        return False
+    if is_platform_admin(user):
+        return True
+    return role_in(user, org.program_operator_id) is Role.PARTNER_ADMIN
+
+
+def can_list_companies_to_verify(user: User | None) -> bool:
+    return is_platform_admin(user) or bool(program_staff_of(user))
+
+
+def program_staff_of(user: User | None) -> set[int]:
+    """The state programs (program operators) whose staff *user* is."""
+    if not is_signed_in(user):
+        return set()
+    return {
+        m.organization_id
+        for m in user.memberships
+        if m.active
+        and m.role is Role.PARTNER_ADMIN
+        and m.organization.kind is OrgKind.PROGRAM_OPERATOR
+    }
 
 
 def can_manage_consent(user: User | None, learner: User) -> bool:

@@ -35,6 +35,7 @@ def make_org(
         location="Testville, OH",
         description="",
         created_at=utcnow(),
+        verified_at=utcnow(),
     )
     db.session.add(org)
     db.session.flush()

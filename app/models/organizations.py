@@ -52,6 +52,11 @@ class Organization(db.Model):
         ForeignKey("organizations.id", ondelete="SET NULL"), index=True
     )
     archived_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    # When a platform admin or the staff of its state program confirmed a company that
+    # registered itself; until then it enrols no apprentice and sends nobody to a cohort.
+    # Organizations made by staff are verified as they are made; who confirmed one is in its
+    # audit trail ("organization.verified").
+    verified_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
 
     parent: Mapped[Organization | None] = relationship(remote_side=[id], foreign_keys=[parent_id])
     program_operator: Mapped[Organization | None] = relationship(

@@ -351,14 +351,15 @@ def lines(enrolments: list[Apprenticeship], catalog: dict[str, Program]) -> list
     return shown
 
 
-def of_organizations(org_ids: set[int]) -> list[Apprenticeship]:
-    """Apprenticeships the organizations sponsor, or of their own apprentices, by name."""
+def of_organizations(employer_ids: set[int], partner_ids: set[int]) -> list[Apprenticeship]:
+    """Apprenticeships the employers are the employer of record for, and those of the
+    partners' own learners, by name."""
     query = (
         select(Apprenticeship)
         .join(User, Apprenticeship.apprentice_id == User.id)
         .where(
-            Apprenticeship.employer_id.in_(list(org_ids))
-            | User.id.in_(memberships.people_in(org_ids))
+            Apprenticeship.employer_id.in_(sorted(employer_ids))
+            | User.id.in_(memberships.people_in(partner_ids))
         )
         .order_by(User.name, Apprenticeship.id)
     )

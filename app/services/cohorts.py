@@ -438,6 +438,11 @@ def join_problem(cohort: Cohort, user: User, *, now: datetime) -> str | None:
         if member.role == "instructor":
             return "You teach this cohort, so you cannot join it as a learner."
         return None  # joining again changes nothing
+    if member is not None and member.status in ("withdrawn", "moved"):
+        # The staff took them out (or moved them on): only the staff bring them back.
+        return (
+            f"{cohort.host.name}'s staff took you out of {cohort.name}; ask them to add you again."
+        )
     if cohort.archived_at is not None:
         return f"{cohort.name} is closed: {cohort.host.name} archived it."
     membership = memberships.find(user, cohort.host)

@@ -344,8 +344,8 @@ def heatmap_csv(board: Heatmap) -> str:
             writer.writerow(
                 [
                     safe_cell(learner.name),
-                    learner.email,
-                    competency.code,
+                    safe_cell(learner.email),  # an address may begin with "=" or "+"
+                    safe_cell(competency.code),
                     _safe(competency.title),
                     "" if cell.level is None else cell.level,
                     board.titles.get(cell.level, "") if cell.level is not None else "",

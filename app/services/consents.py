@@ -55,6 +55,15 @@ def consenting(org: Organization, learner_ids: set[int]) -> dict[int, Consent]:
     return {c.user_id: c for c in db.session.scalars(query)}
 
 
+def consenting_query(org: Organization):
+    """A query of the ids of the people who let *org* see their progress now."""
+    return select(Consent.user_id).where(
+        Consent.organization_id == org.id,
+        Consent.scope == SCOPE,
+        Consent.revoked_at.is_(None),
+    )
+
+
 def employers_of(learner: User) -> list[EmployerLink]:
     """Every employer linked to *learner*: they work there, it sponsors a cohort place, or
     it employs them as an apprentice; by name."""

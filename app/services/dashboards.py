@@ -103,8 +103,11 @@ def _apprenticeships(user: User) -> list:
         return apprenticeships.of_apprentice(user)
     if user.role is Role.MENTOR:
         return apprenticeships.supervised_by(user)
-    staff_of = policy.orgs_where(user, policy.ENROLLERS)
-    return apprenticeships.of_organizations(staff_of) if staff_of else []
+    employers = policy.acting_orgs(user, frozenset({Role.EMPLOYER}))
+    partners = policy.acting_orgs(user, frozenset({Role.PARTNER_ADMIN}))
+    if not (employers or partners):
+        return []
+    return apprenticeships.of_organizations(employers, partners)
 
 
 def _org_counts(org: Organization) -> dict[Role, int]:

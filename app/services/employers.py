@@ -30,6 +30,7 @@ from app.services import (
     audit,
     cohorts,
     consents,
+    invitations,
     memberships,
     org_details,
     organizations,
@@ -172,21 +173,40 @@ def open_cohorts(org: Organization, *, today: date) -> list[Cohort]:
 
 def sponsor(
     org: Organization, worker: User, cohort: Cohort, *, actor: User, now: datetime, today: date
-) -> CohortMember:
-    """Enrol *worker*, one of *org*'s people, in *cohort* with *org* as their sponsor."""
+) -> invitations.Issued | None:
+    """Send *worker*, one of *org*'s people, to *cohort* with *org* as their sponsor.
+
+    A learner of the host already is enrolled at once (None). Anyone else is invited to the
+    cohort and joins when they accept (the invitation is returned for mailing): joining a
+    college opens their record to its staff, which only they agree to."""
     membership = memberships.find(worker, org)
     if membership is None or not membership.active or membership.role is not Role.APPRENTICE:
         raise InvalidInput("worker", f"{worker.name} is not one of {org.name}'s workers.")
     if cohort.id not in {c.id for c in open_cohorts(org, today=today)}:
         raise InvalidInput("cohort", f"{cohort.name} is not open for enrolment.")
-    place = cohorts.enrol(cohort, worker, via="sponsor", actor=actor, now=now, sponsor_id=org.id)
-    place.sponsor_id = org.id
+    at_host = memberships.find(worker, cohort.host)
+    issued = None
+    if at_host is not None and at_host.active:
+        place = cohorts.enrol(
+            cohort, worker, via="sponsor", actor=actor, now=now, sponsor_id=org.id
+        )
+        place.sponsor_id = org.id
+    elif at_host is not None:
+        raise Conflict(
+            f"{worker.name} was deactivated at {cohort.host.name}; its admins can reactivate them."
+        )
+    else:
+        issued = invitations.create(
+            cohort.host, worker.email, Role.APPRENTICE, actor=actor, now=now, name=worker.name,
+            cohort=cohort,
+        )  # fmt: skip
+        cohorts.remember_sponsor(cohort, worker.email, org, actor=actor, now=now)
     db.session.flush()
     audit.record(
         org, actor, "cohort.sponsored", subject=worker.name,
         details={"cohort": cohort.name, "host": cohort.host.name}, now=now,
     )  # fmt: skip
-    return place
+    return issued
 
 
 def mentors(org: Organization) -> list[User]:
@@ -243,11 +263,32 @@ def register(new: NewEmployer, *, actor: User, admin: bool, now: datetime) -> Or
     )  # fmt: skip
     org.state, org.county = clean.state, clean.county
     org.program_operator_id = clean.program_operator_id
+    if admin:  # registering itself: to be confirmed before it acts for apprentices
+        org.verified_at = None
     db.session.flush()
     audit.record(org, actor, "organization.created", subject=org.name, now=now)
     if admin:
         memberships.add(actor, org, Role.EMPLOYER, actor=actor, now=now)
     return org
+
+
+def awaiting_verification(viewer_programs: set[int] | None) -> list[Organization]:
+    """Companies that registered themselves and wait to be confirmed: those naming one of
+    *viewer_programs* (a state program's staff), or all (None: the platform admin)."""
+    query = select(Organization).where(
+        Organization.kind == OrgKind.EMPLOYER, Organization.verified_at.is_(None)
+    )
+    if viewer_programs is not None:
+        query = query.where(Organization.program_operator_id.in_(sorted(viewer_programs)))
+    return list(db.session.scalars(query.order_by(Organization.created_at)))
+
+
+def verify(org: Organization, *, actor: User, now: datetime) -> None:
+    if org.verified_at is not None:
+        return
+    org.verified_at = now
+    db.session.flush()
+    audit.record(org, actor, "organization.verified", subject=org.name, now=now)
 
 
 def _free_slug(name: str) -> str:
@@ -262,3 +303,24 @@ def _free_slug(name: str) -> str:
     if n > 1000:
         raise Conflict("Too many organizations share that name; choose another.")
     return slug
+
+
+def choosable_by(user: User, *, everyone: bool) -> list[Organization]:
+    """The employers *user* may name as an apprentice's employer of record: confirmed
+    companies they run, and those of the state programs their colleges take part in
+    (*everyone*: every confirmed company, for the platform admin)."""
+    query = select(Organization).where(
+        Organization.kind == OrgKind.EMPLOYER, Organization.verified_at.is_not(None)
+    )
+    if not everyone:
+        own = {m.organization_id for m in user.memberships if m.active and m.role is Role.EMPLOYER}
+        programs = {
+            m.organization.program_operator_id
+            for m in user.memberships
+            if m.active and m.role is Role.PARTNER_ADMIN and m.organization.program_operator_id
+        }
+        query = query.where(
+            Organization.id.in_(sorted(own))
+            | Organization.program_operator_id.in_(sorted(programs))
+        )
+    return list(db.session.scalars(query.order_by(Organization.name)))

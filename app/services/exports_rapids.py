@@ -21,6 +21,7 @@ from sqlalchemy import or_, select
 from app.content.programs import Program
 from app.domain import ojl
 from app.domain.programs import add_months
+from app.domain.roles import OrgKind
 from app.domain.spreadsheets import safe_cell as spreadsheet_safe
 from app.extensions import db
 from app.models import Apprenticeship, OjlEntry, Organization, User
@@ -154,14 +155,17 @@ def split_name(full: str) -> Name:
 
 
 def apprenticeships_of(org: Organization | None) -> list[Apprenticeship]:
-    """The apprenticeships an organization's staff may export (employed by it, or of its own
-    apprentices), or every one when *org* is None; by start date."""
+    """The apprenticeships an organization's staff may export, or every one when *org* is
+    None; by start date. An employer exports those it is the employer of record for; a
+    training partner those of its own learners."""
     query = (
         select(Apprenticeship)
         .join(User, Apprenticeship.apprentice_id == User.id)
         .order_by(Apprenticeship.start_date, Apprenticeship.id)
     )
-    if org is not None:
+    if org is not None and org.kind is OrgKind.EMPLOYER:
+        query = query.where(Apprenticeship.employer_id == org.id)
+    elif org is not None:
         query = query.where(
             or_(
                 Apprenticeship.employer_id == org.id,

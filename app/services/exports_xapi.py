@@ -20,6 +20,7 @@ from datetime import UTC, date, datetime
 from sqlalchemy import select
 
 from app.domain import ojl
+from app.domain.roles import OrgKind
 from app.errors import InvalidInput
 from app.extensions import db
 from app.models import (
@@ -34,7 +35,7 @@ from app.models import (
     User,
 )
 from app.models.labs import LabSubmission
-from app.services import memberships
+from app.services import consents, memberships
 
 # Fixed forever: changing it would give every statement a new id (and duplicates in an LRS).
 NAMESPACE = uuid.UUID("6f1d3c52-5a3e-5b7c-9d1e-0c2a4b6e8f10")
@@ -122,6 +123,10 @@ def json_lines(found: Iterable[dict]) -> Iterator[str]:
 def _learners(query, user_column, scope: Scope):
     if scope.learner is not None:
         return query.where(user_column == scope.learner.id)
+    if scope.org is not None and scope.org.kind is OrgKind.EMPLOYER:
+        # What a worker did in their courses is theirs: an employer gets only those who
+        # chose to share their progress with it.
+        return query.where(user_column.in_(consents.consenting_query(scope.org)))
     if scope.org is not None:
         return query.where(user_column.in_(memberships.people_in({scope.org.id})))
     return query

@@ -11,13 +11,13 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import Select, func, select
+from sqlalchemy import Select, func, select, update
 from sqlalchemy.orm import contains_eager
 
 from app.domain.roles import ADMIN_ROLE, ROLES_BY_KIND, Role, role_title
 from app.errors import Conflict, InvalidInput, NotFound
 from app.extensions import db
-from app.models import Membership, Organization, User
+from app.models import Invitation, Membership, Organization, User
 from app.services import audit
 
 
@@ -124,6 +124,18 @@ def deactivate(
         return
     _keep_an_admin(membership, None)
     membership.active, membership.deactivated_at = False, now
+    # An invitation sent before would bring them back: it stops working too.
+    db.session.execute(
+        update(Invitation)
+        .where(
+            Invitation.organization_id == membership.organization_id,
+            Invitation.email == membership.user.email,
+            Invitation.accepted_at.is_(None),
+            Invitation.revoked_at.is_(None),
+        )
+        .values(revoked_at=now)
+        .execution_options(synchronize_session="fetch")
+    )
     db.session.flush()
     user = membership.user
     _sync_primary(user)

@@ -53,6 +53,7 @@ def create(new: NewOrganization, *, now: datetime) -> Organization:
         location=new.location.strip(),
         description=new.description.strip(),
         created_at=now,
+        verified_at=now,  # made by staff; a company registering itself is not (employers)
     )
     db.session.add(org)
     db.session.flush()

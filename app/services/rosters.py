@@ -55,8 +55,8 @@ ENROL, INVITE, ENROLLED, INVITED, SPONSOR, ERROR = (
     "enrol", "invite", "enrolled", "invited", "sponsor", "error",
 )  # fmt: skip
 LABELS = {
-    ENROL: "Will enrol (existing account)",
-    INVITE: "Will invite by email (new learner)",
+    ENROL: "Will enrol (already a learner here)",
+    INVITE: "Will invite by email",
     SPONSOR: "Already enrolled: employer will be recorded",
     ENROLLED: "Already enrolled (no change)",
     INVITED: "Already invited (no change)",
@@ -310,7 +310,7 @@ def plan(cohort: Cohort, sheet: Sheet, *, now: datetime) -> Plan:
     users = _users_by_email([row.email for row in valid])
     members = _members(cohort, [u.id for u in users.values()])
     invited = _invited(cohort, now=now)
-    employers = _Employers()
+    employers = _Employers(cohort.host)
     seats = None
     if cohort.capacity is not None:
         seats = cohort.capacity - cohorts.active_learners(cohort) - len(invited)
@@ -351,6 +351,12 @@ def _line(row, users, members, invited, employers, host_id: int) -> Line:
             "Deactivated as a member here: reactivate them on Members and invitations first.",
             user.id,
         )  # fmt: skip
+    if hosted is None:
+        # Someone else's learner: joining opens their record to this college's staff, so
+        # they are asked (an invitation to accept), never enrolled by the roster alone.
+        if row.email in invited:
+            return Line(row, INVITED, "An invitation to this cohort is waiting for them.")
+        return Line(row, INVITE, "Has an account: asked to accept", None, sponsor)
     member = members.get(user.id)
     if member is not None and member.status == "active":
         if member.role == "instructor":
@@ -434,12 +440,18 @@ def _invited(cohort: Cohort, *, now: datetime) -> set[str]:
 
 
 class _Employers:
-    """Employer organizations found by slug or by exact name (case and spaces aside)."""
+    """The employers a host may name, found by slug or by exact name (case and spaces aside):
+    confirmed companies, of the host's state program when it takes part in one. Naming one
+    shows it the learner's name and cohort, so not any company on the platform."""
 
-    def __init__(self) -> None:
+    def __init__(self, host: Organization) -> None:
         query = select(Organization).where(
-            Organization.kind == OrgKind.EMPLOYER, Organization.archived_at.is_(None)
+            Organization.kind == OrgKind.EMPLOYER,
+            Organization.archived_at.is_(None),
+            Organization.verified_at.is_not(None),
         )
+        if host.program_operator_id is not None:
+            query = query.where(Organization.program_operator_id == host.program_operator_id)
         self.by_key: dict[str, Organization] = {}
         for org in db.session.scalars(query):
             self.by_key.setdefault(org.slug.casefold(), org)

@@ -25,19 +25,19 @@ from app import policy
 from app.content.programs import Program
 from app.database import latest_today, utcnow
 from app.domain import ojl
-from app.domain.roles import OrgKind, Role
+from app.domain.roles import Role
 from app.errors import Conflict, InvalidInput, NotFound
 from app.extensions import db
 from app.models import Apprenticeship, OjlEntry, User
 from app.services import (
     apprenticeship_progress,
     memberships,
-    organizations,
     programs,
     record_pdf,
     rti,
 )
 from app.services import apprenticeships as service
+from app.services import employers as employer_service
 from app.web import awarding
 from app.web.access import require
 from app.web.forms import attach_error
@@ -313,7 +313,8 @@ def enrol():
     form.apprentice.choices = [(u.id, f"{u.name} ({u.email})") for u in candidates]
     form.mentor.choices = [(u.id, f"{u.name} ({u.email})") for u in mentors]
     form.program.choices = [(p.id, p.title) for p in offered.values()]
-    employers = {o.id: o for o in organizations.list_all() if o.kind is OrgKind.EMPLOYER}
+    everyone = policy.is_platform_admin(current_user)
+    employers = {o.id: o for o in employer_service.choosable_by(current_user, everyone=everyone)}
     form.employer.choices = [(o.id, o.name) for o in employers.values()]
     if request.method == "GET":
         form.start_date.data = latest_today()

@@ -16,7 +16,7 @@ from app.models import Apprenticeship, Cohort, Organization, User
 from app.services import employers, invitations, organizations
 from app.web.access import require
 from app.web.forms import attach_error
-from app.web.forms.employers import MentorForm, RegisterEmployerForm, SponsorForm
+from app.web.forms.employers import MentorForm, RegisterEmployerForm, SponsorForm, VerifyForm
 
 bp = Blueprint("employers", __name__)
 
@@ -67,11 +67,7 @@ def _register(form: RegisterEmployerForm, operators, *, on_behalf: bool):
     issued = invitations.create(
         org, form.admin_email.data, Role.EMPLOYER, actor=current_user, now=now
     )
-    base = current_app.config["PUBLIC_BASE_URL"]
-    invitations.send(
-        issued, mailer=current_app.extensions["mailer"],
-        link_for=lambda token: f"{base}/invitations/{token}", inviter_name=current_user.name,
-    )  # fmt: skip
+    _mail(issued)
     return org, issued.invitation.email
 
 
@@ -112,16 +108,32 @@ def sponsor(slug: str):
     worker = _one(User, form.worker.data)
     cohort = _one(Cohort, form.cohort.data)
     try:
-        employers.sponsor(
+        issued = employers.sponsor(
             org, worker, cohort, actor=current_user, now=utcnow(), today=latest_today()
         )
     except (InvalidInput, Conflict) as exc:
         db.session.rollback()
         flash(f"Not enrolled: {exc}", "error")
-    else:
-        db.session.commit()
+        return redirect(url_for(".people", slug=slug))
+    db.session.commit()
+    if issued is None:
         flash(f"{worker.name} is enrolled in {cohort.name}, sponsored by {org.name}.", "success")
+    else:
+        _mail(issued)
+        flash(
+            f"{worker.name} is invited to {cohort.name}, sponsored by {org.name}: they join when "
+            "they accept the email.",
+            "success",
+        )
     return redirect(url_for(".people", slug=slug))
+
+
+def _mail(issued: invitations.Issued) -> None:
+    base = current_app.config["PUBLIC_BASE_URL"]
+    invitations.send(
+        issued, mailer=current_app.extensions["mailer"],
+        link_for=lambda token: f"{base}/invitations/{token}", inviter_name=current_user.name,
+    )  # fmt: skip
 
 
 @bp.post("/orgs/<slug>/apprenticeships/<enrolment_id>/mentor")
@@ -152,3 +164,31 @@ def _one(model, public_id: str):
     if found is None:
         raise NotFound("That is no longer here; reload the page.")
     return found
+
+
+# -- Confirming companies that registered themselves -----------------------------------------
+
+
+@bp.get("/employers/waiting")
+@login_required
+def waiting():
+    require(policy.can_list_companies_to_verify(current_user))
+    programs = (
+        None if policy.is_platform_admin(current_user) else policy.program_staff_of(current_user)
+    )
+    companies = employers.awaiting_verification(programs)
+    return render_template("employers/waiting.html", companies=companies, form=VerifyForm())
+
+
+@bp.post("/employers/<slug>/verify")
+@login_required
+def verify(slug: str):
+    org = organizations.get_by_slug(slug)
+    require(policy.can_verify_company(current_user, org))
+    if not VerifyForm().validate_on_submit():
+        flash("Reload the page and try again.", "error")
+    else:
+        employers.verify(org, actor=current_user, now=utcnow())
+        db.session.commit()
+        flash(f"{org.name} is confirmed: it may now enrol apprentices and send workers.", "success")
+    return redirect(url_for(".waiting"))

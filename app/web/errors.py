@@ -87,7 +87,8 @@ def init_app(app: Flask) -> None:
 
     @app.errorhandler(Exception)
     def unexpected(exc: Exception):
-        logger.exception("unhandled error on %s %s", request.method, request.path)
+        # The route's name, not its path: paths can carry secrets (invitation and reset links).
+        logger.exception("unhandled error on %s %s", request.method, request.endpoint)
         return render_error(500)
 
 

@@ -61,7 +61,8 @@ def college(live_server, tmp_path):
         factories.make_user(
             email="ian@lakeshore.example", name="Ian Reyes", role=Role.INSTRUCTOR, org=host
         )
-        factories.make_user(email="ana@plant.example", name="Ana Lopez")
+        # Ana is already a learner of the college: the roster enrols her at once.
+        factories.make_user(email="ana@plant.example", name="Ana Lopez", org=host)
         factories.make_org(slug="acme", name="Acme Plastics", kind=OrgKind.EMPLOYER)
         db.session.commit()
     return live_server

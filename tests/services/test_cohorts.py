@@ -267,7 +267,7 @@ def test_instructors_cannot_join_their_own_cohort_as_learners(college):
         cohorts.join(cohort, college["ian"], now=NOW)
 
 
-def test_withdrawn_learners_can_come_back(college):
+def test_withdrawn_learners_come_back_when_the_staff_add_them_not_by_the_code(college):
     cohort = make_cohort(college["host"], college["admin"])
     member = cohorts.enrol(cohort, college["ana"], via="admin", actor=college["admin"], now=NOW)
     cohorts.withdraw(member, actor=college["admin"], now=NOW)
@@ -275,8 +275,12 @@ def test_withdrawn_learners_can_come_back(college):
     assert not cohorts.is_learner(cohort, college["ana"])
     with pytest.raises(Conflict):
         cohorts.withdraw(member, actor=college["admin"], now=NOW)
-    cohorts.join(cohort, college["ana"], now=NOW + timedelta(days=1))
-    assert member.status == "active" and member.left_at is None and member.joined_via == "code"
+    assert "took you out" in cohorts.join_problem(cohort, college["ana"], now=NOW)
+    with pytest.raises(Conflict):  # taking them out was the staff's decision
+        cohorts.join(cohort, college["ana"], now=NOW + timedelta(days=1))
+    assert member.status == "withdrawn"
+    cohorts.enrol(cohort, college["ana"], via="admin", actor=college["admin"], now=NOW)
+    assert member.status == "active" and member.left_at is None and member.joined_via == "admin"
 
 
 # -- Moving --------------------------------------------------------------------------------------

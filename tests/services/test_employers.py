@@ -11,8 +11,8 @@ from app.domain.roles import Role
 from app.errors import Conflict, InvalidInput
 from app.extensions import db
 from app.models import Apprenticeship, AuditEvent, Cohort, CohortMember, Organization, User
-from app.services import consents, employers, organizations
-from tests import employer_site
+from app.services import cohorts, consents, employers, invitations, organizations
+from tests import employer_site, factories
 
 
 @pytest.fixture
@@ -89,12 +89,32 @@ def test_an_employer_sends_its_worker_to_an_open_cohort_of_its_program(site):
     acme, wes = org("acme"), user(site, "wes")
     open_ = employers.open_cohorts(acme, today=latest_today())
     assert [c.name for c in open_] == ["Evening cohort"]  # not closed, not another program's
-    place = employers.sponsor(
+    issued = employers.sponsor(
         acme, wes, cohort(site.cohort), actor=user(site, "eve"), now=utcnow(),
         today=latest_today(),
     )  # fmt: skip
-    assert (place.sponsor_id, place.status, place.joined_via) == (acme.id, "active", "sponsor")
-    assert org("lakeshore").id in {m.organization_id for m in wes.memberships if m.active}
+    # Wes is no learner of the college yet: he is invited, and nothing opens before he accepts.
+    assert issued.invitation.email == wes.email and issued.invitation.cohort_id
+    assert org("lakeshore").id not in {m.organization_id for m in wes.memberships if m.active}
+    invitations.accept(issued.invitation, wes, now=utcnow())
+    place = db.session.scalar(select(CohortMember).where(CohortMember.user_id == wes.id))
+    assert (place.sponsor_id, place.status) == (acme.id, "active")  # the employer is kept
+
+
+def test_a_learner_of_the_college_already_is_enrolled_at_once(site):
+    lou = user(site, "lou")
+    factories.join(lou, org("acme"), Role.APPRENTICE)  # Lou works at Acme too
+    other = employers.open_cohorts(org("acme"), today=latest_today())[0]
+    member = db.session.scalar(select(CohortMember).where(CohortMember.user_id == lou.id))
+    cohorts.withdraw(member, actor=user(site, "pat"), now=utcnow())
+    assert (
+        employers.sponsor(
+            org("acme"), lou, other, actor=user(site, "eve"), now=utcnow(), today=latest_today()
+        )
+        is None
+    )
+    db.session.refresh(member)
+    assert (member.status, member.sponsor_id) == ("active", org("acme").id)
 
 
 @pytest.mark.parametrize("which", ["closed", "elsewhere"])

@@ -188,9 +188,17 @@ def test_actors_are_accounts_on_the_site_and_no_email_is_exported(records):
 
 
 def test_an_organization_gets_its_own_learners_only(records):
+    """A college gets its learners; an employer ("home") only those who share with it."""
+    from app.database import utcnow
+    from app.services import consents
+
+    assert export(org=records["home"]) == []  # Ana has not shared her progress with it
+    consents.grant(records["ana"], records["home"], now=utcnow())
     home = {s["actor"]["account"]["name"] for s in export(org=records["home"])}
     away = {s["actor"]["account"]["name"] for s in export(org=records["away"])}
     assert home == {str(records["ana"].id)} and away == {str(records["zed"].id)}
+    consents.withdraw(records["ana"], records["home"], now=utcnow())
+    assert export(org=records["home"]) == []
 
 
 def test_since_leaves_out_what_happened_before(records):

@@ -187,3 +187,16 @@ def test_changes_and_their_audit_events_land_in_one_transaction(college, admin):
     db.session.rollback()
     assert db.session.scalars(select(AuditEvent)).all() == []
     assert memberships.find(person, college).role is Role.APPRENTICE
+
+
+def test_deactivating_withdraws_the_invitations_that_would_bring_them_back(ctx):
+    """An invitation sent before the deactivation stops working with it."""
+    from app.services import invitations
+
+    org = factories.make_org(slug="deact-org")
+    admin = factories.make_user(role=Role.PARTNER_ADMIN, org=org)
+    person = factories.make_user(org=org)
+    issued = invitations.create(org, person.email, Role.INSTRUCTOR, actor=admin, now=NOW)
+    memberships.deactivate(memberships.find(person, org), actor=admin, now=NOW)
+    with pytest.raises(InvalidInput):
+        invitations.redeemable(issued.token, now=NOW)

@@ -165,7 +165,7 @@ def import_setup(ctx):
 ROSTER = (
     "email,first_name,last_name,employer\n"
     "ana@plant.example,Ana,Lopez,Acme Plastics\n"  # an account at the host: enrolled
-    "ben@plant.example,Ben,Okafor,acme\n"  # an account elsewhere: enrolled
+    "ben@plant.example,Ben,Okafor,acme\n"  # an account, not at the host: asked to accept
     "cy@plant.example,Cy,Ng,\n"  # no account: invited
     'dee@plant.example,Dee,=HYPERLINK("x"),Nowhere Inc\n'  # unknown employer
     "bad-address,Eve,Stone,\n"  # invalid
@@ -186,15 +186,16 @@ def test_the_preview_says_what_each_row_would_do_and_writes_nothing(import_setup
     plan = rosters.plan(s["cohort"], sheet_of(ROSTER), now=NOW)
     assert [line.outcome for line in plan.lines] == [
         rosters.ENROL,
-        rosters.ENROL,
+        rosters.INVITE,
         rosters.INVITE,
         rosters.ERROR,
         rosters.ERROR,
         rosters.ERROR,
     ]
     assert plan.lines[0].sponsor is s["acme"] and plan.lines[1].sponsor is s["acme"]
+    assert "asked to accept" in plan.lines[1].detail
     assert "No employer \u201cNowhere Inc\u201d" in plan.lines[3].detail
-    assert plan.totals == {rosters.ENROL: 2, rosters.INVITE: 1, rosters.ERROR: 3}
+    assert plan.totals == {rosters.ENROL: 1, rosters.INVITE: 2, rosters.ERROR: 3}
     assert plan.changes == 3
     assert counts() == before
 
@@ -204,23 +205,24 @@ def test_confirming_enrols_invites_and_is_idempotent(import_setup):
     applied = rosters.apply(
         s["cohort"], sheet_of(ROSTER), actor=s["admin"], now=NOW, filename="fall.csv"
     )
-    assert applied.changes == 3 and len(applied.issued) == 1
-    assert applied.issued[0].invitation.email == "cy@plant.example"
-    assert applied.issued[0].invitation.name == "Cy Ng"
+    assert applied.changes == 3 and len(applied.issued) == 2
+    assert [i.invitation.email for i in applied.issued] == ["ben@plant.example", "cy@plant.example"]
+    assert applied.issued[1].invitation.name == "Cy Ng"
     enrolled = {m.user.email: m for m in cohorts.learners(s["cohort"])}
-    assert set(enrolled) == {"ana@plant.example", "ben@plant.example"}
+    assert set(enrolled) == {"ana@plant.example"}
     assert {m.joined_via for m in enrolled.values()} == {"roster"}
     assert {m.sponsor_id for m in enrolled.values()} == {s["acme"].id}
-    assert policy_member(s["ben"], s["host"])  # Ben became a learner of the host
+    # Ben is someone else's learner: nothing opens his record until he accepts.
+    assert not policy_member(s["ben"], s["host"])
     (event,) = db.session.scalars(
         select(AuditEvent).where(AuditEvent.action == "cohort.roster_imported")
     )
-    assert event.details["file"] == "fall.csv" and event.details["enrol"] == 2
+    assert event.details["file"] == "fall.csv" and event.details["enrol"] == 1
     after = counts()
 
     again = rosters.apply(s["cohort"], sheet_of(ROSTER), actor=s["admin"], now=NOW)
     assert again.changes == 0 and again.issued == []
-    assert again.totals == {rosters.ENROLLED: 2, rosters.INVITED: 1, rosters.ERROR: 3}
+    assert again.totals == {rosters.ENROLLED: 1, rosters.INVITED: 2, rosters.ERROR: 3}
     assert counts() == after
 
 
@@ -245,7 +247,7 @@ def test_capacity_turns_rows_beyond_it_into_errors(import_setup):
     plan = rosters.plan(s["cohort"], sheet_of(ROSTER), now=NOW)
     assert [line.outcome for line in plan.lines[:3]] == [
         rosters.ENROL,
-        rosters.ENROL,
+        rosters.INVITE,
         rosters.ERROR,
     ]
     assert "No place left: the cohort takes 2 learners" in plan.lines[2].detail
@@ -327,3 +329,18 @@ def test_a_learner_deactivated_at_the_host_is_not_brought_back_by_a_roster(impor
     assert line.outcome == rosters.ERROR and "reactivate them" in line.detail
     rosters.apply(s["cohort"], sheet_of(f"email\n{s['ana'].email}\n"), actor=s["admin"], now=NOW)
     assert not memberships.find(s["ana"], s["host"]).active
+
+
+def test_a_roster_names_only_confirmed_employers_of_the_hosts_state_program(import_setup):
+    """Naming an employer shows it the learner: not any company on the platform."""
+    s = import_setup
+    program = factories.make_org(slug="ohio-msl", kind=OrgKind.PROGRAM_OPERATOR)
+    s["host"].program_operator_id = program.id  # Acme takes part in no program
+    unconfirmed = factories.make_org(slug="newco", name="New Co", kind=OrgKind.EMPLOYER)
+    unconfirmed.program_operator_id, unconfirmed.verified_at = program.id, None
+    roster = "email,employer\nana@plant.example,acme\nana2@plant.example,newco\n"
+    first, second = rosters.plan(s["cohort"], sheet_of(roster), now=NOW).lines
+    assert first.outcome == second.outcome == rosters.ERROR
+    s["acme"].program_operator_id = program.id
+    first, _ = rosters.plan(s["cohort"], sheet_of(roster), now=NOW).lines
+    assert first.outcome == rosters.ENROL and first.sponsor is s["acme"]

@@ -224,9 +224,15 @@ MATRIX.update(
             lambda role: LOGIN if role == ANON else FORBIDDEN,
         ),
         "account.sharing": ("/account/sharing", signed_in_only),
+        "employers.waiting": ("/employers/waiting", platform_admin_only),
     }
 )
-POST_ONLY |= {"employers.sponsor", "employers.assign_mentor", "account.change_sharing"}
+POST_ONLY |= {
+    "employers.sponsor",
+    "employers.assign_mentor",
+    "account.change_sharing",
+    "employers.verify",
+}
 # The gradebook (a made-up cohort: found by nobody) and the staff's actions on an attempt.
 MATRIX.update(
     {

@@ -6,9 +6,10 @@ from __future__ import annotations
 import pytest
 from sqlalchemy import func, select
 
+from app.domain.roles import Role
 from app.extensions import db
 from app.models import CohortMember, Invitation, Organization, User
-from tests import employer_site
+from tests import employer_site, factories
 from tests.conftest import csrf_token, sign_in, submit
 
 ANON = "anonymous"
@@ -86,7 +87,7 @@ def test_sharing_with_an_unlinked_employer_is_refused_and_stores_nothing(app, cl
     assert "Other Co" not in text(client.get("/account/sharing"))
 
 
-def test_the_employer_sends_a_worker_to_an_open_cohort(app, client, site):
+def test_the_employer_sends_a_worker_to_an_open_cohort(app, client, site, outbox):
     login(app, client, site, "eve")
     page = text(client.get("/orgs/acme/people"))
     assert "Evening cohort" in page and "Closed cohort" not in page and "Far cohort" not in page
@@ -97,12 +98,16 @@ def test_the_employer_sends_a_worker_to_an_open_cohort(app, client, site):
         data={"csrf_token": csrf_token(page), "worker": wes, "cohort": site.cohort},
         follow_redirects=True,
     )
-    assert "Wes Worker is enrolled in Evening cohort, sponsored by Acme Plastics." in text(response)
-    with app.app_context():
-        place = db.session.scalar(
-            select(CohortMember).where(CohortMember.user_id == site.people["wes"])
+    assert "Wes Worker is invited to Evening cohort, sponsored by Acme Plastics" in text(response)
+    (mail,) = [m for m in outbox() if "Evening cohort" in m.body]
+    assert "/invitations/" in mail.body
+    with app.app_context():  # no place before he accepts
+        assert (
+            db.session.scalar(
+                select(CohortMember).where(CohortMember.user_id == site.people["wes"])
+            )
+            is None
         )
-        assert place.sponsor.slug == "acme"
 
 
 def test_a_closed_cohort_posted_anyway_is_refused(app, client, site):
@@ -181,3 +186,62 @@ def test_a_partner_registers_a_company_and_invites_its_hr_lead(app, client, site
         # The partner's staff member does not join the company.
         pat = db.session.get(User, site.people["pat"])
         assert {m.organization.slug for m in pat.memberships} == {"lakeshore"}
+
+
+def test_a_self_registered_company_acts_for_apprentices_only_once_confirmed(app, client, site):
+    """A company that registered itself cannot enrol apprentices or send workers until its
+    state program's staff (or the platform admin) confirm it: nobody sets up a company to
+    sign off hours for themselves."""
+    login(app, client, site, "wes")
+    assert (
+        submit(
+            client, "/employers/new", {"name": "Wes Fab", "program_operator": "ohio-msl"}
+        ).status_code
+        == 302
+    )
+    page = text(client.get("/orgs/wes-fab/people"))
+    assert "Waiting to be confirmed." in page and "Send a worker to a cohort" not in page
+    assert client.get("/apprenticeships/new").status_code == 403
+    token = csrf_token(page)
+    assert (
+        client.post("/orgs/wes-fab/people/sponsor", data={"csrf_token": token}).status_code == 403
+    )
+    assert client.get("/employers/waiting").status_code == 403  # not for the company itself
+    # The program's staff confirm it.
+    staff = app.test_client()
+    with app.app_context():
+        program = db.session.scalar(select(Organization).where(Organization.slug == "ohio-msl"))
+        kim = factories.make_user(name="Kim Program", role=Role.PARTNER_ADMIN, org=program)
+        db.session.commit()
+        sign_in(staff, kim)
+    waiting = text(staff.get("/employers/waiting"))
+    assert "Wes Fab" in waiting and "Acme Plastics" not in waiting  # confirmed ones are not
+    done = staff.post(
+        "/employers/wes-fab/verify", data={"csrf_token": csrf_token(waiting)}, follow_redirects=True
+    )
+    assert "Wes Fab is confirmed" in text(done)
+    assert "Waiting to be confirmed." not in text(client.get("/orgs/wes-fab/people"))
+    assert client.get("/apprenticeships/new").status_code == 200
+    with app.app_context():
+        made = db.session.scalar(select(Organization).where(Organization.slug == "wes-fab"))
+        assert made.verified_at is not None
+
+
+def test_other_programs_staff_and_college_admins_cannot_confirm(app, client, site):
+    login(app, client, site, "wes")
+    submit(client, "/employers/new", {"name": "Wes Fab", "program_operator": "ohio-msl"})
+    for who in ("pat", "eve"):
+        login(app, client, site, who)
+        assert client.get("/employers/waiting").status_code == 403
+        token = csrf_token(text(client.get("/account/sharing")))
+        assert (
+            client.post("/employers/wes-fab/verify", data={"csrf_token": token}).status_code == 403
+        )
+    with app.app_context():
+        other = db.session.scalar(select(Organization).where(Organization.slug == "iowa-msl"))
+        iowa = factories.make_user(role=Role.PARTNER_ADMIN, org=other)
+        db.session.commit()
+        sign_in(client, iowa)
+    assert "Wes Fab" not in text(client.get("/employers/waiting"))
+    token = csrf_token(text(client.get("/account/sharing")))
+    assert client.post("/employers/wes-fab/verify", data={"csrf_token": token}).status_code == 403

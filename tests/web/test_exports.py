@@ -135,6 +135,13 @@ def test_the_platform_admin_exports_everything_or_one_organization(app, client, 
 
 def test_xapi_download_is_json_lines_of_the_organizations_learners(app, client, site):
     as_user(app, client, site, "eve")
+    assert client.get("/exports/xapi.jsonl").get_data() == b""  # nobody shares with Acme yet
+    with app.app_context():
+        from app.services import consents
+
+        ana = db.session.get(factories.User, site["ana"])
+        consents.grant(ana, ana.organization, now=utcnow())
+        db.session.commit()
     response = client.get("/exports/xapi.jsonl")
     assert response.status_code == 200 and response.mimetype == "application/x-ndjson"
     assert 'filename="xapi-acme-' in response.headers["Content-Disposition"]

@@ -41,5 +41,9 @@ class MentorForm(FlaskForm):
     mentor = SelectField("Mentor", coerce=str, validators=[DataRequired()])
 
 
+class VerifyForm(FlaskForm):
+    """Confirm a company (the CSRF token is all it carries)."""
+
+
 class ConsentForm(FlaskForm):
     """Grant or withdraw one employer's view (the button pressed says which)."""
