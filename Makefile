@@ -22,12 +22,14 @@ run: setup
 	SHOPFLOOR_DEV_MODE=true $(BIN)/flask run --host $(HOST) --port $(PORT)
 
 ## test: set up the test tools (Chromium included), lint, and run the whole suite: the tests
-## that need neither a browser nor a real kernel on $(TEST_WORKERS) processes, then those serially
+## that need neither a browser nor a real kernel, then the browser journeys, on
+## $(TEST_WORKERS) processes each, then the real-kernel tests serially (one sandbox pool)
 test: setup-dev
 	$(BIN)/ruff check app plcsim tests migrations wsgi.py benchmarks
 	$(BIN)/ruff format --check --quiet app plcsim tests wsgi.py benchmarks
 	$(BIN)/python -m pytest -n $(TEST_WORKERS) -m "not e2e and not kernel" $(PYTEST_ARGS)
-	$(BIN)/python -m pytest -m "e2e or kernel" $(PYTEST_ARGS)
+	$(BIN)/python -m pytest -n $(TEST_WORKERS) -m "e2e and not kernel" $(PYTEST_ARGS)
+	$(BIN)/python -m pytest -m "kernel" $(PYTEST_ARGS)
 
 ## test-db: the tests that touch the database (CI runs them again on PostgreSQL)
 test-db: setup-dev
@@ -106,3 +108,13 @@ bench-credentials: setup-dev
 ## bench-verify-page: the employer's verification page: p50/p95 of POST /api/verify and a 1,000-row CSV list end to end, against calling the verifier directly
 bench-verify-page: setup-dev
 	$(BIN)/python benchmarks/verify_page.py $(BENCH_ARGS)
+
+## bench-program: the state program dashboard on a generated 10,000-apprentice program (SQLite and PostgreSQL), p50/p95 against a trivial signed-in page; the 30-learner gradebook and roster import preview too, once their pages exist
+.PHONY: bench-program
+bench-program: setup-dev
+	$(BIN)/python benchmarks/bench_program.py $(BENCH_ARGS)
+
+## bench-roster: a 10,000-row roster import (read, preview, confirm, re-run) in rows per second, against csv.reader alone
+.PHONY: bench-roster
+bench-roster: setup-dev
+	$(BIN)/python benchmarks/bench_roster.py $(BENCH_ARGS)

@@ -513,6 +513,11 @@ def can_verify_company(user: User | None, org: Organization) -> bool:
     return role_in(user, org.program_operator_id) is Role.PARTNER_ADMIN
 
 
+def can_view_any_program(user: User | None) -> bool:
+    """The state program view's entry: program staff, and the platform admin."""
+    return is_platform_admin(user) or bool(program_staff_of(user))
+
+
 def can_list_companies_to_verify(user: User | None) -> bool:
     return is_platform_admin(user) or bool(program_staff_of(user))
 

@@ -38,6 +38,7 @@ from app.web import (
     org_admin,
     orgs,
     prior_learning,
+    program,
     security,
     sessions,
     verify,
@@ -85,5 +86,6 @@ def init_app(app: Flask) -> None:
         cohorts,
         gradebook,
         employers,
+        program,
     ):
         app.register_blueprint(module.bp)

@@ -225,6 +225,11 @@ MATRIX.update(
         ),
         "account.sharing": ("/account/sharing", signed_in_only),
         "employers.waiting": ("/employers/waiting", platform_admin_only),
+        # The state program's view: "home" is a training partner, so no program is found.
+        "program.index": ("/programs", platform_admin_only),
+        "program.dashboard": ("/programs/home", signed_in_then_missing),
+        "program.competencies": ("/programs/home/competencies", signed_in_then_missing),
+        "program.report_csv": ("/programs/home/report.csv", signed_in_then_missing),
     }
 )
 POST_ONLY |= {
