@@ -22,14 +22,12 @@ run: setup
 	SHOPFLOOR_DEV_MODE=true $(BIN)/flask run --host $(HOST) --port $(PORT)
 
 ## test: set up the test tools (Chromium included), lint, and run the whole suite: the tests
-## that need neither a browser nor a real kernel, then the browser journeys, on
-## $(TEST_WORKERS) processes each, then the real-kernel tests serially (one sandbox pool)
+## that need neither a browser nor a real kernel on $(TEST_WORKERS) processes, then those serially
 test: setup-dev
 	$(BIN)/ruff check app plcsim tests migrations wsgi.py benchmarks
 	$(BIN)/ruff format --check --quiet app plcsim tests wsgi.py benchmarks
 	$(BIN)/python -m pytest -n $(TEST_WORKERS) -m "not e2e and not kernel" $(PYTEST_ARGS)
-	$(BIN)/python -m pytest -n $(TEST_WORKERS) -m "e2e and not kernel" $(PYTEST_ARGS)
-	$(BIN)/python -m pytest -m "kernel" $(PYTEST_ARGS)
+	$(BIN)/python -m pytest -m "e2e or kernel" $(PYTEST_ARGS)
 
 ## test-db: the tests that touch the database (CI runs them again on PostgreSQL)
 test-db: setup-dev

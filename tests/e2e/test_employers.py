@@ -1,7 +1,7 @@
 """A small manufacturer's HR lead in the browser, on a phone and a desktop: sees the learner
 it sponsors at the college without their progress, the learner shares it from their account,
-and the HR lead then sees the lessons done; then sends a worker to the open cohort and gives
-the apprentice a mentor."""
+and the HR lead then sees the lessons done; then sends a worker to the open cohort (he is invited,
+since joining opens his record to the college) and gives the apprentice a mentor."""
 
 from __future__ import annotations
 
@@ -71,8 +71,9 @@ def test_employer_follows_a_sponsored_learner_with_their_consent(program, ui):
     # Send Wes, a worker, to the college's open cohort.
     ui.get_by_label("Worker", exact=True).select_option(label="Wes Worker")
     ui.get_by_role("button", name="Enrol and sponsor").click()
+    # Wes is not the college's learner yet: he is invited, and joins when he accepts.
     expect(ui.get_by_role("status")).to_contain_text(
-        "Wes Worker is enrolled in Evening cohort, sponsored by Acme Plastics."
+        "Wes Worker is invited to Evening cohort, sponsored by Acme Plastics"
     )
     # Give Ana, the apprentice, a mentor.
     ui.get_by_label("Mentor of Ana Apprentice").select_option(label="Mo Mentor")

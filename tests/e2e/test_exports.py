@@ -15,7 +15,7 @@ from app.database import utcnow
 from app.domain import ojl
 from app.domain.roles import OrgKind, Role
 from app.extensions import db
-from app.services import apprenticeships, programs
+from app.services import apprenticeships, consents, programs
 from tests import factories
 from tests.conftest import FIXTURE_CURRICULA, sync_tree
 
@@ -55,6 +55,7 @@ def program_site(live_server, tmp_path):
         )  # fmt: skip
         entry = apprenticeships.log(enrolment, program, draft, by=ana, today=TODAY, now=utcnow())
         apprenticeships.review(entry, "approved", "", by=mo, version=1, now=utcnow())
+        consents.grant(ana, acme, now=utcnow())  # her statements reach Acme because she shares
         db.session.commit()
     return live_server
 
