@@ -558,8 +558,10 @@ def enrol(
         if member.role == "instructor":
             raise Conflict(f"{user.name} teaches {cohort.name}; a teacher is not enrolled.")
         return member
-    if cohort.capacity is not None and active_learners(cohort) >= cohort.capacity:
-        raise Conflict(f"{cohort.name} is full ({cohort.capacity} learners).")
+    if cohort.capacity is not None:
+        lock_places(cohort)  # two taking the last place at once: one waits, then sees it full
+        if active_learners(cohort) >= cohort.capacity:
+            raise Conflict(f"{cohort.name} is full ({cohort.capacity} learners).")
     host_membership = memberships.find(user, cohort.host)
     if host_membership is not None and not host_membership.active and via != "invitation":
         # Only the host undoes its own decision, by inviting them again: never a code, a
@@ -586,6 +588,11 @@ def enrol(
         details={"cohort": cohort.name, "via": via, "email": user.email}, now=now,
     )  # fmt: skip
     return member
+
+
+def lock_places(cohort: Cohort) -> None:
+    """Hold the cohort's row until the transaction ends (PostgreSQL; SQLite has one writer)."""
+    db.session.execute(select(Cohort.id).where(Cohort.id == cohort.id).with_for_update())
 
 
 def enrol_many(

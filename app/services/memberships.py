@@ -160,6 +160,8 @@ def _keep_an_admin(membership: Membership, new_role: Role | None) -> None:
     admin = ADMIN_ROLE[org.kind]
     if membership.role is not admin or new_role is admin:
         return
+    # Two admins removing each other at once: the second waits for the first, then counts.
+    db.session.execute(select(Organization.id).where(Organization.id == org.id).with_for_update())
     others = db.session.scalar(
         select(func.count())
         .select_from(Membership)

@@ -381,6 +381,8 @@ def apply(
     """Import *sheet* into *cohort*: enrol, invite and record employers, in the caller's
     transaction (a failure part-way leaves the rollback to the caller: nothing is written).
     The invitations returned are mailed by the caller after it commits."""
+    if cohort.capacity is not None:
+        cohorts.lock_places(cohort)  # the places are counted again under the lock
     current = plan(cohort, sheet, now=now)
     users = {u.id: u for u in _users_by_email([line.row.email for line in current.lines]).values()}
     result = Applied(current.totals)
