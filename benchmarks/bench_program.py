@@ -41,7 +41,6 @@ import secrets
 import statistics
 import subprocess
 import sys
-import tempfile
 import time
 import uuid
 from datetime import UTC, date, datetime, timedelta
@@ -51,11 +50,9 @@ REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
 
 from flask_migrate import upgrade  # noqa: E402
-from sqlalchemy import create_engine, insert, select, text  # noqa: E402
-from sqlalchemy.engine import make_url  # noqa: E402
+from sqlalchemy import insert, select, text  # noqa: E402
 
 from app import create_app  # noqa: E402
-from app.config import database_url  # noqa: E402
 from app.content import validate  # noqa: E402
 from app.database import utcnow  # noqa: E402
 from app.domain.roles import OrgKind, Role  # noqa: E402
@@ -76,6 +73,7 @@ from app.models import (  # noqa: E402
     Organization,
     User,
 )
+from benchmarks.databases import each_database  # noqa: E402
 from tests.conftest import sign_in  # noqa: E402
 
 MIGRATIONS = str(REPO / "migrations")
@@ -646,24 +644,7 @@ def main() -> None:
         measure_only(args.measure, args, Path.cwd())
         return
     print(f"{args.apprentices:,} apprentices; {args.runs} timed requests per figure")
-    with tempfile.TemporaryDirectory() as folder:
-        tmp = Path(folder)
-        if args.database in ("sqlite", "both"):
-            print("SQLite")
-            run(f"sqlite:///{tmp}/bench.sqlite", args, tmp)
-        if args.database in ("postgresql", "both"):
-            print("PostgreSQL")
-            admin = make_url(database_url(args.pg_url))
-            name = f"shopfloor_bench_{uuid.uuid4().hex[:10]}"
-            engine = create_engine(admin, isolation_level="AUTOCOMMIT")
-            with engine.connect() as conn:
-                conn.execute(text(f'CREATE DATABASE "{name}"'))
-            try:
-                run(admin.set(database=name).render_as_string(hide_password=False), args, tmp)
-            finally:
-                with engine.connect() as conn:
-                    conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-                engine.dispose()
+    each_database(args.database, args.pg_url, lambda url, tmp: run(url, args, tmp))
 
 
 if __name__ == "__main__":

@@ -26,7 +26,6 @@ import argparse
 import random
 import statistics
 import sys
-import tempfile
 import time
 import uuid
 from collections import defaultdict
@@ -36,11 +35,9 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from flask_migrate import upgrade  # noqa: E402
-from sqlalchemy import create_engine, insert, select, text  # noqa: E402
-from sqlalchemy.engine import make_url  # noqa: E402
+from sqlalchemy import insert, select, text  # noqa: E402
 
 from app import create_app  # noqa: E402
-from app.config import database_url  # noqa: E402
 from app.domain import mastery as rules_of  # noqa: E402
 from app.domain.roles import OrgKind, Role  # noqa: E402
 from app.extensions import db  # noqa: E402
@@ -56,6 +53,7 @@ from app.models import (  # noqa: E402
     User,
 )
 from app.services import competency_maps, mastery  # noqa: E402
+from benchmarks.databases import each_database  # noqa: E402
 
 MIGRATIONS = str(Path(__file__).resolve().parent.parent / "migrations")
 T0 = datetime(2026, 1, 5, tzinfo=UTC)
@@ -399,24 +397,7 @@ def main() -> None:
         f"{args.learners} apprentices, {args.competencies} competencies, "
         f"{args.evidence} evidence records; {args.runs} runs per figure"
     )
-    with tempfile.TemporaryDirectory() as folder:
-        tmp = Path(folder)
-        if args.database in ("sqlite", "both"):
-            print("SQLite")
-            run(f"sqlite:///{tmp}/bench.sqlite", args, tmp)
-        if args.database in ("postgresql", "both"):
-            print("PostgreSQL")
-            admin = make_url(database_url(args.pg_url))
-            name = f"shopfloor_bench_{uuid.uuid4().hex[:10]}"
-            engine = create_engine(admin, isolation_level="AUTOCOMMIT")
-            with engine.connect() as conn:
-                conn.execute(text(f'CREATE DATABASE "{name}"'))
-            try:
-                run(admin.set(database=name).render_as_string(hide_password=False), args, tmp)
-            finally:
-                with engine.connect() as conn:
-                    conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-                engine.dispose()
+    each_database(args.database, args.pg_url, lambda url, tmp: run(url, args, tmp))
 
 
 if __name__ == "__main__":
