@@ -17,6 +17,26 @@ from tests import databases
 pytest_plugins = ["tests.e2e.fixtures"]
 
 
+def pytest_addoption(parser) -> None:
+    parser.addoption(
+        "--database-only",
+        action="store_true",
+        help="run only the tests that use a database (CI runs these again on PostgreSQL)",
+    )
+
+
+def pytest_collection_modifyitems(config, items) -> None:
+    """With --database-only, deselect every test whose fixtures never reach a database."""
+    if not config.getoption("--database-only"):
+        return
+    keep, drop = [], []
+    for item in items:
+        (keep if "test_databases" in getattr(item, "fixturenames", ()) else drop).append(item)
+    if drop:
+        config.hook.pytest_deselected(items=drop)
+        items[:] = keep
+
+
 @pytest.fixture(scope="session")
 def test_databases(tmp_path_factory) -> Iterator:
     workdir = tmp_path_factory.mktemp("db")

@@ -16,6 +16,7 @@ from pathlib import Path
 from flask_migrate import upgrade
 from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
+from sqlalchemy.pool import NullPool
 
 from app import create_app
 from app.config import database_url
@@ -61,26 +62,47 @@ class SQLiteDatabases:
         """Nothing to do: every test has its own file."""
 
 
+# Empties, in one round trip, the tables a test wrote to: truncating only those that hold a
+# row (or whose sequence moved, so ids restart at 1) costs a fraction of truncating all 70.
+EMPTY_USED_TABLES = """
+DO $$
+DECLARE
+  used text[] := '{}';
+  t record;
+  has_row boolean;
+BEGIN
+  FOR t IN SELECT tablename FROM pg_tables
+           WHERE schemaname = 'public' AND tablename <> 'alembic_version' LOOP
+    EXECUTE format('SELECT EXISTS (SELECT 1 FROM %I)', t.tablename) INTO has_row;
+    IF has_row OR EXISTS (
+        SELECT 1 FROM pg_sequences s
+        JOIN pg_depend d ON d.objid = (quote_ident(s.schemaname) || '.' ||
+                                       quote_ident(s.sequencename))::regclass
+        WHERE d.refobjid = ('public.' || quote_ident(t.tablename))::regclass
+          AND s.last_value IS NOT NULL) THEN
+      used := used || format('%I', t.tablename);
+    END IF;
+  END LOOP;
+  IF array_length(used, 1) > 0 THEN
+    EXECUTE 'TRUNCATE ' || array_to_string(used, ', ') || ' RESTART IDENTITY CASCADE';
+  END IF;
+END $$
+"""
+
+
 @dataclass
 class PostgresDatabases:
     url: str
+    engine: object = None
 
     def for_test(self, tmp_path: Path) -> str:
         return self.url
 
     def clean(self) -> None:
-        engine = create_engine(self.url)
-        with engine.begin() as conn:
-            tables = conn.execute(
-                text(
-                    "SELECT tablename FROM pg_tables WHERE schemaname = 'public' "
-                    "AND tablename <> 'alembic_version'"
-                )
-            ).scalars()
-            names = ", ".join(f'"{name}"' for name in tables)
-            if names:
-                conn.execute(text(f"TRUNCATE {names} RESTART IDENTITY CASCADE"))
-        engine.dispose()
+        if self.engine is None:
+            self.engine = create_engine(self.url, poolclass=NullPool)
+        with self.engine.begin() as conn:
+            conn.execute(text(EMPTY_USED_TABLES))
 
 
 def sqlite_databases(workdir: Path) -> SQLiteDatabases:

@@ -27,6 +27,7 @@ EXCLUSIONS: list[tuple[str, str, str, str]] = []
 # Runs axe once at a time per document (two overlapping runs make axe throw) and
 # answers a summary small enough to send back.
 RUN = """async ([tags]) => {
+  if (typeof window.axe !== 'object') { return null; }  // a new document: inject, ask again
   const run = () => axe.run(document, {runOnly: {type: 'tag', values: tags}, iframes: false})
   window.__shopfloorAxe = (window.__shopfloorAxe || Promise.resolve()).then(run, run);
   const result = await window.__shopfloorAxe;
@@ -62,9 +63,15 @@ def check(page: Page) -> list[Finding]:
     """Every axe finding on the page as it is now (empty if the page went away meanwhile)."""
     try:
         path = re.sub(r"^https?://[^/]+", "", page.url)
-        if not page.evaluate("() => typeof window.axe === 'object'"):
-            page.evaluate(AXE_SOURCE)
         violations = page.evaluate(RUN, [TAGS])
+        for _ in range(3):  # a document loaded between injecting and running gets axe too
+            if violations is not None:
+                break
+            page.evaluate(AXE_SOURCE)
+            path = re.sub(r"^https?://[^/]+", "", page.url)
+            violations = page.evaluate(RUN, [TAGS])
+        if violations is None:
+            return []  # the page keeps changing documents; each one's load checks it
     except PlaywrightError as error:
         # A navigation or a closed page destroys the document under the check; the next
         # document gets its own check.
