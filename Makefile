@@ -29,10 +29,10 @@ test: setup-dev
 	$(BIN)/python -m pytest -n $(TEST_WORKERS) -m "not e2e and not kernel" $(PYTEST_ARGS)
 	$(BIN)/python -m pytest -m "e2e or kernel" $(PYTEST_ARGS)
 
-## test-db: the tests that touch the database (CI runs them again on PostgreSQL)
+## test-db: the tests that use a database, browser and kernel tests aside (CI runs them again
+## on PostgreSQL); tests/conftest.py selects them by the fixtures they use
 test-db: setup-dev
-	$(BIN)/python -m pytest -n $(TEST_WORKERS) -m "not e2e and not kernel" \
-		--ignore=tests/plcsim --ignore=tests/content --ignore=tests/credentials $(PYTEST_ARGS)
+	$(BIN)/python -m pytest -n $(TEST_WORKERS) -m "not e2e and not kernel" --database-only $(PYTEST_ARGS)
 
 ## lint: ruff over the code base
 lint: setup-dev
@@ -116,3 +116,13 @@ bench-program: setup-dev
 .PHONY: bench-roster
 bench-roster: setup-dev
 	$(BIN)/python benchmarks/bench_roster.py $(BENCH_ARGS)
+
+## bench-grading: Submit → graded on a shipped lab with the reference computed ahead, beside the run, and first, against the learner's notebook run alone
+.PHONY: bench-grading
+bench-grading: setup-dev
+	$(BIN)/python benchmarks/grading_turnaround.py $(BENCH_ARGS)
+
+## run-distributed: PostgreSQL + Redis + gunicorn + 2 Celery grading workers + beat on this machine (see docs/operations.md)
+.PHONY: run-distributed
+run-distributed: setup
+	scripts/run-distributed.sh

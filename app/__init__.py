@@ -12,11 +12,11 @@ from flask import Flask
 from app import config as app_config
 from app import (
     extensions,
+    logs,
     models,  # noqa: F401  (registers every table on the metadata)
 )
+from app.engine import build_engine
 from app.mail import build_mailer
-from app.sandbox import build_executor
-from app.workers import GradingWorkers, KernelCuller, build_cell_runs
 
 
 def create_app(overrides: Mapping[str, Any] | None = None) -> Flask:
@@ -35,13 +35,11 @@ def create_app(overrides: Mapping[str, Any] | None = None) -> Flask:
     app_config.load_environment(app.config, os.environ)
     app.config.update(overrides or {})
     app_config.finish(app.config, Path(app.instance_path))
+    logs.configure(app)
 
     extensions.init_app(app)
     app.extensions["mailer"] = build_mailer(app.config)
-    app.extensions["executor"] = build_executor(app.config["SANDBOX"], Path(app.root_path).parent)
-    app.extensions["grading_workers"] = GradingWorkers(app, int(app.config["LAB_WORKERS"]))
-    app.extensions["lab_runs"] = build_cell_runs(app)
-    app.extensions["kernel_culler"] = KernelCuller(app.extensions["lab_runs"])
+    app.extensions["lab_engine"] = build_engine(app)
 
     from app import cli, web
 

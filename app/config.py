@@ -110,8 +110,22 @@ class Config:
     # JSON request bodies nested deeper than this (lists and objects) are refused with 400,
     # before anything walks them (see web/json_bodies.py). Notebook files have their own bound.
     MAX_JSON_DEPTH = 100
+    # Where lab submissions are graded. "embedded": LAB_WORKERS threads in the web process
+    # (or `flask labs worker` processes) take them from the database. "distributed": each
+    # submission is a Celery task on REDIS_URL, run by `celery -A wsgi:celery_app worker`
+    # on any number of machines (docs/operations.md).
+    LAB_ENGINE = "embedded"
     # Threads in the web process that grade lab submissions (0: run `flask labs worker`).
     LAB_WORKERS = 2
+    # A grader that has held a submission this long is presumed dead; another takes it over
+    # (and the first one's outcome, should it still come, is dropped). Longer than any grade.
+    LAB_GRADING_LEASE_SECONDS = 600
+    # Distributed: a task whose worker vanished is handed out again after this long (Redis
+    # visibility timeout); longer than the longest grade, so a slow one is never run twice.
+    LAB_GRADING_VISIBILITY_SECONDS = 900
+    # Distributed: how often a worker looks for submissions whose task was lost (a Redis
+    # restart without persistence, say) and queues them again.
+    LAB_GRADING_SWEEP_SECONDS = 60
     # The lab workspace's interactive kernels (one per learner with a lab open). They live in
     # the web process, so serve the app as one process with threads while they are used.
     LAB_KERNEL_IDLE_SECONDS = 900  # a kernel unused this long is shut down (its code is saved)
@@ -143,6 +157,18 @@ class Config:
     # 127.0.0.1 in DEV_MODE/TESTING. From the environment as JSON:
     # SHOPFLOOR_TRUSTED_HOSTS='["learn.example.org", "10.0.0.5"]' (health checks by IP).
     TRUSTED_HOSTS: list[str] | None = None
+
+    # Operations (web/ops.py, logs.py, metrics.py).
+    # Log lines: "text" (Flask's usual lines, for `flask run`) or "json" (one object per line
+    # with the request id, plus one access line per request; advised under gunicorn).
+    LOG_FORMAT = "text"
+    # The root logger's level; None: INFO for json (access lines are INFO), WARNING for text.
+    LOG_LEVEL: str | None = None
+    # /metrics answers requests from this host; others must send "Authorization: Bearer <this>".
+    # None: only this host. Several processes: also set PROMETHEUS_MULTIPROC_DIR (see metrics.py).
+    METRICS_TOKEN: str | None = None
+    # /readyz gives the database, Redis and kernel hosts this long to answer, all at once.
+    READINESS_TIMEOUT_SECONDS = 2.0
 
 
 def load_environment(config: MutableMapping[str, Any], environ: MutableMapping[str, str]) -> None:
@@ -176,6 +202,13 @@ def finish(config: MutableMapping[str, Any], instance_path: Path) -> None:
         config["TRUSTED_HOSTS"] = [h.strip() for h in config["TRUSTED_HOSTS"].split(",") if h]
     if config["PUBLIC_BASE_URL"].startswith("https://"):
         config["SESSION_COOKIE_SECURE"] = True
+    if config.get("LAB_ENGINE") not in ("embedded", "distributed"):
+        raise ConfigError('LAB_ENGINE must be "embedded" or "distributed".')
+    if config["LAB_ENGINE"] == "distributed" and not config.get("REDIS_URL"):
+        raise ConfigError(
+            "LAB_ENGINE is distributed but REDIS_URL is not set: grading tasks need Redis "
+            "(e.g. REDIS_URL=redis://127.0.0.1:6379/0)."
+        )
 
 
 def _relaxed(config: MutableMapping[str, Any]) -> bool:

@@ -44,9 +44,9 @@ from app import create_app  # noqa: E402
 from app.content import validate  # noqa: E402
 from app.content import version as content_version  # noqa: E402
 from app.database import utcnow  # noqa: E402
+from app.engine.runs import CellRuns  # noqa: E402
 from app.extensions import db  # noqa: E402
 from app.services import accounts, curriculum_sync  # noqa: E402
-from app.services.lab_runs import CellRuns  # noqa: E402
 
 SETUP_CELL = "setup"
 MARKER = re.compile(r"^[ \t]*### (BEGIN|END) SOLUTION[^\n]*\n?", re.M)
@@ -111,11 +111,11 @@ def serve(app):
 
 def shut_down(app, server, thread) -> None:
     for step in (
-        app.extensions["grading_workers"].stop,
-        app.extensions["kernel_culler"].stop,
-        app.extensions["lab_runs"].sessions.close,
-        app.extensions["lab_runs"].close,
-        app.extensions["executor"].pool.close,
+        app.extensions["lab_engine"].graders.stop,
+        app.extensions["lab_engine"].culler.stop,
+        app.extensions["lab_engine"].runs.sessions.close,
+        app.extensions["lab_engine"].runs.close,
+        app.extensions["lab_engine"].executor.pool.close,
         server.shutdown,
     ):
         try:
@@ -217,13 +217,13 @@ class Gate:
 
 def kernel_memory(app, keys: set[str]) -> list[tuple[float, float]]:
     """(PSS, RSS) in MiB of each live workspace kernel whose session key is in *keys*."""
-    sessions = dict(app.extensions["lab_runs"].sessions.sessions)
+    sessions = dict(app.extensions["lab_engine"].runs.sessions.sessions)
     return measure([s.kernel for key, s in sessions.items() if key in keys])
 
 
 def pooled_memory(app) -> list[tuple[float, float]]:
     """(PSS, RSS) in MiB of each kernel waiting, fresh, in the warm pool."""
-    return measure(list(app.extensions["executor"].pool.ready._queue))
+    return measure(list(app.extensions["lab_engine"].executor.pool.ready._queue))
 
 
 # -- reporting ---------------------------------------------------------------------------------
@@ -309,7 +309,7 @@ def main() -> None:
 
 
 def run(app, base: str, args, answers: dict[str, str], started: float) -> None:
-    executor = app.extensions["executor"]
+    executor = app.extensions["lab_engine"].executor
     executor.prestart()
     if not executor.pool.wait_until_full(120):
         print("warning: the warm pool did not fill within 120 s")
@@ -372,7 +372,7 @@ ROWS = (
 def baseline(app, base: str, args, answers: dict[str, str]):
     """One learner alone on the idle server, --solo times; each one's kernel is then shut."""
     solo, alone = Figures(), [Learner(base, i) for i in range(args.solo)]
-    pool = app.extensions["executor"].pool
+    pool = app.extensions["lab_engine"].executor.pool
     for learner in alone:
         lone = Gate(1)
         lone.go.set()
@@ -380,7 +380,7 @@ def baseline(app, base: str, args, answers: dict[str, str]):
         # see an idle server.
         lesson(learner, solo, args, answers, lone, settle=lambda: pool.wait_until_full(120))
         for key in workspace_keys(app, learner.number, 1):
-            app.extensions["lab_runs"].sessions.shutdown(key)
+            app.extensions["lab_engine"].runs.sessions.shutdown(key)
         pool.wait_until_full(120)
     return solo, alone
 

@@ -90,7 +90,7 @@ def line(label: str, values: list[float], base: float | None = None) -> None:
 
 def kernel_alone(app, runs: int) -> list[float]:
     """print(1) in a sandboxed kernel straight from the session manager: no web at all."""
-    sessions = app.extensions["lab_runs"].sessions
+    sessions = app.extensions["lab_engine"].runs.sessions
     key = "bench-baseline"
     sessions.execute(key, CODE)  # starts the kernel
     times = []
@@ -162,7 +162,7 @@ def main() -> None:
         server, thread = serve(app)
         base = f"http://127.0.0.1:{server.server_port}"
         try:
-            executor = app.extensions["executor"]
+            executor = app.extensions["lab_engine"].executor
             executor.prestart()
             executor.pool.wait_until_full(120)
             alone = kernel_alone(app, args.runs)

@@ -148,9 +148,10 @@ class LocalExecutor:
 
 def grade_queued(labs_root, executor=None):
     """Grade the oldest queued lab submission (inside an app context), as a worker would."""
-    from app.services import lab_catalog, lab_submissions
+    from app.engine import grading
+    from app.services import lab_catalog
 
-    return lab_submissions.process_next(
+    return grading.grade_next(
         load_lab=lambda lab_id: lab_catalog.load(labs_root, lab_id),
         executor=executor or LocalExecutor(),
         now=utcnow,

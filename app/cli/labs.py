@@ -2,21 +2,19 @@
 
 from __future__ import annotations
 
-import dataclasses
 import json
 from pathlib import Path
 
 import click
-import nbformat
 from flask import current_app
 from flask.cli import AppGroup
 
+from app import engine
 from app.content import confined
 from app.content import labs as lab_files
 from app.domain.grading import SubmissionError
 from app.sandbox import notebooks
 from app.sandbox.base import STATUS_TEXT
-from app.services import lab_grading
 
 group = AppGroup("labs", help="Run and grade lab notebooks in the sandbox.")
 
@@ -31,11 +29,7 @@ def exec_command(notebook: Path, timeout: float | None, as_json: bool) -> None:
         parsed = notebooks.read(_read(notebook))
     except notebooks.BadNotebook as exc:
         raise click.ClickException(f"{notebook}: {exc}") from None
-    executor = current_app.extensions["executor"]
-    limits = executor.limits
-    if timeout is not None:
-        limits = dataclasses.replace(limits, cell_seconds=timeout)
-    result = executor.run(parsed, limits, pooled=False)  # one run: no pool to warm up
+    result = engine.current().run_notebook(parsed, cell_seconds=timeout)
     if as_json:
         click.echo(json.dumps(result.as_dict()))
     else:
@@ -98,6 +92,8 @@ def _sources(root: Path) -> list[Path]:
 )
 def build(root: Path | None) -> None:
     """Write the learner version of every source notebook into LABS/learner/."""
+    import nbformat
+
     root = (root or Path(current_app.config["LABS_ROOT"])).resolve()
     out = root / "learner"  # written into without following a link (refused if it is one)
     sources = _sources(root)
@@ -131,9 +127,7 @@ def grade_command(source: Path, submission: Path, seed: int, as_json: bool) -> N
     lab = _load_lab(source)
     try:
         submitted = notebooks.read(_read(submission))
-        graded = lab_grading.grade(
-            lab, submitted, seed=seed, executor=current_app.extensions["executor"]
-        )
+        graded = engine.current().grade_notebook(lab, submitted, seed=seed)
     except (notebooks.BadNotebook, SubmissionError) as exc:
         raise click.ClickException(f"{submission}: {exc}") from None
     if as_json:
@@ -162,12 +156,13 @@ def check_command(root: Path | None) -> None:
     if not sources:
         click.echo(f"No lab notebooks in {root}.")
         return
-    executor = current_app.extensions["executor"]
+    lab_engine = engine.current()
     failures = 0
     for path in sources:
         lab = _load_lab(path)
-        reference = lab_grading.grade(lab, lab.notebook, seed=1, executor=executor)
-        learner = lab_grading.grade(lab, lab_files.learner_version(lab), seed=1, executor=executor)
+        # Both grades compare with one run of the reference solution for seed 1.
+        reference = lab_engine.grade_notebook(lab, lab.notebook, seed=1)
+        learner = lab_engine.grade_notebook(lab, lab_files.learner_version(lab), seed=1)
         ok = (
             reference.gradable
             and learner.gradable
@@ -193,9 +188,9 @@ def worker_command(threads: int) -> None:
     Use it with LAB_WORKERS = 0 in the web app's configuration, to keep grading off the
     web servers; both read the same database.
     """
-    from app.workers import GradingWorkers
+    from app.engine.workers import GradingWorkers
 
-    workers = GradingWorkers(current_app._get_current_object(), threads)
+    workers = GradingWorkers(engine.current().grade_one, threads)
     click.echo(f"Grading lab submissions with {threads} thread(s); Ctrl+C stops.")
     workers.start()
     try:

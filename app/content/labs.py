@@ -16,12 +16,13 @@ import hashlib
 import re
 from dataclasses import dataclass, field
 from pathlib import Path, PurePath
-from typing import Any
-
-import nbformat
+from typing import TYPE_CHECKING, Any
 
 from app.content import confined
 from app.content.limits import NOTEBOOK_BYTES
+
+if TYPE_CHECKING:
+    import nbformat
 
 ROLES = ("answer", "readonly", "test", "hidden-test")
 SOLUTION = re.compile(
@@ -87,6 +88,8 @@ def role_of(cell) -> str | None:
 
 def parse(notebook: nbformat.NotebookNode) -> Lab:
     """Read a source notebook into a Lab; raise LabError naming what is wrong."""
+    import nbformat
+
     meta = notebook.metadata.get("shopfloor") or {}
     lab = meta.get("lab") or {}
     if not lab.get("id") or not lab.get("title"):
@@ -195,6 +198,8 @@ def _public(check: Check) -> dict[str, Any]:
 
 def leaked_secrets(lab: Lab, notebook: nbformat.NotebookNode) -> list[str]:
     """What of the solution or hidden tests a notebook still contains (empty when clean)."""
+    import nbformat
+
     found = []
     text = nbformat.writes(notebook)
     if "### BEGIN SOLUTION" in text or "### END SOLUTION" in text:

@@ -7,8 +7,7 @@ import re
 from dataclasses import dataclass
 from functools import cache
 from pathlib import Path, PurePosixPath
-
-from markdown_it import MarkdownIt
+from typing import TYPE_CHECKING
 
 from app.content import confined, quizzes, yamlfiles
 from app.content.fields import Fields
@@ -16,6 +15,9 @@ from app.content.lexers import lexer_for
 from app.content.limits import LESSON_BYTES, MARKDOWN_NESTING
 from app.content.model import LabRef, Lesson, Question, QuizPolicy
 from app.content.problems import Problems
+
+if TYPE_CHECKING:
+    from markdown_it import MarkdownIt
 
 UNSAFE_SCHEME = re.compile(r"^\s*(javascript|vbscript|data|file):", re.IGNORECASE)
 SPECIAL_LANGS = {"quiz", "lab", "text", "plain", "mermaid"}
@@ -106,6 +108,8 @@ def _check_codes(fields: Fields, key: str, codes, ctx: Context) -> None:
 @cache
 def _scanner() -> MarkdownIt:
     # html on, only to find raw HTML and warn about it; rendering keeps it off.
+    from markdown_it import MarkdownIt
+
     return MarkdownIt("js-default", {"html": True, "maxNesting": MARKDOWN_NESTING})
 
 

@@ -12,20 +12,19 @@ import re
 from collections.abc import Callable
 from dataclasses import dataclass
 from functools import cache
+from typing import TYPE_CHECKING
 
-from markdown_it import MarkdownIt
-from markdown_it.token import Token
 from markupsafe import Markup, escape
-from mdit_py_plugins.anchors import anchors_plugin
-from mdit_py_plugins.container import container_plugin
-from mdit_py_plugins.dollarmath import dollarmath_plugin
-from mdit_py_plugins.footnote import footnote_plugin
 from pygments import highlight
 from pygments.formatters import HtmlFormatter
 
 from app.content.lexers import lexer_for
 from app.content.limits import MARKDOWN_NESTING
 from app.content.maths import to_mathml
+
+if TYPE_CHECKING:
+    from markdown_it import MarkdownIt
+    from markdown_it.token import Token
 
 ADMONITIONS = {"note": "Note", "tip": "Tip", "warning": "Warning", "safety": "Safety"}
 HEADING_PREFIX = "s-"  # ids the renderer makes never clash with the page's own
@@ -73,6 +72,12 @@ def render(source: str, *, link: Links | None = None, asset: Links | None = None
 
 @cache
 def _parser() -> MarkdownIt:
+    from markdown_it import MarkdownIt
+    from mdit_py_plugins.anchors import anchors_plugin
+    from mdit_py_plugins.container import container_plugin
+    from mdit_py_plugins.dollarmath import dollarmath_plugin
+    from mdit_py_plugins.footnote import footnote_plugin
+
     options = {"highlight": _highlight, "linkify": True, "maxNesting": MARKDOWN_NESTING}
     md = MarkdownIt("js-default", options).enable("linkify")
     md.use(footnote_plugin)

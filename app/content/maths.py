@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import xml.etree.ElementTree as ET  # noqa: S405 - parses our own converter's output
 
-import latex2mathml.converter
 from markupsafe import Markup, escape
 
 NS = "{http://www.w3.org/1998/Math/MathML}"
@@ -83,6 +82,8 @@ ATTRIBUTES = frozenset(
 
 def to_mathml(latex: str, *, block: bool) -> Markup:
     """Render *latex*; on any failure show the source as code rather than break the page."""
+    import latex2mathml.converter
+
     try:
         raw = latex2mathml.converter.convert(latex, display="block" if block else "inline")
         root = ET.fromstring(raw)  # noqa: S314 - our converter's output, not user XML

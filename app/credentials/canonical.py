@@ -15,11 +15,11 @@ from __future__ import annotations
 
 import re
 import threading
+from functools import cache
 from typing import Any
 
 import rfc8785
 from cachetools import LRUCache
-from pyld import jsonld
 
 from app.credentials.contexts import CONTEXT_FILES, defines_vocab, document_loader
 from app.credentials.exceptions import ContextError
@@ -31,50 +31,63 @@ _KEYWORDS_WITH_IRIS = ("@id", "@type")
 NESTED_CREDENTIALS = ("endorsement", "verifiableCredential")
 
 
-class _Processor(jsonld.JsonLdProcessor):
-    """pyld's processor, remembering processed contexts across documents.
+@cache
+def _processor() -> type:
+    """pyld's processor, subclassed below; pyld (and lxml) load with the first credential."""
+    from pyld import jsonld
 
-    pyld caches a processed context per active context, but every node with a type-scoped
-    context (OB 3.0 scopes terms to Achievement, Profile, ...) first gets a fresh copy of the
-    active context, so the cache never hits and each credential re-creates hundreds of term
-    definitions: most of the time a verification takes. The result depends only on the active
-    context and the local context (the base IRI and processing mode are fixed here), so it is
-    memoised on the identity of both. Entries keep both objects alive, so an id is never
-    reused while its entry exists; pyld itself treats processed contexts as immutable and
-    shares them the same way.
-    """
+    class _Processor(jsonld.JsonLdProcessor):
+        """pyld's processor, remembering processed contexts across documents.
 
-    def __init__(self, on_property_dropped=jsonld.noop, expanded: list | None = None):
-        super().__init__(on_property_dropped=on_property_dropped)
-        self._expanded = expanded
+        pyld caches a processed context per active context, but every node with a type-scoped
+        context (OB 3.0 scopes terms to Achievement, Profile, ...) first gets a fresh copy of the
+        active context, so the cache never hits and each credential re-creates hundreds of term
+        definitions: most of the time a verification takes. The result depends only on the active
+        context and the local context (the base IRI and processing mode are fixed here), so it is
+        memoised on the identity of both. Entries keep both objects alive, so an id is never
+        reused while its entry exists; pyld itself treats processed contexts as immutable and
+        shares them the same way.
+        """
 
-    def expand(self, input_, options):
-        # normalize() expands again what rdfc() has just expanded and checked: skip that.
-        if self._expanded is not None and input_ is self._expanded:
-            return input_
-        return super().expand(input_, options)
+        def __init__(self, on_property_dropped=jsonld.noop, expanded: list | None = None):
+            super().__init__(on_property_dropped=on_property_dropped)
+            self._expanded = expanded
 
-    def _process_context(
-        self,
-        active_ctx,
-        local_ctx,
-        options,
-        override_protected=False,
-        propagate=True,
-        validate_scoped=True,
-        cycles=None,
-    ):
-        key = (id(active_ctx), id(local_ctx), override_protected, propagate, validate_scoped)
-        with _memo_lock:
-            hit = _memo.get(key)
-        if hit is not None and hit[0] is active_ctx and hit[1] is local_ctx:
-            return hit[2]
-        result = super()._process_context(
-            active_ctx, local_ctx, options, override_protected, propagate, validate_scoped, cycles
-        )
-        with _memo_lock:
-            _memo[key] = (active_ctx, local_ctx, result)
-        return result
+        def expand(self, input_, options):
+            # normalize() expands again what rdfc() has just expanded and checked: skip that.
+            if self._expanded is not None and input_ is self._expanded:
+                return input_
+            return super().expand(input_, options)
+
+        def _process_context(
+            self,
+            active_ctx,
+            local_ctx,
+            options,
+            override_protected=False,
+            propagate=True,
+            validate_scoped=True,
+            cycles=None,
+        ):
+            key = (id(active_ctx), id(local_ctx), override_protected, propagate, validate_scoped)
+            with _memo_lock:
+                hit = _memo.get(key)
+            if hit is not None and hit[0] is active_ctx and hit[1] is local_ctx:
+                return hit[2]
+            result = super()._process_context(
+                active_ctx,
+                local_ctx,
+                options,
+                override_protected,
+                propagate,
+                validate_scoped,
+                cycles,
+            )
+            with _memo_lock:
+                _memo[key] = (active_ctx, local_ctx, result)
+            return result
+
+    return _Processor
 
 
 _memo: LRUCache = LRUCache(maxsize=4096)
@@ -172,7 +185,7 @@ def expand(document: dict[str, Any]) -> list[Any]:
     # with no base they stay relative, and _check_iris refuses them.
     options = {"documentLoader": document_loader, "base": None}
     try:
-        expanded = _Processor(on_property_dropped=_dropped).expand(document, options)
+        expanded = _processor()(on_property_dropped=_dropped).expand(document, options)
     except ContextError:
         raise
     except Exception as exc:
@@ -200,7 +213,7 @@ def rdfc(document: dict[str, Any]) -> str:
         "documentLoader": document_loader,
     }
     try:
-        return _Processor(expanded=expanded).normalize(expanded, options)
+        return _processor()(expanded=expanded).normalize(expanded, options)
     except Exception as exc:
         raise ContextError(f"RDF canonicalization failed: {_cause(exc)}") from exc
 

@@ -11,14 +11,18 @@ from __future__ import annotations
 import re
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from urllib.parse import quote, unquote, urlsplit
 
 import base58
-from cryptography.hazmat.primitives import serialization
-from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
 
 from app.credentials.exceptions import KeyResolutionError
+
+if TYPE_CHECKING:
+    from cryptography.hazmat.primitives.asymmetric.ed25519 import (
+        Ed25519PrivateKey,
+        Ed25519PublicKey,
+    )
 
 ED25519_PUB_PREFIX = b"\xed\x01"
 ED25519_PRIV_PREFIX = b"\x80\x26"
@@ -51,12 +55,16 @@ def multibase_encode(data: bytes) -> str:
 
 def public_key_multibase(key: Ed25519PublicKey) -> str:
     """Return the Multikey ``publicKeyMultibase`` (``z6Mk…``) of an Ed25519 public key."""
+    from cryptography.hazmat.primitives import serialization
+
     raw = key.public_bytes(serialization.Encoding.Raw, serialization.PublicFormat.Raw)
     return multibase_encode(ED25519_PUB_PREFIX + raw)
 
 
 def public_key_from_multibase(value: str) -> Ed25519PublicKey:
     """Decode a ``z6Mk…`` Multikey; raise KeyResolutionError unless it is an Ed25519 key."""
+    from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
+
     data = multibase_decode(value)
     if len(data) != 34 or not data.startswith(ED25519_PUB_PREFIX):
         raise KeyResolutionError(f"{value!r} is not an Ed25519 Multikey (0xed01 + 32 bytes)")
@@ -65,6 +73,8 @@ def public_key_from_multibase(value: str) -> Ed25519PublicKey:
 
 def secret_key_multibase(key: Ed25519PrivateKey) -> str:
     """Return the Multikey ``secretKeyMultibase`` (0x8026 + 32-byte seed) of a private key."""
+    from cryptography.hazmat.primitives import serialization
+
     raw = key.private_bytes(
         serialization.Encoding.Raw, serialization.PrivateFormat.Raw, serialization.NoEncryption()
     )
@@ -73,6 +83,8 @@ def secret_key_multibase(key: Ed25519PrivateKey) -> str:
 
 def private_key_from_multibase(value: str) -> Ed25519PrivateKey:
     """Decode a secret Multikey holding a 32-byte seed, or seed ‖ public key (64 bytes)."""
+    from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+
     data = multibase_decode(value)
     if not data.startswith(ED25519_PRIV_PREFIX) or len(data) not in (34, 66):
         raise KeyResolutionError("not an Ed25519 secret Multikey (0x8026 + seed)")

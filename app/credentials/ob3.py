@@ -10,13 +10,14 @@ from __future__ import annotations
 import hashlib
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any
-
-from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+from typing import TYPE_CHECKING, Any
 
 from app.credentials import canonical, proofs, schema, status_list
 from app.credentials.contexts import OB_EXTENSIONS, OB_V3P0_3_0_3, VC_V2
 from app.credentials.exceptions import CredentialError, SigningError
+
+if TYPE_CHECKING:
+    from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
 ACHIEVEMENT_SCHEMA_URL = (
     "https://purl.imsglobal.org/spec/ob/v3p0/schema/json/ob_v3p0_achievementcredential_schema.json"

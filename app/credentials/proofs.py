@@ -12,14 +12,17 @@ from __future__ import annotations
 import copy
 import hashlib
 from datetime import UTC, datetime
-from typing import Any
-
-from cryptography.exceptions import InvalidSignature
-from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
+from typing import TYPE_CHECKING, Any
 
 from app.credentials import canonical
 from app.credentials.exceptions import CredentialError, SigningError
 from app.credentials.keys import multibase_decode, multibase_encode
+
+if TYPE_CHECKING:
+    from cryptography.hazmat.primitives.asymmetric.ed25519 import (
+        Ed25519PrivateKey,
+        Ed25519PublicKey,
+    )
 
 EDDSA_RDFC_2022 = "eddsa-rdfc-2022"
 EDDSA_JCS_2022 = "eddsa-jcs-2022"
@@ -192,6 +195,8 @@ def verify_proof(
     Raises CredentialError or ContextError when the proof or document cannot be processed
     (unknown suite, undefined terms, malformed proofValue).
     """
+    from cryptography.exceptions import InvalidSignature
+
     _suite(proof)
     value = proof.get("proofValue")
     if not isinstance(value, str):

@@ -5,12 +5,12 @@ from __future__ import annotations
 import json
 from functools import cache
 from pathlib import Path
-from typing import Any
-
-from jsonschema import Draft201909Validator, FormatChecker
-from jsonschema.exceptions import best_match
+from typing import TYPE_CHECKING, Any
 
 from app.credentials.exceptions import SchemaError
+
+if TYPE_CHECKING:
+    from jsonschema import Draft201909Validator
 
 SCHEMAS_DIR = Path(__file__).parent / "schemas"
 ACHIEVEMENT_CREDENTIAL = "achievementcredential"
@@ -35,6 +35,9 @@ SCHEMA_URLS = {
 
 @cache
 def _validator(name: str) -> Draft201909Validator:
+    # jsonschema (with referencing, rpds and attrs) loads with the first check, not at start.
+    from jsonschema import Draft201909Validator, FormatChecker
+
     schema = json.loads((SCHEMAS_DIR / f"{name}.json").read_text(encoding="utf-8"))
     return Draft201909Validator(schema, format_checker=FormatChecker())
 
@@ -55,6 +58,7 @@ def rule_errors(document: dict[str, Any]) -> list[tuple[str, str]]:
     ``id`` or a ``narrative``; 1EdTech's validator checks both. A CLR subject holds a list of
     achievements, each checked.
     """
+
     subject = document.get("credentialSubject")
     if not isinstance(subject, dict):
         return []
@@ -75,6 +79,8 @@ def rule_errors(document: dict[str, Any]) -> list[tuple[str, str]]:
 
 def validate(document: Any, name: str = ACHIEVEMENT_CREDENTIAL) -> None:
     """Raise SchemaError, naming the JSON path, if *document* breaks the schema *name*."""
+    from jsonschema.exceptions import best_match
+
     error = best_match(_validator(name).iter_errors(document))
     if error is not None:
         raise SchemaError(_shorten(error.message), path=error.json_path)

@@ -11,12 +11,13 @@ from __future__ import annotations
 import json
 import math
 from dataclasses import dataclass
-from typing import Any
-
-import nbformat
+from typing import TYPE_CHECKING, Any
 
 from app.content.labs import Check, Lab, role_of
 from app.domain import observations
+
+if TYPE_CHECKING:
+    import nbformat
 
 PRELUDE_TAG = "shopfloor-prelude"
 OBSERVE_TAG = "shopfloor-observe"
@@ -78,6 +79,8 @@ def plan(lab: Lab, answers: dict[str, str], *, seed: int, reply_tag: str) -> Pla
     are observed before any hidden test runs, so nothing a learner reads about them (an
     error message, say) can come from hidden code or data.
     """
+    import nbformat
+
     notebook = nbformat.v4.new_notebook()
     prelude = nbformat.v4.new_code_cell(f"SHOPFLOOR_SEED = {int(seed)}")
     prelude.metadata["tags"] = [PRELUDE_TAG]

@@ -26,13 +26,15 @@ import struct
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import resvg_py
 from defusedxml import ElementTree, EntitiesForbidden
-from PIL import Image, ImageOps, JpegImagePlugin, PngImagePlugin, WebPImagePlugin
 
 from app.errors import InvalidInput
+
+if TYPE_CHECKING:
+    from PIL import Image
 
 FIELD = "logo"
 MAX_UPLOAD_BYTES = 1024 * 1024
@@ -54,12 +56,7 @@ SVG_ELSEWHERE = (
 )
 
 SVG_NS = "{http://www.w3.org/2000/svg}"
-# The three raster plugins we trust; Image.open would try every format Pillow knows.
-_PLUGINS: dict[str, Any] = {
-    "PNG": PngImagePlugin.PngImageFile,
-    "JPEG": JpegImagePlugin.JpegImageFile,
-    "WEBP": WebPImagePlugin.WebPImageFile,
-}
+RASTERS = ("PNG", "JPEG", "WEBP")  # read with Pillow's plugins for these three only
 _NAMES = {"PNG": "PNG", "JPEG": "JPEG", "WEBP": "WebP", "SVG": "SVG"}
 # What Pillow raises for a broken or truncated file.
 _BROKEN = (OSError, SyntaxError, ValueError, IndexError, KeyError, TypeError, struct.error)
@@ -110,7 +107,7 @@ def _open(data: bytes, kind: str) -> Image.Image:
     try:
         # The plugin itself, not Image.open: it would warn or refuse on its own thresholds
         # (89 and 179 megapixels) without saying the size, which ours checks next.
-        return _PLUGINS[kind](io.BytesIO(data))
+        return _plugins()[kind](io.BytesIO(data))
     except _BROKEN as exc:
         raise InvalidInput(FIELD, UNREADABLE) from exc
 
@@ -135,7 +132,23 @@ def _check_shape(width: float, height: float, unit: str) -> None:
         )
 
 
+def _plugins() -> dict[str, Any]:
+    """The three raster plugins we trust; Image.open would try every format Pillow knows.
+
+    Pillow loads with the first logo, not with the app.
+    """
+    from PIL import JpegImagePlugin, PngImagePlugin, WebPImagePlugin
+
+    return {
+        "PNG": PngImagePlugin.PngImageFile,
+        "JPEG": JpegImagePlugin.JpegImageFile,
+        "WEBP": WebPImagePlugin.WebPImageFile,
+    }
+
+
 def _decode(data: bytes, kind: str) -> Image.Image:
+    from PIL import ImageOps
+
     image = _open(data, kind)
     _check_size(*image.size)
     try:
@@ -151,6 +164,8 @@ def _decode(data: bytes, kind: str) -> Image.Image:
 
 def _clean_png(image: Image.Image, source: str) -> Logo:
     """*image* fitted into BOX × BOX as an RGBA PNG of at most MAX_PNG_BYTES, no metadata."""
+    from PIL import Image
+
     if image.mode in ("I", "I;16", "I;16B", "I;16L"):  # 16-bit grey: scale, not clip, to 8
         image = image.point(lambda value: value / 256)
     rgba = image.convert("RGBA")
@@ -337,7 +352,7 @@ def _embedded_pixels(uri: str) -> int:
     except ValueError as exc:
         raise InvalidInput(FIELD, "The SVG embeds an image that cannot be read.") from exc
     kind = sniff(data)
-    if kind not in _PLUGINS:
+    if kind not in RASTERS:
         raise InvalidInput(FIELD, "The SVG embeds an image that is not a PNG, JPEG or WebP.")
     width, height = _open(data, kind).size
     if width > MAX_SIDE or height > MAX_SIDE:

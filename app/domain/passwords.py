@@ -3,19 +3,39 @@
 from __future__ import annotations
 
 import re
-
-from argon2 import PasswordHasher
-from argon2.exceptions import InvalidHashError, VerificationError
-from zxcvbn import zxcvbn
+from functools import cache, cached_property
+from typing import Any
 
 MIN_LENGTH = 10
 MAX_LENGTH = 128
 # zxcvbn scores 0-4; 2 means "somewhat guessable", the least we accept.
 MIN_STRENGTH = 2
 
-_hasher = PasswordHasher()  # argon2-cffi's RFC 9106 low-memory profile (Argon2id)
-# A valid hash to verify against when no account matches, so both paths cost the same.
-_DUMMY_HASH = _hasher.hash("not a real password, used for timing")
+
+class _Hasher:
+    """argon2-cffi's PasswordHasher, loaded on first use.
+
+    argon2-cffi and zxcvbn load, and the dummy hash is made, when a password is first checked:
+    a process that never checks one (a CLI command, `flask --help`) does not spend ~0.3 s on them.
+    """
+
+    @cached_property
+    def _argon2(self) -> Any:
+        from argon2 import PasswordHasher
+
+        return PasswordHasher()  # RFC 9106 low-memory profile (Argon2id)
+
+    def __getattr__(self, name: str) -> Any:  # hash, verify, check_needs_rehash
+        return getattr(self._argon2, name)
+
+
+_hasher = _Hasher()
+
+
+@cache
+def _dummy_hash() -> str:
+    """A valid hash to verify against when no account matches, so both paths cost the same."""
+    return _hasher.hash("not a real password, used for timing")
 
 
 def problem(password: str, *, context: tuple[str, ...] = ()) -> str | None:
@@ -31,7 +51,10 @@ def problem(password: str, *, context: tuple[str, ...] = ()) -> str | None:
     for item in context:
         if len(_letters(item.split("@")[0])) >= 5 and _letters(item.split("@")[0]) in flat:
             return "Do not build your password from your name or email address."
+    from zxcvbn import zxcvbn
+
     words = [w for item in context for w in re.split(r"[^\w]+", item) if w]
+
     result = zxcvbn(password, user_inputs=[*context, *words])
     if result["score"] >= MIN_STRENGTH:
         return None
@@ -47,8 +70,11 @@ def hash_password(password: str) -> str:
 
 def verify(password_hash: str | None, password: str) -> bool:
     """Check *password*; with no hash (unknown account) spend the same time and fail."""
+    from argon2.exceptions import InvalidHashError, VerificationError
+
+    dummy = _dummy_hash()  # made before the try, so a first unknown account costs the same too
     try:
-        return _hasher.verify(password_hash or _DUMMY_HASH, password) and bool(password_hash)
+        return _hasher.verify(password_hash or dummy, password) and bool(password_hash)
     except (VerificationError, InvalidHashError):
         return False
 

@@ -5,10 +5,14 @@ little for something new. The same call serves Server-Sent Events (wait, then st
 the polling fallback (no wait). Only the newest events are kept; a reader that fell
 further behind, or that saw events of a log before a server restart, is told to reload the
 saved state instead of getting a gap.
+
+``EventLog`` keeps them in this process (the embedded engine); ``RedisEventLog`` in Redis
+Streams, shared by every web process (the distributed engine).
 """
 
 from __future__ import annotations
 
+import json
 import threading
 from collections import deque
 from dataclasses import dataclass, field
@@ -67,3 +71,72 @@ class EventLog:
     def forget(self, key: str) -> None:
         with self.changed:
             self.streams.pop(key, None)
+
+
+# Publishing numbers the event and appends it atomically, so numbers are never reused or
+# out of order however many processes publish: KEYS[1] the counter, KEYS[2] the stream.
+_PUBLISH = """
+local number = redis.call('INCR', KEYS[1])
+redis.call('XADD', KEYS[2], 'MAXLEN', ARGV[2], number .. '-0', 'e', ARGV[1])
+redis.call('EXPIRE', KEYS[1], ARGV[3])
+redis.call('EXPIRE', KEYS[2], ARGV[3])
+return number
+"""
+
+
+class RedisEventLog:
+    """The same numbered events, kept in Redis Streams: any web process can serve a page's
+    stream, and a browser that reconnects to another process resumes from its last number.
+
+    Each key has a counter and a stream whose entry ids are ``<number>-0``; the newest
+    *keep* entries are kept, and a key unused for *expire_seconds* disappears.
+    """
+
+    def __init__(
+        self,
+        client,
+        *,
+        keep: int = 1000,
+        prefix: str = "shopfloor:events:",
+        expire_seconds: int = 86_400,
+    ) -> None:
+        self.client = client
+        self.keep = keep
+        self.prefix = prefix
+        self.expire_seconds = expire_seconds
+        self._publish = client.register_script(_PUBLISH)
+
+    def _keys(self, key: str) -> tuple[str, str]:
+        return f"{self.prefix}{key}:n", f"{self.prefix}{key}:stream"
+
+    def publish(self, key: str, event: dict[str, Any]) -> int:
+        counter, stream = self._keys(key)
+        args = [json.dumps(event), self.keep, self.expire_seconds]
+        return int(self._publish(keys=[counter, stream], args=args))
+
+    def last(self, key: str) -> int:
+        return int(self.client.get(self._keys(key)[0]) or 0)
+
+    def since(self, key: str, after: int, *, wait: float = 0.0) -> list[tuple[int, dict]]:
+        """Events numbered above *after*, waiting up to *wait* seconds for the first one."""
+        _counter, stream = self._keys(key)
+        newest = self.last(key)
+        if after > newest:
+            return [(0, RELOAD)]  # numbers this log never gave: Redis lost them
+        if newest == after and wait > 0:
+            self.client.xread({stream: f"{after}-0"}, count=1, block=max(1, int(wait * 1000)))
+        entries = self.client.xrange(stream, min=f"{after + 1}-0", max="+")
+        if not entries:
+            return []
+        oldest = self.client.xrange(stream, min="-", max="+", count=1)
+        if oldest and after < _number(oldest[0][0]) - 1:
+            return [(self.last(key), RELOAD)]  # trimmed past what the reader saw
+        return [(_number(entry_id), json.loads(fields[b"e"])) for entry_id, fields in entries]
+
+    def forget(self, key: str) -> None:
+        self.client.delete(*self._keys(key))
+
+
+def _number(entry_id: bytes | str) -> int:
+    text = entry_id.decode() if isinstance(entry_id, bytes) else entry_id
+    return int(text.split("-", 1)[0])

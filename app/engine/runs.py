@@ -15,9 +15,9 @@ from concurrent.futures import ThreadPoolExecutor
 from typing import Any, Protocol
 
 from app.domain.notebook_html import clean
+from app.engine.events import EventLog
 from app.errors import Conflict
 from app.sandbox.base import STATUS_TEXT, CellResult, Output
-from app.services.live_events import EventLog
 
 logger = logging.getLogger(__name__)
 # (workspace id, cell id, outputs, status, execution count or None)

@@ -1,33 +1,28 @@
-"""Background threads: grading workers, and the culler of idle workspace kernels.
+"""Background threads of the embedded engine: grading workers, and the culler of idle
+workspace kernels.
 
 With the embedded defaults they live in the web process (``LAB_WORKERS`` threads, started
-with the first request). Set ``LAB_WORKERS = 0`` and run ``flask labs worker`` to grade in a
-separate process instead: the web code only stores submissions, so nothing else changes.
+with the first request). ``LAB_WORKERS = 0`` with ``flask labs worker`` grades in a separate
+process instead, on the same database queue.
 """
 
 from __future__ import annotations
 
 import logging
 import threading
-from pathlib import Path
+from collections.abc import Callable
 
-from flask import Flask
-from sqlalchemy.exc import OperationalError
-
-from app.database import utcnow
-from app.extensions import db
-from app.sandbox import build_sessions
-from app.services import lab_catalog, lab_submissions, lab_workspaces
-from app.services.lab_runs import CellRuns
-from app.services.live_events import EventLog
+from app.engine.runs import CellRuns
 
 logger = logging.getLogger(__name__)
-SAVE_TRIES = 3  # saving a cell's outputs, when the database is busy
 
 
 class GradingWorkers:
-    def __init__(self, app: Flask, count: int, *, idle_seconds: float = 5.0) -> None:
-        self.app = app
+    """*count* threads that each call *work* until it finds nothing (None), then wait for a
+    wake or *idle_seconds*, whichever comes first."""
+
+    def __init__(self, work: Callable[[], object], count: int, *, idle_seconds: float = 5.0):
+        self.work = work
         self.count = count
         self.idle_seconds = idle_seconds  # how often an idle worker looks for missed work
         self.threads: list[threading.Thread] = []
@@ -80,16 +75,7 @@ class GradingWorkers:
                     )
 
     def work_once(self):
-        with self.app.app_context():
-            try:
-                root = Path(self.app.config["LABS_ROOT"])
-                return lab_submissions.process_next(
-                    load_lab=lambda lab_id: lab_catalog.load(root, lab_id),
-                    executor=self.app.extensions["executor"],
-                    now=utcnow,
-                )
-            finally:
-                db.session.remove()
+        return self.work()
 
 
 class KernelCuller:
@@ -120,32 +106,3 @@ class KernelCuller:
 
     def stop(self) -> None:
         self.stopping.set()
-
-
-def build_cell_runs(app: Flask) -> CellRuns:
-    """The workspace's interactive runs, saving each finished cell's outputs to the database."""
-
-    def save(
-        workspace_id: int, cell_id: str, outputs: list, status: str, count: int | None
-    ) -> None:
-        for attempt in range(1, SAVE_TRIES + 1):
-            with app.app_context():
-                try:
-                    lab_workspaces.save_outputs(
-                        workspace_id, cell_id, outputs, status, count, now=utcnow()
-                    )
-                    db.session.commit()
-                    return
-                except OperationalError:  # a locked SQLite file: try again, then give up
-                    db.session.rollback()
-                    if attempt == SAVE_TRIES:
-                        raise
-                finally:
-                    db.session.remove()
-
-    sessions = build_sessions(
-        app.extensions["executor"],
-        float(app.config["LAB_KERNEL_IDLE_SECONDS"]),
-        int(app.config["LAB_MAX_KERNELS"]),
-    )
-    return CellRuns(sessions, EventLog(), save, threads=int(app.config["LAB_RUN_THREADS"]))

@@ -35,7 +35,7 @@ __all__ = [
 def build_executor(settings: Mapping[str, Any], root: Path) -> Executor:
     """Choose and configure the executor; *root* resolves relative paths in *settings*."""
     if settings.get("backend", "jupyter") == "fake":
-        return FakeExecutor()
+        return FakeExecutor(float(settings.get("fake_seconds_per_cell", 0)))
     python = Path(settings.get("lab_python", ".venv-lab/bin/python"))
     python = python if python.is_absolute() else root / python
     read_only = tuple(

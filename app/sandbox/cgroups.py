@@ -154,6 +154,16 @@ def oom_killed(group: Cgroup) -> bool:
         return False
 
 
+def memory_bytes(group: Cgroup) -> int:
+    """The memory the group's processes use now (0 if it cannot be read)."""
+    try:
+        if group.version == 2:
+            return _event(Path(group.paths["v2"]) / "memory.current", None)
+        return _event(Path(group.paths["memory"]) / "memory.usage_in_bytes", None)
+    except (OSError, KeyError, ValueError):
+        return 0
+
+
 def pids_exhausted(group: Cgroup) -> bool:
     """Was a fork or thread refused because of the process limit?"""
     try:

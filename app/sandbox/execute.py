@@ -6,11 +6,13 @@ import asyncio
 import time
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
-
-import nbformat
+from typing import TYPE_CHECKING
 
 from app.sandbox.base import REPLY_TAG, CellResult, Limits, RunResult, SandboxUnavailable
 from app.sandbox.kernel import KernelConfig, SandboxKernel
+
+if TYPE_CHECKING:
+    import nbformat
 
 FATAL = {"memory", "cpu", "killed", "notebook-timeout"}
 

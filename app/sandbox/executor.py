@@ -2,9 +2,8 @@
 
 from __future__ import annotations
 
-from typing import Protocol
-
-import nbformat
+import threading
+from typing import TYPE_CHECKING, Protocol
 
 from app.sandbox import bwrap
 from app.sandbox.base import CellResult, Limits, RunResult, SandboxUnavailable
@@ -12,6 +11,9 @@ from app.sandbox.execute import OnCell, run_sync
 from app.sandbox.kernel import KernelConfig
 from app.sandbox.notebooks import code_cells
 from app.sandbox.pool import KernelPool
+
+if TYPE_CHECKING:
+    import nbformat
 
 
 class Executor(Protocol):
@@ -77,10 +79,18 @@ class JupyterExecutor:
 
 
 class FakeExecutor:
-    """Pretends every cell ran and printed nothing. For tests of pages, never for learners."""
+    """Pretends every cell ran and printed nothing. For tests of pages, never for learners.
+
+    *seconds_per_cell* makes each pretend cell take that long (tests of graders that die
+    mid-run).
+    """
 
     sandboxed = True
     limits = Limits()
+    pool = None
+
+    def __init__(self, seconds_per_cell: float = 0.0) -> None:
+        self.seconds_per_cell = seconds_per_cell
 
     def check(self) -> None:
         return None
@@ -94,7 +104,10 @@ class FakeExecutor:
         on_cell: OnCell | None = None,
     ) -> RunResult:
         cells = [CellResult(index=i, status="ok") for i in range(len(code_cells(notebook)))]
+        pause = threading.Event()
         for index in range(len(cells)):
             if on_cell is not None:
                 on_cell(index, len(cells))
+            if self.seconds_per_cell:
+                pause.wait(self.seconds_per_cell)
         return RunResult("completed", cells, 0.0)

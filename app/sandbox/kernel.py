@@ -15,14 +15,14 @@ import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-
-import zmq
-from jupyter_client import AsyncKernelManager
-from jupyter_client.kernelspec import KernelSpecManager
+from typing import TYPE_CHECKING
 
 from app.sandbox import bwrap, cgroups
 from app.sandbox.base import CellResult, Limits, Output, SandboxUnavailable
 from app.sandbox.outputs import OutputCollector
+
+if TYPE_CHECKING:
+    from jupyter_client import AsyncKernelManager
 
 logger = logging.getLogger(__name__)
 RUNTIME_ROOT = Path(tempfile.gettempdir()) / "shopfloor-kernels"  # short: sun_path ≤ 107 bytes
@@ -66,6 +66,11 @@ class SandboxKernel:
         return kernel
 
     async def _start(self) -> None:
+        # jupyter_client and pyzmq load with the first kernel, not with the app (`flask --help`).
+        import zmq
+        from jupyter_client import AsyncKernelManager
+        from jupyter_client.kernelspec import KernelSpecManager
+
         limits = self.config.limits
         self.runtime.mkdir(parents=True, mode=0o700)
         spec_dir = self.runtime / "spec" / KERNEL_NAME
@@ -328,6 +333,19 @@ class SandboxKernel:
         if code in (-9, 128 + 9) and self.group and cgroups.oom_killed(self.group):
             return "memory"
         return "killed"
+
+    def memory_bytes(self) -> int:
+        """What the kernel's sandbox uses now: its cgroup's memory, else the resident size
+        of the process it was launched as (0 once it is gone)."""
+        if self.group:
+            return cgroups.memory_bytes(self.group)
+        process = getattr(self.manager.provisioner, "process", None) if self.manager else None
+        try:
+            status = Path(f"/proc/{process.pid}/status").read_text() if process else ""
+        except OSError:
+            return 0
+        kib = next((line.split()[1] for line in status.splitlines() if line.startswith("VmRSS")), 0)
+        return int(kib) * 1024
 
     async def is_alive(self) -> bool:
         return bool(self.manager) and await self.manager.is_alive()

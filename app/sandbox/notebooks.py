@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import json
+from typing import TYPE_CHECKING
 
-import nbformat
-from nbformat.validator import ValidationError
+if TYPE_CHECKING:
+    import nbformat
 
 MAX_NOTEBOOK_BYTES = 5 * 1024 * 1024
 # Deeper nesting than any real notebook has; parsing and validating stay far from the
@@ -24,6 +25,9 @@ class BadNotebook(ValueError):
 
 def read(raw: bytes | str) -> nbformat.NotebookNode:
     """Parse, upgrade (nbformat 3 → 4) and validate a notebook; raise BadNotebook."""
+    import nbformat
+    from nbformat.validator import ValidationError
+
     size = len(raw.encode() if isinstance(raw, str) else raw)
     if size > MAX_NOTEBOOK_BYTES:
         raise BadNotebook(

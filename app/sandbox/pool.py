@@ -13,14 +13,16 @@ import atexit
 import contextlib
 import dataclasses
 import logging
-
-import nbformat
+from typing import TYPE_CHECKING
 
 from app.sandbox.base import CellResult, Limits, RunResult, SandboxUnavailable
 from app.sandbox.execute import run_notebook
 from app.sandbox.kernel import KernelConfig, SandboxKernel
 from app.sandbox.loop import LoopThread
 from app.sandbox.notebooks import code_cells
+
+if TYPE_CHECKING:
+    import nbformat
 
 logger = logging.getLogger(__name__)
 

@@ -175,6 +175,10 @@ class SessionManager:
             return "dead"
         return "busy" if session.busy else "idle"
 
+    def memory_bytes(self) -> int:
+        """The memory the live sessions' kernels use now, together."""
+        return sum(session.kernel.memory_bytes() for session in list(self.sessions.values()))
+
     def cull_idle(self, *, now: float | None = None) -> list[str]:
         """Shut down sessions idle for longer than ``idle_seconds``; return their keys."""
         if not self.sessions:

@@ -7,7 +7,6 @@ import secrets
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from email_validator import EmailNotValidError, validate_email
 from sqlalchemy import select, update
 
 from app.domain import passwords
@@ -32,6 +31,8 @@ class NewAccount:
 
 def normalize_email(raw: str) -> str:
     """Return the canonical (lower-case) form of an address, or raise InvalidInput."""
+    from email_validator import EmailNotValidError, validate_email  # ~50 ms: on first use
+
     try:
         result = validate_email(raw.strip(), check_deliverability=False)
     except EmailNotValidError as exc:

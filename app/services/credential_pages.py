@@ -24,8 +24,6 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlencode
 
-import segno
-
 from app import policy
 from app.credentials import artwork, baking, canonical, ob3
 from app.domain.roles import STAFF_ROLES
@@ -353,6 +351,8 @@ def verify(credential: Credential, *, now: datetime) -> Verification:
 
 def qr_data_uri(url: str) -> str:
     """An SVG QR code of *url*, as a ``data:`` URI for an ``<img>`` (the CSP allows data:)."""
+    import segno
+
     code = segno.make(url, error="m", micro=False)
     return code.svg_data_uri(scale=4, border=2, dark="#0b2733", light="#ffffff")
 

@@ -31,9 +31,8 @@ from contextlib import contextmanager
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
 from flask import current_app
 
 from app.credentials import keys as multikeys
@@ -41,6 +40,12 @@ from app.credentials.exceptions import KeyResolutionError
 from app.errors import Conflict, NotFound
 from app.models import Organization
 from app.services import organizations
+
+if TYPE_CHECKING:
+    from cryptography.hazmat.primitives.asymmetric.ed25519 import (
+        Ed25519PrivateKey,
+        Ed25519PublicKey,
+    )
 
 logger = logging.getLogger(__name__)
 
@@ -156,6 +161,8 @@ class Keyring:
             return self._add(now, retire=records)
 
     def _add(self, now: datetime, *, retire: list[KeyRecord]) -> KeyRecord:
+        from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+
         _make_private_dir(self.path)
         secret = Ed25519PrivateKey.generate()
         public = multikeys.public_key_multibase(secret.public_key())

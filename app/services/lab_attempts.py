@@ -34,6 +34,8 @@ STAFF_STATUS_TEXT = {
     "graded": "Graded.",
     "failed": "Grading could not finish. The notebook is saved; re-grade it from this page.",
 }
+CHECKING_TEXT = "Grading: your notebook has run; checking your results against the lab's reference…"
+STAFF_CHECKING_TEXT = "Grading: the notebook has run; checking the results against the reference…"
 
 
 def get(public_id: str) -> LabSubmission:
@@ -58,13 +60,25 @@ def progress(submission: LabSubmission, *, own: bool = True) -> dict[str, Any]:
     learner's words when it is *own* work, else in a reviewer's."""
     done = submission.status in ("graded", "failed")
     words = STATUS_TEXT if own else STAFF_STATUS_TEXT
+    # The grader reports each cell of the run as it starts (1..n of n + 1 steps), then one
+    # last step while it checks the results against the lab's reference.
+    steps = submission.steps or 0
+    running = submission.status == "running" and steps > 1
+    checking = running and (submission.progress or 0) >= steps
+    detail = f"Cell {submission.progress or 0} of {steps - 1}." if running and not checking else ""
+    if checking:
+        text = CHECKING_TEXT if own else STAFF_CHECKING_TEXT
+    elif submission.status == "failed" and submission.message:
+        text = submission.message
+    else:
+        text = words.get(submission.status, submission.status)
     return {
         "id": submission.public_id,
         "attempt": submission.attempt,
         "status": submission.status,
-        "text": submission.message
-        if submission.status == "failed" and submission.message
-        else words.get(submission.status, submission.status),
+        "text": text,
+        "detail": detail,
+        "checking": checking,  # the bar shows work going on, not a full bar
         "progress": submission.progress,
         "steps": submission.steps,
         "total": submission.total,

@@ -1,17 +1,31 @@
-"""Grading a submission end to end: rebuild, run in the sandbox, judge on the host."""
+"""Grading a submission end to end: rebuild, run in the sandbox, judge on the host.
+
+The expected values of a lab's reference checks come from running its reference solution
+for the learner's seed. ``grade`` takes them from a *reference* handle when the caller has
+one (the lab engine computes them ahead of the submit, or side by side with the learner's
+run, and keeps them); without one it runs the reference first itself.
+"""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any
-
-import nbformat
+from typing import TYPE_CHECKING, Any, Protocol
 
 from app.content.labs import REFERENCE, Lab
 from app.domain import grading
 from app.sandbox.base import REPLY_TAG, STATUS_TEXT, CellResult, RunResult
 from app.sandbox.execute import OnCell
 from app.sandbox.executor import Executor
+
+if TYPE_CHECKING:
+    import nbformat
+
+
+class Pending(Protocol):
+    """Reference values being computed elsewhere (a ``concurrent.futures.Future``, say)."""
+
+    def result(self, timeout: float | None = None) -> dict: ...
 
 
 class NotGradable(Exception):
@@ -55,20 +69,33 @@ def grade(
     seed: int,
     executor: Executor,
     on_cell: OnCell | None = None,
+    reference: Pending | None = None,
+    on_checking: Callable[[], None] | None = None,
 ) -> GradedRun:
     """Grade *submission*; raises grading.SubmissionError before running anything if malformed.
 
-    The expected values come first: if they cannot be had, the learner's notebook is not
-    run and the result says why (``problem``), with no grade. *on_cell* hears of each cell
-    of the learner's run as it starts.
+    Without *reference* the expected values come first: if they cannot be had, the
+    learner's notebook is not run. With it, the learner's notebook runs while the reference
+    values are (or were) computed elsewhere. Either way a result without expected values
+    says why (``problem``) and has no grade. *on_cell* hears of each cell of the learner's
+    run as it starts; *on_checking*, once the learner's run is over and the grader waits
+    for (or compares with) the reference.
     """
     answers = grading.answers_from(lab, submission)
-    try:
-        expected = expected_values(lab, seed=seed, executor=executor)
-    except NotGradable as exc:
-        empty = RunResult("completed", [])
-        return GradedRun(grading.score([]), empty, (), (), problem=str(exc))
+    empty = RunResult("completed", [])
+    if reference is None:
+        try:
+            expected = expected_values(lab, seed=seed, executor=executor)
+        except NotGradable as exc:
+            return GradedRun(grading.score([]), empty, (), (), problem=str(exc))
     run, observed, plan = _observe(lab, answers, seed=seed, executor=executor, on_cell=on_cell)
+    if on_checking is not None:
+        on_checking()
+    if reference is not None:
+        try:
+            expected = expected_values(lab, seed=seed, reference=reference.result())
+        except NotGradable as exc:
+            return GradedRun(grading.score([]), empty, (), (), problem=str(exc))
     stopped = _why_stopped(run)
     results = [
         grading.judge(check, observed.get(check.id), expected[check.id], stopped)
@@ -79,9 +106,16 @@ def grade(
     return GradedRun(grading.score(results), run, shown, ids)
 
 
-def expected_values(lab: Lab, *, seed: int, executor: Executor) -> dict[str, Any]:
-    """The expected value of every check for *seed*; NotGradable if any cannot be had."""
-    reference = _reference(lab, seed=seed, executor=executor)
+def expected_values(
+    lab: Lab, *, seed: int, executor: Executor | None = None, reference: dict | None = None
+) -> dict[str, Any]:
+    """The expected value of every check for *seed*; NotGradable if any cannot be had.
+
+    *reference* is what ``reference_values`` observed for this lab and seed; without it the
+    reference solution is run on *executor* now.
+    """
+    if reference is None:
+        reference = reference_values(lab, seed=seed, executor=executor)
     expected = {}
     for check in lab.checks:
         if check.expected == REFERENCE:
@@ -103,22 +137,21 @@ def _observe(lab: Lab, answers: dict[str, str], *, seed: int, executor: Executor
     return run, grading.observed(plan, run.cells), plan
 
 
-_reference_cache: dict[tuple[str, str, int], dict] = {}
+def needs_reference(lab: Lab) -> bool:
+    """Whether any check of *lab* takes its expected value from the reference solution."""
+    return any(check.expected == REFERENCE for check in lab.checks)
 
 
-def _reference(lab: Lab, *, seed: int, executor: Executor) -> dict:
+def reference_values(lab: Lab, *, seed: int, executor: Executor) -> dict:
     """What the reference solution observes for this seed: the expected values.
 
-    It runs the instructor's own code in a kernel of its own (no learner code there), and
-    is kept per lab version and seed, so a learner's re-submissions cost one run each. Only
-    a complete reference is kept: NotGradable if the run failed, any cell of it did not run
-    cleanly, or any check has no value.
+    It runs the instructor's own code in a kernel of its own (no learner code there). Only a
+    complete reference counts: NotGradable if the run failed, any cell of it did not run
+    cleanly, or any check has no value. Callers may keep the result per lab version and
+    seed (the lab engine does), so a learner's re-submissions cost one run each.
     """
-    if not any(check.expected == REFERENCE for check in lab.checks):
+    if not needs_reference(lab):
         return {}
-    key = (lab.id, lab.version, seed)
-    if key in _reference_cache:
-        return _reference_cache[key]
     reference = {cell.id: cell.source for cell in lab.cells_with_role("answer")}
     run, observed, _ = _observe(lab, reference, seed=seed, executor=executor)
     if run.status != "completed":
@@ -133,9 +166,6 @@ def _reference(lab: Lab, *, seed: int, executor: Executor) -> dict:
     missing = [key for key in wanted if "value" not in observed.get(key, {})]
     if missing:
         raise NotGradable(f"the reference solution gave no value for check {missing[0]!r}")
-    if len(_reference_cache) > 5000:
-        _reference_cache.clear()
-    _reference_cache[key] = observed
     return observed
 
 

@@ -1,13 +1,13 @@
-"""Submitting labs: store first, grade later (and again, if a run died)."""
+"""Submitting labs: store first, grade later (and again, if a run died).
+
+The lab engine (app/engine) claims, runs and records; these functions only flush.
+"""
 
 from __future__ import annotations
 
-import contextlib
-import logging
-from collections.abc import Callable
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import TYPE_CHECKING
 
 from sqlalchemy import func, or_, select, update
 
@@ -18,11 +18,11 @@ from app.errors import Conflict, InvalidInput
 from app.extensions import db
 from app.models import AttemptGrant, Course, LabSubmission, LabWorkspace, User
 from app.sandbox import notebooks
-from app.sandbox.executor import Executor
-from app.services import awards, courses, evidence, lab_grading
+from app.services import courses, evidence, lab_grading
 
-logger = logging.getLogger(__name__)
-_progress_writer = ThreadPoolExecutor(max_workers=1, thread_name_prefix="grading-progress")
+if TYPE_CHECKING:
+    import nbformat
+
 LEASE = timedelta(minutes=10)  # a run taking longer than this is presumed dead
 RETRY_AFTER = timedelta(seconds=30)  # an attempt that could not be graded waits this long
 MAX_TRIES = 3
@@ -158,7 +158,16 @@ def attempts(user: User, lab_id: str) -> list[LabSubmission]:
     return list(db.session.scalars(query))
 
 
-def claim_next(*, now: datetime) -> LabSubmission | None:
+def _claimable(now: datetime, lease: timedelta):
+    """Queued (and not just put back after a failure), or running past its lease."""
+    return or_(
+        (LabSubmission.status == "queued")
+        & or_(LabSubmission.finished_at.is_(None), LabSubmission.finished_at < now - RETRY_AFTER),
+        (LabSubmission.status == "running") & (LabSubmission.started_at < now - lease),
+    )
+
+
+def claim_next(*, now: datetime, lease: timedelta = LEASE) -> LabSubmission | None:
     """Take the oldest queued submission, or one whose run died, and mark it running.
 
     One that could not be graded a moment ago (the engine was busy or failed) waits
@@ -166,74 +175,137 @@ def claim_next(*, now: datetime) -> LabSubmission | None:
     """
     query = (
         select(LabSubmission)
-        .where(
-            or_(
-                (LabSubmission.status == "queued")
-                & or_(
-                    LabSubmission.finished_at.is_(None),
-                    LabSubmission.finished_at < now - RETRY_AFTER,
-                ),
-                (LabSubmission.status == "running") & (LabSubmission.started_at < now - LEASE),
-            )
-        )
+        .where(_claimable(now, lease))
         .order_by(LabSubmission.created_at, LabSubmission.id)
         .limit(1)
         .with_for_update(skip_locked=True)
     )
-    submission = db.session.scalar(query)
-    if submission is None:
-        return None
-    submission.tries += 1
-    if submission.tries > MAX_TRIES:
-        submission.status = "failed"
-        submission.message = (
-            f"Grading stopped {MAX_TRIES} times without finishing; your notebook is saved. "
-            "Ask your instructor to re-grade it."
-        )
-        submission.finished_at = now
-    else:
-        submission.status = "running"
-        submission.started_at = now
-    db.session.flush()
-    return submission
+    for _ in range(3):  # another grader may take the one we found first: look again
+        submission = db.session.scalar(query)
+        if submission is None:
+            return None
+        if _take(submission, now):
+            return submission
+    return None
 
 
-def grade(
-    submission: LabSubmission, *, lab: Lab, executor: Executor, now: Callable[[], datetime]
-) -> LabSubmission:
-    """Run and judge a claimed submission, recording the outcome on it (flushed).
+@dataclass(frozen=True)
+class Claim:
+    """What asking to grade one submission found: ``claimed`` (it is ours now, or it
+    failed for good: see its status), ``done`` (graded or failed already: nothing to do),
+    ``busy`` (another grader holds it; ask again in *retry_in* seconds) or ``missing``."""
 
-    Like ``process_next`` this is worker code: it commits the session once it has read the
-    submission, so no transaction stays open for the seconds the notebook runs.
+    state: str
+    submission: LabSubmission | None = None
+    retry_in: float = 0.0
+
+
+def claim(submission_id: int, *, now: datetime, lease: timedelta = LEASE) -> Claim:
+    """Claim one submission by id for grading, as a task that names it does.
+
+    Asking twice is harmless: a graded attempt is ``done``, one another grader holds is
+    ``busy`` until that grader's lease runs out (then it is presumed dead and taken over).
     """
-    engine, submission_id = db.engine, submission.id
+    submission = db.session.scalar(
+        select(LabSubmission).where(LabSubmission.id == submission_id).with_for_update()
+    )
+    if submission is None:
+        return Claim("missing")
+    if submission.status in ("graded", "failed"):
+        return Claim("done", submission)
+    if submission.status == "queued" and submission.finished_at is not None:
+        wait = (submission.finished_at + RETRY_AFTER - now).total_seconds()
+        if wait > 0:
+            return Claim("busy", submission, wait)
+    if submission.status == "running":
+        wait = (submission.started_at + lease - now).total_seconds()
+        if wait > 0:
+            return Claim("busy", submission, wait)
+    if not _take(submission, now):
+        return Claim("busy", submission, 1.0)
+    return Claim("claimed", submission)
 
-    def write(index: int, steps: int) -> None:
-        try:
-            with engine.begin() as connection:
-                connection.execute(
-                    update(LabSubmission)
-                    .where(LabSubmission.id == submission_id)
-                    .values(progress=index + 1, steps=steps)
-                )
-        except Exception:  # progress is a courtesy: grading goes on without it
-            logger.warning("submission %s: progress not written", submission_id, exc_info=True)
 
-    def on_cell(index: int, steps: int) -> None:
-        # Called on the kernels' event loop, which every learner's kernel shares: the write
-        # happens elsewhere so a busy database never stalls anybody's cells.
-        _progress_writer.submit(write, index, steps)
+def _take(submission: LabSubmission, now: datetime) -> bool:
+    """Mark *submission* running as the next try, unless another grader did first.
 
-    notebook, seed = notebooks.read(submission.notebook), submission.seed
-    # End the read first: no transaction (and no lock) is held while the notebook runs.
-    db.session.commit()
-    graded = lab_grading.grade(lab, notebook, seed=seed, executor=executor, on_cell=on_cell)
-    # Written in order by one thread: once this no-op ran, every progress write has landed.
-    with contextlib.suppress(Exception):
-        _progress_writer.submit(lambda: None).result(timeout=30)
+    The write is conditional on the try count read, so two graders (threads, processes or
+    machines, on SQLite or PostgreSQL) never both take the same try.
+    """
+    seen = submission.tries
+    if seen + 1 > MAX_TRIES:
+        values = {
+            "status": "failed",
+            "message": (
+                f"Grading stopped {MAX_TRIES} times without finishing; your notebook is "
+                "saved. Ask your instructor to re-grade it."
+            ),
+            "finished_at": now,
+        }
+    else:
+        values = {"status": "running", "started_at": now}
+    taken = db.session.execute(
+        update(LabSubmission)
+        .where(LabSubmission.id == submission.id, LabSubmission.tries == seen)
+        .values(tries=seen + 1, **values)
+        .execution_options(synchronize_session=False)
+    )
+    db.session.refresh(submission)
+    return taken.rowcount == 1
+
+
+def still_held(submission: LabSubmission, tries: int) -> bool:
+    """Whether the grader that claimed *submission* as try *tries* still holds it: nobody
+    took it over after its lease ran out. Locks the row until the caller commits, so the
+    outcome is recorded by one grader only."""
+    db.session.refresh(submission, with_for_update=True)
+    return submission.status == "running" and submission.tries == tries
+
+
+def stranded(*, now: datetime, older_than: timedelta, lease: timedelta = LEASE) -> list[int]:
+    """Ids of submissions that should be graded but may have no job: queued for longer than
+    *older_than* (a queue that lost its message), or running past their lease."""
+    waiting_long = (LabSubmission.status == "queued") & (
+        LabSubmission.created_at < now - older_than
+    )
+    query = (
+        select(LabSubmission.id)
+        .where(
+            _claimable(now, lease),
+            waiting_long | (LabSubmission.status == "running"),
+        )
+        .order_by(LabSubmission.created_at, LabSubmission.id)
+        .limit(1000)
+    )
+    return list(db.session.scalars(query))
+
+
+def queue_counts() -> dict[str, int]:
+    """How many submissions wait for a grader ("queued") and are being graded ("running")."""
+    rows = db.session.execute(
+        select(LabSubmission.status, func.count())
+        .where(LabSubmission.status.in_(PENDING))
+        .group_by(LabSubmission.status)
+    )
+    counts = dict.fromkeys(PENDING, 0)
+    counts.update({status: n for status, n in rows})
+    return counts
+
+
+def work_of(submission: LabSubmission) -> tuple[nbformat.NotebookNode, int]:
+    """The notebook and seed a claimed submission is graded with."""
+    return notebooks.read(submission.notebook), submission.seed
+
+
+def record(
+    submission: LabSubmission, lab: Lab, graded: lab_grading.GradedRun, *, now: datetime
+) -> LabSubmission:
+    """Record the outcome of grading a claimed submission on it (flushed).
+
+    When the engine could not run it, or the expected values could not be had, nothing is
+    counted and it goes back on the queue (``claim_next`` gives up after MAX_TRIES).
+    """
     if not graded.gradable:
-        # The engine could not run it, or the expected values could not be had: nothing is
-        # counted, and it is tried again later (claim_next gives up after MAX_TRIES).
         submission.status = "queued"
         submission.message = (
             "This attempt could not be graded yet "
@@ -245,38 +317,20 @@ def grade(
         submission.maximum = graded.grade.maximum
         submission.result = graded.as_dict()
         submission.message = ""
-        _record_evidence(submission, lab, now())
-    submission.finished_at = now()
+        _record_evidence(submission, lab, now)
+    submission.finished_at = now
     db.session.flush()
     return submission
 
 
-def process_next(
-    *, load_lab: Callable[[str], Lab], executor: Executor, now: Callable[[], datetime]
-) -> LabSubmission | None:
-    """Claim one submission, commit the claim, grade it and commit the outcome."""
-    submission = claim_next(now=now())
-    db.session.commit()
-    if submission is None or submission.status != "running":
-        return submission
-    grade(submission, lab=load_lab(submission.lab_slug), executor=executor, now=now)
-    db.session.commit()
-    if submission.status == "graded":
-        _award_due(submission.user_id, now())
-    return submission
-
-
-def _award_due(user_id: int | None, now: datetime) -> None:
-    """Issue what the graded attempt earned, in a transaction of its own: the grade is
-    committed already, and a failure to issue (a missing key, say) never touches it."""
-    if user_id is None:
-        return
-    try:
-        awards.award_due_for(user_id, now=now, today=now.date())
-        db.session.commit()
-    except Exception:
-        db.session.rollback()
-        logger.exception("credentials for user %s could not be awarded after grading", user_id)
+def set_progress(connection, submission_id: int, *, progress: int, steps: int) -> None:
+    """Write how far grading got on *connection* (outside the session: the grader holds no
+    transaction while a notebook runs)."""
+    connection.execute(
+        update(LabSubmission)
+        .where(LabSubmission.id == submission_id)
+        .values(progress=progress, steps=steps)
+    )
 
 
 def _record_evidence(submission: LabSubmission, lab: Lab, now: datetime) -> None:

@@ -14,9 +14,8 @@ import hmac
 import secrets
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import nbformat
 from markupsafe import Markup
 from sqlalchemy import select
 
@@ -28,6 +27,9 @@ from app.errors import Conflict, InvalidInput
 from app.extensions import db
 from app.models import LabWorkspace, User
 from app.sandbox import notebooks
+
+if TYPE_CHECKING:
+    import nbformat
 
 SCRATCH = "scratch"  # the role of a learner's own cell
 MAX_SCRATCH_CELLS = 100
@@ -100,6 +102,8 @@ def as_opened(
 
 
 def _new(user: User, lab: Lab, *, now: datetime, secret: str | bytes) -> LabWorkspace:
+    import nbformat
+
     return LabWorkspace(
         user_id=user.id,
         lab_slug=lab.id,
@@ -119,6 +123,8 @@ def _update(workspace: LabWorkspace, lab: Lab, now: datetime) -> None:
     Given code, checks and text come from the new version; each answer cell keeps the
     learner's code if the new version still has it (by cell id), else starts fresh.
     """
+    import nbformat
+
     answers = {
         cell.get("id"): cell.source
         for cell in notebook(workspace).cells
@@ -158,6 +164,8 @@ def _with_scratch(old: list, fresh: list) -> list:
 
 
 def notebook(workspace: LabWorkspace) -> nbformat.NotebookNode:
+    import nbformat
+
     return nbformat.reads(workspace.notebook, as_version=4)
 
 
@@ -253,6 +261,8 @@ def add_cell(
 ) -> str:
     """Add an empty scratch cell (``code`` or ``markdown``) after cell *after* (at the top
     when None); return its id. Conflict if the page's copy is out of date."""
+    import nbformat
+
     _check_revision(workspace, lab, base_revision)
     if kind not in ("code", "markdown"):
         raise InvalidInput("kind", "A new cell is a code cell or a Markdown cell.")
@@ -340,6 +350,8 @@ def _write(workspace: LabWorkspace, sources: dict[str, str], now: datetime) -> N
 
 
 def _store(workspace: LabWorkspace, current: nbformat.NotebookNode, now: datetime) -> None:
+    import nbformat
+
     workspace.notebook = nbformat.writes(current)
     workspace.revision += 1
     workspace.updated_at = now
@@ -445,6 +457,8 @@ def clear_outputs(workspace: LabWorkspace, cell_ids: list[str] | None = None) ->
 
 def download(workspace: LabWorkspace) -> bytes:
     """The workspace as a .ipynb file, with the outputs of each cell's last run."""
+    import nbformat
+
     current = notebook(workspace)
     for cell in current.cells:
         if cell.cell_type == "code":
@@ -454,6 +468,8 @@ def download(workspace: LabWorkspace) -> bytes:
 
 
 def _nbformat_output(output: dict[str, Any]) -> nbformat.NotebookNode:
+    import nbformat
+
     new = nbformat.v4.new_output
     if output.get("mime"):
         data = {output["mime"]: output["data"]}

@@ -7,15 +7,16 @@ from __future__ import annotations
 
 from datetime import datetime
 from pathlib import Path
-
-from fpdf import FPDF
-from fpdf.fonts import FontFace
+from typing import TYPE_CHECKING
 
 from app.content.programs import Program
 from app.domain import ojl
 from app.errors import DomainError
 from app.models import Apprenticeship, OjlEntry
 from app.services.apprenticeship_progress import Standing
+
+if TYPE_CHECKING:
+    from fpdf import FPDF
 
 FONT_DIR = Path("/usr/share/fonts/truetype/dejavu")
 FONTS = {"": "DejaVuSans.ttf", "B": "DejaVuSans-Bold.ttf"}
@@ -58,6 +59,8 @@ def build(
             "The PDF needs the DejaVu fonts, which this server does not have (install "
             "fonts-dejavu-core). The printable page has the same record."
         )
+    from fpdf import FPDF  # fpdf2 and fontTools: imported when a PDF is made, not at start
+
     pdf = FPDF(format="Letter", unit="mm")
     for style, name in FONTS.items():
         pdf.add_font("DejaVu", style, str(font_dir / name))
@@ -147,6 +150,8 @@ def _heading(pdf: FPDF, text: str) -> None:
 
 def _table(pdf: FPDF, header, rows, *, widths, first_bold: bool = False) -> None:
     pdf.set_font("DejaVu", "", 9)
+    from fpdf.fonts import FontFace
+
     bold = FontFace(emphasis="BOLD")
     with pdf.table(
         col_widths=widths,

@@ -5,6 +5,7 @@ from __future__ import annotations
 from flask import Flask
 from werkzeug.middleware.proxy_fix import ProxyFix
 
+from app import engine
 from app.extensions import login_manager
 from app.web import (
     access,
@@ -35,6 +36,7 @@ from app.web import (
     learner_record,
     lesson_render,
     main,
+    ops,
     org_admin,
     orgs,
     prior_learning,
@@ -49,6 +51,7 @@ def init_app(app: Flask) -> None:
     if app.config["PROXY_COUNT"]:
         count = int(app.config["PROXY_COUNT"])
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=count, x_proto=count, x_host=count)
+    ops.init_app(app)
     security.init_app(app)
     json_bodies.init_app(app)
     deferred.init_app(app)
@@ -57,9 +60,10 @@ def init_app(app: Flask) -> None:
     filters.init_app(app)
     lesson_render.init_app(app)
     login_manager.user_loader(sessions.load_user)
-    app.before_request(app.extensions["grading_workers"].start)  # with the first request
-    app.context_processor(lambda: {"sandbox_unprotected": not app.extensions["executor"].sandboxed})
+    app.before_request(lambda: engine.current().start())  # graders start with the first request
+    app.context_processor(lambda: {"sandbox_unprotected": not engine.current().sandboxed})
     for module in (
+        ops,
         main,
         auth,
         account,

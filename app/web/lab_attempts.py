@@ -11,12 +11,10 @@ import json
 import threading
 import time
 from collections.abc import Callable
-from pathlib import Path
 
 from flask import (
     Blueprint,
     Response,
-    current_app,
     flash,
     redirect,
     render_template,
@@ -27,7 +25,7 @@ from flask import (
 from flask_login import current_user, login_required
 from flask_wtf import FlaskForm
 
-from app import policy
+from app import engine, policy
 from app.database import utcnow
 from app.errors import Conflict, InvalidInput, NotFound
 from app.extensions import db
@@ -36,7 +34,6 @@ from app.services import (
     courses,
     gradebook,
     lab_attempts,
-    lab_catalog,
     lab_feedback,
     lab_submissions,
 )
@@ -106,7 +103,7 @@ def regrade(public_id: str):
     require(policy.can_regrade(current_user, lab_attempts.learner_of(submission)))
     lab_attempts.regrade(submission)
     db.session.commit()
-    current_app.extensions["grading_workers"].wake()
+    engine.current().submitted(submission.id)
     flash(f"Attempt {submission.attempt} is queued to be graded again.")
     return redirect(_here(submission))
 
@@ -115,7 +112,7 @@ def regrade(public_id: str):
 @login_required
 def submissions(lab_id: str):
     require(policy.can_review_labs(current_user))
-    lab = lab_catalog.load(_labs_root(), lab_id)
+    lab = engine.current().lab(lab_id)
     return render_template(
         "labs/submissions.html",
         lab=lab,
@@ -176,7 +173,7 @@ def clear_score(public_id: str):
 def grant_attempts(public_id: str):
     submission, learner = _teaching(public_id)
     form = GrantForm()
-    lab = lab_catalog.load(_labs_root(), submission.lab_slug)
+    lab = engine.current().lab(submission.lab_slug)
 
     def change():
         org = lab_feedback.audit_org(current_user, learner)
@@ -254,7 +251,7 @@ def _back_to_gradebook():
 
 
 def _page(submission: LabSubmission, learner: User, *, forms=None, status: int = 200):
-    lab = lab_catalog.load(_labs_root(), submission.lab_slug)
+    lab = engine.current().lab(submission.lab_slug)
     own = learner.id == current_user.id
     history = lab_submissions.attempts(learner, submission.lab_slug)
     scores = lab_feedback.scores(history)
@@ -284,7 +281,3 @@ def _page(submission: LabSubmission, learner: User, *, forms=None, status: int =
         failed=next(iter(forms), None),
     )
     return page, status
-
-
-def _labs_root() -> Path:
-    return Path(current_app.config["LABS_ROOT"])

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import json
 import time
-from pathlib import Path
 
 from flask import (
     Blueprint,
@@ -24,12 +23,11 @@ from flask import (
 )
 from flask_login import current_user, login_required
 
-from app import policy
+from app import engine, policy
 from app.database import utcnow
 from app.errors import BadRequest, Conflict, InvalidInput, NotFound
 from app.extensions import db
-from app.services import courses, lab_catalog, lab_feedback, lab_submissions, lab_workspaces
-from app.services.lab_runs import CellRuns
+from app.services import courses, lab_feedback, lab_submissions, lab_workspaces
 from app.web.access import require
 
 bp = Blueprint("labs", __name__)
@@ -49,6 +47,8 @@ def workspace(slug: str, lesson_slug: str, lab_id: str):
     if found is not None and found.lab_version != lab.version and _first_notice(lab):
         flash("This lab has been updated since you last opened it. Your answers were kept.")
     attempts = lab_submissions.attempts(current_user, lab.id)
+    lab_engine = engine.current()
+    lab_engine.opened(lab, space.seed)  # its reference is ready by the time they submit
     return render_template(
         "labs/workspace.html",
         course=course,
@@ -58,8 +58,8 @@ def workspace(slug: str, lesson_slug: str, lab_id: str):
         cells=lab_workspaces.cells(space),
         attempts=attempts,
         feedback=lab_feedback.for_workspace(current_user, lab, attempts),
-        kernel=_runs().status(space.id) if space.id else "none",
-        events_after=_runs().follow_from(space.id) if space.id else 0,
+        kernel=lab_engine.kernel_status(space.id) if space.id else "none",
+        events_after=lab_engine.follow_from(space.id) if space.id else 0,
     )
 
 
@@ -138,7 +138,7 @@ def _cells_changed(space, body: dict) -> None:
     asked, named by ``page`` in its request, knows already)."""
     page = body.get("page")
     event = {"type": "cells", "revision": space.revision, "page": str(page)[:64] if page else ""}
-    _runs().events.publish(CellRuns.key(space.id), event)
+    engine.current().publish(space.id, event)
 
 
 @bp.post(f"{LAB}/complete")
@@ -146,9 +146,7 @@ def _cells_changed(space, body: dict) -> None:
 def complete(slug: str, lesson_slug: str, lab_id: str):
     """Tab: completions from the learner's kernel for ``{code, cursor}`` (code points)."""
     workspace_id, code, cursor = _kernel_question(slug, lesson_slug, lab_id)
-    if workspace_id is None:
-        return {"matches": [], "cursor_start": cursor, "cursor_end": cursor, **NO_KERNEL}
-    return _runs().complete(workspace_id, code, cursor)
+    return engine.current().complete(workspace_id, code, cursor)
 
 
 @bp.post(f"{LAB}/inspect")
@@ -156,12 +154,7 @@ def complete(slug: str, lesson_slug: str, lab_id: str):
 def inspect(slug: str, lesson_slug: str, lab_id: str):
     """Shift+Tab: the kernel's help for the name at ``cursor`` in ``code``."""
     workspace_id, code, cursor = _kernel_question(slug, lesson_slug, lab_id)
-    if workspace_id is None:
-        return {"found": False, "text": "", **NO_KERNEL}
-    return _runs().inspect(workspace_id, code, cursor)
-
-
-NO_KERNEL = {"reason": "no-kernel"}  # nothing ran yet: no kernel to ask, and none is started
+    return engine.current().inspect(workspace_id, code, cursor)
 
 
 def _kernel_question(slug: str, lesson_slug: str, lab_id: str) -> tuple[int | None, str, int]:
@@ -185,8 +178,7 @@ def run(slug: str, lesson_slug: str, lab_id: str):
     if not isinstance(cells, list) or not all(isinstance(c, str) for c in cells):
         raise InvalidInput("cells", "Send the ids of the cells to run.")
     db.session.commit()  # a first run makes the workspace its outputs are saved to
-    _runs().run(space.id, space.seed, lab_workspaces.code_of(space, cells))
-    current_app.extensions["kernel_culler"].start()  # kernels exist from now on
+    engine.current().run_cells(space.id, space.seed, lab_workspaces.code_of(space, cells))
     return {"queued": cells}, 202
 
 
@@ -196,8 +188,7 @@ def interrupt(slug: str, lesson_slug: str, lab_id: str):
     _, space = _saved_workspace(slug, lesson_slug, lab_id, missing_ok=True)
     if space is None:  # nothing ever ran: nothing to stop, and nothing to make
         return {"kernel": "none"}
-    _runs().interrupt(space.id)
-    return {"kernel": _runs().status(space.id)}
+    return {"kernel": engine.current().interrupt(space.id)}
 
 
 @bp.post(f"{LAB}/restart")
@@ -205,8 +196,7 @@ def interrupt(slug: str, lesson_slug: str, lab_id: str):
 def restart(slug: str, lesson_slug: str, lab_id: str):
     _, space = _workspace(slug, lesson_slug, lab_id)
     db.session.commit()
-    _runs().restart(space.id, space.seed)
-    return {"kernel": _runs().status(space.id)}
+    return {"kernel": engine.current().restart(space.id, space.seed)}
 
 
 @bp.post(f"{LAB}/reset-cell")
@@ -232,7 +222,7 @@ def clear_outputs(slug: str, lesson_slug: str, lab_id: str):
         raise InvalidInput("cells", "Send the ids of the cells to clear.")
     lab_workspaces.clear_outputs(space, cells)
     db.session.commit()
-    _runs().cleared(space.id, cells)  # other tabs on this lab clear them too
+    engine.current().publish(space.id, {"type": "cleared", "cells": cells})  # other tabs too
     return {"cleared": cells}
 
 
@@ -248,8 +238,9 @@ def events(slug: str, lesson_slug: str, lab_id: str):
     if space is None:
         return {"events": [], "kernel": "none", "saved": False}
     after = request.args.get("after", 0, type=int)
-    batch = _runs().events.since(CellRuns.key(space.id), after)
-    return {"events": [[n, e] for n, e in batch], "kernel": _runs().status(space.id)}
+    lab_engine = engine.current()
+    batch = lab_engine.events_since(space.id, after)
+    return {"events": [[n, e] for n, e in batch], "kernel": lab_engine.kernel_status(space.id)}
 
 
 @bp.get(f"{LAB}/stream")
@@ -259,9 +250,9 @@ def stream(slug: str, lesson_slug: str, lab_id: str):
     _, space = _saved_workspace(slug, lesson_slug, lab_id)
     raw = request.headers.get("Last-Event-ID") or request.args.get("after", "0")
     after = int(raw) if raw.isdigit() else 0  # anything else: follow from the start
-    runs, workspace_id = _runs(), space.id
+    lab_engine, workspace_id = engine.current(), space.id
     db.session.remove()  # the stream holds no database connection while it waits
-    return _event_stream(runs, workspace_id, after)
+    return _event_stream(lab_engine, workspace_id, after)
 
 
 @bp.post(f"{LAB}/submit")
@@ -279,7 +270,7 @@ def submit(slug: str, lesson_slug: str, lab_id: str):
         flash(f"Not submitted: {exc}", "error")
         return redirect(url_for(".workspace", slug=slug, lesson_slug=lesson_slug, lab_id=lab_id))
     db.session.commit()
-    current_app.extensions["grading_workers"].wake()
+    engine.current().submitted(submission.id)
     url = url_for("lab_attempts.attempt", public_id=submission.public_id)
     if request.is_json:
         return {"attempt": submission.attempt, "url": url}, 201
@@ -319,18 +310,16 @@ def download(slug: str, lesson_slug: str, lab_id: str):
     return response
 
 
-def _event_stream(runs: CellRuns, workspace_id: int, after: int) -> Response:
-    key = CellRuns.key(workspace_id)
-
+def _event_stream(lab_engine: engine.LabEngine, workspace_id: int, after: int) -> Response:
     def generate():
         yield "retry: 2000\n\n"
         kernel, deadline, last = None, time.monotonic() + STREAM_SECONDS, after
         while time.monotonic() < deadline:
-            batch = runs.events.since(key, last, wait=5.0)
+            batch = lab_engine.events_since(workspace_id, last, wait=5.0)
             for number, event in batch:
                 yield f"id: {number}\ndata: {json.dumps(event)}\n\n"
                 last = number
-            status = runs.status(workspace_id)
+            status = lab_engine.kernel_status(workspace_id)
             if status != kernel:
                 kernel = status
                 yield f"event: kernel\ndata: {json.dumps({'status': status})}\n\n"
@@ -342,17 +331,13 @@ def _event_stream(runs: CellRuns, workspace_id: int, after: int) -> Response:
     return response
 
 
-def _runs() -> CellRuns:
-    return current_app.extensions["lab_runs"]
-
-
 def _lab(slug: str, lesson_slug: str, lab_id: str):
     course = courses.get_course(slug)
     require(policy.can_read_lesson(current_user, course))
     lesson = courses.get_lesson(course, lesson_slug)
     if lab_id not in {lab["id"] for lab in lesson.labs}:
         raise NotFound("This lesson has no such lab.")
-    lab = lab_catalog.load(Path(current_app.config["LABS_ROOT"]), lab_id)
+    lab = engine.current().lab(lab_id)
     return course, lesson, lab
 
 

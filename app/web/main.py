@@ -1,4 +1,4 @@
-"""The home page, the signed-in dashboard, the site's own pages and the health check."""
+"""The home page, the signed-in dashboard and the site's own pages (health checks: ops.py)."""
 
 from __future__ import annotations
 
@@ -6,12 +6,10 @@ from pathlib import Path
 
 from flask import Blueprint, current_app, render_template
 from flask_login import current_user, login_required
-from sqlalchemy import text
 
 from app import policy
 from app.content import site_pages
 from app.database import latest_today, utcnow
-from app.extensions import db
 from app.services import dashboards
 from app.web.access import require
 
@@ -52,10 +50,3 @@ def terms():
 @bp.get("/accessibility")
 def accessibility():
     return _site_page("accessibility")
-
-
-@bp.get("/healthz")
-def healthz():
-    """Liveness and database reachability, for load balancers and uptime checks."""
-    db.session.execute(text("SELECT 1"))
-    return {"status": "ok"}

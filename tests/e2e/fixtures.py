@@ -148,7 +148,7 @@ def lab_site(live_server, tmp_path):
 
     def configure(app) -> None:
         app.config["LABS_ROOT"] = str(labs)
-        app.extensions["grading_workers"].count = 1  # starts with the first request
+        app.extensions["lab_engine"].graders.count = 1  # starts with the first request
 
     app = live_server.app
     configure(app)
@@ -169,12 +169,7 @@ def lab_site(live_server, tmp_path):
 
 def stop_lab_runtime(app) -> None:
     """Stop an app's graders and kernels, as its process ending would."""
-    app.extensions["grading_workers"].stop()
-    runs = app.extensions["lab_runs"]
-    runs.close()
-    runs.sessions.close()
-    if app.extensions["executor"].pool:
-        app.extensions["executor"].pool.close()
+    app.extensions["lab_engine"].stop()
 
 
 @pytest.fixture

@@ -160,13 +160,41 @@ def test_a_failed_reference_run_grades_nothing_and_is_not_kept(status):
         {"id": "margin", "points": 1, "observe": "round(availability * 100, 1)"}
     )
     lab = labs.parse(notebook)
-    lab_grading._reference_cache.clear()
     executor = Scripted(status)
     result = lab_grading.grade(lab, submission(HONEST), seed=7, executor=executor)
     assert not result.gradable and "reference solution" in result.problem
     assert result.grade.checks == () and result.grade.total == 0
     assert executor.runs == 1  # the learner's notebook did not even run
-    assert lab_grading._reference_cache == {}
+
+
+@pytest.mark.parametrize("status", ["timeout", "error", "killed"])
+def test_a_failed_reference_computed_ahead_grades_nothing_and_is_not_kept(status):
+    """The engine's references: a failed run is told to whoever waits, never kept, and the
+    next attempt runs the reference again; the learner's forged record earns nothing."""
+    from app.engine.references import References
+
+    notebook = source_notebook()
+    notebook.metadata["shopfloor"]["checks"].append(
+        {"id": "margin", "points": 1, "observe": "round(availability * 100, 1)"}
+    )
+    lab = labs.parse(notebook)
+    executor = Scripted(status)
+    references = References(executor)
+    try:
+        pending = references.start(lab, 7)
+        with pytest.raises(lab_grading.NotGradable):
+            pending.result(timeout=30)
+        assert not references.ready(lab, 7)
+        result = lab_grading.grade(
+            lab, submission(HONEST), seed=7, executor=executor, reference=pending
+        )
+        assert not result.gradable and "reference solution" in result.problem
+        assert result.grade.checks == () and result.grade.total == 0
+        assert references.stats()["references_kept"] == 0
+        again = references.start(lab, 7)
+        assert again is not pending  # tried afresh, not the failure remembered
+    finally:
+        references.close()
 
 
 def test_a_reference_that_times_out_in_the_sandbox_is_not_gradable(executor):
@@ -184,4 +212,3 @@ def test_a_reference_that_times_out_in_the_sandbox_is_not_gradable(executor):
     forger = {**WRONG, "answer-availability": "availability = None"}
     result = lab_grading.grade(lab, submission(forger), seed=3, executor=executor)
     assert not result.gradable and "did not run cleanly" in result.problem
-    assert not any(key[0] == lab.id for key in lab_grading._reference_cache)

@@ -6,10 +6,10 @@ import threading
 
 import pytest
 
+from app.engine.events import EventLog
+from app.engine.runs import CellRuns
 from app.errors import Conflict
 from app.sandbox.sessions import SessionManager
-from app.services.lab_runs import CellRuns
-from app.services.live_events import EventLog
 
 
 @pytest.fixture

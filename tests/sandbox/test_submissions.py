@@ -8,6 +8,7 @@ import nbformat
 import pytest
 
 from app.database import utcnow
+from app.engine import grading
 from app.errors import InvalidInput
 from app.extensions import db
 from app.models import LabSubmission
@@ -31,7 +32,7 @@ def test_malformed_submissions_are_refused_and_nothing_is_stored(ctx, lab):
 def test_a_stored_submission_is_graded(ctx, lab, executor):
     stored = store(lab, submission(HONEST))
     assert stored.status == "queued"
-    done = lab_submissions.process_next(load_lab=lambda _: lab, executor=executor, now=utcnow)
+    done = grading.grade_next(load_lab=lambda _: lab, executor=executor, now=utcnow)
     assert done.id == stored.id and done.status == "graded"
     assert (done.total, done.maximum) == (5, 5)
     assert [c["passed"] for c in done.result["checks"]] == [True, True]
@@ -43,7 +44,7 @@ def test_a_run_that_died_is_picked_up_again(ctx, lab, executor):
     db.session.commit()
     assert claimed.id == stored.id and claimed.status == "running"
     # ... the worker dies here. Nothing else is queued, and the lease has run out:
-    done = lab_submissions.process_next(load_lab=lambda _: lab, executor=executor, now=utcnow)
+    done = grading.grade_next(load_lab=lambda _: lab, executor=executor, now=utcnow)
     assert done.id == stored.id and done.status == "graded" and done.tries == 2
 
 

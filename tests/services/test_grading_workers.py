@@ -7,10 +7,10 @@ import threading
 import nbformat
 
 from app.database import utcnow
+from app.engine.workers import GradingWorkers
 from app.extensions import db
 from app.models import LabSubmission
 from app.services import lab_submissions
-from app.workers import GradingWorkers
 from tests.sandbox.labs_fixture import HONEST, source_notebook, submission
 from tests.waiting import poll
 
@@ -34,7 +34,7 @@ def test_workers_grade_what_is_stored_and_stop_cleanly(make_app, tmp_path):
             None, lab, nbformat.writes(submission(HONEST)), seed=3, now=utcnow()
         )
         db.session.commit()
-        workers = GradingWorkers(app, 2, idle_seconds=30)
+        workers = GradingWorkers(app.extensions["lab_engine"].grade_one, 2, idle_seconds=30)
         workers.start()
         try:
             workers.wake()
@@ -51,7 +51,7 @@ def test_workers_grade_what_is_stored_and_stop_cleanly(make_app, tmp_path):
 def test_stop_reaches_a_worker_that_was_busy_while_another_took_the_wake(make_app):
     """A worker busy grading when stop() came still stops at once afterwards, although an
     idle worker woke first (it used to sleep its whole idle time: a minute here)."""
-    workers = GradingWorkers(make_app(), 2, idle_seconds=60)
+    workers = GradingWorkers(lambda: None, 2, idle_seconds=60)
     busy, release = threading.Event(), threading.Event()
 
     def work_once():
@@ -75,7 +75,7 @@ def test_stop_reaches_a_worker_that_was_busy_while_another_took_the_wake(make_ap
 def test_no_workers_run_when_grading_lives_elsewhere(make_app):
     app = make_app(LAB_WORKERS=0)
     app.test_client().get("/")
-    assert app.extensions["grading_workers"].threads == []
+    assert app.extensions["lab_engine"].graders.threads == []
 
 
 class _IdleSessions:
@@ -90,9 +90,9 @@ class _IdleSessions:
 
 
 def test_the_culler_shuts_down_idle_kernels_and_tells_their_pages():
-    from app.services.lab_runs import CellRuns
-    from app.services.live_events import EventLog
-    from app.workers import KernelCuller
+    from app.engine.events import EventLog
+    from app.engine.runs import CellRuns
+    from app.engine.workers import KernelCuller
 
     runs = CellRuns(_IdleSessions({"workspace-1"}), EventLog(), lambda *args: None)
     runs.kernels["workspace-1"] = "kernel-a"

@@ -8,6 +8,7 @@ import pytest
 from app.content import labs
 from app.database import utcnow
 from app.domain.roles import Role
+from app.engine import grading
 from app.errors import Conflict, NotFound
 from app.extensions import db
 from app.services import lab_attempts, lab_submissions, lab_workspaces
@@ -30,9 +31,7 @@ def submit(user, lab, answers: dict[str, str]):
 
 
 def grade_next(lab):
-    return lab_submissions.process_next(
-        load_lab=lambda _: lab, executor=LocalExecutor(), now=utcnow
-    )
+    return grading.grade_next(load_lab=lambda _: lab, executor=LocalExecutor(), now=utcnow)
 
 
 def test_report_shows_each_check_without_hidden_code(ctx, lab):

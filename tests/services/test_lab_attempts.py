@@ -12,6 +12,7 @@ from sqlalchemy import select
 
 from app.content import labs
 from app.database import utcnow
+from app.engine import grading
 from app.errors import Conflict
 from app.extensions import db
 from app.models import (
@@ -46,7 +47,7 @@ def _only_submission() -> LabSubmission:
 
 
 def grade_next(lab, executor=None):
-    return lab_submissions.process_next(
+    return grading.grade_next(
         load_lab=lambda _: lab, executor=executor or FakeExecutor(), now=utcnow
     )
 
@@ -111,8 +112,29 @@ def test_grading_reports_progress_cell_by_cell(ctx, lab):
     done = grade_next(lab, Watching())
     db.session.refresh(done)
     assert done.status == "graded"
+    # One step per cell of the run, and a last one for checking against the reference.
     assert done.steps > 2 and done.progress == done.steps
-    assert seen[: done.steps] == list(range(1, done.steps + 1))
+    assert seen == list(range(1, done.steps))
+
+
+def test_progress_says_what_grading_is_doing_and_never_shows_a_full_bar_early(ctx, lab):
+    learner = make_user()
+    submitted = lab_submissions.submit_workspace(
+        learner, lab, workspace_of(learner, lab), now=utcnow()
+    )
+    submitted.status, submitted.steps = "running", 12
+    submitted.progress = 11
+    running = lab_attempts.progress(submitted)
+    assert running["detail"] == "Cell 11 of 11." and not running["checking"]
+    submitted.progress = 12  # the learner's run is over; the grader compares
+    checking = lab_attempts.progress(submitted)
+    assert checking["checking"] and checking["detail"] == ""
+    assert checking["text"] == (
+        "Grading: your notebook has run; checking your results against the lab's reference…"
+    )
+    assert "checking the results" in lab_attempts.progress(submitted, own=False)["text"]
+    submitted.status = "graded"
+    assert lab_attempts.progress(submitted)["detail"] == ""
 
 
 def add_framework(slug: str, code: str = "SM.KPI.1") -> Competency:
@@ -204,7 +226,7 @@ def test_an_attempt_that_cannot_be_graded_counts_for_nothing_and_is_retried(ctx,
     assert lab_submissions.claim_next(now=utcnow()) is None
 
     def grade_at(moment):
-        return lab_submissions.process_next(
+        return grading.grade_next(
             load_lab=lambda _: broken, executor=FakeExecutor(), now=lambda: moment
         )
 

@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
+from app.engine.events import EventLog
+from app.engine.runs import CellRuns
 from app.sandbox.sessions import FakeSessions
-from app.services.lab_runs import CellRuns
-from app.services.live_events import EventLog
 
 
 def test_completion_and_help_ask_the_workspaces_own_kernel():

@@ -1,14 +1,44 @@
-"""Pages following a kernel or a grade get every event once, in order, or a reload."""
+"""Pages following a kernel or a grade get every event once, in order, or a reload.
+
+The behaviour is the same whether the log lives in this process (embedded) or in Redis
+Streams (distributed, on the machine's Redis under a key prefix of the test's own).
+"""
 
 from __future__ import annotations
 
+import os
 import threading
+import uuid
 
-from app.services.live_events import RELOAD, EventLog
+import pytest
+import redis
+
+from app.engine.events import RELOAD, EventLog, RedisEventLog
+
+REDIS_URL = os.environ.get("TEST_REDIS_URL", "redis://127.0.0.1:6379/0")
 
 
-def test_readers_get_what_came_after_their_last_number():
-    log = EventLog()
+@pytest.fixture
+def redis_log():
+    """Make Redis-backed logs that share one prefix (as processes of one site do)."""
+    client = redis.Redis.from_url(REDIS_URL)
+    prefix = f"shopfloor-test-{uuid.uuid4().hex[:10]}:"
+    yield lambda **options: RedisEventLog(client, prefix=prefix, **options)
+    keys = list(client.scan_iter(match=f"{prefix}*"))
+    if keys:
+        client.delete(*keys)
+    client.close()
+
+
+@pytest.fixture(params=["memory", "redis"])
+def make_log(request):
+    if request.param == "memory":
+        return EventLog
+    return request.getfixturevalue("redis_log")
+
+
+def test_readers_get_what_came_after_their_last_number(make_log):
+    log = make_log()
     for n in range(3):
         log.publish("k", {"n": n})
     assert [e["n"] for _, e in log.since("k", 0)] == [0, 1, 2]
@@ -16,8 +46,8 @@ def test_readers_get_what_came_after_their_last_number():
     assert log.since("k", 3) == [] and log.since("other", 0) == []
 
 
-def test_a_waiting_reader_wakes_when_an_event_is_published():
-    log = EventLog()
+def test_a_waiting_reader_wakes_when_an_event_is_published(make_log):
+    log = make_log()
     got = []
     reader = threading.Thread(target=lambda: got.extend(log.since("k", 0, wait=30)))
     reader.start()
@@ -26,22 +56,53 @@ def test_a_waiting_reader_wakes_when_an_event_is_published():
     assert got == [(1, {"type": "stream", "text": "hello"})]
 
 
-def test_a_reader_that_fell_behind_is_told_to_reload():
-    log = EventLog(keep=3)
+def test_a_reader_that_fell_behind_is_told_to_reload(make_log):
+    log = make_log(keep=3)
     for n in range(10):
         log.publish("k", {"n": n})
     assert log.since("k", 2) == [(10, RELOAD)]
     assert [e["n"] for _, e in log.since("k", 7)] == [7, 8, 9]
 
 
-def test_keys_are_separate_streams():
-    log = EventLog()
+def test_keys_are_separate_streams(make_log):
+    log = make_log()
     log.publish("alice", {"x": 1})
     log.publish("bob", {"x": 2})
     assert log.since("alice", 0) == [(1, {"x": 1})]
     assert log.last("bob") == 1
     log.forget("bob")
     assert log.since("bob", 0) == []
+
+
+def test_a_reader_resumes_from_its_last_number_on_another_web_process(redis_log):
+    """Distributed: the browser's reconnect lands on another process, which has the events."""
+    first, second = redis_log(), redis_log()
+    for n in range(4):
+        first.publish("k", {"n": n})
+    assert [(number, e["n"]) for number, e in second.since("k", 2)] == [(3, 2), (4, 3)]
+    second.publish("k", {"n": 4})  # either process publishes: one numbering
+    assert first.last("k") == 5
+
+
+def test_numbers_stay_in_order_when_processes_publish_at_once(redis_log):
+    logs = [redis_log() for _ in range(4)]
+    threads = [
+        threading.Thread(target=lambda log=log: [log.publish("k", {}) for _ in range(50)])
+        for log in logs
+    ]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(30)
+    assert [number for number, _ in logs[0].since("k", 0)] == list(range(1, 201))
+
+
+def test_a_reader_after_redis_lost_its_data_is_told_to_reload(redis_log):
+    log = redis_log()
+    for n in range(3):
+        log.publish("k", {"n": n})
+    log.forget("k")  # what a Redis restart without persistence leaves
+    assert log.since("k", 3, wait=5) == [(0, RELOAD)]  # at once, no waiting
 
 
 def test_a_reader_from_before_a_server_restart_is_told_to_reload():
@@ -57,8 +118,8 @@ def test_a_reader_from_before_a_server_restart_is_told_to_reload():
 
 def test_a_run_is_over_before_its_last_done_event_goes_out():
     """A page may run the next cell as soon as it hears "done": it must not get a 409."""
+    from app.engine.runs import CellRuns
     from app.sandbox.sessions import FakeSessions
-    from app.services.lab_runs import CellRuns
 
     busy_at_done: list[bool] = []
     finished = threading.Event()

@@ -24,4 +24,4 @@ def lab_app(make_app, labs_root):
         db.session.commit()
     yield app
     # Let runs finish saving before the database goes: no connection is left to the GC.
-    app.extensions["lab_runs"].pool.shutdown(wait=True)
+    app.extensions["lab_engine"].runs.pool.shutdown(wait=True)

@@ -94,7 +94,9 @@ LAB = "/courses/demo-course/lessons/demo-second/labs/lab-demo"  # planned: no la
 # endpoint → (URL, expected status for each role)
 MATRIX = {
     "main.home": ("/", lambda role: OK),
-    "main.healthz": ("/healthz", lambda role: OK),
+    "ops.healthz": ("/healthz", lambda role: OK),  # public: load balancers, orchestrators
+    "ops.readyz": ("/readyz", lambda role: OK),
+    "ops.prometheus": ("/metrics", lambda role: OK),  # from this host; elsewhere see test_ops
     "main.privacy": ("/privacy", lambda role: OK),
     "main.terms": ("/terms", lambda role: OK),
     "main.accessibility": ("/accessibility", lambda role: OK),

@@ -86,7 +86,7 @@ def test_deep_autosave_is_refused_with_a_reason_and_changes_nothing(app, client,
         response = post_raw(client, token, action, nested(DEEP, "{}"))
         assert response.status_code == 400 and "nested" in response.get_json()["message"]
     assert saved(app, user_id) == before
-    assert app.extensions["lab_runs"].sessions.ran == []
+    assert app.extensions["lab_engine"].runs.sessions.ran == []
 
 
 def test_json_at_the_bound_is_parsed_and_judged_on_its_shape(app, client, learner):

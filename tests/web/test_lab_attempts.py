@@ -118,6 +118,8 @@ def test_attempts_a_learner_follows_their_own_attempt(app, client, people, labs_
         "attempt": 1,
         "status": "queued",
         "text": "Queued: waiting for a free grader.",
+        "detail": "",
+        "checking": False,
         "progress": 0,
         "steps": 0,
         "total": None,

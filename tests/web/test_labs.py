@@ -94,7 +94,7 @@ def events_until_done(client, cell_id: str) -> list[dict]:
 
 
 def sessions_of(app):
-    return app.extensions["lab_runs"].sessions
+    return app.extensions["lab_engine"].runs.sessions
 
 
 # Who may reach what ---------------------------------------------------------------------
@@ -365,7 +365,7 @@ class BlockingSessions(FakeSessions):
 
 
 def test_labs_run_while_a_cell_runs_is_409(app, client):
-    sessions = app.extensions["lab_runs"].sessions = BlockingSessions()
+    sessions = app.extensions["lab_engine"].runs.sessions = BlockingSessions()
     learner(app, client)
     token, _ = open_lab(client)
     try:
@@ -382,7 +382,7 @@ def test_labs_run_while_a_cell_runs_is_409(app, client):
 
 
 def test_labs_interrupt_stops_the_cell_and_skips_the_queued_ones(app, client):
-    sessions = app.extensions["lab_runs"].sessions = BlockingSessions()
+    sessions = app.extensions["lab_engine"].runs.sessions = BlockingSessions()
     learner(app, client)
     token, _ = open_lab(client)
     try:
@@ -440,7 +440,7 @@ def test_labs_each_run_shows_the_kernels_execution_count_and_a_restart_counts_ag
 
 
 def test_labs_clear_outputs_forgets_them_so_a_reload_shows_none(app, client):
-    app.extensions["lab_runs"].sessions = PrintingSessions()
+    app.extensions["lab_engine"].runs.sessions = PrintingSessions()
     user_id = learner(app, client)
     token, _ = open_lab(client)
     for cell_id in ("given", "answer-oee"):
@@ -483,7 +483,7 @@ class PrintingSessions(FakeSessions):
 
 
 def test_labs_download_is_a_valid_notebook_with_the_edit_and_saved_outputs(app, client):
-    app.extensions["lab_runs"].sessions = PrintingSessions()
+    app.extensions["lab_engine"].runs.sessions = PrintingSessions()
     learner(app, client)
     token, revision = open_lab(client)
     answer = HONEST["answer-oee"]

@@ -1,4 +1,5 @@
-// Follow an attempt's grading: queued → running (cell i of n) → graded, then show the report.
+// Follow an attempt's grading: queued → running (cell i of n) → checking → graded, then show
+// the report.
 // Server-Sent Events when the browser has them, polling otherwise; the finished report is
 // drawn by the server, so the page reloads once grading is done.
 (function () {
@@ -12,13 +13,13 @@
 
   function show(state) {
     if (finished) { return; }
-    var line = state.text;
-    if (state.status === "running" && state.steps) {
-      line += " Cell " + state.progress + " of " + state.steps + ".";
+    text.textContent = state.detail ? state.text + " " + state.detail : state.text;
+    if (state.checking) {
+      bar.removeAttribute("value"); // indeterminate: work goes on, the bar is never full
+    } else if (state.status === "running" && state.steps) {
       bar.max = state.steps;
       bar.value = state.progress;
     }
-    text.textContent = line;
     if (state.done) {
       finished = true;
       window.location.reload();

@@ -1,0 +1,104 @@
+"""Grading on Celery (``LAB_ENGINE = "distributed"``): one task per submission, on Redis.
+
+The web process stores a submission, commits, and queues ``shopfloor.grade`` with its id;
+any number of ``celery -A wsgi:celery_app worker`` processes, on any machines that reach the
+database and Redis, run the tasks. What makes this safe to run twice:
+
+- tasks are acknowledged late (after they finish) and requeued if their worker dies;
+  Redis hands an unacknowledged task out again after LAB_GRADING_VISIBILITY_SECONDS, longer
+  than the longest grade, so a slow grade is not run twice;
+- the task is idempotent: it claims the submission in the database (a graded one is left
+  alone, one another worker holds waits for that worker's lease), and the outcome is
+  recorded only by the grader that still holds the claim;
+- ``shopfloor.sweep`` (Celery beat, every LAB_GRADING_SWEEP_SECONDS) queues again whatever
+  should be graded but may have lost its task: queued for longer than that interval (Redis
+  restarted empty, say), or running past its lease (its worker died).
+
+The database is the queue's memory; Redis only carries the nudges.
+"""
+
+from __future__ import annotations
+
+import logging
+from datetime import timedelta
+
+from celery import Celery, Task, shared_task
+from celery.signals import worker_process_init
+from flask import Flask
+
+from app import engine
+from app.extensions import db
+
+logger = logging.getLogger(__name__)
+QUEUE = "grading"
+
+
+def celery_for(app: Flask) -> Celery:
+    """The Celery app of *app*: tasks run inside its app context."""
+
+    class FlaskTask(Task):
+        def __call__(self, *args, **kwargs):
+            with app.app_context():
+                try:
+                    return self.run(*args, **kwargs)
+                finally:
+                    db.session.remove()
+
+    config = app.config
+    celery = Celery(app.import_name, task_cls=FlaskTask)
+    celery.conf.update(
+        broker_url=config["REDIS_URL"],
+        task_ignore_result=True,  # the outcome is in the database
+        task_acks_late=True,
+        task_reject_on_worker_lost=True,
+        worker_prefetch_multiplier=1,  # a worker holds only the task it runs
+        task_default_queue=QUEUE,
+        broker_connection_retry_on_startup=True,
+        broker_transport_options={
+            "visibility_timeout": int(config["LAB_GRADING_VISIBILITY_SECONDS"]),
+            **config.get("CELERY_TRANSPORT_OPTIONS", {}),
+        },
+        beat_schedule={
+            "sweep": {
+                "task": "shopfloor.sweep",
+                "schedule": float(config["LAB_GRADING_SWEEP_SECONDS"]),
+            }
+        },
+        worker_hijack_root_logger=False,
+    )
+
+    def fresh_connections(**_kwargs) -> None:
+        """A forked worker child must not share its parent's database connections."""
+        with app.app_context():
+            db.engine.dispose(close=False)
+
+    celery.fresh_connections = fresh_connections  # kept alive as long as the Celery app
+    worker_process_init.connect(fresh_connections)
+    return celery
+
+
+class CeleryQueue:
+    """How the engine hands a submission to the distributed graders."""
+
+    def __init__(self, celery: Celery) -> None:
+        self.celery = celery
+
+    def enqueue(self, submission_id: int) -> None:
+        self.celery.send_task("shopfloor.grade", args=[submission_id], queue=QUEUE)
+
+
+@shared_task(bind=True, name="shopfloor.grade", max_retries=None)
+def grade(self, submission_id: int) -> str:
+    """Grade one submission (idempotent); asks again later while another grader holds it."""
+    claim = engine.current().grade_submission(submission_id)
+    if claim.state == "busy":
+        raise self.retry(countdown=max(1.0, claim.retry_in))
+    return claim.state
+
+
+@shared_task(name="shopfloor.sweep")
+def sweep() -> int:
+    """Queue again the submissions whose task may be lost; how many were queued."""
+    lab_engine = engine.current()
+    interval = float(lab_engine.app.config["LAB_GRADING_SWEEP_SECONDS"])
+    return lab_engine.sweep(older_than=timedelta(seconds=interval))

@@ -1,0 +1,139 @@
+"""Reference expectations per lab version and learner seed, computed ahead of the submit.
+
+Grading compares a learner's observed values with what the lab's reference solution
+observes for the same seed. Computing that takes as long as running the notebook, so it is
+started when the learner first opens the lab (``prepare``, at low priority: one thread, and
+never more than one run per lab version and seed at a time), and a submit that finds it
+missing starts it beside the learner's run instead of before it (``start``). Either way
+Submit → result costs about one notebook run, not two.
+
+Only complete references are kept (a failed run raises NotGradable to every waiter and is
+forgotten, so the next attempt tries again).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+import threading
+from collections import OrderedDict
+from collections.abc import Callable
+from concurrent.futures import Future, InvalidStateError, ThreadPoolExecutor
+
+from app.content.labs import Lab
+from app.sandbox.executor import Executor
+from app.services import lab_grading
+
+logger = logging.getLogger(__name__)
+Key = tuple[str, str, int]  # lab id, lab version, seed
+
+
+class References:
+    def __init__(
+        self,
+        executor: Executor,
+        *,
+        keep: int = 5000,
+        compute: Callable[[Lab, int], dict] | None = None,
+    ) -> None:
+        self.executor = executor
+        self.keep = keep
+        self.compute = compute or self._run_reference
+        self.done: OrderedDict[Key, dict] = OrderedDict()  # newest last
+        self.running: dict[Key, Future] = {}
+        self.lock = threading.Lock()
+        # Ahead-of-time work: one at a time, so learners' own runs keep the cores.
+        self.background = ThreadPoolExecutor(max_workers=1, thread_name_prefix="reference")
+        # Work a submit is waiting for: never queued behind ahead-of-time work.
+        self.urgent = ThreadPoolExecutor(max_workers=2, thread_name_prefix="reference-now")
+        self.computed = 0  # runs of a reference solution, for stats and tests
+
+    @staticmethod
+    def key(lab: Lab, seed: int) -> Key:
+        return (lab.id, lab.version, int(seed))
+
+    def prepare(self, lab: Lab, seed: int) -> None:
+        """Compute the reference for *lab* and *seed* in the background, if not yet had."""
+        if lab_grading.needs_reference(lab):
+            self._future(lab, seed, self.background)
+
+    def start(self, lab: Lab, seed: int) -> Future:
+        """The reference for *lab* and *seed*: kept, being computed, or started now."""
+        return self._future(lab, seed, self.urgent)
+
+    def get(self, lab: Lab, seed: int, timeout: float | None = None) -> dict:
+        return self.start(lab, seed).result(timeout)
+
+    def ready(self, lab: Lab, seed: int) -> bool:
+        with self.lock:
+            return self.key(lab, seed) in self.done
+
+    def _future(self, lab: Lab, seed: int, pool: ThreadPoolExecutor) -> Future:
+        key = self.key(lab, seed)
+        with self.lock:
+            if key in self.done:
+                self.done.move_to_end(key)
+                return _resolved(self.done[key])
+            if key in self.running:
+                return self.running[key]
+            future: Future = Future()
+            self.running[key] = future
+        if not lab_grading.needs_reference(lab):
+            self._finish(key, future, {}, None)
+            return future
+        try:
+            pool.submit(self._work, key, future, lab, int(seed))
+        except RuntimeError as exc:  # shut down: nobody will compute it
+            self._finish(key, future, None, lab_grading.NotGradable(str(exc)))
+        return future
+
+    def _work(self, key: Key, future: Future, lab: Lab, seed: int) -> None:
+        try:
+            values = self.compute(lab, seed)
+        except lab_grading.NotGradable as exc:
+            self._finish(key, future, None, exc)
+        except Exception as exc:  # an engine failure: not the learner's, tried again later
+            logger.exception("reference of %s for seed %s failed", key[0], seed)
+            self._finish(key, future, None, lab_grading.NotGradable(f"{type(exc).__name__}"))
+        else:
+            self._finish(key, future, values, None)
+
+    def _finish(self, key: Key, future: Future, values, error) -> None:
+        with self.lock:
+            self.running.pop(key, None)
+            if error is None:
+                self.done[key] = values
+                while len(self.done) > self.keep:
+                    self.done.popitem(last=False)
+        try:
+            if error is None:
+                future.set_result(values)
+            else:
+                future.set_exception(error)
+        except InvalidStateError:  # answered already, by close()
+            pass
+
+    def _run_reference(self, lab: Lab, seed: int) -> dict:
+        with self.lock:
+            self.computed += 1
+        return lab_grading.reference_values(lab, seed=seed, executor=self.executor)
+
+    def stats(self) -> dict:
+        with self.lock:
+            return {"references_kept": len(self.done), "references_running": len(self.running)}
+
+    def close(self) -> None:
+        """Stop computing; whoever still waits is told the attempt cannot be graded now."""
+        self.background.shutdown(wait=False, cancel_futures=True)
+        self.urgent.shutdown(wait=False, cancel_futures=True)
+        with self.lock:
+            waiting, self.running = list(self.running.values()), {}
+        for future in waiting:
+            with contextlib.suppress(InvalidStateError):
+                future.set_exception(lab_grading.NotGradable("the grader stopped"))
+
+
+def _resolved(values: dict) -> Future:
+    future: Future = Future()
+    future.set_result(values)
+    return future
