@@ -118,14 +118,8 @@ def grade_next(
     """
     submission = lab_submissions.claim_next(now=now(), lease=lease)
     db.session.commit()
-    if submission is None or submission.status != "running":
-        return submission
-    lab = load_lab(submission.lab_slug)
-    pending = reference(lab, submission.seed) if reference else None
-    grade_claimed(submission, lab=lab, executor=executor, now=now, reference=pending)
-    db.session.commit()
-    if submission.status == "graded":
-        award_due(submission.user_id, now())
+    if submission is not None and submission.status == "running":
+        _finish(submission, load_lab, executor, now, reference)
     return submission
 
 
@@ -142,16 +136,19 @@ def grade_by_id(
     twice grades once. Returns the claim; ``busy`` ones should be asked again later."""
     claim = lab_submissions.claim(submission_id, now=now(), lease=lease)
     db.session.commit()
-    submission = claim.submission
-    if claim.state != "claimed" or submission.status != "running":
-        return claim
+    if claim.state == "claimed" and claim.submission.status == "running":
+        _finish(claim.submission, load_lab, executor, now, reference)
+    return claim
+
+
+def _finish(submission: LabSubmission, load_lab, executor, now, reference) -> None:
+    """Grade a claimed submission, commit the outcome, then issue what it earned."""
     lab = load_lab(submission.lab_slug)
     pending = reference(lab, submission.seed) if reference else None
     grade_claimed(submission, lab=lab, executor=executor, now=now, reference=pending)
     db.session.commit()
     if submission.status == "graded":
         award_due(submission.user_id, now())
-    return claim
 
 
 def award_due(user_id: int | None, now: datetime) -> None:
