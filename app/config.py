@@ -40,6 +40,9 @@ class Config:
     SQLALCHEMY_ENGINE_OPTIONS: dict[str, Any] = {"pool_pre_ping": True}
     # Redis for shared state (rate limits); None keeps everything in process.
     REDIS_URL: str | None = None
+    # Prefix of every key the lab engine keeps in Redis (events, kernel hosts, placements),
+    # so several sites (or test runs) can share one Redis.
+    REDIS_PREFIX = "shopfloor:"
 
     # Sessions: HttpOnly and SameSite=Lax always; Secure whenever the request came over
     # HTTPS (see web/security.py), or always when this is True.
@@ -115,11 +118,16 @@ class Config:
     # submission is a Celery task on REDIS_URL, run by `celery -A wsgi:celery_app worker`
     # on any number of machines (docs/operations.md).
     LAB_ENGINE = "embedded"
+    # Where learners' workspace kernels run. "local": in the web process (serve it as one
+    # process with threads). "hosts": on `flask labs kernel-host` processes, reached over
+    # Redis, so the web tier can run as many processes on as many machines as it needs
+    # (needs LAB_ENGINE = "distributed").
+    LAB_KERNELS = "local"
     # Threads in the web process that grade lab submissions (0: run `flask labs worker`).
     LAB_WORKERS = 2
     # A grader that has held a submission this long is presumed dead; another takes it over
     # (and the first one's outcome, should it still come, is dropped). Longer than any grade.
-    LAB_GRADING_LEASE_SECONDS = 600
+    LAB_GRADING_LEASE_SECONDS = 660
     # Distributed: a task whose worker vanished is handed out again after this long (Redis
     # visibility timeout); longer than the longest grade, so a slow one is never run twice.
     LAB_GRADING_VISIBILITY_SECONDS = 900
@@ -204,6 +212,21 @@ def finish(config: MutableMapping[str, Any], instance_path: Path) -> None:
         config["SESSION_COOKIE_SECURE"] = True
     if config.get("LAB_ENGINE") not in ("embedded", "distributed"):
         raise ConfigError('LAB_ENGINE must be "embedded" or "distributed".')
+    notebook = float((config.get("SANDBOX") or {}).get("limits", {}).get("notebook_seconds", 300))
+    # A grade runs the learner's notebook and may wait as long again for the reference.
+    if float(config["LAB_GRADING_LEASE_SECONDS"]) <= 2 * notebook:
+        raise ConfigError(
+            f"LAB_GRADING_LEASE_SECONDS must exceed the longest grade (2 x the sandbox's "
+            f"notebook_seconds = {2 * notebook:g} s), or healthy grades are taken over."
+        )
+    if float(config["LAB_GRADING_VISIBILITY_SECONDS"]) <= float(
+        config["LAB_GRADING_LEASE_SECONDS"]
+    ):
+        raise ConfigError("LAB_GRADING_VISIBILITY_SECONDS must be longer than the lease.")
+    if config.get("LAB_KERNELS") not in ("local", "hosts"):
+        raise ConfigError('LAB_KERNELS must be "local" or "hosts".')
+    if config["LAB_KERNELS"] == "hosts" and config["LAB_ENGINE"] != "distributed":
+        raise ConfigError('LAB_KERNELS = "hosts" needs LAB_ENGINE = "distributed".')
     if config["LAB_ENGINE"] == "distributed" and not config.get("REDIS_URL"):
         raise ConfigError(
             "LAB_ENGINE is distributed but REDIS_URL is not set: grading tasks need Redis "

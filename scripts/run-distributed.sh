@@ -1,14 +1,12 @@
 #!/usr/bin/env bash
 # `make run-distributed`: Shopfloor on this machine the way several machines run it:
 # PostgreSQL and Redis (already running here, or started with systemctl/service), the web
-# tier under gunicorn, two Celery grading workers and Celery beat (the sweep). Ctrl+C stops all.
+# tier as 2 gunicorn workers, 2 kernel hosts (learners' workspace kernels), 2 Celery grading
+# workers and Celery beat (the sweep). Ctrl+C stops them all.
 #
 #   DATABASE_URL  default postgresql://postgres@127.0.0.1:5432/shopfloor_dev (made if missing)
 #   REDIS_URL     default redis://127.0.0.1:6379/3
 #   HOST, PORT    default 127.0.0.1:8000
-#
-# The web tier runs as one gunicorn worker with threads: a learner's interactive kernel lives
-# in the web process until kernel hosts exist (docs/operations.md).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -18,10 +16,14 @@ PORT=${PORT:-8000}
 export DATABASE_URL=${DATABASE_URL:-postgresql://postgres@127.0.0.1:5432/shopfloor_dev}
 export REDIS_URL=${REDIS_URL:-redis://127.0.0.1:6379/3}
 export SHOPFLOOR_LAB_ENGINE=distributed
+export SHOPFLOOR_LAB_KERNELS=hosts
 export SHOPFLOOR_DEV_MODE=true
 export SHOPFLOOR_PUBLIC_BASE_URL=${SHOPFLOOR_PUBLIC_BASE_URL:-http://$HOST:$PORT}
 export SHOPFLOOR_LOG_FORMAT=${SHOPFLOOR_LOG_FORMAT:-json}
 export PROMETHEUS_MULTIPROC_DIR=${PROMETHEUS_MULTIPROC_DIR:-$PWD/instance/metrics}
+# Every process writes its metrics there (docs/operations.md): start from an empty folder.
+rm -rf "$PROMETHEUS_MULTIPROC_DIR"
+mkdir -p "$PROMETHEUS_MULTIPROC_DIR"
 
 service_up() {  # service_up NAME CHECK-COMMAND...: start NAME if CHECK fails, then wait for it
   local name=$1
@@ -67,7 +69,12 @@ stop() {
 }
 trap stop INT TERM EXIT
 
-"$BIN/gunicorn" --workers 1 --threads 32 --bind "$HOST:$PORT" wsgi:app & pids+=($!)
+# gthread: each open lab page holds a thread for its event stream (docs/operations.md).
+"$BIN/gunicorn" --workers 2 --worker-class gthread --threads 32 --bind "$HOST:$PORT" \
+  wsgi:app & pids+=($!)
+for n in 1 2; do
+  "$BIN/flask" labs kernel-host --name "kernels$n" --capacity 12 & pids+=($!)
+done
 for n in 1 2; do
   "$BIN/celery" -A wsgi:celery_app worker --pool threads --concurrency 2 --queues grading \
     --hostname "grader$n@%h" --loglevel INFO & pids+=($!)
@@ -76,6 +83,7 @@ done
   --loglevel INFO & pids+=($!)
 
 echo
-echo "Shopfloor (distributed) on http://$HOST:$PORT — web, 2 Celery grading workers, beat."
+echo "Shopfloor (distributed) on http://$HOST:$PORT: 2 web workers, 2 kernel hosts,"
+echo "2 Celery grading workers and beat."
 echo "Ctrl+C stops them all."
 wait -n "${pids[@]}"

@@ -135,3 +135,10 @@ def test_cli_without_a_public_base_url_says_what_to_set(tmp_path):
     )
     assert result.returncode != 0
     assert "SHOPFLOOR_PUBLIC_BASE_URL" in result.stderr and "Traceback" not in result.stderr
+
+
+def test_a_grading_lease_shorter_than_the_longest_grade_is_refused(make_app):
+    with pytest.raises(ConfigError, match="LAB_GRADING_LEASE_SECONDS"):
+        make_app(LAB_GRADING_LEASE_SECONDS=300)  # a notebook may run 300 s, twice per grade
+    with pytest.raises(ConfigError, match="VISIBILITY"):
+        make_app(LAB_GRADING_VISIBILITY_SECONDS=600)

@@ -13,6 +13,7 @@ from app import engine
 from app.content import confined
 from app.content import labs as lab_files
 from app.domain.grading import SubmissionError
+from app.errors import Conflict
 from app.sandbox import notebooks
 from app.sandbox.base import STATUS_TEXT
 
@@ -199,3 +200,37 @@ def worker_command(threads: int) -> None:
         click.echo("Stopping after the submissions being graded now…")
     finally:
         workers.stop()
+
+
+@group.command("kernel-host")
+@click.option("--name", default=None, help="This host's name (default: the machine's name).")
+@click.option(
+    "--capacity",
+    type=click.IntRange(min=1),
+    default=None,
+    help="Kernels this host takes before others are preferred (default: LAB_MAX_KERNELS).",
+)
+def kernel_host_command(name: str | None, capacity: int | None) -> None:
+    """Run learners' workspace kernels here for web processes elsewhere, until Ctrl+C.
+
+    Needs LAB_ENGINE=distributed and REDIS_URL; the web tier uses hosts when LAB_KERNELS=hosts.
+    """
+    import signal
+    import socket
+
+    lab_engine = engine.current()
+    name = name or socket.gethostname()
+    capacity = capacity or int(current_app.config["LAB_MAX_KERNELS"]) or 24
+    try:
+        host = lab_engine.serve_kernels(name, capacity)
+    except Conflict as exc:
+        raise click.ClickException(str(exc)) from None
+    click.echo(f"Kernel host {name}: up to {capacity} kernels; Ctrl+C stops it.")
+    signal.signal(signal.SIGTERM, lambda *_: host.stop())  # systemd stop: leave cleanly
+    try:
+        host.serve()
+    except KeyboardInterrupt:
+        click.echo("Stopping: this host's kernels shut down; their learners' code is saved.")
+    finally:
+        host.stop()
+        lab_engine.stop()

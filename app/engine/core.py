@@ -11,9 +11,11 @@ Views and commands ask the engine; they never reach its parts. It owns:
 - reference expectations per lab version and seed (``engine/references.py``);
 - which labs exist (``services/lab_catalog``, a parse-once-per-file-change read of LABS_ROOT).
 
-Everything here happens in this process ("embedded"): grading threads (``LAB_WORKERS``),
-or ``flask labs worker`` processes on the same database queue, and kernels next to the web
-server. docs/architecture.md draws the parts and the arrows allowed between them.
+Embedded (the default), everything happens in this process: grading threads
+(``LAB_WORKERS``, or ``flask labs worker`` processes on the same database queue) and kernels
+next to the web server. Distributed, grading is Celery tasks (``engine/distributed.py``),
+events live in Redis Streams, and with ``LAB_KERNELS = "hosts"`` kernels run on kernel hosts
+(``engine/hosts.py``). docs/architecture.md draws the parts and the arrows between them.
 """
 
 from __future__ import annotations
@@ -31,9 +33,11 @@ from app.content.labs import Lab
 from app.database import utcnow
 from app.engine import grading
 from app.engine.events import EventLog, RedisEventLog
+from app.engine.hosts import KernelHost, RemoteRuns
 from app.engine.references import References
 from app.engine.runs import CellRuns
 from app.engine.workers import GradingWorkers, KernelCuller
+from app.errors import Conflict
 from app.extensions import db
 from app.sandbox import build_executor, build_sessions
 from app.sandbox.base import RunResult
@@ -42,7 +46,6 @@ from app.services import lab_catalog, lab_grading, lab_submissions, lab_workspac
 
 logger = logging.getLogger(__name__)
 SAVE_TRIES = 3  # saving a cell's outputs, when the database is busy
-HOST = "local"  # the kernel host name in metrics: embedded, kernels run in this process
 
 
 class LabEngine:
@@ -52,6 +55,7 @@ class LabEngine:
         executor: Executor,
         queue: Queue | None = None,
         events: EventLog | RedisEventLog | None = None,
+        remote: RemoteRuns | None = None,
     ) -> None:
         config = app.config
         self.app = app
@@ -60,16 +64,35 @@ class LabEngine:
         self.lease = timedelta(seconds=float(config["LAB_GRADING_LEASE_SECONDS"]))
         self.references = References(executor)
         self.graders = GradingWorkers(self.grade_one, int(config["LAB_WORKERS"]))
-        sessions = build_sessions(
-            executor, float(config["LAB_KERNEL_IDLE_SECONDS"]), int(config["LAB_MAX_KERNELS"])
-        )
-        self.runs = CellRuns(
-            sessions,
-            events or EventLog(),
-            self._save_outputs,
-            threads=int(config["LAB_RUN_THREADS"]),
-        )
+        self.events = events or EventLog()
+        self._local: CellRuns | None = None
+        # Where workspace kernels run: here, or on kernel hosts (RemoteRuns).
+        self.runs = remote or self._local_runs()
         self.culler = KernelCuller(self.runs)
+
+    def _local_runs(self) -> CellRuns:
+        """Kernels in this process: the embedded engine's, or a kernel host's own."""
+        if self._local is None:
+            config = self.app.config
+            sessions = build_sessions(
+                self.executor,
+                float(config["LAB_KERNEL_IDLE_SECONDS"]),
+                int(config["LAB_MAX_KERNELS"]),
+            )
+            self._local = CellRuns(
+                sessions, self.events, self._save_outputs, threads=int(config["LAB_RUN_THREADS"])
+            )
+        return self._local
+
+    def serve_kernels(self, name: str, capacity: int) -> KernelHost:
+        """This process as kernel host *name* (``flask labs kernel-host``): call ``serve()``
+        on the answer; it returns when ``stop()`` is called."""
+        if not isinstance(self.events, RedisEventLog):
+            raise Conflict("A kernel host needs LAB_ENGINE=distributed and REDIS_URL.")
+        local = self._local_runs()
+        KernelCuller(local).start()
+        prefix = f"{self.app.config['REDIS_PREFIX']}kernels:"
+        return KernelHost(self.events.client, local, name, capacity, prefix=prefix)
 
     # -- what exists ---------------------------------------------------------------------
     @property
@@ -106,8 +129,13 @@ class LabEngine:
         return self.runs.inspect(workspace_id, code, cursor)
 
     def kernel_status(self, workspace_id: int) -> str:
-        """none, starting, busy, idle or dead."""
-        return self.runs.status(workspace_id)
+        """none, starting, busy, idle or dead. Pages ask every few seconds while they
+        stream: a failure to find out is logged and shown as busy, never raised."""
+        try:
+            return self.runs.status(workspace_id)
+        except Exception:  # noqa: BLE001 - a kernel host that answered with an error
+            logger.warning("workspace %s: kernel status unknown", workspace_id, exc_info=True)
+            return "busy"
 
     # -- events pages follow -------------------------------------------------------------
     def publish(self, workspace_id: int, event: dict[str, Any]) -> int:
@@ -117,7 +145,7 @@ class LabEngine:
     def events_since(
         self, workspace_id: int, after: int, *, wait: float = 0.0
     ) -> list[tuple[int, dict]]:
-        return self.runs.events.since(CellRuns.key(workspace_id), after, wait=wait)
+        return self.runs.events.since(CellRuns.key(workspace_id), max(0, after), wait=wait)
 
     def follow_from(self, workspace_id: int) -> int:
         return self.runs.follow_from(workspace_id)
@@ -139,8 +167,13 @@ class LabEngine:
         return self.executor.run(notebook, limits, pooled=False)
 
     def opened(self, lab: Lab, seed: int) -> None:
-        """A learner opened *lab*: compute its reference for their seed ahead of a submit."""
-        self.references.prepare(lab, seed)
+        """A learner opened *lab*: compute its reference for their seed ahead of a submit.
+
+        Embedded only: distributed, the grading worker that takes the submission computes
+        the reference beside the learner's run (references are kept per worker process).
+        """
+        if self.queue is None:
+            self.references.prepare(lab, seed)
 
     def submitted(self, submission_id: int) -> None:
         """A submission was stored and committed: grade it soon.
@@ -206,8 +239,9 @@ class LabEngine:
         self.graders.stop()
         self.culler.stop()
         self.references.close()
-        self.runs.close()
-        self.runs.sessions.close()
+        self.runs.shutdown()
+        if self._local is not None and self._local is not self.runs:
+            self._local.shutdown()
         if getattr(self.executor, "pool", None):
             self.executor.pool.close()
 
@@ -215,17 +249,13 @@ class LabEngine:
         """Figures for /metrics: the grading queue, the warm pool, live kernels and their
         memory (per kernel host; embedded, this process is the one host)."""
         pool = getattr(self.executor, "pool", None)
-        sessions = self.runs.sessions
-        live = getattr(sessions, "sessions", None) or getattr(sessions, "kernels", {})
-        memory = sessions.memory_bytes() if hasattr(sessions, "memory_bytes") else 0
         queue = lab_submissions.queue_counts()
         return {
             "queue_depth": queue["queued"],
             "grading_running": queue["running"],
             "grading_threads": len(self.graders.threads),
             "pool_size": pool.warm_count() if pool else 0,
-            "kernels": {HOST: len(live)},
-            "kernel_memory_bytes": {HOST: memory},
+            **self.runs.kernel_stats(),
             **self.references.stats(),
         }
 
@@ -236,8 +266,9 @@ class LabEngine:
             self.executor.check()
         except Exception as exc:  # noqa: BLE001 - reported, not raised
             logger.warning("readiness: the sandbox cannot start kernels: %s", exc)
-            return [("sandbox", False, type(exc).__name__)]
-        return [("sandbox", True, "sandboxed" if self.sandboxed else "NOT sandboxed")]
+            return [("sandbox", False, type(exc).__name__), *self.runs.readiness()]
+        sandbox = ("sandbox", True, "sandboxed" if self.sandboxed else "NOT sandboxed")
+        return [sandbox, *self.runs.readiness()]
 
     # -- saving a finished cell's outputs --------------------------------------------------
     def _save_outputs(
@@ -272,5 +303,11 @@ def build_engine(app: Flask) -> LabEngine:
     from app.engine import distributed
 
     app.extensions["celery"] = distributed.celery_for(app)
-    events = RedisEventLog(redis.Redis.from_url(app.config["REDIS_URL"]))
-    return LabEngine(app, executor, distributed.CeleryQueue(app.extensions["celery"]), events)
+    client = redis.Redis.from_url(app.config["REDIS_URL"])
+    prefix = app.config["REDIS_PREFIX"]
+    events = RedisEventLog(client, prefix=f"{prefix}events:")
+    remote = None
+    if app.config["LAB_KERNELS"] == "hosts":
+        remote = RemoteRuns(client, events, prefix=f"{prefix}kernels:")
+    queue = distributed.CeleryQueue(app.extensions["celery"])
+    return LabEngine(app, executor, queue, events, remote)

@@ -11,8 +11,8 @@ database and Redis, run the tasks. What makes this safe to run twice:
   alone, one another worker holds waits for that worker's lease), and the outcome is
   recorded only by the grader that still holds the claim;
 - ``shopfloor.sweep`` (Celery beat, every LAB_GRADING_SWEEP_SECONDS) queues again whatever
-  should be graded but may have lost its task: queued for longer than that interval (Redis
-  restarted empty, say), or running past its lease (its worker died).
+  should be graded but may have lost its task: queued for longer than the visibility timeout
+  (Redis restarted empty, say), or running past its lease (its worker died).
 
 The database is the queue's memory; Redis only carries the nudges.
 """
@@ -100,5 +100,6 @@ def grade(self, submission_id: int) -> str:
 def sweep() -> int:
     """Queue again the submissions whose task may be lost; how many were queued."""
     lab_engine = engine.current()
-    interval = float(lab_engine.app.config["LAB_GRADING_SWEEP_SECONDS"])
-    return lab_engine.sweep(older_than=timedelta(seconds=interval))
+    # A task waiting in Redis is not lost: only one older than the visibility timeout may be.
+    visibility = float(lab_engine.app.config["LAB_GRADING_VISIBILITY_SECONDS"])
+    return lab_engine.sweep(older_than=timedelta(seconds=visibility))

@@ -27,6 +27,16 @@ class _Stream:
     next_number: int = 1
 
 
+MAX_EVENT_BYTES = 256 * 1024  # a bigger event (a large image output) is sent as "reload"
+
+
+def bounded(event: dict[str, Any]) -> str:
+    """*event* as JSON, or a reload marker when it is too big to keep in a shared log: the
+    page then fetches the saved outputs (saved when the cell ends)."""
+    text = json.dumps(event)
+    return text if len(text) <= MAX_EVENT_BYTES else json.dumps(RELOAD)
+
+
 class EventLog:
     def __init__(self, keep: int = 1000) -> None:
         self.keep = keep
@@ -96,9 +106,9 @@ class RedisEventLog:
         self,
         client,
         *,
-        keep: int = 1000,
+        keep: int = 300,
         prefix: str = "shopfloor:events:",
-        expire_seconds: int = 86_400,
+        expire_seconds: int = 3600,
     ) -> None:
         self.client = client
         self.keep = keep
@@ -111,7 +121,7 @@ class RedisEventLog:
 
     def publish(self, key: str, event: dict[str, Any]) -> int:
         counter, stream = self._keys(key)
-        args = [json.dumps(event), self.keep, self.expire_seconds]
+        args = [bounded(event), self.keep, self.expire_seconds]
         return int(self._publish(keys=[counter, stream], args=args))
 
     def last(self, key: str) -> int:

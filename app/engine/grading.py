@@ -72,6 +72,7 @@ def grade_claimed(
     executor: Executor,
     now: Callable[[], datetime],
     reference: lab_grading.Pending | None = None,
+    reference_seconds: float | None = None,
 ) -> LabSubmission:
     """Run and judge a claimed submission and record the outcome (flushed, not committed).
 
@@ -79,7 +80,8 @@ def grade_claimed(
     lock) is held for the seconds the notebook runs. If another grader took the submission
     over meanwhile (this one outlived its lease), the outcome is dropped: one grade counts.
     """
-    notebook, seed, tries = *lab_submissions.work_of(submission), submission.tries
+    notebook, seed = lab_submissions.work_of(submission)
+    token = lab_submissions.claim_token(submission)
     db.session.commit()
     progress = Progress(submission.id)
     started = time.monotonic()
@@ -92,12 +94,13 @@ def grade_claimed(
             on_cell=progress.on_cell,
             on_checking=progress.on_checking,
             reference=reference,
+            reference_seconds=reference_seconds,
         )
     finally:
         progress.finish()
     if graded.gradable:
         metrics.observe_grading(time.monotonic() - started)
-    if not lab_submissions.still_held(submission, tries):
+    if not lab_submissions.still_held(submission, token):
         logger.warning("submission %s was taken over while graded; outcome dropped", submission.id)
         return submission
     return lab_submissions.record(submission, lab, graded, now=now())
@@ -145,7 +148,12 @@ def _finish(submission: LabSubmission, load_lab, executor, now, reference) -> No
     """Grade a claimed submission, commit the outcome, then issue what it earned."""
     lab = load_lab(submission.lab_slug)
     pending = reference(lab, submission.seed) if reference else None
-    grade_claimed(submission, lab=lab, executor=executor, now=now, reference=pending)
+    # The reference is waited for at most as long as one notebook may run: it was started
+    # no later than the learner's run, so longer means it is stuck, not slow.
+    wait = executor.limits.merged(lab.limits).notebook_seconds
+    grade_claimed(
+        submission, lab=lab, executor=executor, now=now, reference=pending, reference_seconds=wait
+    )
     db.session.commit()
     if submission.status == "graded":
         award_due(submission.user_id, now())

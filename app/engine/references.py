@@ -40,7 +40,9 @@ class References:
         self.keep = keep
         self.compute = compute or self._run_reference
         self.done: OrderedDict[Key, dict] = OrderedDict()  # newest last
-        self.running: dict[Key, Future] = {}
+        self.running: dict[Key, Future] = {}  # asked for, not finished
+        self.started: set[Key] = set()  # being computed right now
+        self.hurried: set[Key] = set()  # handed to the urgent pool too
         self.lock = threading.Lock()
         # Ahead-of-time work: one at a time, so learners' own runs keep the cores.
         self.background = ThreadPoolExecutor(max_workers=1, thread_name_prefix="reference")
@@ -75,32 +77,54 @@ class References:
                 self.done.move_to_end(key)
                 return _resolved(self.done[key])
             if key in self.running:
-                return self.running[key]
-            future: Future = Future()
-            self.running[key] = future
+                future = self.running[key]
+                # A submit must not wait behind other learners' ahead-of-time work: if its
+                # reference has not started yet, the urgent pool computes it now (whichever
+                # thread starts first does it; the other finds it started and returns).
+                urgent = pool is self.urgent and key not in self.started
+                if not urgent or key in self.hurried:
+                    return future
+                self.hurried.add(key)
+            else:
+                future = Future()
+                self.running[key] = future
+                urgent = False
+        if urgent:
+            self._submit(pool, key, future, lab, seed)
+            return future
         if not lab_grading.needs_reference(lab):
             self._finish(key, future, {}, None)
             return future
+        self._submit(pool, key, future, lab, seed)
+        return future
+
+    def _submit(self, pool, key: Key, future: Future, lab: Lab, seed: int) -> None:
         try:
             pool.submit(self._work, key, future, lab, int(seed))
         except RuntimeError as exc:  # shut down: nobody will compute it
             self._finish(key, future, None, lab_grading.NotGradable(str(exc)))
-        return future
 
     def _work(self, key: Key, future: Future, lab: Lab, seed: int) -> None:
+        with self.lock:
+            if key in self.started or future.done():
+                return  # the other pool got to it first
+            self.started.add(key)
+        values, error = None, lab_grading.NotGradable("the reference run stopped")
         try:
-            values = self.compute(lab, seed)
+            values, error = self.compute(lab, seed), None
         except lab_grading.NotGradable as exc:
-            self._finish(key, future, None, exc)
+            error = exc
         except Exception as exc:  # an engine failure: not the learner's, tried again later
             logger.exception("reference of %s for seed %s failed", key[0], seed)
-            self._finish(key, future, None, lab_grading.NotGradable(f"{type(exc).__name__}"))
-        else:
-            self._finish(key, future, values, None)
+            error = lab_grading.NotGradable(f"{type(exc).__name__}")
+        finally:  # whatever ended the run (even a BaseException), every waiter is answered
+            self._finish(key, future, values, error)
 
     def _finish(self, key: Key, future: Future, values, error) -> None:
         with self.lock:
             self.running.pop(key, None)
+            self.started.discard(key)
+            self.hurried.discard(key)
             if error is None:
                 self.done[key] = values
                 while len(self.done) > self.keep:

@@ -20,6 +20,7 @@ from app.errors import Conflict
 from app.sandbox.base import STATUS_TEXT, CellResult, Output
 
 logger = logging.getLogger(__name__)
+HOST = "local"  # the kernel host name in metrics: these kernels run in this process
 # (workspace id, cell id, outputs, status, execution count or None)
 SaveOutputs = Callable[[int, str, list[dict[str, Any]], str, int | None], None]
 
@@ -74,10 +75,16 @@ class CellRuns:
                 raise Conflict("A cell is still running. Wait for it, or interrupt it.")
             self.running.add(key)
             self.cancelled.discard(key)
+        try:  # the event log may be away (Redis): then the workspace must not stay "running"
             self.run_starts[key] = self.events.last(key)
-        for cell_id, _ in cells:
-            self.events.publish(key, {"type": "queued", "cell": cell_id})
-        self.pool.submit(self._run_all, workspace_id, seed, list(cells))
+            for cell_id, _ in cells:
+                self.events.publish(key, {"type": "queued", "cell": cell_id})
+            self.pool.submit(self._run_all, workspace_id, seed, list(cells))
+        except BaseException:
+            with self.lock:
+                self.running.discard(key)
+                self.run_starts.pop(key, None)
+            raise
 
     def _run_all(self, workspace_id: int, seed: int, cells: list[tuple[str, str]]) -> None:
         key = self.key(workspace_id)
@@ -203,5 +210,19 @@ class CellRuns:
             self.events.publish(key, {"type": "kernel", "status": "none", "culled": True})
         return culled
 
+    def kernel_stats(self) -> dict[str, dict[str, int]]:
+        """Kernels alive here and the memory they use, for /metrics and host heartbeats."""
+        live = getattr(self.sessions, "sessions", None) or getattr(self.sessions, "kernels", {})
+        memory = getattr(self.sessions, "memory_bytes", lambda: 0)()
+        return {"kernels": {HOST: len(live)}, "kernel_memory_bytes": {HOST: memory}}
+
+    def readiness(self) -> list[tuple[str, bool, str]]:
+        return []  # the kernels run here: the sandbox check covers them
+
     def close(self) -> None:
         self.pool.shutdown(wait=False, cancel_futures=True)
+
+    def shutdown(self) -> None:
+        """Stop taking runs and shut down every kernel, as the process ending would."""
+        self.close()
+        self.sessions.close()

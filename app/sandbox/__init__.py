@@ -68,7 +68,7 @@ def build_sessions(
     and at most *max_sessions* live at once (the one unused longest makes room).
     """
     if isinstance(executor, FakeExecutor):
-        return FakeSessions()
+        return FakeSessions(executor.seconds_per_cell)
     if not isinstance(executor, JupyterExecutor):
         raise TypeError(f"no interactive sessions for {type(executor).__name__}")
     return SessionManager(

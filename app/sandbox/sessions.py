@@ -10,6 +10,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import re
+import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -208,11 +209,12 @@ class FakeSessions:
     counts executions per kernel as a kernel does.
     """
 
-    def __init__(self) -> None:
+    def __init__(self, seconds_per_cell: float = 0.0) -> None:
         self.kernels: dict[str, str] = {}
         self.ran: list[tuple[str, str]] = []
         self.started = 0
         self.counts: dict[str, int] = {}
+        self.seconds_per_cell = seconds_per_cell  # how long each pretend cell takes
 
     def start(self, key: str) -> str:
         if key not in self.kernels:
@@ -226,6 +228,8 @@ class FakeSessions:
         if not history:
             return CellResult(index=0, status="ok")
         self.counts[key] = self.counts.get(key, 0) + 1
+        if self.seconds_per_cell:
+            threading.Event().wait(self.seconds_per_cell)
         return CellResult(index=0, status="ok", execution_count=self.counts[key])
 
     # What the fake kernel knows: names to complete, and the help on one of them.

@@ -71,6 +71,7 @@ def grade(
     on_cell: OnCell | None = None,
     reference: Pending | None = None,
     on_checking: Callable[[], None] | None = None,
+    reference_seconds: float | None = None,
 ) -> GradedRun:
     """Grade *submission*; raises grading.SubmissionError before running anything if malformed.
 
@@ -93,7 +94,11 @@ def grade(
         on_checking()
     if reference is not None:
         try:
-            expected = expected_values(lab, seed=seed, reference=reference.result())
+            values = reference.result(timeout=reference_seconds)
+            expected = expected_values(lab, seed=seed, reference=values)
+        except TimeoutError:
+            problem = "the reference solution's values were not ready in time"
+            return GradedRun(grading.score([]), empty, (), (), problem=problem)
         except NotGradable as exc:
             return GradedRun(grading.score([]), empty, (), (), problem=str(exc))
     stopped = _why_stopped(run)

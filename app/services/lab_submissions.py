@@ -23,7 +23,7 @@ from app.services import courses, evidence, lab_grading
 if TYPE_CHECKING:
     import nbformat
 
-LEASE = timedelta(minutes=10)  # a run taking longer than this is presumed dead
+LEASE = timedelta(minutes=11)  # a run taking longer than this is presumed dead (config)
 RETRY_AFTER = timedelta(seconds=30)  # an attempt that could not be graded waits this long
 MAX_TRIES = 3
 
@@ -254,12 +254,21 @@ def _take(submission: LabSubmission, now: datetime) -> bool:
     return taken.rowcount == 1
 
 
-def still_held(submission: LabSubmission, tries: int) -> bool:
-    """Whether the grader that claimed *submission* as try *tries* still holds it: nobody
-    took it over after its lease ran out. Locks the row until the caller commits, so the
-    outcome is recorded by one grader only."""
+def claim_token(submission: LabSubmission) -> tuple[int, datetime | None]:
+    """What identifies one claim of a submission: its try and the moment it was taken.
+
+    The try count alone is not enough: a re-grade starts it again, so a stalled grader's
+    try 1 could match a later grader's try 1.
+    """
+    return submission.tries, submission.started_at
+
+
+def still_held(submission: LabSubmission, token: tuple[int, datetime | None]) -> bool:
+    """Whether the grader that claimed *submission* (``claim_token``) still holds it: nobody
+    took it over after its lease ran out, and no re-grade started it again. Locks the row
+    until the caller commits, so the outcome is recorded by one grader only."""
     db.session.refresh(submission, with_for_update=True)
-    return submission.status == "running" and submission.tries == tries
+    return submission.status == "running" and claim_token(submission) == token
 
 
 def stranded(*, now: datetime, older_than: timedelta, lease: timedelta = LEASE) -> list[int]:

@@ -220,6 +220,7 @@ def clear_outputs(slug: str, lesson_slug: str, lab_id: str):
         not isinstance(cells, list) or not all(isinstance(c, str) for c in cells)
     ):
         raise InvalidInput("cells", "Send the ids of the cells to clear.")
+    cells = list(dict.fromkeys(cells)) if cells is not None else None  # each id once
     lab_workspaces.clear_outputs(space, cells)
     db.session.commit()
     engine.current().publish(space.id, {"type": "cleared", "cells": cells})  # other tabs too

@@ -65,6 +65,10 @@ def _from_loopback() -> bool:
     # app was not told about (PROXY_COUNT): the real client is elsewhere.
     if "X-Forwarded-For" in request.headers and not current_app.config["PROXY_COUNT"]:
         return False
+    # Behind configured proxies, the client address is the proxies' word: only a request
+    # whose X-Forwarded-For they filled in (and ProxyFix read) says where it came from.
+    if current_app.config["PROXY_COUNT"] and "X-Forwarded-For" not in request.headers:
+        return False
     try:
         return ipaddress.ip_address(request.remote_addr or "").is_loopback
     except ValueError:

@@ -57,7 +57,11 @@ def distributed(make_app, tmp_path, prefix):
         "REDIS_URL": REDIS_URL,
         "CELERY_TRANSPORT_OPTIONS": {"global_keyprefix": prefix},
         "LABS_ROOT": str(labs_root),
-        "SANDBOX": {"backend": "fake", "fake_seconds_per_cell": 0.4},
+        "SANDBOX": {
+            "backend": "fake",
+            "fake_seconds_per_cell": 0.4,
+            "limits": {"notebook_seconds": 1},
+        },
         "LAB_GRADING_LEASE_SECONDS": 3,
         "LAB_GRADING_VISIBILITY_SECONDS": 4,
         "LAB_GRADING_SWEEP_SECONDS": 2,

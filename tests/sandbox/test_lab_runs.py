@@ -132,3 +132,21 @@ def test_a_page_loaded_during_a_run_replays_that_run(runs):
     assert first_output(runs, 13, "slow") == "go\n"
     assert runs.follow_from(13) == before  # a reload now sees the run from its start
     runs.interrupt(13)
+
+
+def test_a_run_the_event_log_refused_leaves_the_workspace_free():
+    """Review finding: an event log away (Redis) at the start of a run locked the workspace."""
+    from app.sandbox.sessions import FakeSessions
+
+    class Away(EventLog):
+        def publish(self, key, event):
+            raise ConnectionError("the event log is away")
+
+    runs = CellRuns(FakeSessions(), Away(), lambda *args: None)
+    try:
+        with pytest.raises(ConnectionError):
+            runs.run(7, 1, [("a", "1")])
+        runs.events = EventLog()  # back again: the learner can run
+        runs.run(7, 1, [("a", "1")])
+    finally:
+        runs.close()

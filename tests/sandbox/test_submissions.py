@@ -64,3 +64,33 @@ def test_after_three_dead_runs_it_fails_but_keeps_the_notebook(ctx, lab):
     db.session.refresh(stored)
     assert stored.status == "failed" and "re-grade" in stored.message
     assert "availability = shift['run']" in stored.notebook
+
+
+def test_a_stalled_grader_cannot_record_over_a_regrade(ctx, lab):
+    """Review finding: a re-grade restarts the try count, so the fence is the whole claim."""
+    from app.services import lab_attempts
+
+    stored = lab_submissions.store(None, lab, nbformat.writes(submission(HONEST)), seed=1,
+                                   now=utcnow())  # fmt: skip
+    db.session.commit()
+    stalled = lab_submissions.claim_next(now=utcnow())
+    token = lab_submissions.claim_token(stalled)
+    db.session.commit()
+    stored.status = "graded"  # another grader finished it; then staff asked for a re-grade
+    lab_attempts.regrade(stored)
+    db.session.commit()
+    again = lab_submissions.claim_next(now=utcnow())
+    db.session.commit()
+    assert again.tries == token[0]  # the same try number as the stalled grader's
+    assert not lab_submissions.still_held(stalled, token)
+    assert lab_submissions.still_held(again, lab_submissions.claim_token(again))
+
+
+def test_the_sweep_leaves_alone_what_waits_in_the_queue_for_less_than_its_timeout(ctx, lab):
+    fresh = lab_submissions.store(None, lab, nbformat.writes(submission(HONEST)), seed=1,
+                                  now=utcnow())  # fmt: skip
+    old = lab_submissions.store(None, lab, nbformat.writes(submission(HONEST)), seed=2,
+                                now=utcnow() - timedelta(hours=1))  # fmt: skip
+    db.session.commit()
+    stranded = lab_submissions.stranded(now=utcnow(), older_than=timedelta(minutes=15))
+    assert stranded == [old.id] and fresh.id not in stranded

@@ -121,3 +121,39 @@ def test_a_lab_without_reference_checks_needs_no_run():
         assert references.get(lab, 1, timeout=5) == {} and gate.calls == []
     finally:
         references.close()
+
+
+def test_a_submit_does_not_wait_behind_other_learners_ahead_of_time_work(lab):
+    """Review finding: the submit's reference sat behind the whole background queue."""
+    blocker = Gate()
+
+    def compute(lab, seed):
+        if seed == 1:  # another learner's reference, in the one background thread
+            return blocker(lab, seed)
+        return lab_grading.reference_values(lab, seed=seed, executor=LocalExecutor())
+
+    references = References(LocalExecutor(), compute=compute)
+    try:
+        references.prepare(lab, 1)
+        assert blocker.started.wait(30)
+        references.prepare(lab, 2)  # queued behind seed 1
+        values = references.start(lab, 2).result(timeout=30)  # the submit: taken over now
+        assert "margin" in values and not blocker.release.is_set()
+    finally:
+        blocker.release.set()
+        references.close()
+
+
+def test_a_reference_run_ended_by_any_exception_answers_its_waiters(lab):
+    """Review finding: a BaseException left the future unanswered, blocking every grade."""
+
+    def compute(lab, seed):
+        raise KeyboardInterrupt
+
+    references = References(LocalExecutor(), compute=compute)
+    try:
+        with pytest.raises(lab_grading.NotGradable):
+            references.start(lab, 3).result(timeout=30)
+        assert references.stats()["references_running"] == 0
+    finally:
+        references.close()

@@ -12,6 +12,7 @@ import redis
 from prometheus_client.parser import text_string_to_metric_families
 
 from app import logs, metrics
+from app.extensions import limiter
 
 UNREACHABLE_DB = "postgresql://nobody@127.0.0.1:1/nothing"
 UNREACHABLE_REDIS = "redis://127.0.0.1:1/0"
@@ -103,13 +104,18 @@ def test_ops_endpoints_have_no_rate_limit_csrf_or_session(make_app):
     """Probes every few seconds must never be refused, nor be handed a session cookie."""
     app = make_app(RATELIMIT_ENABLED=True, RATELIMIT_DEFAULT="2 per minute", WTF_CSRF_ENABLED=True)
     client = app.test_client()
-    for _ in range(4):
-        for url in ("/healthz", "/readyz", "/metrics"):
-            response = client.get(url)
-            assert response.status_code == 200, url
-            assert "Set-Cookie" not in response.headers, url
-    statuses = [client.get("/privacy").status_code for _ in range(3)]
-    assert statuses == [200, 200, 429]  # the default limit is really on
+    try:
+        for _ in range(4):
+            for url in ("/healthz", "/readyz", "/metrics"):
+                response = client.get(url)
+                assert response.status_code == 200, url
+                assert "Set-Cookie" not in response.headers, url
+        statuses = [client.get("/privacy").status_code for _ in range(3)]
+        assert statuses == [200, 200, 429]  # the default limit is really on
+    finally:
+        # Flask-Limiter keeps the first default limits it is given on its one (module-wide)
+        # object; the apps built after this test in the same process must not inherit them.
+        limiter.limit_manager.set_default_limits([])
 
 
 def test_metrics_label_requests_by_route_not_by_raw_path(client):
@@ -302,3 +308,11 @@ def test_lines_logged_while_handling_a_request_carry_its_id(json_logs, monkeypat
     warnings = [line for line in lines() if line["logger"] == "app.services.readiness"]
     assert warnings and {line["request_id"] for line in warnings} == {"probe-2"}
     assert logs.request_id.get() is None  # nothing carries over to what the thread does next
+
+
+def test_metrics_behind_a_proxy_need_the_proxys_word_that_the_client_is_local(make_app):
+    """Review finding: a proxy that sends no X-Forwarded-For made every client local."""
+    app = make_app(PROXY_COUNT=1)
+    assert app.test_client().get("/metrics").status_code == 404
+    local = app.test_client().get("/metrics", headers={"X-Forwarded-For": "127.0.0.1"})
+    assert local.status_code == 200
