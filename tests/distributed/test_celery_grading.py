@@ -7,6 +7,7 @@ each, so a worker can be killed while it grades.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import signal
@@ -84,15 +85,16 @@ def distributed(make_app, tmp_path, prefix):
              "worker", "--pool", "threads", "--concurrency", "1", "--without-heartbeat",
              "--without-gossip", "--without-mingle", "--loglevel", "WARNING", *extra],
             cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+            start_new_session=True,  # its own process group: beat runs as a child process
         )  # fmt: skip
         workers.append(worker)
         return worker
 
     app.start_worker = start_worker
     yield app
-    for worker in workers:
-        if worker.poll() is None:
-            worker.kill()
+    for worker in workers:  # the worker and whatever it started (the beat process)
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(worker.pid, signal.SIGKILL)
         worker.wait(30)
 
 

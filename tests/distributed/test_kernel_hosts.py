@@ -6,6 +6,7 @@ the tests are about placement, the protocol, events and failover, not about Jupy
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import signal
@@ -81,6 +82,7 @@ def site(make_app, tmp_path):
             [sys.executable, "-m", "flask", "--app", "tests.distributed.worker_app:app",
              "labs", "kernel-host", "--name", name, "--capacity", "4"],
             cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+            start_new_session=True,
         )  # fmt: skip
         assert poll(lambda: name in engine.runs.registry.alive(), seconds=60), "host not up"
         return hosts[name]
@@ -93,9 +95,9 @@ def site(make_app, tmp_path):
         app.workspace = (space.id, space.seed, lab_workspaces.cells(space))
     app.start_host, app.hosts = start_host, hosts
     yield app
-    for process in hosts.values():
-        if process.poll() is None:
-            process.terminate()
+    for process in hosts.values():  # each host and its kernels
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(process.pid, signal.SIGKILL)
         process.wait(30)
     keys = list(client.scan_iter(match=f"{prefix}*"))
     if keys:

@@ -10,6 +10,7 @@ import pytest
 
 from app.content import labs as lab_files
 from app.content import validate
+from app.engine.references import References
 from app.sandbox import notebooks
 from app.services import lab_grading
 
@@ -49,12 +50,24 @@ def test_lab_reference_full_marks_and_learner_version_zero(path, lab_executor):
     assert lab.id == path.stem
     assert re.fullmatch(r"lab-[a-z0-9-]+", lab.id)
     learner = lab_files.learner_version(lab)
-    reference = lab_grading.grade(lab, lab.notebook, seed=11, executor=executor)
-    assert reference.grade.total == lab.max_points, [
-        (c.id, c.feedback) for c in reference.grade.checks if not c.passed
-    ]
-    empty = lab_grading.grade(lab, learner, seed=11, executor=executor)
-    assert empty.run.status == "completed" and empty.grade.total == 0
-    # And with another learner's seed, whose data and expected values differ.
-    other = lab_grading.grade(lab, lab.notebook, seed=12, executor=executor)
-    assert other.grade.total == lab.max_points
+    # As the engine grades: the reference for a seed runs once, beside the learner's run.
+    references = References(executor)
+    try:
+
+        def grade(notebook, seed):
+            return lab_grading.grade(
+                lab, notebook, seed=seed, executor=executor, reference=references.start(lab, seed)
+            )
+
+        reference = grade(lab.notebook, 11)
+        assert reference.grade.total == lab.max_points, [
+            (c.id, c.feedback) for c in reference.grade.checks if not c.passed
+        ]
+        empty = grade(learner, 11)
+        assert empty.run.status == "completed" and empty.grade.total == 0
+        # And with another learner's seed, whose data and expected values differ.
+        other = grade(lab.notebook, 12)
+        assert other.grade.total == lab.max_points
+        assert references.computed == 2  # one reference run per seed
+    finally:
+        references.close()
