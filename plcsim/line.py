@@ -15,13 +15,13 @@ from __future__ import annotations
 
 import bisect
 import random
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Mapping
 
 from plcsim.alarms import Alarm, AlarmEvent, AlarmState
 from plcsim.historian import Historian, SensorLog
 from plcsim.packml import Command, IllegalCommand, Mode, State
 from plcsim.sensors import Sensor
-from plcsim.tags import Quality, Tag
+from plcsim.tags import Counter, Quality, Tag
 from plcsim.units import (
     ACTING_SECONDS,
     BLOCKED,
@@ -51,7 +51,11 @@ class Line:
         path: str = "Riverbend/Packaging/Line1",
         resolution: float = 1.0,
         grid_kg_per_kwh: float = 0.4,
+        counter_start: Mapping[str, int] | None = None,
     ) -> None:
+        """*counter_start* gives, by unit name, where a unit's 16-bit production counter
+        (``produced_count``, ``Admin/ProdProcessedCount``) stood when the run began; the
+        others start at 0. ``produced_total`` counts from 0 either way."""
         if not 0 < resolution <= 60:  # written so that NaN fails too
             raise ValueError("resolution must be more than 0 and at most 60 seconds")
         if not specs:
@@ -80,6 +84,10 @@ class Line:
             spec.name: Unit(spec, random.Random(f"plcsim:{seed}:{spec.name}"))  # noqa: S311
             for spec in specs
         }
+        for name, start in (counter_start or {}).items():
+            if name not in self.units:
+                raise ValueError(f"unknown unit {name!r}; units: {', '.join(self.units)}")
+            self.units[name].produced = Counter(start=start)
         for i, unit in enumerate(self.units.values()):
             unit.infeed = buffers[i - 1] if i else None
             unit.outfeed = buffers[i] if i < len(buffers) else None

@@ -45,8 +45,28 @@ def product_temp_recipe(t: float) -> float:
     return 20.5 + 0.8 * math.sin(2 * math.pi * t / (4 * 3600.0))
 
 
-def packaging_line(seed: int, **options) -> Line:
+def carried_counters(seed: int, shift_s: float = 8 * 3600) -> dict[str, int]:
+    """Where each unit's 16-bit production counter stands after the shifts before this one.
+
+    A PLC never resets its counters, so a shift starts wherever they were left. These
+    values (seeded) sit 10 to 50 % of the unit's design output for *shift_s* short of the
+    rollover, so each counter rolls over once the unit has made half its design output
+    (units make about 60-85 % of it): in every seed's shift, as on some shift of every real
+    line. A lab that reads the counter naively then fails for every learner, not only for
+    those whose counter happened to wrap.
+    """
+    rng = random.Random(f"plcsim:{seed}:counters")  # noqa: S311 - simulation stream
+    return {
+        spec.name: 2**16 - round(rng.uniform(0.1, 0.5) * spec.design_speed * shift_s / 60)
+        for spec in PACKAGING_UNITS
+    }
+
+
+def packaging_line(seed: int, *, carry_counters: bool = False, **options) -> Line:
     """The five-unit bottling line of the labs, started at time zero, with sensors and alarms.
+
+    With *carry_counters* the production counters start where earlier shifts left them
+    (``carried_counters``) rather than at 0.
 
     Each seed places its own sensor faults: a drifting temperature probe, a stuck level
     sensor, a motor-current signal with spikes and a vibration sensor that drops out.
@@ -58,6 +78,8 @@ def packaging_line(seed: int, **options) -> Line:
     shift, with run time = time in EXECUTE, each unit's OEE performance lands at about
     85-93 % and its availability at about 70-90 % (tests check 80-95 % performance).
     """
+    if carry_counters:
+        options.setdefault("counter_start", carried_counters(seed))
     line = Line(
         [UnitSpec(**vars(spec)) for spec in PACKAGING_UNITS],
         seed=seed,

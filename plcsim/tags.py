@@ -24,18 +24,23 @@ class Tag:
 class Counter:
     """An unsigned counter of *bits* bits: it wraps to zero, as PLC counters do.
 
-    ``count`` is what the PLC shows; ``total`` is the true number, for checking answers.
+    ``count`` is what the PLC shows: it starts at *start*, where the counter stood when the
+    run began (a PLC does not reset its counters at a shift change). ``total`` is the true
+    number counted since then, for checking answers.
     """
 
-    def __init__(self, bits: int = 16) -> None:
+    def __init__(self, bits: int = 16, start: int = 0) -> None:
         if bits not in (16, 32):
             raise ValueError("a counter has 16 or 32 bits")
         self.modulus = 2**bits
+        if not 0 <= start < self.modulus:
+            raise ValueError(f"a {bits}-bit counter starts between 0 and {self.modulus - 1}")
+        self.start = start
         self.total = 0
 
     @property
     def count(self) -> int:
-        return self.total % self.modulus
+        return (self.start + self.total) % self.modulus
 
     def add(self, amount: int = 1) -> None:
         if amount < 0:
