@@ -1,4 +1,4 @@
-"""``flask curriculum``: validate, sync, and move frameworks in and out as CASE JSON."""
+"""``flask curriculum``: validate, sync, stats, and move frameworks in and out as CASE JSON."""
 
 from __future__ import annotations
 
@@ -10,11 +10,13 @@ import click
 from flask import current_app
 from flask.cli import AppGroup
 
-from app.content import case, confined, limits, validate
+from app.content import case, confined, hours, limits, validate
 from app.content import version as content_version
+from app.content.labs import Lab, LabError
 from app.database import utcnow
+from app.errors import NotFound
 from app.extensions import db
-from app.services import curriculum_sync, frameworks
+from app.services import curriculum_sync, frameworks, lab_catalog
 
 group = AppGroup("curriculum", help="Check and load course content from curricula/.")
 
@@ -83,6 +85,100 @@ def sync_command(root: Path | None, dry_run: bool) -> None:
     else:
         db.session.commit()
         click.echo("Synced." if report.changed_anything else "Already up to date.")
+
+
+@group.command("stats")
+@click.argument("root", type=ROOT, required=False)
+@click.option("--json", "as_json", is_flag=True, help="Print the figures as JSON.")
+def stats_command(root: Path | None, as_json: bool) -> None:
+    """Print each course's lessons, words, quiz items, labs and declared and estimated hours."""
+    curriculum, problems = validate.load(
+        root or _default_root(), labs_root=_labs_root(), badges_root=_badges_root(root)
+    )
+    if problems.errors:
+        for problem in problems.errors:
+            click.echo(str(problem), err=True)
+        click.echo(f"{len(problems.errors)} errors: no figures for a broken tree.", err=True)
+        raise SystemExit(1)
+    found = [hours.measure(c, _stats_labs(hours.lab_ids(c))) for c in curriculum.courses]
+    published = hours.total([c for c in found if c.published])
+    everything = hours.total(found)
+    if as_json:
+        click.echo(json.dumps(_stats_json(found, published, everything), indent=2))
+        return
+    for line in _stats_table(found, published, everything):
+        click.echo(line)
+    click.echo()
+    for course in found:
+        if course.over_declared:
+            parts = course.estimate
+            click.echo(
+                f"{course.course} declares {course.declared_hours:g} h; its material justifies "
+                f"about {course.estimated_hours:.1f} h (reading {parts.reading / 60:.1f} h, "
+                f"worked examples {parts.worked / 60:.1f} h, quizzes {parts.quizzes / 60:.1f} h, "
+                f"labs {parts.labs / 60:.1f} h)."
+            )
+    click.echo(
+        f"Estimated h: prose at {hours.STUDY_WPM} words a minute, {hours.WORKED_MINUTES:g} min "
+        "per figure, display equation or code block, 1-2 min per quiz item plus its "
+        "explanation, and each lab's declared minutes (see curricula/README.md)."
+    )
+
+
+def _stats_labs(ids: list[str]) -> dict[str, Lab]:
+    """The lab notebooks among *ids* that exist and parse; a broken one is reported."""
+    found = {}
+    for ident in ids:
+        try:
+            found[ident] = lab_catalog.load(_labs_root(), ident)
+        except NotFound:
+            continue  # planned: validate already says so
+        except LabError as exc:
+            click.echo(f"lab {ident}: {exc} (counted as not written)", err=True)
+    return found
+
+
+def _stats_table(found: list[hours.CourseHours], published: hours.Total, everything: hours.Total):
+    header = (
+        "course", "status", "modules", "lessons", "words", "figures", "quiz items", "labs",
+        "competencies", "declared h", "estimated h", "declared/estimated",
+    )  # fmt: skip
+    rows = [header]
+    for c in found:
+        planned = sum(1 for lab in c.labs if not lab.written)
+        labs = str(len(c.labs) - planned) + (f" (+{planned} planned)" if planned else "")
+        rows.append((
+            c.course, "published" if c.published else "draft", str(c.modules), str(c.lessons),
+            str(c.prose.words), str(c.prose.figures), str(c.quiz_items), labs,
+            str(len(c.competencies)), f"{c.declared_hours:.1f}", f"{c.estimated_hours:.1f}",
+            "-" if c.ratio is None else f"{c.ratio:.2f}",
+        ))  # fmt: skip
+    for name, total in (("published", published), ("with drafts", everything)):
+        label = f"total, {name} ({total.courses} course{'s' if total.courses != 1 else ''})"
+        rows.append((
+            label, *[""] * 8, f"{total.declared_hours:.1f}", f"{total.estimated_hours:.1f}",
+            "-" if total.ratio is None else f"{total.ratio:.2f}",
+        ))  # fmt: skip
+    widths = [max(len(row[i]) for row in rows) for i in range(len(header))]
+    for row in rows:
+        cells = [
+            cell.ljust(w) if i < 2 else cell.rjust(w)
+            for i, (cell, w) in enumerate(zip(row, widths, strict=True))
+        ]
+        yield "  ".join(cells).rstrip()
+
+
+def _stats_json(found: list[hours.CourseHours], published: hours.Total, everything: hours.Total):
+    return {
+        "courses": [course.as_dict() for course in found],
+        "totals": {"published": published.as_dict(), "all": everything.as_dict()},
+        "model": {
+            "study_wpm": hours.STUDY_WPM,
+            "worked_minutes": hours.WORKED_MINUTES,
+            "quiz_answer_minutes": hours.QUIZ_ANSWER_MINUTES,
+            "over_declared_ratio": hours.OVER_DECLARED_RATIO,
+        },
+    }
 
 
 @group.command("export-case")

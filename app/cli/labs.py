@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import json
+import os
+import time
 from pathlib import Path
 
 import click
@@ -10,6 +12,7 @@ from flask import current_app
 from flask.cli import AppGroup
 
 from app import engine
+from app.cli import lab_checks
 from app.content import confined
 from app.content import labs as lab_files
 from app.domain.grading import SubmissionError
@@ -149,34 +152,51 @@ def grade_command(source: Path, submission: Path, seed: int, as_json: bool) -> N
 
 
 @group.command("check")
+@click.argument("lab_ids", nargs=-1)
 @click.option("--labs", "root", type=click.Path(file_okay=False, path_type=Path), default=None)
-def check_command(root: Path | None) -> None:
-    """Every lab's reference solution must earn full marks, and its learner version zero."""
-    root = root or Path(current_app.config["LABS_ROOT"])
-    sources = _sources(root)
-    if not sources:
+@click.option(
+    "--seeds",
+    type=click.IntRange(min=1),
+    default=1,
+    show_default=True,
+    help="Check learner seeds 1 to N (make check-labs checks 20).",
+)
+@click.option(
+    "--jobs",
+    type=click.IntRange(min=1),
+    default=None,
+    help="Kernels at once (default: 2, or 1 on one core). A seed's first grade runs the "
+    "reference solution beside it and counts two.",
+)
+def check_command(root: Path | None, lab_ids: tuple[str, ...], seeds: int, jobs: int | None):
+    """For every lab (or LAB_IDS) and seeds 1 to N: the reference solution earns full marks,
+    the learner version zero, and each declared pitfall loses points."""
+    root = (root or Path(current_app.config["LABS_ROOT"])).resolve()
+    labs = [_load_lab(path) for path in _sources(root)]
+    if lab_ids:
+        unknown = sorted(set(lab_ids) - {lab.id for lab in labs})
+        if unknown:
+            raise click.ClickException(f"No lab {', '.join(unknown)} in {root}.")
+        labs = [lab for lab in labs if lab.id in lab_ids]
+    if not labs:
         click.echo(f"No lab notebooks in {root}.")
         return
     lab_engine = engine.current()
-    failures = 0
-    for path in sources:
-        lab = _load_lab(path)
-        # Both grades compare with one run of the reference solution for seed 1.
-        reference = lab_engine.grade_notebook(lab, lab.notebook, seed=1)
-        learner = lab_engine.grade_notebook(lab, lab_files.learner_version(lab), seed=1)
-        ok = (
-            reference.gradable
-            and learner.gradable
-            and reference.grade.total == lab.max_points
-            and learner.grade.total == 0
-        )
-        failures += not ok
-        problem = reference.problem or learner.problem
-        click.echo(
-            f"{'ok  ' if ok else 'FAIL'} {lab.id}: reference {reference.grade.total:g}/"
-            f"{lab.max_points:g}, learner version {learner.grade.total:g}/{lab.max_points:g}"
-            + (f" (not graded: {problem})" if problem else "")
-        )
+    jobs = jobs or min(2, os.cpu_count() or 1)
+    started, failures, graded = time.monotonic(), 0, 0
+
+    def grade(lab, notebook, seed):
+        return lab_engine.grade_notebook(lab, notebook, seed=seed)
+
+    for report in lab_checks.check_labs(labs, root, range(1, seeds + 1), grade=grade, jobs=jobs):
+        click.echo(report.text)
+        failures += not report.ok
+        graded += report.graded
+    checked = "seed 1" if seeds == 1 else f"seeds 1-{seeds}"
+    click.echo(
+        f"{len(labs)} lab(s), {checked}: {graded} notebooks graded in "
+        f"{time.monotonic() - started:.0f} s, at most {max(jobs, 2)} kernels at a time."
+    )
     if failures:
         raise click.ClickException(f"{failures} lab(s) failed the check.")
 

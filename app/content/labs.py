@@ -6,16 +6,23 @@ A source notebook in ``labs/`` carries the reference solution and every check:
   between ``### BEGIN SOLUTION`` and ``### END SOLUTION``), ``readonly`` (given code),
   ``test`` (a visible self-check, read-only) or ``hidden-test`` (never shown to learners);
 - notebook metadata ``shopfloor.lab`` (id, title, competencies, minutes, limits,
-  max_attempts) and ``shopfloor.checks``: what to observe in the kernel and what to expect.
+  max_attempts, pitfalls) and ``shopfloor.checks``: what to observe in the kernel and what
+  to expect.
+
+A lab's **pitfalls** are typical wrong approaches, each a notebook under
+``pitfalls/`` that ``flask labs check`` grades for many seeds: each must lose points on
+every seed, or the lab does not catch the mistake it teaches about. They are for authors
+only: the learner version carries neither the notebooks nor their list.
 """
 
 from __future__ import annotations
 
 import copy
 import hashlib
+import json
 import re
 from dataclasses import dataclass, field
-from pathlib import Path, PurePath
+from pathlib import Path, PurePath, PurePosixPath
 from typing import TYPE_CHECKING, Any
 
 from app.content import confined
@@ -32,6 +39,7 @@ STUB = "# YOUR CODE HERE\nraise NotImplementedError()\n"
 COMPARES = ("equal", "close", "set", "type")
 REFERENCE = "reference"
 LAB_ID = re.compile(r"[a-z0-9]+(?:-[a-z0-9]+)*")  # also the file name: labs/<id>.ipynb
+PITFALLS = "pitfalls"  # the folder of LABS_ROOT that holds pitfall notebooks
 
 
 class LabError(ValueError):
@@ -54,6 +62,16 @@ class Check:
 
 
 @dataclass(frozen=True)
+class Pitfall:
+    """A typical wrong approach to a lab: its notebook must lose points for every seed."""
+
+    id: str
+    description: str  # the mistake, as an instructor would name it
+    notebook: PurePosixPath  # relative to LABS_ROOT, always inside pitfalls/
+    cells: tuple[str, ...]  # the answer cells where it differs from the reference solution
+
+
+@dataclass(frozen=True)
 class Lab:
     id: str
     title: str
@@ -64,6 +82,7 @@ class Lab:
     limits: dict[str, Any] = field(default_factory=dict)
     max_attempts: int | None = None
     version: str = ""  # content hash of the source notebook
+    pitfalls: tuple[Pitfall, ...] = ()
 
     @property
     def max_points(self) -> float:
@@ -71,6 +90,33 @@ class Lab:
 
     def cells_with_role(self, role: str) -> list:
         return [cell for cell in self.notebook.cells if role_of(cell) == role]
+
+
+@dataclass(frozen=True)
+class LabHeader:
+    """What a notebook's ``shopfloor.lab`` metadata says of the time and skills it takes."""
+
+    minutes: int
+    competencies: tuple[str, ...] = ()
+
+
+def read_header(root: Path, lab_id: str) -> LabHeader:
+    """The header of notebook ``<lab_id>.ipynb`` under *root*, read as plain JSON (no
+    nbformat: the validator reads every lab's). Raises LabError if it cannot be read."""
+    try:
+        data = json.loads(read_notebook(root, f"{lab_id}.ipynb"))
+        lab = data["metadata"]["shopfloor"]["lab"]
+        minutes = lab.get("minutes") or 30
+        competencies = lab.get("competencies") or []
+        if not isinstance(minutes, int) or isinstance(minutes, bool) or minutes < 0:
+            raise LabError(f"{lab_id}: minutes must be a whole number of minutes")
+        return LabHeader(minutes, tuple(str(code) for code in competencies))
+    except LabError:
+        raise
+    except confined.Refused as exc:
+        raise LabError(f"{lab_id}: {exc.message}") from None
+    except (ValueError, RecursionError, KeyError, TypeError, AttributeError) as exc:
+        raise LabError(f"{lab_id}: not a lab notebook ({type(exc).__name__})") from None
 
 
 def read_notebook(root: Path, name: str | PurePath) -> bytes:
@@ -88,7 +134,6 @@ def role_of(cell) -> str | None:
 
 def parse(notebook: nbformat.NotebookNode) -> Lab:
     """Read a source notebook into a Lab; raise LabError naming what is wrong."""
-    import nbformat
 
     meta = notebook.metadata.get("shopfloor") or {}
     lab = meta.get("lab") or {}
@@ -115,6 +160,8 @@ def parse(notebook: nbformat.NotebookNode) -> Lab:
         raise LabError("notebook metadata shopfloor.checks lists no checks")
     if len({c.id for c in checks}) != len(checks):
         raise LabError("two checks share an id")
+    answer_ids = [cell.id for cell in notebook.cells if role_of(cell) == "answer"]
+    pitfalls = _pitfalls(lab.get("pitfalls", []), answer_ids)
     return Lab(
         id=str(lab["id"]),
         title=str(lab["title"]),
@@ -124,8 +171,20 @@ def parse(notebook: nbformat.NotebookNode) -> Lab:
         minutes=int(lab.get("minutes") or 30),
         limits=dict(lab.get("limits") or {}),
         max_attempts=lab.get("max_attempts"),
-        version=hashlib.sha256(nbformat.writes(notebook).encode()).hexdigest()[:16],
+        version=_version(notebook),
+        pitfalls=pitfalls,
     )
+
+
+def _version(notebook: nbformat.NotebookNode) -> str:
+    """A content hash of what learners and grading see. The pitfalls, for authors only, are
+    left out: declaring one must not tell learners that their lab has changed."""
+    import nbformat
+
+    if "pitfalls" in notebook.metadata["shopfloor"]["lab"]:
+        notebook = copy.deepcopy(notebook)
+        del notebook.metadata["shopfloor"]["lab"]["pitfalls"]
+    return hashlib.sha256(nbformat.writes(notebook).encode()).hexdigest()[:16]
 
 
 def _check(raw: dict, index: int) -> Check:
@@ -154,6 +213,99 @@ def _check(raw: dict, index: int) -> Check:
     return check
 
 
+def _pitfalls(raw: Any, answer_ids: list[str]) -> tuple[Pitfall, ...]:
+    """The declared pitfalls; LabError naming the pitfall and what is wrong with it."""
+    if not isinstance(raw, list):
+        raise LabError(
+            "notebook metadata shopfloor.lab.pitfalls must be a list of "
+            "{id, description, notebook, cells}"
+        )
+    found: list[Pitfall] = []
+    for index, entry in enumerate(raw):
+        if not isinstance(entry, dict):
+            raise LabError(f"pitfall {index}: needs an id, a description, a notebook and cells")
+        ident = entry.get("id")
+        if not isinstance(ident, str) or not LAB_ID.fullmatch(ident):
+            message = f"its id must be lower-case letters, digits and hyphens, not {ident!r}"
+            raise LabError(f"pitfall {index}: {message}")
+        if any(p.id == ident for p in found):
+            raise LabError(f"pitfall {ident!r} is declared twice")
+        description = entry.get("description")
+        if not isinstance(description, str) or not description.strip():
+            raise LabError(f"pitfall {ident!r}: needs a description of the mistake")
+        path = _pitfall_path(ident, entry.get("notebook"))
+        cells = _pitfall_cells(ident, entry.get("cells"), answer_ids)
+        found.append(Pitfall(ident, description.strip(), path, cells))
+    return tuple(found)
+
+
+def _pitfall_path(ident: str, raw: Any) -> PurePosixPath:
+    """The pitfall's notebook path: a notebook under pitfalls/, so that it is never taken
+    for a lab (``flask labs build`` reads only the top folder) nor served to learners."""
+    wanted = f"a .ipynb file under {PITFALLS}/ (e.g. {PITFALLS}/<lab id>/{ident}.ipynb)"
+    if not isinstance(raw, str):
+        raise LabError(f"pitfall {ident!r}: its notebook must be {wanted}")
+    try:
+        path = confined.relative(raw)
+    except confined.Refused as exc:
+        raise LabError(f"pitfall {ident!r}: {exc.message}") from None
+    if len(path.parts) < 2 or path.parts[0] != PITFALLS or path.suffix != ".ipynb":
+        raise LabError(f"pitfall {ident!r}: its notebook must be {wanted}, not {raw!r}")
+    return path
+
+
+def _pitfall_cells(ident: str, raw: Any, answer_ids: list[str]) -> tuple[str, ...]:
+    if not isinstance(raw, list) or not raw or not all(isinstance(c, str) for c in raw):
+        raise LabError(f"pitfall {ident!r}: cells must list the answer cells it changes")
+    for cell in raw:
+        if cell not in answer_ids:
+            raise LabError(
+                f"pitfall {ident!r} names cell {cell!r}, which is not an answer cell of "
+                f"this lab (its answer cells: {', '.join(answer_ids)})"
+            )
+    if len(set(raw)) != len(raw):
+        raise LabError(f"pitfall {ident!r} names a cell twice")
+    return tuple(raw)
+
+
+def pitfall_notebook(root: Path, lab: Lab, pitfall: Pitfall) -> nbformat.NotebookNode:
+    """Read *pitfall*'s notebook from *root* (LABS_ROOT, resolved) and check it against *lab*.
+
+    Raises LabError naming the pitfall when the notebook is missing, unreadable or not a
+    notebook, lacks an answer cell of the lab, keeps the reference solution in a cell it
+    declares, or changes an answer cell it does not declare (a pitfall is one mistake).
+    """
+    import nbformat
+
+    where = f"pitfall {pitfall.id!r} of {lab.id}"
+    try:
+        raw = read_notebook(root, pitfall.notebook)
+    except confined.Refused as exc:
+        raise LabError(
+            f"{where}: no notebook {pitfall.notebook} ({exc.message}); "
+            f"labs/src/{lab.id}.py writes it"
+        ) from None
+    try:
+        notebook = nbformat.reads(raw.decode(), as_version=4)
+        nbformat.validate(notebook)
+    except Exception as exc:  # noqa: BLE001 - JSON, Unicode and schema errors alike
+        problem = type(exc).__name__
+        raise LabError(f"{where}: {pitfall.notebook} is not a valid notebook ({problem})") from None
+    sources = {c.get("id"): c.source for c in notebook.cells if c.cell_type == "code"}
+    for cell in lab.cells_with_role("answer"):
+        if cell.id not in sources:
+            raise LabError(f"{where}: {pitfall.notebook} has no answer cell {cell.id!r}")
+        same = sources[cell.id] == cell.source
+        if cell.id in pitfall.cells and same:
+            raise LabError(f"{where}: its cell {cell.id!r} holds the reference solution")
+        if cell.id not in pitfall.cells and not same:
+            raise LabError(
+                f"{where}: its cell {cell.id!r} differs from the reference solution, but the "
+                "pitfall does not list it among its cells"
+            )
+    return notebook
+
+
 def learner_version(lab: Lab) -> nbformat.NotebookNode:
     """The notebook learners get: solutions stubbed, hidden tests and hidden checks removed."""
     notebook = copy.deepcopy(lab.notebook)
@@ -174,6 +326,7 @@ def learner_version(lab: Lab) -> nbformat.NotebookNode:
     notebook.cells = cells
     meta = notebook.metadata["shopfloor"]
     meta["checks"] = [_public(c) for c in lab.checks if c.visible]
+    meta.get("lab", {}).pop("pitfalls", None)  # for authors: it names wrong answers' cells
     leaks = leaked_secrets(lab, notebook)
     if leaks:
         raise LabError(f"the learner version would still contain {', '.join(leaks)}")
@@ -211,4 +364,6 @@ def leaked_secrets(lab: Lab, notebook: nbformat.NotebookNode) -> list[str]:
     found += [f"hidden check {c.id}" for c in lab.checks if not c.visible and c.id in public]
     if any("expected" in c for c in notebook.metadata.get("shopfloor", {}).get("checks", [])):
         found.append("expected answers")
+    if "pitfalls" in notebook.metadata.get("shopfloor", {}).get("lab", {}):
+        found.append("the list of pitfalls")
     return found

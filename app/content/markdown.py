@@ -11,7 +11,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable
 from dataclasses import dataclass
-from functools import cache
+from functools import cache, lru_cache
 from typing import TYPE_CHECKING
 
 from markupsafe import Markup, escape
@@ -221,6 +221,7 @@ def plain_text(tokens: list[Token]) -> str:
     return " ".join(w for w in words if w)
 
 
+@lru_cache(maxsize=4096)  # quiz prompts and choices: the same few texts on every page
 def inline(text: str) -> Markup:
     """Render one line of Markdown (emphasis, code, links, maths) without a paragraph."""
     return Markup(_parser().renderInline(text, {"link": lambda _: None, "asset": lambda _: None}))  # noqa: S704

@@ -78,6 +78,7 @@ CODES: dict[str, str] = {
     "W-LAB-PLANNED": "a lab block names a notebook that is planned but not written yet",
     "W-RAW-HTML": "raw HTML in Markdown is shown as text, not rendered",
     "W-UNKNOWN-LANGUAGE": "a code block names a language the highlighter does not know",
+    "W-COURSE-HOURS": "a course declares more RTI hours than its material justifies",
     "W-PROGRAM-RTI-HOURS": "a program year plans fewer than 144 hours of related instruction",
 }
 

@@ -6,8 +6,9 @@ from collections import defaultdict
 from dataclasses import replace
 from pathlib import Path, PurePosixPath
 
-from app.content import achievements, confined, courses, frameworks, programs
-from app.content.limits import NOTEBOOK_BYTES
+from app.content import achievements, confined, courses, frameworks, hours, programs
+from app.content.labs import LabError, read_header
+from app.content.limits import NOTEBOOK_BYTES, YAML_BYTES
 from app.content.model import Curriculum
 from app.content.problems import Problems
 
@@ -54,6 +55,7 @@ def load_parts(
     curriculum = Curriculum(root, tuple(found_frameworks), tuple(found_courses))
     _check_unique_ids(curriculum, problems)
     _check_labs(curriculum, labs_root, problems)
+    _check_hours(curriculum, labs_root, problems)
     found_programs = programs.load_all(root, curriculum, problems)  # apprenticeship standards
     _check_tree(labs_root, problems, notebook_limit=NOTEBOOK_BYTES)
     badge_problems = Problems(badges_root.parent)  # shown as badges/<file>
@@ -135,3 +137,31 @@ def _check_labs(curriculum: Curriculum, labs_root: Path, problems: Problems) -> 
                 else:
                     message = f"no notebook labs/{lab.id}.ipynb"
                     problems.add(path, lab.line, 1, "E-MISSING-LAB", message)
+
+
+def _check_hours(curriculum: Curriculum, labs_root: Path, problems: Problems) -> None:
+    """Warn where a course declares more RTI hours than its material justifies (content.hours)."""
+    for course in curriculum.courses:
+        headers = {}
+        for ident in hours.lab_ids(course):
+            try:
+                headers[ident] = read_header(labs_root, ident)
+            except LabError:
+                continue  # missing, planned or broken: counts no time (and is reported apart)
+        figures = hours.measure(course, headers)
+        if figures.over_declared:
+            message = (
+                f"declares {figures.declared_hours:g} RTI hours; its lessons, quizzes and labs "
+                f"justify about {figures.estimated_hours:.1f} (flask curriculum stats)"
+            )
+            line = _line_of(course.folder, "course.yml", "rti_hours")
+            problems.add(course.folder / "course.yml", line, 1, "W-COURSE-HOURS", message)
+
+
+def _line_of(folder: Path, name: str, key: str) -> int:
+    """The line of top-level *key* in the YAML file *name* of *folder* (1 if not found)."""
+    try:
+        text = confined.read_text(folder, name, limit=YAML_BYTES)
+    except (confined.Refused, UnicodeDecodeError):
+        return 1  # already reported by the course's loader
+    return next((n for n, line in enumerate(text.splitlines(), 1) if line.startswith(f"{key}:")), 1)

@@ -5,7 +5,7 @@ Run from the repository root:  .venv/bin/python labs/src/lab-alarm-flood.py
 
 from __future__ import annotations
 
-from _notebook import code, lab_notebook, md, write
+from _notebook import Pitfall, code, lab_notebook, md, swap, write
 
 LAB_ID = "lab-alarm-flood"
 
@@ -200,7 +200,8 @@ alarm's `deadband` and `on_delay` (find it in `new_line.alarms` by its `id`) **b
 run it, run it for `SHIFT_S` and analyse its alarm journal as in part 1. The process and the
 sensor readings are the same; only the alarm changes.
 
-Make `fixed`, a dictionary with the keys `"activations"`, `"flood_windows"` and
+Make `fixed`, a dictionary with the keys `"activations"`, `"per_window"` (the 48 counts,
+as in part 1: after the fix many windows have none), `"flood_windows"` and
 `"rate_per_10min"` for the changed shift.
 """
 
@@ -219,13 +220,14 @@ new_window = (new_act["time_s"] // 600).astype(int)
 new_per_window = new_act.groupby(new_window).size().reindex(range(WINDOWS), fill_value=0)
 fixed = {
     "activations": int(len(new_act)),
+    "per_window": [int(n) for n in new_per_window],
     "flood_windows": int((new_per_window > 10).sum()),
     "rate_per_10min": len(new_act) / WINDOWS,
 }
 ### END SOLUTION
 print("before:", {"activations": len(act), "flood_windows": flood_windows,
                   "rate_per_10min": round(rate_per_10min, 2)})
-print("after: ", fixed)
+print("after: ", {key: value for key, value in fixed.items() if key != "per_window"})
 """
 
 TEST = r"""
@@ -236,7 +238,8 @@ assert 0 <= flood_windows <= WINDOWS and abs(flood_share - flood_windows / WINDO
 assert top_alarm in counts and 0 < top_share <= 1
 assert set(repeats) == set(counts), "one entry per alarm that activated"
 assert chattering == sorted(chattering) and set(chattering) <= set(counts)
-assert set(fixed) == {"activations", "flood_windows", "rate_per_10min"}
+assert set(fixed) == {"activations", "per_window", "flood_windows", "rate_per_10min"}
+assert len(fixed["per_window"]) == WINDOWS, "one count per window after the fix, the empty ones too"
 print("The shapes look right.")
 """
 
@@ -327,12 +330,52 @@ CHECKS = [
         "id": "fix",
         "points": 2,
         "visible": False,
-        "description": "activations and flood windows after the deadband and on-delay fix (fixed)",
-        "observe": "[int(fixed['activations']), int(fixed['flood_windows'])]",
+        "description": "activations, activations per window and flood windows after the "
+        "deadband and on-delay fix (fixed)",
+        "observe": "[int(fixed['activations']), int(fixed['flood_windows'])] + "
+        "[int(n) for n in fixed['per_window']]",
         "compare": "equal",
         "hint": "Build a new line with the same seed, set the alarm's deadband = 0.5 and "
-        "on_delay = 5 before run(SHIFT_S), and count activations as in part 1.",
+        "on_delay = 5 before run(SHIFT_S), and count activations as in part 1: 48 windows, "
+        "the empty ones as 0.",
     },
+]
+
+PITFALLS = [
+    Pitfall(
+        "empty-windows-dropped",
+        "Counts activations per window with groupby().size() alone, which leaves out the "
+        "windows with none: fewer than 48 counts once the floods are fixed.",
+        {
+            "answer-windows": swap(ANSWER_WINDOWS, ".reindex(range(WINDOWS), fill_value=0)", ""),
+            "answer-fix": swap(ANSWER_FIX, ".reindex(range(WINDOWS), fill_value=0)", ""),
+        },
+    ),
+    Pitfall(
+        "every-journal-row",
+        "Counts every row of the alarm journal (acknowledgements and returns to normal too) "
+        "as an activation.",
+        {
+            "answer-windows": swap(
+                ANSWER_WINDOWS,
+                'act = log[log["after"] == "unacknowledged"].copy()',
+                "act = log.copy()",
+            )
+        },
+    ),
+    Pitfall(
+        "fix-after-run",
+        "Changes the alarm's deadband and on-delay after the test line has run, so its "
+        "journal still shows the old alarm.",
+        {
+            "answer-fix": swap(
+                swap(ANSWER_FIX, "new_line.run(SHIFT_S)\n", ""),
+                'new_line = scenario("packaging-line", seed=SHOPFLOOR_SEED)\n',
+                'new_line = scenario("packaging-line", seed=SHOPFLOOR_SEED)\n'
+                "new_line.run(SHIFT_S)\n",
+            )
+        },
+    ),
 ]
 
 
@@ -357,8 +400,9 @@ def build():
             md("wrap-up", WRAP),
         ],
         checks=CHECKS,
+        pitfalls=PITFALLS,
     )
 
 
 if __name__ == "__main__":
-    write(build())
+    write(build(), PITFALLS)

@@ -5,7 +5,7 @@ Run from the repository root:  .venv/bin/python labs/src/lab-downtime-pareto.py
 
 from __future__ import annotations
 
-from _notebook import code, lab_notebook, md, write
+from _notebook import Pitfall, code, lab_notebook, md, swap, write
 
 LAB_ID = "lab-downtime-pareto"
 
@@ -292,6 +292,32 @@ CHECKS = [
     },
 ]
 
+PITFALLS = [
+    Pitfall(
+        "pareto-by-events",
+        "Ranks the reasons by how many stops they caused instead of the minutes they cost.",
+        {
+            "answer-pareto": swap(
+                ANSWER_PARETO,
+                '.sort_values(["minutes", "reason"], ascending=[False, True])',
+                '.sort_values(["events", "reason"], ascending=[False, True])',
+            )
+        },
+    ),
+    Pitfall(
+        "vital-few-below-80",
+        "Stops the vital few before the reason that takes the cumulative share to 80 %.",
+        {
+            "answer-vital-few": swap(
+                ANSWER_VITAL,
+                'first_over = int(np.argmax(pareto["cum_pct"].to_numpy() >= 80))\n'
+                "vital_few = list(pareto.index[: first_over + 1])",
+                'vital_few = list(pareto.index[pareto["cum_pct"] < 80])',
+            )
+        },
+    ),
+]
+
 
 def build():
     return lab_notebook(
@@ -314,8 +340,9 @@ def build():
             md("wrap-up", WRAP),
         ],
         checks=CHECKS,
+        pitfalls=PITFALLS,
     )
 
 
 if __name__ == "__main__":
-    write(build())
+    write(build(), PITFALLS)

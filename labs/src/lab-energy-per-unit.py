@@ -5,7 +5,7 @@ Run from the repository root:  .venv/bin/python labs/src/lab-energy-per-unit.py
 
 from __future__ import annotations
 
-from _notebook import code, lab_notebook, md, write
+from _notebook import Pitfall, code, lab_notebook, md, swap, write
 
 LAB_ID = "lab-energy-per-unit"
 
@@ -327,6 +327,34 @@ CHECKS = [
     },
 ]
 
+PITFALLS = [
+    Pitfall(
+        "per-unit-made",
+        "Divides each unit's energy by everything it made, rejects included, instead of its "
+        "good output.",
+        {
+            "answer-units": swap(
+                ANSWER_UNITS,
+                "kwh_per_good = {unit: unit_kwh[unit] / good[unit] for unit in UNITS}",
+                'kwh_per_good = {unit: unit_kwh[unit] / last.loc[unit, "produced_total"] '
+                "for unit in UNITS}",
+            )
+        },
+    ),
+    Pitfall(
+        "diff-across-units",
+        "Takes the register's increments down the whole table, across units, instead of "
+        "within each unit.",
+        {
+            "answer-states": swap(
+                ANSWER_STATES,
+                'hist.groupby("unit")["energy_kwh"].diff()',
+                'hist["energy_kwh"].diff()',
+            )
+        },
+    ),
+]
+
 
 def build():
     return lab_notebook(
@@ -351,8 +379,9 @@ def build():
             md("wrap-up", WRAP),
         ],
         checks=CHECKS,
+        pitfalls=PITFALLS,
     )
 
 
 if __name__ == "__main__":
-    write(build())
+    write(build(), PITFALLS)

@@ -7,7 +7,7 @@ Run from the repository root:  .venv/bin/python labs/src/lab-modbus-decoding.py
 
 from __future__ import annotations
 
-from _notebook import code, lab_notebook, md, write
+from _notebook import Pitfall, code, lab_notebook, md, swap, write
 
 LAB_ID = "lab-modbus-decoding"
 
@@ -460,6 +460,37 @@ CHECKS = [
     },
 ]
 
+PITFALLS = [
+    Pitfall(
+        "int16-as-unsigned",
+        "Scales the signed INT16 registers (temperatures, fill correction) as unsigned: a "
+        "glycol temperature below zero reads as about 6,550 degC.",
+        {
+            "answer-16bit": swap(
+                swap(
+                    swap(ANSWER_16, "to_signed(holding[0]) * 0.1", "holding[0] * 0.1"),
+                    "to_signed(holding[1]) * 0.1",
+                    "holding[1] * 0.1",
+                ),
+                "to_signed(holding[12]) * 0.01",
+                "holding[12] * 0.01",
+            )
+        },
+    ),
+    Pitfall(
+        "counter-without-modulo",
+        "Takes plain differences of the polled 16-bit counter: the step across the rollover "
+        "comes out about -65,500.",
+        {
+            "answer-counter": swap(
+                ANSWER_COUNTER,
+                "poll_deltas = [(after - before) % 2**16 ",
+                "poll_deltas = [after - before ",
+            )
+        },
+    ),
+]
+
 
 def build():
     return lab_notebook(
@@ -486,8 +517,9 @@ def build():
             md("wrap-up", WRAP),
         ],
         checks=CHECKS,
+        pitfalls=PITFALLS,
     )
 
 
 if __name__ == "__main__":
-    write(build())
+    write(build(), PITFALLS)

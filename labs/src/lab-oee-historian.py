@@ -7,7 +7,7 @@ Run from the repository root:  .venv/bin/python labs/src/lab-oee-historian.py
 
 from __future__ import annotations
 
-from _notebook import code, lab_notebook, md, write
+from _notebook import Pitfall, code, lab_notebook, md, swap, write
 
 LAB_ID = "lab-oee-historian"
 
@@ -40,7 +40,7 @@ definitions):
 | Planned production time | the whole shift: every scan in the historian (no breaks were planned) |
 | Run time | time the unit spent in the PackML state **EXECUTE**; every other state, short suspensions included, is downtime |
 | Ideal rate | the unit's design speed, `line.units[name].spec.design_speed` (PackTag `Admin.MachDesignSpeed`), units per minute |
-| Total count | units processed in the shift (`produced_count`, a 16-bit counter that started at 0) |
+| Total count | units processed in the shift (`produced_count`, a 16-bit counter the PLC never resets) |
 | Good count | total count minus rejects (`defective_total`) |
 
 Your data comes from your own seed (`SHOPFLOOR_SEED`).
@@ -53,7 +53,8 @@ import pandas as pd
 
 from plcsim.scenarios import scenario
 
-line = scenario("packaging-line", seed=SHOPFLOOR_SEED)
+# The PLC never resets its counters: they start the shift where the last shift left them.
+line = scenario("packaging-line", seed=SHOPFLOOR_SEED, carry_counters=True)
 line.run(8 * 3600)
 history = line.historian.to_dataframe()
 SCAN_S = line.resolution  # each historian row stands for one scan of this many seconds
@@ -111,9 +112,12 @@ From the Filler's rows (`filler`), compute:
 - `planned_s`: planned production time in seconds (number of scans × `SCAN_S`);
 - `run_s`: seconds in EXECUTE;
 - `total_count`: bottles processed in the shift, as an `int`. Use the PLC's 16-bit
-  `produced_count`, not `produced_total`: add up the differences between consecutive rows
-  modulo 65,536 (`diff() % 65536`), plus the first row's count (the counter was 0 when the
-  shift started). A counter that wraps or is reset is the classic source of wrong OEE;
+  `produced_count`, not `produced_total` (a real PLC has no such column). The PLC never
+  resets the counter: the first row holds whatever it read when the shift began, and it
+  rolls over from 65,535 to 0 somewhere in the shift. Add up the differences between
+  consecutive rows modulo 65,536 (`diff() % 65536`); nothing was made in the first scan,
+  while the units were still resetting. A counter that wraps or is reset is the classic
+  source of wrong OEE;
 - `defective_count`: bottles rejected in the shift, as an `int` (`defective_total` started
   at 0 too).
 """
@@ -124,7 +128,7 @@ ANSWER_INPUTS = r"""
 planned_s = float(len(filler) * SCAN_S)
 run_s = float((filler["state_name"] == "EXECUTE").sum() * SCAN_S)
 counts = filler["produced_count"]
-total_count = int((counts.diff().dropna() % 2**16).sum() + counts.iloc[0])
+total_count = int((counts.diff().dropna() % 2**16).sum())
 defective_count = int(filler["defective_total"].iloc[-1])
 ### END SOLUTION
 print(f"planned {planned_s / 60:.1f} min, run {run_s / 60:.1f} min, "
@@ -217,7 +221,7 @@ for unit, rows in history.groupby("unit", sort=False):
         float(len(rows) * SCAN_S),
         float((rows["state_name"] == "EXECUTE").sum() * SCAN_S),
         line.units[unit].spec.design_speed,
-        int((counts.diff().dropna() % 2**16).sum() + counts.iloc[0]),
+        int((counts.diff().dropna() % 2**16).sum()),
         int(rows["defective_total"].iloc[-1]),
     )
 line_oee = {unit: f["oee"] for unit, f in factors.items()}
@@ -288,8 +292,9 @@ CHECKS = [
         "observe": "[float(planned_s), float(run_s), int(total_count), int(defective_count)]",
         "compare": "close",
         "tolerance": 1e-9,
-        "hint": "Seconds: scans x SCAN_S, and the EXECUTE scans x SCAN_S. Total: sum of "
-        "produced_count.diff() % 65536 plus the first count. Rejects: the last defective_total.",
+        "hint": "Seconds: scans x SCAN_S, and the EXECUTE scans x SCAN_S. Total: the sum of "
+        "produced_count.diff() % 65536, which stays right across the rollover. Rejects: the "
+        "last defective_total.",
     },
     {
         "id": "filler-factors",
@@ -326,6 +331,38 @@ CHECKS = [
     },
 ]
 
+PITFALLS = [
+    Pitfall(
+        "counter-last-minus-first",
+        "Counts the shift's bottles as the 16-bit counter's last reading minus its first: "
+        "65,536 short (negative) once the counter rolls over.",
+        {
+            "answer-inputs": swap(
+                ANSWER_INPUTS,
+                "int((counts.diff().dropna() % 2**16).sum())",
+                "int(counts.iloc[-1] - counts.iloc[0])",
+            ),
+            "answer-line-oee": swap(
+                ANSWER_LINE,
+                "int((counts.diff().dropna() % 2**16).sum())",
+                "int(counts.iloc[-1] - counts.iloc[0])",
+            ),
+        },
+    ),
+    Pitfall(
+        "capped-performance",
+        "Caps performance at 100 % instead of finding the wrong input behind a performance "
+        "above 100 %.",
+        {
+            "answer-oee-function": swap(
+                ANSWER_FUNCTION,
+                "performance = total * (60 / ideal_rate_per_min) / run_s",
+                "performance = min(1.0, total * (60 / ideal_rate_per_min) / run_s)",
+            )
+        },
+    ),
+]
+
 
 def build():
     return lab_notebook(
@@ -351,8 +388,9 @@ def build():
             md("wrap-up", WRAP),
         ],
         checks=CHECKS,
+        pitfalls=PITFALLS,
     )
 
 
 if __name__ == "__main__":
-    write(build())
+    write(build(), PITFALLS)

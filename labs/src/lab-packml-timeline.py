@@ -5,7 +5,7 @@ Run from the repository root:  .venv/bin/python labs/src/lab-packml-timeline.py
 
 from __future__ import annotations
 
-from _notebook import code, lab_notebook, md, write
+from _notebook import Pitfall, code, lab_notebook, md, swap, write
 
 LAB_ID = "lab-packml-timeline"
 
@@ -314,6 +314,35 @@ CHECKS = [
     },
 ]
 
+PITFALLS = [
+    Pitfall(
+        "episode-end-fencepost",
+        "Ends each episode at its last row's time_s, forgetting that the row stands for a "
+        "whole scan: every episode one scan short.",
+        {
+            "answer-episodes": swap(
+                ANSWER_EPISODES,
+                'episodes["end_s"] = episodes.pop("last_s") + SCAN_S',
+                'episodes["end_s"] = episodes.pop("last_s")',
+            )
+        },
+    ),
+    Pitfall(
+        "window-not-clipped",
+        "Counts the whole episodes that start between 02:00 and 06:00: the state carried in "
+        "at 02:00 is lost, and the one still running at 06:00 counts past it.",
+        {
+            "answer-time-in-state": swap(
+                ANSWER_TIME,
+                'inside = capper["end_s"].clip(upper=WINDOW[1]) - '
+                'capper["start_s"].clip(lower=WINDOW[0])',
+                'started = capper["start_s"].between(WINDOW[0], WINDOW[1], inclusive="left")\n'
+                'inside = capper["duration_s"].where(started, 0)',
+            )
+        },
+    ),
+]
+
 
 def build():
     return lab_notebook(
@@ -338,8 +367,9 @@ def build():
             md("wrap-up", WRAP),
         ],
         checks=CHECKS,
+        pitfalls=PITFALLS,
     )
 
 
 if __name__ == "__main__":
-    write(build())
+    write(build(), PITFALLS)

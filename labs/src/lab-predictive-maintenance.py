@@ -5,7 +5,7 @@ Run from the repository root:  .venv/bin/python labs/src/lab-predictive-maintena
 
 from __future__ import annotations
 
-from _notebook import code, lab_notebook, md, write
+from _notebook import Pitfall, code, lab_notebook, md, swap, write
 
 LAB_ID = "lab-predictive-maintenance"
 
@@ -364,6 +364,34 @@ CHECKS = [
     },
 ]
 
+PITFALLS = [
+    Pitfall(
+        "failure-modes-as-inputs",
+        "Gives the predictor the failure-mode columns as inputs: leakage, they are written "
+        "because a failure happened.",
+        {
+            "answer-model": swap(
+                ANSWER_MODEL,
+                "model, confusion = judge(FEATURES)",
+                "model, confusion = judge(FEATURES + MODES)",
+            )
+        },
+    ),
+    Pitfall(
+        "random-split",
+        "Splits train and test cycles at random instead of by time, so the model is tested "
+        "on near-copies of its training data.",
+        {
+            "answer-model": swap(
+                ANSWER_MODEL,
+                "train = cycles.iloc[:TRAIN_CYCLES]\ntest = cycles.iloc[TRAIN_CYCLES:]",
+                "train = cycles.sample(n=TRAIN_CYCLES, random_state=0)\n"
+                "test = cycles.drop(train.index)",
+            )
+        },
+    ),
+]
+
 
 def build():
     return lab_notebook(
@@ -388,8 +416,9 @@ def build():
             md("wrap-up", WRAP),
         ],
         checks=CHECKS,
+        pitfalls=PITFALLS,
     )
 
 
 if __name__ == "__main__":
-    write(build())
+    write(build(), PITFALLS)

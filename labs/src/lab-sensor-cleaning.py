@@ -5,7 +5,7 @@ Run from the repository root:  .venv/bin/python labs/src/lab-sensor-cleaning.py
 
 from __future__ import annotations
 
-from _notebook import code, lab_notebook, md, write
+from _notebook import Pitfall, code, lab_notebook, md, swap, write
 
 LAB_ID = "lab-sensor-cleaning"
 
@@ -367,6 +367,34 @@ CHECKS = [
     },
 ]
 
+PITFALLS = [
+    Pitfall(
+        "rolling-mean-spikes",
+        "Flags spikes against a rolling mean, which the spikes and the motor's starts and "
+        "stops drag along, instead of the rolling median.",
+        {
+            "answer-spikes": swap(
+                ANSWER_SPIKES,
+                "current.rolling(11, center=True, min_periods=1).median()",
+                "current.rolling(11, center=True, min_periods=1).mean()",
+            )
+        },
+    ),
+    Pitfall(
+        "gaps-filled",
+        "Fills the gaps (forward fill) before averaging, so the minutes of the dropout, the "
+        "stuck sensor and the spikes get means made of invented data.",
+        {
+            "answer-resample": swap(
+                ANSWER_RESAMPLE,
+                'clean["minute"] = (clean["time_s"] // 60).astype(int)',
+                'clean["value"] = clean.groupby("tag")["value"].ffill()\n'
+                'clean["minute"] = (clean["time_s"] // 60).astype(int)',
+            )
+        },
+    ),
+]
+
 
 def build():
     return lab_notebook(
@@ -392,8 +420,9 @@ def build():
             md("wrap-up", WRAP),
         ],
         checks=CHECKS,
+        pitfalls=PITFALLS,
     )
 
 
 if __name__ == "__main__":
-    write(build())
+    write(build(), PITFALLS)

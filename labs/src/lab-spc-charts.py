@@ -5,7 +5,7 @@ Run from the repository root:  .venv/bin/python labs/src/lab-spc-charts.py
 
 from __future__ import annotations
 
-from _notebook import code, lab_notebook, md, write
+from _notebook import Pitfall, code, lab_notebook, md, swap, write
 
 LAB_ID = "lab-spc-charts"
 
@@ -386,6 +386,28 @@ CHECKS = [
     },
 ]
 
+PITFALLS = [
+    Pitfall(
+        "limits-from-whole-shift",
+        "Computes the control limits over the whole shift instead of the Phase I baseline, "
+        "so the drift widens them and hides itself.",
+        {
+            "answer-limits": swap(
+                ANSWER_LIMITS, "baseline = x[x.index < BASELINE_MINUTES]", "baseline = x"
+            )
+        },
+    ),
+    Pitfall(
+        "sigma-from-std",
+        "Estimates sigma with the baseline's standard deviation instead of MR-bar / 1.128.",
+        {
+            "answer-limits": swap(
+                ANSWER_LIMITS, "sigma = mr_bar / 1.128", "sigma = float(baseline.std())"
+            )
+        },
+    ),
+]
+
 
 def build():
     return lab_notebook(
@@ -411,8 +433,9 @@ def build():
             md("wrap-up", WRAP),
         ],
         checks=CHECKS,
+        pitfalls=PITFALLS,
     )
 
 
 if __name__ == "__main__":
-    write(build())
+    write(build(), PITFALLS)

@@ -5,7 +5,7 @@ Run from the repository root:  .venv/bin/python labs/src/lab-tags-scan-cycle.py
 
 from __future__ import annotations
 
-from _notebook import code, lab_notebook, md, write
+from _notebook import Pitfall, code, lab_notebook, md, swap, write
 
 LAB_ID = "lab-tags-scan-cycle"
 
@@ -384,6 +384,27 @@ CHECKS = [
     },
 ]
 
+PITFALLS = [
+    Pitfall(
+        "plain-counter-difference",
+        "Takes the later counter reading minus the earlier one without modulo 65,536: "
+        "negative whenever the counter rolled over in between.",
+        {"answer-counter-delta": swap(ANSWER_DELTA, "    )\n    % 2**16\n", "    )\n")},
+    ),
+    Pitfall(
+        "pulse-longer-than-scan",
+        "Believes a pulse is seen exactly when it lasts at least one scan time, so it "
+        "miscounts the short pulses that an input scan happens to catch.",
+        {
+            "answer-scan": swap(
+                ANSWER_SCAN,
+                "math.ceil(on / scan_ms) * scan_ms < off)",
+                "off - on >= scan_ms)",
+            )
+        },
+    ),
+]
+
 
 def build():
     return lab_notebook(
@@ -410,8 +431,9 @@ def build():
             md("wrap-up", WRAP),
         ],
         checks=CHECKS,
+        pitfalls=PITFALLS,
     )
 
 
 if __name__ == "__main__":
-    write(build())
+    write(build(), PITFALLS)

@@ -338,13 +338,13 @@ def test_two_files_with_one_program_id(tree):
 
 
 def test_the_shipped_program_is_valid_with_only_the_rti_warning():
-    """The RTI shortfall is real (one 45-hour course for a two-year term) and must show."""
+    """The RTI shortfall is real (one 14-hour course for a two-year term) and must show."""
     curriculum, problems = validate.load(REPO / "curricula", labs_root=REPO / "labs")
     shown = [str(p) for p in problems.sorted() if p.path.startswith("programs")]
     assert [line.split(": ", 1)[1] for line in shown] == [
         "W-PROGRAM-RTI-HOURS program year 2 plans 0 hours of related instruction; 144 a year is "
         "normally necessary (29 CFR 29.5(b)(4))",
-        RTI_YEAR_1.format(45),
+        RTI_YEAR_1.format(14),
     ]
     (program,) = programs.load_all(REPO / "curricula", curriculum, problems)
     assert program.id == "smart-manufacturing-technician" and program.approach == HYBRID

@@ -49,7 +49,8 @@ def test_broken_tree_reports_every_problem_with_its_location():
 def test_good_tree_has_no_errors():
     curriculum, problems = validate.load(FIXTURES / "good", labs_root=FIXTURES / "no-labs")
     assert problems.errors == []
-    assert [p.code for p in problems.items] == ["W-LAB-PLANNED"]
+    # Its three short lessons justify minutes, not the 2 hours it declares (content.hours).
+    assert [p.code for p in problems.items] == ["W-LAB-PLANNED", "W-COURSE-HOURS"]
     course = curriculum.courses[0]
     assert [lesson.id for lesson in course.lessons()] == ["demo-first", "demo-second", "demo-third"]
     assert [q.type for q in course.lessons()[0].questions] == ["single", "multiple"]

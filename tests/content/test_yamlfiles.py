@@ -4,13 +4,17 @@ from __future__ import annotations
 
 import shutil
 import time
+from pathlib import Path
 
 import pytest
+from markdown_it import MarkdownIt
 
 from app.content import validate, yamlfiles
 from app.content.limits import YAML_BYTES, YAML_DEPTH
 from app.content.yamlfiles import Mark, YamlError
 from tests.conftest import FIXTURE_CURRICULA
+
+REPO = Path(__file__).resolve().parents[2]
 
 
 def bomb(levels: int = 9) -> str:
@@ -127,3 +131,36 @@ def test_a_control_character_is_a_located_error_not_a_crash():
     """PyYAML's reader refuses it before parsing, with an error that carries no mark."""
     error = refused("id: a\nname: b\x01\n", line_offset=3)
     assert (error.message, error.mark) == ("character #x0001 is not allowed in YAML", Mark(5, 8))
+
+
+def located(value):
+    """A parsed value with every mark it carries, for comparing two parses."""
+    if isinstance(value, dict):
+        return (value.start, value.marks, {k: located(v) for k, v in value.items()})
+    if isinstance(value, list):
+        return (value.start, value.marks, [located(v) for v in value])
+    return value
+
+
+def test_the_c_parser_reads_every_shipped_document_as_the_python_one_does():
+    """LibYAML is the fast path; it must give the same values and marks, or the same problem."""
+    from app.content import yaml_parser
+
+    assert yaml_parser._FastLoader is not None, "LibYAML is missing: validation is 5x slower"
+    documents = [p.read_text() for folder in ("curricula", "badges")
+                 for p in sorted((REPO / folder).rglob("*.yml"))]  # fmt: skip
+    markdown = MarkdownIt("js-default")
+    documents += [token.content for p in sorted((REPO / "curricula").rglob("*.md"))
+                  for token in markdown.parse(p.read_text())
+                  if token.type == "fence" and token.info.strip() in ("quiz", "lab")]  # fmt: skip
+    assert len(documents) > 100
+    for text in documents:
+        assert outcome(yaml_parser.parse, text) == outcome(yaml_parser._parse_slowly, text)
+
+
+def outcome(parse, text: str):
+    """What parsing *text* gives: its located value, or the problem and where."""
+    try:
+        return located(parse(text, 3))
+    except YamlError as exc:
+        return exc.message, exc.mark

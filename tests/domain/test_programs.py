@@ -183,7 +183,7 @@ def test_the_shipped_program_gives_a_sensible_progress():
     # Every minimum met is 3,240 hours: short of the 4,000-hour term, so not complete yet.
     assert found.counted_hours == 3240 and not found.complete and not found.in_probation
     assert found.wage.current.percent == 86 and found.wage.next is None
-    assert [year.planned for year in found.rti] == [45, 0]
+    assert [year.planned for year in found.rti] == [14, 0]
 
 
 # Properties -------------------------------------------------------------------------------

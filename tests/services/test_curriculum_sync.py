@@ -158,6 +158,8 @@ def test_cli_validate_exit_status(runner):
             "validate",
             "--ignore",
             "W-LAB-PLANNED",
+            "--ignore",
+            "W-COURSE-HOURS",
             str(FIXTURE_CURRICULA / "good"),
         ]
     )
