@@ -8,8 +8,9 @@ PORT   ?= 5000
 PYTEST_ARGS ?=
 TEST_WORKERS ?= 2
 BENCH_ARGS ?=
+LAB_SEEDS ?= 20
 
-.PHONY: run test test-db setup setup-dev system-deps system-deps-test lint vendor clean bench-curriculum bench-lab bench-plcsim bench-workspace bench-workspace-browser bench-mastery bench-credentials bench-verify-page
+.PHONY: run test test-db setup setup-dev system-deps system-deps-test lint vendor clean bench-curriculum bench-lab bench-plcsim bench-workspace bench-workspace-browser bench-mastery bench-credentials bench-verify-page bench-load
 
 ## run: set everything up, migrate, load the curriculum and demo data, serve on http://127.0.0.1:5000
 run: export SHOPFLOOR_PUBLIC_BASE_URL ?= http://$(HOST):$(PORT)
@@ -21,13 +22,12 @@ run: setup
 	@echo "\nShopfloor is starting on http://$(HOST):$(PORT)  (Ctrl+C stops it)\n"
 	SHOPFLOOR_DEV_MODE=true $(BIN)/flask run --host $(HOST) --port $(PORT)
 
-## test: set up the test tools (Chromium included), lint, and run the whole suite: the tests
-## that need neither a browser nor a real kernel on $(TEST_WORKERS) processes, then those serially
+## test: set up the test tools (Chromium included), lint, and run the whole suite on SQLite:
+## browser and kernel tests one at a time, beside the others on $(TEST_WORKERS) processes; with
+## TEST_DATABASE_URL set, the tests that use a database again on PostgreSQL; then the shipped
+## labs on two seeds (scripts/test.sh)
 test: setup-dev
-	$(BIN)/ruff check app plcsim tests migrations wsgi.py benchmarks
-	$(BIN)/ruff format --check --quiet app plcsim tests wsgi.py benchmarks
-	$(BIN)/python -m pytest -n $(TEST_WORKERS) -m "not e2e and not kernel" $(PYTEST_ARGS)
-	$(BIN)/python -m pytest -m "e2e or kernel" $(PYTEST_ARGS)
+	TEST_WORKERS=$(TEST_WORKERS) PYTEST_ARGS="$(PYTEST_ARGS)" scripts/test.sh
 
 ## test-db: the tests that use a database, browser and kernel tests aside (CI runs them again
 ## on PostgreSQL); tests/conftest.py selects them by the fixtures they use
@@ -39,8 +39,24 @@ lint: setup-dev
 	$(BIN)/ruff check app plcsim tests migrations wsgi.py benchmarks
 	$(BIN)/ruff format --check app plcsim tests wsgi.py benchmarks
 
+## bench-cli: start-up of the `flask` command (flask --help) against `import flask`
+.PHONY: bench-cli
+bench-cli: setup
+	$(BIN)/python benchmarks/cli_startup.py $(BENCH_ARGS)
+
+## check-labs: the labs' robustness pass on learner seeds 1 to LAB_SEEDS (20): on every seed each
+## lab's reference earns full marks, its learner version zero, and each of its pitfalls loses
+## points (labs/README.md, "Pitfalls"); CI runs 2 seeds (tests/sandbox/test_shipped_labs.py)
+.PHONY: check-labs
+check-labs: setup
+	SHOPFLOOR_DEV_MODE=true $(BIN)/flask labs check --seeds $(LAB_SEEDS)
+
+# Bytecode compiled ahead (only stale files are rewritten): the `flask` command and every
+# process start without compiling the app, also where PYTHONDONTWRITEBYTECODE is set.
 setup: system-deps $(VENV)/.installed-runtime $(LABVENV)/.installed
+	@$(BIN)/python -m compileall -q app plcsim wsgi.py
 setup-dev: system-deps-test $(VENV)/.installed-dev $(LABVENV)/.installed
+	@$(BIN)/python -m compileall -q app plcsim wsgi.py
 
 system-deps:
 	@scripts/system-deps.sh
@@ -121,6 +137,10 @@ bench-roster: setup-dev
 .PHONY: bench-grading
 bench-grading: setup-dev
 	$(BIN)/python benchmarks/grading_turnaround.py $(BENCH_ARGS)
+
+## bench-load: Locust on loopback: 200 learners reading lessons, 40 running cells, 50 submitting within a minute, embedded and distributed side by side (latency, errors, cell round trip, grading turnaround and throughput; lesson page and dashboard req/s against a hello-world); BENCH_ARGS=--quick for a small run
+bench-load: setup-dev
+	$(BIN)/python benchmarks/load.py $(BENCH_ARGS)
 
 ## run-distributed: PostgreSQL + Redis + gunicorn + 2 Celery grading workers + beat on this machine (see docs/operations.md)
 .PHONY: run-distributed

@@ -16,8 +16,6 @@ from typing import Any
 from urllib.parse import urlsplit, urlunsplit
 
 import click
-from sqlalchemy.engine import make_url
-from sqlalchemy.exc import ArgumentError, NoSuchModuleError
 
 
 class ConfigError(click.ClickException):
@@ -62,6 +60,8 @@ class Config:
     RATELIMIT_ENABLED = True
     RATELIMIT_STORAGE_URI: str | None = None
     RATELIMIT_HEADERS_ENABLED = True
+    # While Redis is away, count in this process rather than fail every limited page (sign-in).
+    RATELIMIT_IN_MEMORY_FALLBACK_ENABLED = True
     LOGIN_RATE_LIMIT = "10 per minute;50 per hour"
     RESET_RATE_LIMIT = "5 per 15 minutes;20 per day"
     REGISTER_RATE_LIMIT = "10 per hour"
@@ -143,6 +143,20 @@ class Config:
     LAB_MAX_KERNELS = 24
     # How many rendered lessons to keep in memory, keyed by content hash.
     LESSON_CACHE_SIZE = 512
+    # With REDIS_URL set, rendered lessons are also kept in Redis (under REDIS_PREFIX) for this
+    # many seconds, so a lesson one process rendered is not rendered again by the others.
+    # Keys name the content, so nothing stale is served; this only lets old versions expire.
+    # 0: keep rendered lessons in each process only.
+    LESSON_CACHE_REDIS_SECONDS = 7 * 24 * 3600
+    # Signed-in lesson pages, whole, kept per process for the session that saw them and
+    # served again while nothing they show has changed (app/web/page_cache.py): at most this
+    # many bytes of HTML (0 turns it off), each page at most this many seconds (text such as
+    # "due in 2 days" ages; a process that died mid-change leaves a page stale this long).
+    PAGE_CACHE_BYTES = 32 * 1024 * 1024
+    PAGE_CACHE_SECONDS = 300
+    # A jinja2.BytecodeCache for compiled templates (None: each app compiles its own, once).
+    # The tests share one in memory across the thousands of apps they build.
+    TEMPLATE_BYTECODE_CACHE: Any = None
 
     # Where the issuing organisations' Ed25519 signing keys live (never in the database):
     # one folder per organisation (mode 0700), each private key a file of its own (0600).
@@ -177,6 +191,11 @@ class Config:
     METRICS_TOKEN: str | None = None
     # /readyz gives the database, Redis and kernel hosts this long to answer, all at once.
     READINESS_TIMEOUT_SECONDS = 2.0
+    # /readyz answers from its last checks for this long, and runs one set of checks at a time
+    # per process (probes that come meanwhile wait for it), so many probes or a flood of
+    # requests cost the database, Redis and the kernel hosts one check per interval. 0: check
+    # for every probe that does not arrive while a check is under way.
+    READINESS_CACHE_SECONDS = 1.0
 
 
 def load_environment(config: MutableMapping[str, Any], environ: MutableMapping[str, str]) -> None:
@@ -192,9 +211,8 @@ def finish(config: MutableMapping[str, Any], instance_path: Path) -> None:
     instance_path.mkdir(parents=True, exist_ok=True)
     if not config.get("SECRET_KEY"):
         config["SECRET_KEY"] = _instance_secret(instance_path / "secret_key")
-    config["SQLALCHEMY_DATABASE_URI"] = database_url(
-        config.get("SQLALCHEMY_DATABASE_URI") or f"sqlite:///{instance_path / 'shopfloor.db'}"
-    )
+    if not config.get("SQLALCHEMY_DATABASE_URI"):
+        config["SQLALCHEMY_DATABASE_URI"] = f"sqlite:///{instance_path / 'shopfloor.db'}"
     if not config.get("RATELIMIT_STORAGE_URI"):
         config["RATELIMIT_STORAGE_URI"] = config.get("REDIS_URL") or "memory://"
     if not config.get("MAIL_OUTBOX_DIR"):
@@ -275,11 +293,23 @@ def default_trusted_hosts(config: MutableMapping[str, Any]) -> list[str]:
     return list(dict.fromkeys(hosts))
 
 
+def finish_database(config: MutableMapping[str, Any]) -> None:
+    """Normalise the database URL and check its driver is installed.
+
+    Apart from finish(): parsing a URL imports SQLAlchemy and the driver, which only the
+    app's first use of the database needs (app.application).
+    """
+    config["SQLALCHEMY_DATABASE_URI"] = database_url(config["SQLALCHEMY_DATABASE_URI"])
+
+
 def database_url(url: str) -> str:
     """Normalise a database URL and check that its driver is installed.
 
     ``postgres://`` and ``postgresql://`` select psycopg 3, the driver Shopfloor ships.
     """
+    from sqlalchemy.engine import make_url
+    from sqlalchemy.exc import ArgumentError, NoSuchModuleError
+
     try:
         parsed = make_url(url)
     except ArgumentError:

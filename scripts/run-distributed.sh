@@ -7,23 +7,46 @@
 #   DATABASE_URL  default postgresql://postgres@127.0.0.1:5432/shopfloor_dev (made if missing)
 #   REDIS_URL     default redis://127.0.0.1:6379/3
 #   HOST, PORT    default 127.0.0.1:8000
+#
+# How many of each process (the defaults are what `make run-distributed` starts):
+#   WEB_WORKERS=2 WEB_THREADS=32 KERNEL_HOSTS=2 KERNEL_CAPACITY=12 GRADERS=2 GRADER_THREADS=2
+#
+# --serve-only starts the processes alone, on a database and Redis that are ready (migrated
+# and seeded), with the environment as given: what `make bench-load` does for its
+# distributed mode (benchmarks/load.py). Without it the script first checks PostgreSQL and
+# Redis, makes the database, migrates it and loads the curriculum and the demo data.
 set -euo pipefail
 cd "$(dirname "$0")/.."
+
+serve_only=false
+if [[ ${1:-} == --serve-only ]]; then
+  serve_only=true
+elif [[ $# -gt 0 ]]; then
+  echo "usage: $0 [--serve-only]" >&2
+  exit 2
+fi
 
 BIN=.venv/bin
 HOST=${HOST:-127.0.0.1}
 PORT=${PORT:-8000}
+WEB_WORKERS=${WEB_WORKERS:-2}
+WEB_THREADS=${WEB_THREADS:-32}
+KERNEL_HOSTS=${KERNEL_HOSTS:-2}
+KERNEL_CAPACITY=${KERNEL_CAPACITY:-12}
+GRADERS=${GRADERS:-2}
+GRADER_THREADS=${GRADER_THREADS:-2}
+INSTANCE=${SHOPFLOOR_INSTANCE_PATH:-instance}
 export DATABASE_URL=${DATABASE_URL:-postgresql://postgres@127.0.0.1:5432/shopfloor_dev}
 export REDIS_URL=${REDIS_URL:-redis://127.0.0.1:6379/3}
 export SHOPFLOOR_LAB_ENGINE=distributed
 export SHOPFLOOR_LAB_KERNELS=hosts
-export SHOPFLOOR_DEV_MODE=true
+export SHOPFLOOR_DEV_MODE=${SHOPFLOOR_DEV_MODE:-true}
 export SHOPFLOOR_PUBLIC_BASE_URL=${SHOPFLOOR_PUBLIC_BASE_URL:-http://$HOST:$PORT}
 export SHOPFLOOR_LOG_FORMAT=${SHOPFLOOR_LOG_FORMAT:-json}
 export PROMETHEUS_MULTIPROC_DIR=${PROMETHEUS_MULTIPROC_DIR:-$PWD/instance/metrics}
 # Every process writes its metrics there (docs/operations.md): start from an empty folder.
 rm -rf "$PROMETHEUS_MULTIPROC_DIR"
-mkdir -p "$PROMETHEUS_MULTIPROC_DIR"
+mkdir -p "$PROMETHEUS_MULTIPROC_DIR" "$INSTANCE"
 
 service_up() {  # service_up NAME CHECK-COMMAND...: start NAME if CHECK fails, then wait for it
   local name=$1
@@ -39,11 +62,12 @@ service_up() {  # service_up NAME CHECK-COMMAND...: start NAME if CHECK fails, t
   exit 1
 }
 
-service_up postgresql "$BIN/python" -c "import psycopg, os, sys; from sqlalchemy.engine import make_url; u = make_url(os.environ['DATABASE_URL']); psycopg.connect(host=u.host, port=u.port or 5432, user=u.username, dbname='postgres', connect_timeout=2).close()"
-service_up redis-server "$BIN/python" -c "import redis, os; redis.Redis.from_url(os.environ['REDIS_URL'], socket_timeout=2).ping()"
+prepare() {  # the services, the database, its schema and the demo data
+  service_up postgresql "$BIN/python" -c "import psycopg, os, sys; from sqlalchemy.engine import make_url; u = make_url(os.environ['DATABASE_URL']); psycopg.connect(host=u.host, port=u.port or 5432, user=u.username, dbname='postgres', connect_timeout=2).close()"
+  service_up redis-server "$BIN/python" -c "import redis, os; redis.Redis.from_url(os.environ['REDIS_URL'], socket_timeout=2).ping()"
 
-# The database named in DATABASE_URL, made on first use.
-"$BIN/python" - <<'EOF'
+  # The database named in DATABASE_URL, made on first use.
+  "$BIN/python" - <<'PY'
 import os
 import psycopg
 from sqlalchemy.engine import make_url
@@ -54,12 +78,15 @@ with psycopg.connect(host=url.host, port=url.port or 5432, user=url.username,
     if not conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", (url.database,)).fetchone():
         conn.execute(f'CREATE DATABASE "{url.database}"')
         print(f"Made database {url.database}.")
-EOF
+PY
 
-"$BIN/flask" db upgrade
-"$BIN/flask" curriculum sync
-"$BIN/flask" labs build
-"$BIN/flask" seed-demo
+  "$BIN/flask" db upgrade
+  "$BIN/flask" curriculum sync
+  "$BIN/flask" labs build
+  "$BIN/flask" seed-demo
+}
+
+$serve_only || prepare
 
 pids=()
 stop() {
@@ -70,20 +97,20 @@ stop() {
 trap stop INT TERM EXIT
 
 # gthread: each open lab page holds a thread for its event stream (docs/operations.md).
-"$BIN/gunicorn" --workers 2 --worker-class gthread --threads 32 --bind "$HOST:$PORT" \
-  wsgi:app & pids+=($!)
-for n in 1 2; do
-  "$BIN/flask" labs kernel-host --name "kernels$n" --capacity 12 & pids+=($!)
+"$BIN/gunicorn" --workers "$WEB_WORKERS" --worker-class gthread --threads "$WEB_THREADS" \
+  --bind "$HOST:$PORT" wsgi:app & pids+=($!)
+for n in $(seq 1 "$KERNEL_HOSTS"); do
+  "$BIN/flask" labs kernel-host --name "kernels$n" --capacity "$KERNEL_CAPACITY" & pids+=($!)
 done
-for n in 1 2; do
-  "$BIN/celery" -A wsgi:celery_app worker --pool threads --concurrency 2 --queues grading \
-    --hostname "grader$n@%h" --loglevel INFO & pids+=($!)
+for n in $(seq 1 "$GRADERS"); do
+  "$BIN/celery" -A wsgi:celery_app worker --pool threads --concurrency "$GRADER_THREADS" \
+    --queues grading --hostname "grader$n@%h" --loglevel INFO & pids+=($!)
 done
-"$BIN/celery" -A wsgi:celery_app beat --schedule "instance/celerybeat-schedule" \
+"$BIN/celery" -A wsgi:celery_app beat --schedule "$INSTANCE/celerybeat-schedule" \
   --loglevel INFO & pids+=($!)
 
 echo
-echo "Shopfloor (distributed) on http://$HOST:$PORT: 2 web workers, 2 kernel hosts,"
-echo "2 Celery grading workers and beat."
+echo "Shopfloor (distributed) on http://$HOST:$PORT: $WEB_WORKERS web workers of $WEB_THREADS threads,"
+echo "$KERNEL_HOSTS kernel hosts, $GRADERS Celery grading workers of $GRADER_THREADS threads and beat."
 echo "Ctrl+C stops them all."
 wait -n "${pids[@]}"

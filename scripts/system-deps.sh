@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Check for (and, as root, install) the Debian/Ubuntu packages Shopfloor needs.
 #   scripts/system-deps.sh          what running the app needs
-#   scripts/system-deps.sh --test   ... plus what the test suite needs (Chromium)
+#   scripts/system-deps.sh --test   ... plus what the test suite needs (Chromium, redis-server)
 # Not root? It prints the exact command to run instead, and fails.
 set -euo pipefail
 
@@ -25,6 +25,8 @@ command -v bwrap >/dev/null 2>&1 || missing+=("bubblewrap")  # the lab sandbox
 [ -f /usr/share/fonts/truetype/dejavu/DejaVuSans.ttf ] || missing+=("fonts-dejavu-core")
 if [ "${1:-}" = "--test" ]; then
   [ -x /usr/bin/chromium ] || missing+=("chromium")           # browser tests
+  # The distributed tests start private Redis servers of their own (tests/redis_server.py).
+  command -v redis-server >/dev/null 2>&1 || missing+=("redis-server")
 fi
 
 if [ ${#missing[@]} -eq 0 ]; then

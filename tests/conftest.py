@@ -6,15 +6,17 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from flask import Flask
+from flask import Flask, has_app_context
 from flask.testing import FlaskClient
 
 from app import create_app
 from app.extensions import db, limiter
 from app.models import User
-from tests import databases
+from tests import databases, url_builders
 
-pytest_plugins = ["tests.e2e.fixtures"]
+pytest_plugins = ["tests.e2e.fixtures", "tests.redis_server"]
+
+url_builders.install()  # every app of the run shares compiled URL builders (see there)
 
 
 def pytest_addoption(parser) -> None:
@@ -35,6 +37,14 @@ def pytest_collection_modifyitems(config, items) -> None:
     if drop:
         config.hook.pytest_deselected(items=drop)
         items[:] = keep
+
+
+@pytest.fixture(autouse=True)
+def _no_context_left_pushed():
+    """A context a test leaves pushed becomes ``current_app`` for every later test in the
+    process, which then fail far from the cause: fail the test that left it instead."""
+    yield
+    assert not has_app_context(), "this test left an app or request context pushed"
 
 
 @pytest.fixture(scope="session")
@@ -58,6 +68,7 @@ def make_app(test_databases, tmp_path) -> Iterator:
         config.update(overrides)
         app = create_app(config)
         if app.config["RATELIMIT_ENABLED"]:
+            app.finish_setup()  # binds the limiter to this app's storage
             limiter.reset()  # the limiter is one object shared by every app in the run
         built.append(app)
         return app
@@ -67,6 +78,7 @@ def make_app(test_databases, tmp_path) -> Iterator:
         with app.app_context():
             db.session.remove()
             db.engine.dispose()
+    built.clear()  # pytest keeps the fixture's closure to the end of the run: not the apps
     test_databases.clean()
 
 
@@ -123,28 +135,49 @@ def sign_in(client: FlaskClient, user: User) -> None:
     """
     from datetime import timedelta
 
+    from flask import current_app
+
     from app.database import utcnow
+    from app.extensions import login_manager
     from app.services import login_sessions
     from app.web.sessions import SESSION_KEY
 
     key = login_sessions.start(user, now=utcnow(), lifetime=timedelta(days=14))
     db.session.commit()
+    with current_app.test_request_context(environ_base=client.environ_base):
+        browser = login_manager._session_identifier_generator()  # as login_user keeps it
     with client.session_transaction() as session:
         session["_user_id"] = user.get_id()
         session["_fresh"] = True
+        session["_id"] = browser
         session[SESSION_KEY] = key
 
 
 FIXTURE_CURRICULA = Path(__file__).parent / "fixtures" / "curricula"
 
 
+# Loaded (frozen) curriculum trees by folder and the size and time of each file in it: most
+# tests sync the same fixture tree, and reading it again each time cost ~60 ms a test.
+_loaded_trees: dict = {}
+
+
+def load_tree(root: Path):
+    """``validate.load`` of *root* (with no labs), read again only when a file in it changed."""
+    from app.content import validate
+
+    files = sorted(path for path in root.rglob("*") if path.is_file())
+    key = (root.resolve(), tuple((p, p.stat().st_mtime_ns, p.stat().st_size) for p in files))
+    if key not in _loaded_trees:
+        _loaded_trees[key] = validate.load(root, labs_root=FIXTURE_CURRICULA / "no-labs")
+    return _loaded_trees[key]
+
+
 def sync_tree(root: Path) -> None:
     """Validate and sync a curriculum tree (inside an app context), and commit."""
-    from app.content import validate
     from app.database import utcnow
     from app.services import curriculum_sync
 
-    curriculum, problems = validate.load(root, labs_root=FIXTURE_CURRICULA / "no-labs")
+    curriculum, problems = load_tree(root)
     assert problems.errors == [], problems.errors
     curriculum_sync.sync(curriculum, version="test", now=utcnow())
     db.session.commit()

@@ -66,6 +66,7 @@ def test_cli_reports_a_bad_database_url_without_a_traceback(tmp_path):
         **os.environ,
         "DATABASE_URL": "mysql://root@127.0.0.1/shopfloor",
         "SHOPFLOOR_INSTANCE_PATH": str(tmp_path),
+        "SHOPFLOOR_PUBLIC_BASE_URL": PUBLIC,
     }
     result = subprocess.run(
         [str(Path(sys.executable).parent / "flask"), "users", "list"],

@@ -20,6 +20,7 @@ events live in Redis Streams, and with ``LAB_KERNELS = "hosts"`` kernels run on 
 
 from __future__ import annotations
 
+import atexit
 import dataclasses
 import logging
 from datetime import timedelta
@@ -32,9 +33,9 @@ from sqlalchemy.exc import OperationalError
 from app.content.labs import Lab
 from app.database import utcnow
 from app.engine import grading
-from app.engine.events import EventLog, RedisEventLog
+from app.engine.events import EventLog, EventLogUnavailable, RedisEventLog
 from app.engine.hosts import KernelHost, RemoteRuns
-from app.engine.references import References
+from app.engine.references import References, SharedReferences
 from app.engine.runs import CellRuns
 from app.engine.workers import GradingWorkers, KernelCuller
 from app.errors import Conflict
@@ -46,6 +47,8 @@ from app.services import lab_catalog, lab_grading, lab_submissions, lab_workspac
 
 logger = logging.getLogger(__name__)
 SAVE_TRIES = 3  # saving a cell's outputs, when the database is busy
+# Past any event number a log gives (the largest integer a browser keeps exactly).
+AFTER_ANY_EVENT = 2**53 - 1
 
 
 class LabEngine:
@@ -56,19 +59,21 @@ class LabEngine:
         queue: Queue | None = None,
         events: EventLog | RedisEventLog | None = None,
         remote: RemoteRuns | None = None,
+        shared: SharedReferences | None = None,
     ) -> None:
         config = app.config
         self.app = app
         self.executor = executor
         self.queue = queue  # None: grading threads here take submissions from the database
         self.lease = timedelta(seconds=float(config["LAB_GRADING_LEASE_SECONDS"]))
-        self.references = References(executor)
+        self.references = References(executor, shared=shared)
         self.graders = GradingWorkers(self.grade_one, int(config["LAB_WORKERS"]))
         self.events = events or EventLog()
         self._local: CellRuns | None = None
         # Where workspace kernels run: here, or on kernel hosts (RemoteRuns).
         self.runs = remote or self._local_runs()
         self.culler = KernelCuller(self.runs)
+        self._exit_hooked = False
 
     def _local_runs(self) -> CellRuns:
         """Kernels in this process: the embedded engine's, or a kernel host's own."""
@@ -108,6 +113,7 @@ class LabEngine:
         """Run *cells* (id, code) in order in the workspace's kernel; Conflict while busy."""
         self.runs.run(workspace_id, seed, cells)
         self.culler.start()  # kernels exist from now on
+        self._stop_at_exit()
 
     def interrupt(self, workspace_id: int) -> str:
         self.runs.interrupt(workspace_id)
@@ -148,7 +154,15 @@ class LabEngine:
         return self.runs.events.since(CellRuns.key(workspace_id), max(0, after), wait=wait)
 
     def follow_from(self, workspace_id: int) -> int:
-        return self.runs.follow_from(workspace_id)
+        """The event number a page opening this workspace follows from.
+
+        While the event log is away the page still opens with the learner's saved work, and
+        follows from a number past any the log gives: once the log is back, its first answer
+        tells the page to reload (the saved state then), never replays older events."""
+        try:
+            return self.runs.follow_from(workspace_id)
+        except EventLogUnavailable:
+            return AFTER_ANY_EVENT
 
     # -- grading -------------------------------------------------------------------------
     def grade_notebook(self, lab: Lab, notebook, *, seed: int) -> lab_grading.GradedRun:
@@ -169,11 +183,34 @@ class LabEngine:
     def opened(self, lab: Lab, seed: int) -> None:
         """A learner opened *lab*: compute its reference for their seed ahead of a submit.
 
-        Embedded only: distributed, the grading worker that takes the submission computes
-        the reference beside the learner's run (references are kept per worker process).
+        Embedded, in this process's background thread. Distributed, a grading worker
+        computes it (a task below every grade) into the shared store, where the worker that
+        grades the submission finds it; asked once per lab version and seed while pending.
         """
         if self.queue is None:
             self.references.prepare(lab, seed)
+            return
+        shared = self.references.shared
+        if shared is None or not lab_grading.needs_reference(lab):
+            return
+        pending = int(self.lease.total_seconds())  # a lost task is asked for again after this
+        if shared.ask_once(References.key(lab, seed), pending):
+            try:
+                self.queue.prepare(lab.id, seed)
+            except Exception:  # noqa: BLE001 - the grade computes it beside the learner's run
+                logger.warning("could not ask for the reference of %s ahead", lab.id)
+
+    def compute_reference(self, lab_id: str, seed: int) -> bool:
+        """Compute (or find) the reference of *lab_id* for *seed* now, and share it; whether
+        it is ready. A failure is logged: the grade will try again beside the learner's run."""
+        try:
+            lab = self.lab(lab_id)
+            limit = 2 * float(self.executor.limits.merged(lab.limits).notebook_seconds)
+            self.references.get(lab, seed, timeout=limit)
+        except Exception as exc:  # noqa: BLE001 - NotGradable, a broken lab file, a timeout
+            logger.warning("reference of %s for seed %s not computed: %s", lab_id, seed, exc)
+            return False
+        return True
 
     def submitted(self, submission_id: int) -> None:
         """A submission was stored and committed: grade it soon.
@@ -183,6 +220,7 @@ class LabEngine:
         """
         if self.queue is None:
             self.graders.start()
+            self._stop_at_exit()
             self.graders.wake()
             return
         try:
@@ -233,6 +271,14 @@ class LabEngine:
         the Celery workers grade and this process starts none."""
         if self.queue is None:
             self.graders.start()
+            self._stop_at_exit()
+
+    def _stop_at_exit(self) -> None:
+        """Shut kernels and graders down when the process ends normally (a gunicorn worker
+        told to stop, Ctrl+C), so no kernel, or its cgroups, outlives it."""
+        if not self._exit_hooked:
+            self._exit_hooked = True
+            atexit.register(self.stop)
 
     def stop(self) -> None:
         """Stop graders, kernels and pools, as the process ending would."""
@@ -303,11 +349,15 @@ def build_engine(app: Flask) -> LabEngine:
     from app.engine import distributed
 
     app.extensions["celery"] = distributed.celery_for(app)
-    client = redis.Redis.from_url(app.config["REDIS_URL"])
+    # Connecting fails fast when Redis's machine drops packets; blocking reads keep waiting.
+    client = redis.Redis.from_url(
+        app.config["REDIS_URL"], socket_connect_timeout=2, socket_keepalive=True
+    )
     prefix = app.config["REDIS_PREFIX"]
     events = RedisEventLog(client, prefix=f"{prefix}events:")
     remote = None
     if app.config["LAB_KERNELS"] == "hosts":
         remote = RemoteRuns(client, events, prefix=f"{prefix}kernels:")
     queue = distributed.CeleryQueue(app.extensions["celery"])
-    return LabEngine(app, executor, queue, events, remote)
+    shared = SharedReferences(client, prefix=f"{prefix}references:", secret=app.secret_key)
+    return LabEngine(app, executor, queue, events, remote, shared)

@@ -12,7 +12,11 @@ database and Redis, run the tasks. What makes this safe to run twice:
   recorded only by the grader that still holds the claim;
 - ``shopfloor.sweep`` (Celery beat, every LAB_GRADING_SWEEP_SECONDS) queues again whatever
   should be graded but may have lost its task: queued for longer than the visibility timeout
-  (Redis restarted empty, say), or running past its lease (its worker died).
+  (Redis restarted empty, say), or running past its lease (its worker died);
+- a grade that fails on a live worker (a full disk, a dropped database connection, an engine
+  that could not run it) puts the submission back on the queue with the reason, and the
+  task asks again after lab_submissions.RETRY_AFTER; after MAX_TRIES tries it is marked
+  failed, the notebook kept for an instructor to re-grade.
 
 The database is the queue's memory; Redis only carries the nudges.
 """
@@ -28,9 +32,13 @@ from flask import Flask
 
 from app import engine
 from app.extensions import db
+from app.services import lab_submissions
 
 logger = logging.getLogger(__name__)
 QUEUE = "grading"
+# Redis lists per priority: 0 (grades: what a learner waits for) is always taken first;
+# 9 (a reference computed ahead of a submit) only when no grade waits.
+GRADE_PRIORITY, AHEAD_PRIORITY = 0, 9
 
 
 def celery_for(app: Flask) -> Celery:
@@ -56,6 +64,10 @@ def celery_for(app: Flask) -> Celery:
         broker_connection_retry_on_startup=True,
         broker_transport_options={
             "visibility_timeout": int(config["LAB_GRADING_VISIBILITY_SECONDS"]),
+            "priority_steps": [GRADE_PRIORITY, AHEAD_PRIORITY],
+            "queue_order_strategy": "priority",
+            # A Redis that drops packets (rather than refusing) fails fast, as one refusing.
+            "socket_connect_timeout": 2,
             **config.get("CELERY_TRANSPORT_OPTIONS", {}),
         },
         beat_schedule={
@@ -65,6 +77,7 @@ def celery_for(app: Flask) -> Celery:
             }
         },
         worker_hijack_root_logger=False,
+        worker_redirect_stdouts=False,
     )
 
     def fresh_connections(**_kwargs) -> None:
@@ -84,16 +97,40 @@ class CeleryQueue:
         self.celery = celery
 
     def enqueue(self, submission_id: int) -> None:
-        self.celery.send_task("shopfloor.grade", args=[submission_id], queue=QUEUE)
+        self.celery.send_task(
+            "shopfloor.grade", args=[submission_id], queue=QUEUE, priority=GRADE_PRIORITY
+        )
+
+    def prepare(self, lab_id: str, seed: int) -> None:
+        """Ask a worker to compute a reference ahead, below every grade."""
+        self.celery.send_task(
+            "shopfloor.reference", args=[lab_id, seed], queue=QUEUE, priority=AHEAD_PRIORITY
+        )
 
 
 @shared_task(bind=True, name="shopfloor.grade", max_retries=None)
 def grade(self, submission_id: int) -> str:
-    """Grade one submission (idempotent); asks again later while another grader holds it."""
-    claim = engine.current().grade_submission(submission_id)
+    """Grade one submission (idempotent); asks again later while another grader holds it,
+    and when this grade could not be done here (it went back on the queue: the engine
+    could not run it, the disk was full, the database went away)."""
+    again = lab_submissions.RETRY_AFTER.total_seconds()
+    try:
+        claim = engine.current().grade_submission(submission_id)
+    except Exception as exc:
+        logger.exception("submission %s: grading failed; asking again in %gs", submission_id, again)
+        raise self.retry(countdown=again) from exc
     if claim.state == "busy":
         raise self.retry(countdown=max(1.0, claim.retry_in))
+    if claim.state == "claimed" and claim.submission.status == "queued":
+        raise self.retry(countdown=again)  # not gradable yet: it says why; try again soon
     return claim.state
+
+
+@shared_task(name="shopfloor.reference")
+def reference(lab_id: str, seed: int) -> bool:
+    """Compute the reference of *lab_id* for *seed* and share it (a learner opened the lab);
+    whether it is ready now. A failure only means the grade computes it itself."""
+    return engine.current().compute_reference(lab_id, seed)
 
 
 @shared_task(name="shopfloor.sweep")

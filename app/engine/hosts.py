@@ -15,6 +15,7 @@ code is saved) and the next run lands on another host.
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import json
 import logging
@@ -23,7 +24,7 @@ import uuid
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
-from app.engine.events import RELOAD
+from app.engine.events import RELOAD, UNAVAILABLE_TEXT, EventLogUnavailable
 from app.engine.runs import CellRuns
 from app.errors import Conflict
 
@@ -78,8 +79,20 @@ def place(workspace: str, hosts: dict[str, dict[str, Any]]) -> str | None:
     return max(candidates, key=score) if candidates else None
 
 
+def redis_errors():
+    """The errors of a Redis that cannot be reached (down, restarting, unreachable)."""
+    from redis import exceptions  # the distributed engine's imports, paid where used
+
+    return (exceptions.ConnectionError, exceptions.TimeoutError)
+
+
 class RemoteRuns:
-    """The workspace's kernel on a kernel host: the interface of ``CellRuns``, over Redis."""
+    """The workspace's kernel on a kernel host: the interface of ``CellRuns``, over Redis.
+
+    While Redis cannot be reached nothing can reach a host: asking one is refused with a
+    reason (EventLogUnavailable), a kernel's status counts as busy, and pages follow from
+    the start of the log until it is back.
+    """
 
     def __init__(self, client, events, *, prefix: str = PREFIX, timeout: float = 10.0) -> None:
         self.client = client
@@ -87,6 +100,7 @@ class RemoteRuns:
         self.prefix = prefix
         self.timeout = timeout
         self.registry = Registry(client, prefix)
+        self._down = redis_errors()
 
     key = staticmethod(CellRuns.key)
 
@@ -98,7 +112,14 @@ class RemoteRuns:
         """The live host holding the workspace's kernel; with *start*, place it if needed.
 
         A placement on a host that stopped is dropped, and the learner's pages are told
-        once (whichever web process notices first)."""
+        once (whichever web process notices first). EventLogUnavailable while Redis is away.
+        """
+        try:
+            return self._host_of(workspace_id, start)
+        except self._down as exc:
+            raise EventLogUnavailable(UNAVAILABLE_TEXT) from exc
+
+    def _host_of(self, workspace_id: int, start: bool) -> str | None:
         placed = self.client.get(self._placement_key(workspace_id))
         placed = placed.decode() if placed else None
         if placed and self.registry.is_alive(placed):
@@ -136,8 +157,11 @@ class RemoteRuns:
         request_id = uuid.uuid4().hex
         reply = f"{self.prefix}reply:{request_id}"
         request = json.dumps({"id": request_id, "op": op, "args": args})
-        self.client.xadd(f"{self.prefix}host:{host}:requests", {"r": request}, maxlen=10_000)
-        answer = self.client.blpop([reply], timeout=timeout or self.timeout)
+        try:
+            self.client.xadd(f"{self.prefix}host:{host}:requests", {"r": request}, maxlen=10_000)
+            answer = self.client.blpop([reply], timeout=timeout or self.timeout)
+        except self._down as exc:
+            raise EventLogUnavailable(UNAVAILABLE_TEXT) from exc
         if answer is None:
             raise Conflict("The kernel's machine is not answering. Try again in a moment.")
         body = json.loads(answer[1])
@@ -179,21 +203,31 @@ class RemoteRuns:
         """none, starting, busy, idle or dead; never waits long (pages ask every few
         seconds): a host that does not answer at once counts as busy until its heartbeat
         lapses, and then as gone."""
-        host = self.host_of(workspace_id, start=False)
-        if host is None:
-            return "none"
         try:
-            return self._ask(host, "status", workspace_id=workspace_id, timeout=3)
-        except Conflict:
-            if self.registry.is_alive(host):
-                return "busy"
-            return "none" if self.host_of(workspace_id, start=False) is None else "busy"
+            host = self.host_of(workspace_id, start=False)
+            if host is None:
+                return "none"
+            try:
+                return self._ask(host, "status", workspace_id=workspace_id, timeout=3)
+            except EventLogUnavailable:
+                raise
+            except Conflict:
+                if self.registry.is_alive(host):
+                    return "busy"
+                return "none" if self.host_of(workspace_id, start=False) is None else "busy"
+        except (EventLogUnavailable, *self._down):
+            return "busy"  # Redis is away: the kernel may well be running; nobody can ask
 
     def follow_from(self, workspace_id: int) -> int:
-        host = self.host_of(workspace_id, start=False)
-        if host is None:
-            return self.events.last(self.key(workspace_id))
-        return self._ask(host, "follow_from", workspace_id=workspace_id)
+        """The event number a newly loaded page follows from; 0 (from the start) while
+        Redis is away: the page then replays what the log still holds, or reloads."""
+        try:
+            host = self.host_of(workspace_id, start=False)
+            if host is None:
+                return self.events.last(self.key(workspace_id))
+            return self._ask(host, "follow_from", workspace_id=workspace_id)
+        except EventLogUnavailable:
+            return 0
 
     def cull(self) -> list[str]:
         return []  # each host culls its own kernels
@@ -206,7 +240,10 @@ class RemoteRuns:
         }
 
     def readiness(self) -> list[tuple[str, bool, str]]:
-        hosts = self.registry.alive()
+        try:
+            hosts = self.registry.alive()
+        except self._down as exc:
+            return [("kernel_hosts", False, type(exc).__name__)]
         return [("kernel_hosts", bool(hosts), f"{len(hosts)} alive" if hosts else "none alive")]
 
     def shutdown(self) -> None:
@@ -241,6 +278,7 @@ class KernelHost:
         self.stopping = threading.Event()
         self.workers = ThreadPoolExecutor(max_workers=16, thread_name_prefix="host-request")
         self.stream = f"{prefix}host:{name}:requests"
+        self._down = redis_errors()
 
     def info(self) -> dict[str, Any]:
         stats = self.runs.kernel_stats()
@@ -254,26 +292,49 @@ class KernelHost:
         while not self.stopping.is_set():
             try:
                 self.registry.announce(self.name, self.info())
-            except Exception:  # Redis away for a moment: try again
+            except self._down:  # Redis away: the serve loop says so; announce again later
+                logger.debug("kernel host %s: heartbeat failed", self.name, exc_info=True)
+            except Exception:
                 logger.exception("kernel host %s: heartbeat failed", self.name)
             self.stopping.wait(HEARTBEAT_SECONDS)
 
     def serve(self) -> None:
-        """Announce this host and answer requests until ``stop``."""
+        """Announce this host and answer requests until ``stop``.
+
+        A Redis that goes away (restarted, unreachable) stops nothing: the kernels and
+        their runs go on, and the host takes requests again once Redis answers (the next
+        heartbeat announces it again, should Redis have come back empty).
+        """
         self.client.delete(self.stream)  # requests for an earlier life of this host are void
+        # Read from the start of the (new) stream, not from "$": a web process may send a
+        # request as soon as the first heartbeat announces this host, before the first read.
+        last, away = "0-0", False
         beat = threading.Thread(target=self.heartbeat, name="host-heartbeat", daemon=True)
         beat.start()
-        last = "$"
         try:
             while not self.stopping.is_set():
-                batch = self.client.xread({self.stream: last}, block=1000, count=50)
+                try:
+                    batch = self.client.xread({self.stream: last}, block=1000, count=50)
+                except self._down as exc:
+                    if not away:
+                        logger.warning("kernel host %s: Redis is away (%s)", self.name, exc)
+                    away = True
+                    self.stopping.wait(1.0)
+                    continue
+                if away:
+                    logger.warning("kernel host %s: Redis is back; taking requests", self.name)
+                    away = False
                 for _stream, entries in batch or []:
                     for entry_id, fields in entries:
                         last = entry_id
                         self.workers.submit(self.answer, json.loads(fields[b"r"]))
+                flush = getattr(self.runs.events, "flush", None)
+                if flush is not None:
+                    flush()  # reloads owed to pages whose events were dropped meanwhile
         finally:
             self.stopping.set()
-            self.registry.withdraw(self.name)
+            with contextlib.suppress(*self._down):
+                self.registry.withdraw(self.name)
 
     def answer(self, request: dict[str, Any]) -> None:
         try:
@@ -284,8 +345,11 @@ class KernelHost:
             logger.exception("kernel host %s: %s failed", self.name, request.get("op"))
             body = {"error": type(exc).__name__}
         reply = f"{self.prefix}reply:{request['id']}"
-        self.client.rpush(reply, json.dumps(body))
-        self.client.expire(reply, 60)
+        try:
+            self.client.rpush(reply, json.dumps(body))
+            self.client.expire(reply, 60)
+        except self._down:  # the asker gives up by itself; nothing to do
+            logger.warning("kernel host %s: no reply sent to %s", self.name, request.get("op"))
 
     def handle(self, op: str, args: dict[str, Any]) -> Any:
         workspace = int(args["workspace_id"])

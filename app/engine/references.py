@@ -9,16 +9,24 @@ Submit → result costs about one notebook run, not two.
 
 Only complete references are kept (a failed run raises NotGradable to every waiter and is
 forgotten, so the next attempt tries again).
+
+Distributed, each grading worker keeps its own, and all of them share what any computed
+through a ``SharedReferences`` store in Redis: the web process asks a worker to compute a
+learner's reference when they open the lab (a task below every grade in priority), and the
+worker that later grades their submission finds it there.
 """
 
 from __future__ import annotations
 
 import contextlib
+import json
 import logging
 import threading
 from collections import OrderedDict
 from collections.abc import Callable
 from concurrent.futures import Future, InvalidStateError, ThreadPoolExecutor
+
+from itsdangerous import BadSignature, Signer
 
 from app.content.labs import Lab
 from app.sandbox.executor import Executor
@@ -28,6 +36,62 @@ logger = logging.getLogger(__name__)
 Key = tuple[str, str, int]  # lab id, lab version, seed
 
 
+class SharedReferences:
+    """Complete references in Redis, for every grading process of a site to share.
+
+    Values are JSON (what the reference observed: numbers, text, lists), never pickled,
+    signed with the site's secret key (a value anyone else wrote to Redis is not used: it
+    would decide grades), and kept for *keep_seconds*. Redis being away is no error: the
+    caller computes the reference itself, as it would have without the store.
+    """
+
+    def __init__(
+        self, client, *, prefix: str, secret: str, keep_seconds: int = 7 * 24 * 3600
+    ) -> None:
+        self.client = client
+        self.prefix = prefix
+        self.signer = Signer(secret, salt="shopfloor reference values")
+        self.keep_seconds = keep_seconds
+
+    def _name(self, key: Key, kind: str = "values") -> str:
+        lab_id, version, seed = key
+        return f"{self.prefix}{kind}:{lab_id}:{version}:{seed}"
+
+    def get(self, key: Key) -> dict | None:
+        try:
+            text = self.client.get(self._name(key))
+        except Exception as exc:  # noqa: BLE001 - Redis away: compute here instead
+            logger.warning("shared references unavailable: %s", type(exc).__name__)
+            return None
+        if text is None:
+            return None
+        try:
+            return json.loads(self.signer.unsign(text))
+        except (BadSignature, ValueError):
+            logger.warning("shared reference of %s for seed %s is not this site's; ignored",
+                           *key[::2])  # fmt: skip
+            return None
+
+    def put(self, key: Key, values: dict) -> None:
+        try:
+            text = self.signer.sign(json.dumps(values).encode())
+            self.client.set(self._name(key), text, ex=self.keep_seconds)
+        except (TypeError, ValueError):
+            logger.warning("reference of %s for seed %s is not JSON; kept locally", *key[::2])
+        except Exception as exc:  # noqa: BLE001 - Redis away: the next grader computes it
+            logger.warning("shared references unavailable: %s", type(exc).__name__)
+
+    def ask_once(self, key: Key, seconds: int) -> bool:
+        """True for the first caller within *seconds* that wants *key* computed ahead, and
+        only if no process has it already: so a class opening a lab at once asks once."""
+        try:
+            if self.client.exists(self._name(key)):
+                return False
+            return bool(self.client.set(self._name(key, "asked"), "1", nx=True, ex=seconds))
+        except Exception:  # noqa: BLE001 - Redis away: nobody computes ahead; grading will
+            return False
+
+
 class References:
     def __init__(
         self,
@@ -35,10 +99,12 @@ class References:
         *,
         keep: int = 5000,
         compute: Callable[[Lab, int], dict] | None = None,
+        shared: SharedReferences | None = None,
     ) -> None:
         self.executor = executor
         self.keep = keep
         self.compute = compute or self._run_reference
+        self.shared = shared
         self.done: OrderedDict[Key, dict] = OrderedDict()  # newest last
         self.running: dict[Key, Future] = {}  # asked for, not finished
         self.started: set[Key] = set()  # being computed right now
@@ -72,6 +138,15 @@ class References:
 
     def _future(self, lab: Lab, seed: int, pool: ThreadPoolExecutor) -> Future:
         key = self.key(lab, seed)
+        with self.lock:
+            kept = key in self.done or key in self.running
+        if not kept and self.shared is not None:
+            found = self.shared.get(key)
+            if found is not None:
+                with self.lock:
+                    self.done[key] = found
+                    while len(self.done) > self.keep:
+                        self.done.popitem(last=False)
         with self.lock:
             if key in self.done:
                 self.done.move_to_end(key)
@@ -119,6 +194,8 @@ class References:
             error = lab_grading.NotGradable(f"{type(exc).__name__}")
         finally:  # whatever ended the run (even a BaseException), every waiter is answered
             self._finish(key, future, values, error)
+        if error is None and self.shared is not None:
+            self.shared.put(key, values)
 
     def _finish(self, key: Key, future: Future, values, error) -> None:
         with self.lock:

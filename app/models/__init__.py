@@ -25,6 +25,7 @@ from app.models.labs import (
 from app.models.mastery import MasteryEvent, MasteryState
 from app.models.memberships import AuditEvent, Consent, Invitation, Membership
 from app.models.organizations import Organization
+from app.models.pages import PageVersion
 from app.models.progress import CompetencyEvidence, LessonCompletion, QuizAttempt
 from app.models.users import LoginSession, PasswordResetToken, User
 
@@ -58,6 +59,7 @@ __all__ = [
     "LoginSession",
     "MasteryEvent",
     "MasteryState",
+    "PageVersion",
     "Module",
     "OjlChange",
     "OjlEntry",

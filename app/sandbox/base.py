@@ -25,7 +25,7 @@ class Limits:
     memory_mb: int = 1024
     processes: int = 64  # processes and threads
     file_mb: int = 64  # largest file the kernel may write
-    disk_mb: int = 128  # all writable space (home and /tmp together)
+    disk_mb: int = 128  # all writable space (home, /tmp and /dev/shm together; memory)
     open_files: int = 256
     output_bytes: int = 200_000  # text output kept per cell; the rest is cut with a marker
     image_bytes: int = 2_000_000  # larger images are dropped with a note

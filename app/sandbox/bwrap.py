@@ -12,6 +12,13 @@ from pathlib import Path
 from app.sandbox.base import Limits, SandboxUnavailable
 
 HOME = "/home/learner"
+# The kernel's sockets, and its connection file (read-only): a tmpfs of the sandbox's own that
+# the host reaches through /proc (see boundary.py). Sockets take no space: the size only
+# bounds what a notebook may put there.
+SOCKETS = "/run/kernel"
+SOCKETS_BYTES = 64 * 1024
+CONNECTION_FILE = f"{SOCKETS}/connection.json"
+MIB = 1024 * 1024
 # The system's programs and libraries, read-only; nothing else of the host's root.
 SYSTEM = (
     "--ro-bind", "/usr", "/usr",
@@ -58,12 +65,18 @@ class Environment:
 KERNEL_OPTIONS = ("--IPCompleter.use_jedi=False",)
 
 
-def command(env: Environment, limits: Limits, runtime_dir: Path) -> list[str]:
-    """The argv that starts ipykernel inside the sandbox (``{connection_file}`` left in)."""
+def command(env: Environment, limits: Limits, connection_file: Path, info_fd: int) -> list[str]:
+    """The argv that starts ipykernel inside the sandbox.
+
+    *connection_file* is the host's path of the kernel's connection file, mounted read-only
+    at CONNECTION_FILE; bubblewrap reports its sandbox's process on *info_fd*. Every place the
+    kernel may write is a tmpfs of the sandbox with a size (``tmpfs_sizes``): no host folder
+    is mounted writable, so nothing a notebook writes reaches the host's disk.
+    """
     binary = shutil.which("bwrap")
     if binary is None:
         raise SandboxUnavailable(f"bubblewrap (bwrap) is not installed. {FIX}")
-    disk = max(limits.disk_mb // 2, 1) * 1024 * 1024
+    sizes = tmpfs_sizes(limits)
     argv = [
         binary,
         "--unshare-all",
@@ -78,6 +91,8 @@ def command(env: Environment, limits: Limits, runtime_dir: Path) -> list[str]:
         "--die-with-parent",
         "--new-session",
         "--clearenv",
+        "--info-fd",
+        str(info_fd),
         *SYSTEM,
         "--ro-bind-try",
         "/etc/ld.so.cache",
@@ -92,20 +107,17 @@ def command(env: Environment, limits: Limits, runtime_dir: Path) -> list[str]:
         "/proc",
         "--dev",
         "/dev",
-        "--size",
-        str(disk),
-        "--tmpfs",
-        "/tmp",  # noqa: S108 - a fresh tmpfs inside the sandbox, not the host's /tmp
-        "--size",
-        str(disk),
-        "--tmpfs",
-        HOME,
     ]
+    for path, size in sizes.items():
+        argv += ["--size", str(size), "--tmpfs", path]
+    # bubblewrap's /dev is a tmpfs with no size limit: read-only once /dev/shm is mounted in it
+    # (the device nodes and /dev/pts are mounts of their own and keep working).
+    argv += ["--remount-ro", "/dev"]
+    argv += ["--ro-bind", str(connection_file), CONNECTION_FILE]
     for path in _interpreter_paths(env):
         argv += ["--ro-bind", str(path), str(path)]
     for path in (*env.read_only, *env.packages):
         argv += ["--ro-bind", str(path), str(path)]
-    argv += ["--bind", str(runtime_dir), str(runtime_dir)]
     # bwrap's root is a writable tmpfs with no size limit: make it read-only once built.
     argv += ["--remount-ro", "/"]
     environment = {
@@ -131,10 +143,20 @@ def command(env: Environment, limits: Limits, runtime_dir: Path) -> list[str]:
         "-m",
         "ipykernel_launcher",
         "-f",
-        "{connection_file}",
+        CONNECTION_FILE,
         *KERNEL_OPTIONS,
     ]
     return argv
+
+
+def tmpfs_sizes(limits: Limits) -> dict[str, int]:
+    """Bytes of each writable folder: home, /tmp and /dev/shm share ``disk_mb`` (/dev/shm an
+    eighth of it, for semaphores and shared memory), and the sockets' folder has its own few
+    kilobytes."""
+    total = limits.disk_mb * MIB
+    shm = max(total // 8, MIB)
+    each = max((total - shm) // 2, MIB)
+    return {"/tmp": each, HOME: each, "/dev/shm": shm, SOCKETS: SOCKETS_BYTES}  # noqa: S108
 
 
 @cache

@@ -6,30 +6,33 @@ import asyncio
 import contextlib
 import json
 import logging
-import re
+import os
 import shutil
 import subprocess
 import tempfile
 import time
 import uuid
+import weakref
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from app.sandbox import bwrap, cgroups
+from app.sandbox import boundary, bwrap, cgroups
 from app.sandbox.base import CellResult, Limits, Output, SandboxUnavailable
 from app.sandbox.outputs import OutputCollector
+from app.sandbox.replies import completion, inspection
 
 if TYPE_CHECKING:
     from jupyter_client import AsyncKernelManager
 
 logger = logging.getLogger(__name__)
-RUNTIME_ROOT = Path(tempfile.gettempdir()) / "shopfloor-kernels"  # short: sun_path ≤ 107 bytes
+# Each kernel's host folder: its spec, connection file, and (sandboxed) the link to its
+# sockets; nothing in it is reachable from inside the sandbox. Short: sun_path ≤ 107 bytes.
+RUNTIME_ROOT = Path(tempfile.gettempdir()) / "shopfloor-kernels"
+SOCKETS_LINK = "sockets"
+SANDBOX_CONNECTION = "sandbox.json"  # the kernel's connection file (sockets as it sees them)
 KERNEL_NAME = "shopfloor-sandbox"
-MATCHES_MAX = 200  # completions kept from one reply
-MATCH_CHARS = 200  # a longer completion is dropped, not cut (a cut one would be wrong code)
-INSPECT_CHARS = 16_000  # the text of an inspection; the rest is cut with a marker
 
 
 @dataclass(frozen=True)
@@ -52,7 +55,9 @@ class SandboxKernel:
         self.client = None
         self.started_at = 0.0
         self.last_used = 0.0
-        self.log = None
+        self.output: boundary.PipeTail | None = None  # the end of its stdout and stderr
+        self.info: boundary.PipeTail | None = None  # bubblewrap's report (sandboxed)
+        self._release_sockets: weakref.finalize | None = None  # see _reach_sockets
         self._shell: asyncio.Lock | None = None  # see _shell_lock
 
     @classmethod
@@ -66,19 +71,90 @@ class SandboxKernel:
         return kernel
 
     async def _start(self) -> None:
-        # jupyter_client and pyzmq load with the first kernel, not with the app (`flask --help`).
+        # pyzmq loads with the first kernel, not with the app (`flask --help`).
         import zmq
+
+        limits = self.config.limits
+        deadline = time.monotonic() + self.config.startup_seconds
+        self.runtime.mkdir(parents=True, mode=0o700)
+        if self.config.sandboxed:
+            bwrap.check()
+        self.group = cgroups.create(
+            self.id,
+            memory_bytes=limits.memory_mb * 1024 * 1024,
+            pids=limits.processes,
+            cpu_share=limits.cpu_share,
+        )
+        self.output, output = await boundary.PipeTail.open()
+        info = -1
+        if self.config.sandboxed:
+            self.info, info = await boundary.PipeTail.open()
+        try:
+            await self._spawn(output, info)
+        finally:
+            for fd in (output, info):
+                if fd >= 0:
+                    os.close(fd)  # the kernel's process has its own copies
+        if self.config.sandboxed:
+            await self._reach_sockets(deadline)
+        # Messages are read whole into the host's memory before any output limit applies:
+        # the sockets refuse (and drop) anything larger than message_bytes.
+        self.client = self.manager.client()
+        self.client.context.setsockopt(zmq.MAXMSGSIZE, limits.message_bytes)
+        self.client.start_channels(hb=False)  # liveness comes from the process, not heartbeats
+        try:
+            await self.client.wait_for_ready(timeout=max(deadline - time.monotonic(), 1))
+        except RuntimeError as exc:
+            tail = await self._last_words()
+            raise SandboxUnavailable(f"the sandboxed kernel did not start: {exc}. {tail}") from None
+        self.started_at = self.last_used = time.monotonic()
+
+    async def _spawn(self, output: int, info: int) -> None:
+        """Start the kernel's process; its stdout and stderr go to *output*, bubblewrap's
+        report to *info* (sandboxed)."""
         from jupyter_client import AsyncKernelManager
         from jupyter_client.kernelspec import KernelSpecManager
 
-        limits = self.config.limits
-        self.runtime.mkdir(parents=True, mode=0o700)
         spec_dir = self.runtime / "spec" / KERNEL_NAME
         spec_dir.mkdir(parents=True)
+        (self.runtime / "launch.json").write_text(json.dumps(self._launch(info)))
+        kernel_json = {
+            "argv": bwrap.launcher_argv(self.runtime / "launch.json"),
+            "display_name": "Shopfloor lab (sandboxed)",
+            "language": "python",
+            "interrupt_mode": "message",
+        }
+        (spec_dir / "kernel.json").write_text(json.dumps(kernel_json))
+        # Sandboxed, the host's end of the sockets is a link made once the sandbox is built
+        # (_reach_sockets); until then the host's sockets retry, as they do anyway until the
+        # kernel has bound its own.
+        sockets = self.runtime / SOCKETS_LINK if self.config.sandboxed else self.runtime
+        self.manager = AsyncKernelManager(
+            kernel_name=KERNEL_NAME,
+            kernel_spec_manager=KernelSpecManager(kernel_dirs=[str(spec_dir.parent)]),
+            transport="ipc",
+            connection_file=str(self.runtime / "k.json"),
+            ip=str(sockets / "k"),
+        )
         if self.config.sandboxed:
-            bwrap.check()
-            argv = bwrap.command(self.config.environment, limits, self.runtime)
-        else:
+            self._write_sandbox_connection()
+        await self.manager.start_kernel(
+            stdout=output, stderr=subprocess.STDOUT, pass_fds=(info,) if info >= 0 else ()
+        )
+
+    def _write_sandbox_connection(self) -> None:
+        """The kernel's own connection file: the host's keys and ports (the manager writes its
+        file once, now), with the sockets in the sandbox's folder, as the sandbox sees it."""
+        self.manager.write_connection_file()
+        info = json.loads(Path(self.manager.connection_file).read_text())
+        info["ip"] = f"{bwrap.SOCKETS}/k"
+        fd = os.open(self.runtime / SANDBOX_CONNECTION, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        with os.fdopen(fd, "w") as out:
+            json.dump(info, out)
+
+    def _launch(self, info_fd: int) -> dict:
+        """What the launcher needs: the command, its rlimits and its cgroup."""
+        if not self.config.sandboxed:
             argv = [
                 str(self.config.environment.python),
                 "-m",
@@ -87,45 +163,34 @@ class SandboxKernel:
                 "{connection_file}",
                 *bwrap.KERNEL_OPTIONS,
             ]
-        self.group = cgroups.create(
-            self.id,
-            memory_bytes=limits.memory_mb * 1024 * 1024,
-            pids=limits.processes,
-            cpu_share=limits.cpu_share,
-        )
-        launch = {
+        else:
+            own = self.runtime / SANDBOX_CONNECTION  # mounted read-only in the sandbox
+            argv = bwrap.command(self.config.environment, self.config.limits, own, info_fd)
+        return {
             "argv": argv,
-            "rlimits": _rlimits(limits, self.group),
+            "rlimits": _rlimits(self.config.limits, self.group),
             "cgroup": self.group.to_json() if self.group else None,
         }
-        (self.runtime / "launch.json").write_text(json.dumps(launch))
-        kernel_json = {
-            "argv": bwrap.launcher_argv(self.runtime / "launch.json"),
-            "display_name": "Shopfloor lab (sandboxed)",
-            "language": "python",
-            "interrupt_mode": "message",
-        }
-        (spec_dir / "kernel.json").write_text(json.dumps(kernel_json))
-        self.manager = AsyncKernelManager(
-            kernel_name=KERNEL_NAME,
-            kernel_spec_manager=KernelSpecManager(kernel_dirs=[str(spec_dir.parent)]),
-            transport="ipc",
-            connection_file=str(self.runtime / "k.json"),
-            ip=str(self.runtime / "k"),
-        )
-        self.log = open(self.runtime / "kernel.log", "wb")  # noqa: SIM115 - closed in shutdown
-        await self.manager.start_kernel(stdout=self.log, stderr=subprocess.STDOUT)
-        # Messages are read whole into the host's memory before any output limit applies:
-        # the sockets refuse (and drop) anything larger than message_bytes.
-        self.client = self.manager.client()
-        self.client.context.setsockopt(zmq.MAXMSGSIZE, limits.message_bytes)
-        self.client.start_channels(hb=False)  # liveness comes from the process, not heartbeats
+
+    async def _reach_sockets(self, deadline: float) -> None:
+        """Link the host's end of the sockets to the sandbox's socket folder, once built."""
         try:
-            await self.client.wait_for_ready(timeout=self.config.startup_seconds)
-        except RuntimeError as exc:
-            tail = (self.runtime / "kernel.log").read_text(errors="replace")[-500:]
-            raise SandboxUnavailable(f"the sandboxed kernel did not start: {exc}. {tail}") from None
-        self.started_at = self.last_used = time.monotonic()
+            info = await boundary.read_info(self.info, max(deadline - time.monotonic(), 0.1))
+            folder = await boundary.open_folder(
+                info, bwrap.SOCKETS, deadline=deadline, alive=self.manager.is_alive
+            )
+        except SandboxUnavailable as exc:
+            raise SandboxUnavailable(f"{exc}. {await self._last_words()}") from None
+        # Closed in shutdown, or when an abandoned kernel is collected: the handle keeps the
+        # sandbox's socket folder in memory.
+        self._release_sockets = weakref.finalize(self, os.close, folder)
+        os.symlink(f"/proc/self/fd/{folder}", self.runtime / SOCKETS_LINK)
+
+    async def _last_words(self) -> str:
+        """The end of what a kernel that failed to start wrote (bubblewrap's error, a trace)."""
+        with contextlib.suppress(TimeoutError):  # a sandbox still running keeps the pipe open
+            await asyncio.wait_for(self.output.ended.wait(), 2)
+        return self.output.text()[-500:]
 
     async def run_code(
         self,
@@ -211,7 +276,7 @@ class SandboxKernel:
         """What the kernel says about the name at *cursor*: ``{"found": bool, "text": str}``.
 
         The text is IPython's plain-text help (signature, docstring), without terminal
-        colours or other control characters, at most INSPECT_CHARS long; untrusted, as
+        colours or other control characters, at most replies.INSPECT_CHARS long; untrusted, as
         with :meth:`complete`.
         """
         cursor = max(0, min(cursor, len(code)))
@@ -383,9 +448,12 @@ class SandboxKernel:
                 self.manager.context.destroy(linger=0)
         if self.group:
             cgroups.remove(self.group)
-        if self.log:
-            self.log.close()
-        shutil.rmtree(self.runtime, ignore_errors=True)
+        for pipe in (self.output, self.info):
+            if pipe:
+                pipe.close()
+        shutil.rmtree(self.runtime, ignore_errors=True)  # the link to the sockets goes first
+        if self._release_sockets:
+            self._release_sockets()
 
 
 def _rlimits(limits: Limits, group: cgroups.Cgroup | None) -> dict[str, int | list[int]]:
@@ -401,78 +469,3 @@ def _rlimits(limits: Limits, group: cgroups.Cgroup | None) -> dict[str, int | li
         values["RLIMIT_AS"] = limits.memory_mb * 1024 * 1024 * 2
         values["RLIMIT_NPROC"] = limits.processes * 4
     return values
-
-
-def no_completion(cursor: int) -> dict:
-    return {"matches": [], "cursor_start": cursor, "cursor_end": cursor}
-
-
-def completion(content: dict | None, code: str, cursor: int) -> dict:
-    """The matches of a complete_reply's *content*, bounded; none if anything is off."""
-    if not content or content.get("status") != "ok":
-        return no_completion(cursor)
-    start, end, found = (
-        content.get("cursor_start"),
-        content.get("cursor_end"),
-        content.get("matches"),
-    )
-    if not (_is_int(start) and _is_int(end) and 0 <= start <= end <= len(code)):
-        return no_completion(cursor)
-    if not isinstance(found, list):
-        return no_completion(cursor)
-    matches: list[str] = []
-    seen: set[str] = set()
-    for match in found[: MATCHES_MAX * 50]:  # a hostile list may hold millions
-        if (
-            isinstance(match, str)
-            and 0 < len(match) <= MATCH_CHARS
-            and match not in seen
-            and not _UNPRINTABLE.search(match)
-        ):
-            seen.add(match)
-            matches.append(match)
-            if len(matches) == MATCHES_MAX:
-                break
-    if not matches:
-        return no_completion(cursor)
-    return {"matches": matches, "cursor_start": start, "cursor_end": end}
-
-
-def no_inspection() -> dict:
-    return {"found": False, "text": ""}
-
-
-def inspection(content: dict | None) -> dict:
-    """The plain text of an inspect_reply's *content*, cleaned and bounded."""
-    if not content or content.get("status") != "ok" or content.get("found") is not True:
-        return no_inspection()
-    data = content.get("data")
-    text = data.get("text/plain") if isinstance(data, dict) else None
-    if not isinstance(text, str):
-        return no_inspection()
-    text = plain(text[: INSPECT_CHARS * 4])  # colour codes may make up much of it
-    if len(text) > INSPECT_CHARS:
-        text = text[:INSPECT_CHARS].rstrip() + "\n… (cut)"
-    return {"found": bool(text.strip()), "text": text}
-
-
-# Terminal escape sequences: CSI (colours, cursor moves), OSC (titles, links) and the
-# two-character ones; what they leave, and every other control character but the newline
-# and the tab, goes (with the bidirectional overrides that could reorder what is shown).
-_ESCAPES = re.compile(
-    r"\x1b\[[0-?]*[ -/]*[@-~]"  # CSI
-    r"|\x1b\][^\x07\x1b]*(?:\x07|\x1b\\)?"  # OSC, ended by BEL or ST
-    r"|\x1b[@-_]"  # the other escapes of two characters
-    r"|\x9b[0-?]*[ -/]*[@-~]"  # CSI in its 8-bit form
-)
-_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]")
-_UNPRINTABLE = re.compile(r"[\x00-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]")  # in a match
-
-
-def plain(text: str) -> str:
-    text = text.replace("\r\n", "\n")
-    return _CONTROL.sub("", _ESCAPES.sub("", text))
-
-
-def _is_int(value: object) -> bool:
-    return isinstance(value, int) and not isinstance(value, bool)

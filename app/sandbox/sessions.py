@@ -16,9 +16,10 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from app.sandbox.base import CellResult, Output, SandboxUnavailable
-from app.sandbox.kernel import KernelConfig, SandboxKernel, no_completion, no_inspection
+from app.sandbox.kernel import KernelConfig, SandboxKernel
 from app.sandbox.loop import LoopThread
 from app.sandbox.pool import KernelPool
+from app.sandbox.replies import no_completion, no_inspection
 
 # A completion or an inspection that takes longer is no help to someone typing.
 HELP_SECONDS = 2.0

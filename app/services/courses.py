@@ -2,18 +2,31 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
+from typing import Any
 
+from flask import current_app
 from sqlalchemy import func, or_, select
+from sqlalchemy.orm import defer
 
 from app import policy
 from app.content import confined, labs
 from app.database import utcnow
 from app.errors import NotFound
 from app.extensions import db
-from app.models import Competency, Course, CourseAsset, Lesson, LessonCompletion, Module, User
+from app.models import (
+    Competency,
+    Course,
+    CourseAsset,
+    Lesson,
+    LessonCompletion,
+    Module,
+    Question,
+    User,
+)
 from app.services import due_dates
 from app.services.lab_catalog import LAB_ID
 
@@ -32,7 +45,7 @@ class CourseCard:
 
 @dataclass(frozen=True)
 class LessonEntry:
-    lesson: Lesson
+    lesson: LessonRef
     completed: bool
 
 
@@ -51,10 +64,132 @@ class Outline:
     card: CourseCard
     modules: list[ModuleOutline]
     competencies: list[Competency]
-    next_lesson: Lesson | None
+    next_lesson: LessonRef | None
     # The signed-in learner's due dates in this course, by ("lab", lab id) or ("quiz", lesson
     # slug), from the cohorts they learn in.
     due: dict[tuple[str, str], due_dates.Line] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class QuestionRow:
+    """An active question of a lesson, as ``quizzes.views`` reads it (its spec holds the
+    answers: the page never shows it as it is)."""
+
+    id: int
+    slug: str
+    spec: dict[str, Any]
+    archived_at: None = None
+
+
+@dataclass(frozen=True)
+class LessonRef:
+    """An active lesson as its page, the outline and navigation show it, without its text or
+    a database row, so that it can be kept between requests (see ``course_map``)."""
+
+    id: int
+    slug: str
+    title: str
+    path: str  # relative to the course folder
+    module_id: int
+    module_title: str
+    minutes: int
+    content_hash: str
+    objectives: tuple[str, ...]
+    competencies: tuple[str, ...]
+    labs: tuple[dict[str, Any], ...]  # as the sync stored them: id, title, objectives, planned
+    questions: tuple[QuestionRow, ...]
+
+
+@dataclass(frozen=True)
+class CourseMap:
+    """A course's active lessons in order, as of one content key (``content_key``)."""
+
+    key: tuple[str, ...]
+    lessons: tuple[LessonRef, ...]
+
+    @property
+    def minutes(self) -> int:
+        return sum(lesson.minutes for lesson in self.lessons)
+
+    def find(self, slug: str) -> LessonRef:
+        """The active lesson *slug*; NotFound if the course has none."""
+        found = next((lesson for lesson in self.lessons if lesson.slug == slug), None)
+        if found is None:
+            raise NotFound(f"There is no lesson '{slug}' in this course.")
+        return found
+
+    def neighbours(self, lesson_id: int) -> tuple[LessonRef | None, LessonRef | None]:
+        """The lessons before and after lesson *lesson_id* (None at either end)."""
+        index = next(i for i, item in enumerate(self.lessons) if item.id == lesson_id)
+        previous = self.lessons[index - 1] if index > 0 else None
+        following = self.lessons[index + 1] if index + 1 < len(self.lessons) else None
+        return previous, following
+
+    def paths(self) -> dict[str, str]:
+        """Course-relative file path → lesson slug, for links between lessons."""
+        return {lesson.path: lesson.slug for lesson in self.lessons}
+
+
+def content_key(course: Course) -> tuple[str, str, str]:
+    """What a course's lessons, their order and their links depend on.
+
+    Lessons change only through a curriculum sync, which sets the course's content version
+    (the files' git commit or hash) and its ``updated_at``: the timestamp also tells apart two
+    syncs that name the same version (tests, edited files outside git), so nothing kept under
+    an older key is ever served again.
+    """
+    return (course.slug, course.content_version, course.updated_at.isoformat())
+
+
+def course_map(course: Course) -> CourseMap:
+    """*course*'s active lessons in order: one query per course and content key, kept in
+    this process (a new sync makes a new key; maps of other keys are replaced)."""
+    key = content_key(course)
+    maps: dict[int, CourseMap] = current_app.extensions.setdefault("course_maps", {})
+    found = maps.get(course.id)
+    if found is None or found.key != key:
+        found = maps[course.id] = CourseMap(key, tuple(_lesson_refs(course.id)))
+    return found
+
+
+def _lesson_refs(course_id: int) -> list[LessonRef]:
+    active = (Lesson.course_id == course_id, Lesson.archived_at.is_(None))
+    questions: dict[int, list[QuestionRow]] = {}
+    rows = db.session.execute(
+        select(Question.lesson_id, Question.id, Question.slug, Question.spec)
+        .join(Lesson, Lesson.id == Question.lesson_id)
+        .where(*active, Question.archived_at.is_(None))
+        .order_by(Question.id)
+    )
+    for lesson_id, *question in rows:
+        questions.setdefault(lesson_id, []).append(QuestionRow(*question))
+    query = (
+        select(
+            Lesson.id, Lesson.slug, Lesson.title, Lesson.path, Lesson.module_id,
+            Module.title.label("module_title"), Lesson.minutes, Lesson.content_hash,
+            Lesson.objectives, Lesson.competencies, Lesson.labs,
+        )
+        .join(Module, Module.id == Lesson.module_id)
+        .where(*active)
+        .order_by(Lesson.position, Lesson.id)
+    )  # fmt: skip
+    return [
+        LessonRef(
+            id=row.id,
+            slug=row.slug,
+            title=row.title,
+            path=row.path,
+            module_id=row.module_id,
+            module_title=row.module_title,
+            minutes=row.minutes,
+            content_hash=row.content_hash,
+            objectives=tuple(row.objectives or ()),
+            competencies=tuple(row.competencies or ()),
+            labs=tuple(row.labs or ()),
+            questions=tuple(questions.get(row.id, ())),
+        )
+        for row in db.session.execute(query)
+    ]
 
 
 def visible_courses(user: User | None) -> list[Course]:
@@ -71,59 +206,50 @@ def get_course(slug: str) -> Course:
     return course
 
 
-def active_lessons(course: Course) -> list[Lesson]:
-    query = (
-        select(Lesson)
-        .where(Lesson.course_id == course.id, Lesson.archived_at.is_(None))
-        .order_by(Lesson.position)
-    )
-    return list(db.session.scalars(query))
-
-
-def completed_ids(user: User | None, lessons: list[Lesson]) -> set[int]:
-    if not policy.is_signed_in(user) or not lessons:
+def _completed(user: User | None) -> set[int]:
+    """Every lesson *user* marked complete (one short query; callers keep the active ones)."""
+    if not policy.is_signed_in(user):
         return set()
-    query = select(LessonCompletion.lesson_id).where(
-        LessonCompletion.user_id == user.id,
-        LessonCompletion.lesson_id.in_([lesson.id for lesson in lessons]),
-    )
+    query = select(LessonCompletion.lesson_id).where(LessonCompletion.user_id == user.id)
     return set(db.session.scalars(query))
 
 
 def catalog(user: User | None) -> list[CourseCard]:
-    return [card(course, user) for course in visible_courses(user)]
+    """The courses *user* may see, each with its size and *user*'s progress in it."""
+    shown = [(course, course_map(course)) for course in visible_courses(user)]
+    done = _completed(user) if shown else set()
+    return [_card(course, found, done) for course, found in shown]
 
 
-def card(course: Course, user: User | None, lessons: list[Lesson] | None = None) -> CourseCard:
-    lessons = active_lessons(course) if lessons is None else lessons
-    done = completed_ids(user, lessons)
-    return CourseCard(course, len(lessons), sum(lesson.minutes for lesson in lessons), len(done))
+def _card(course: Course, found: CourseMap, done: set[int]) -> CourseCard:
+    completed = sum(lesson.id in done for lesson in found.lessons)
+    return CourseCard(course, len(found.lessons), found.minutes, completed)
 
 
 def outline(course: Course, user: User | None, *, now: datetime | None = None) -> Outline:
     """The course's modules and lessons with *user*'s progress and due dates (overdue as of
     *now*, by default the present moment)."""
-    lessons = active_lessons(course)
-    done = completed_ids(user, lessons)
+    found = course_map(course)
+    done = _completed(user)
     by_module: dict[int, list[LessonEntry]] = {}
-    for lesson in lessons:
+    for lesson in found.lessons:
         by_module.setdefault(lesson.module_id, []).append(LessonEntry(lesson, lesson.id in done))
     modules = [
         ModuleOutline(module, by_module.get(module.id, []))
         for module in course.modules
         if module.archived_at is None
     ]
-    next_lesson = next((lesson for lesson in lessons if lesson.id not in done), None)
+    next_lesson = next((lesson for lesson in found.lessons if lesson.id not in done), None)
     return Outline(
-        CourseCard(course, len(lessons), sum(lesson.minutes for lesson in lessons), len(done)),
+        _card(course, found, done),
         modules,
-        competencies_taught(course, lessons),
+        competencies_taught(course, found.lessons),
         next_lesson,
         due_dates.for_course(user, course, now=now or utcnow()),
     )
 
 
-def competencies_taught(course: Course, lessons: list[Lesson]) -> list[Competency]:
+def competencies_taught(course: Course, lessons: Iterable[LessonRef | Lesson]) -> list[Competency]:
     codes = {code for lesson in lessons for code in lesson.competencies}
     if course.framework_id is None or not codes:
         return []
@@ -136,31 +262,44 @@ def competencies_taught(course: Course, lessons: list[Lesson]) -> list[Competenc
 
 
 def get_lesson(course: Course, slug: str) -> Lesson:
+    """The active lesson *slug* of *course* (its text is loaded only if read)."""
     lesson = db.session.scalar(
-        select(Lesson).where(
-            Lesson.course_id == course.id, Lesson.slug == slug, Lesson.archived_at.is_(None)
-        )
+        select(Lesson)
+        .options(defer(Lesson.source), defer(Lesson.search_text))
+        .where(Lesson.course_id == course.id, Lesson.slug == slug, Lesson.archived_at.is_(None))
     )
     if lesson is None:
         raise NotFound(f"There is no lesson '{slug}' in this course.")
     return lesson
 
 
-def neighbours(course: Course, lesson: Lesson) -> tuple[Lesson | None, Lesson | None]:
-    lessons = active_lessons(course)
-    index = next(i for i, item in enumerate(lessons) if item.id == lesson.id)
-    previous = lessons[index - 1] if index > 0 else None
-    following = lessons[index + 1] if index + 1 < len(lessons) else None
-    return previous, following
+def lesson_ref(course: Course, slug: str) -> LessonRef:
+    """The active lesson *slug* of *course* as kept in its map (no query once the map is
+    built); NotFound if there is none."""
+    return course_map(course).find(slug)
+
+
+def lesson_source(lesson_id: int) -> str:
+    """A lesson's Markdown (read only to render it: rendered lessons are cached)."""
+    return db.session.scalar(select(Lesson.source).where(Lesson.id == lesson_id)) or ""
+
+
+def neighbours(
+    course: Course, lesson: Lesson | LessonRef
+) -> tuple[LessonRef | None, LessonRef | None]:
+    return course_map(course).neighbours(lesson.id)
 
 
 def lesson_paths(course: Course) -> dict[str, str]:
     """Course-relative file path → lesson slug, for links between lessons."""
-    return {lesson.path: lesson.slug for lesson in active_lessons(course)}
+    return course_map(course).paths()
 
 
-def is_completed(user: User, lesson: Lesson) -> bool:
-    return bool(completed_ids(user, [lesson]))
+def is_completed(user: User, lesson: Lesson | LessonRef) -> bool:
+    query = select(LessonCompletion.id).where(
+        LessonCompletion.user_id == user.id, LessonCompletion.lesson_id == lesson.id
+    )
+    return db.session.scalar(query) is not None
 
 
 def set_completed(user: User, lesson: Lesson, done: bool, *, now) -> None:
@@ -240,7 +379,7 @@ def learner_notebook(labs_root: Path, lab_id: str) -> bytes | None:
         return None
 
 
-def lesson_labs(labs_root: Path, lesson: Lesson) -> dict[str, dict[str, bool]]:
+def lesson_labs(labs_root: Path, lesson: Lesson | LessonRef) -> dict[str, dict[str, bool]]:
     """Lab id → whether it can be opened in the workspace, and its notebook downloaded."""
     return {
         lab["id"]: {
@@ -249,6 +388,18 @@ def lesson_labs(labs_root: Path, lesson: Lesson) -> dict[str, dict[str, bool]]:
         }
         for lab in lesson.labs
     }
+
+
+def labs_stamp(labs_root: Path) -> str:
+    """Text that changes when a lab notebook appears in or leaves *labs_root* (or its
+    ``learner/`` folder): what ``lesson_labs`` answers can only change with it."""
+    stamps = []
+    for folder in (labs_root, labs_root / "learner"):
+        try:
+            stamps.append(str(folder.stat().st_mtime_ns))
+        except OSError:
+            stamps.append("-")
+    return " ".join(stamps)
 
 
 def _is_notebook(labs_root: Path, lab_id: str, folder: str) -> bool:
@@ -260,21 +411,17 @@ def _is_notebook(labs_root: Path, lab_id: str, folder: str) -> bool:
         return False
 
 
-def lab_lesson(lab_id: str) -> tuple[Course, Lesson] | None:
+def lab_lesson(lab_id: str) -> tuple[Course, LessonRef] | None:
     """The first active lesson (of an active course) that offers lab *lab_id*."""
     return lab_lessons().get(lab_id)
 
 
-def lab_lessons() -> dict[str, tuple[Course, Lesson]]:
+def lab_lessons() -> dict[str, tuple[Course, LessonRef]]:
     """Each lab id offered by an active lesson → the first such course and lesson."""
-    query = (
-        select(Lesson, Course)
-        .join(Course, Course.id == Lesson.course_id)
-        .where(Lesson.archived_at.is_(None), Course.archived_at.is_(None))
-        .order_by(Course.id, Lesson.position, Lesson.id)
-    )
-    found: dict[str, tuple[Course, Lesson]] = {}
-    for lesson, course in db.session.execute(query):
-        for lab in lesson.labs or []:
-            found.setdefault(lab.get("id"), (course, lesson))
+    found: dict[str, tuple[Course, LessonRef]] = {}
+    active = select(Course).where(Course.archived_at.is_(None)).order_by(Course.id)
+    for course in db.session.scalars(active):
+        for lesson in course_map(course).lessons:
+            for lab in lesson.labs:
+                found.setdefault(lab.get("id"), (course, lesson))
     return found

@@ -13,6 +13,7 @@ import secrets
 from datetime import datetime, timedelta
 
 from sqlalchemy import delete, select
+from sqlalchemy.orm import joinedload
 
 from app.extensions import db
 from app.models import LoginSession, User
@@ -31,7 +32,7 @@ def start(user: User, *, now: datetime, lifetime: timedelta) -> str:
             LoginSession.user_id == user.id, LoginSession.created_at <= now - lifetime
         )
     )
-    db.session.add(LoginSession(user_id=user.id, key_hash=_digest(key), created_at=now))
+    db.session.add(LoginSession(user_id=user.id, key_hash=digest(key), created_at=now))
     db.session.flush()
     return key
 
@@ -39,7 +40,7 @@ def start(user: User, *, now: datetime, lifetime: timedelta) -> str:
 def end(key: str | None) -> None:
     """End the one session holding *key* (sign out); unknown keys are ignored."""
     if key:
-        db.session.execute(delete(LoginSession).where(LoginSession.key_hash == _digest(key)))
+        db.session.execute(delete(LoginSession).where(LoginSession.key_hash == digest(key)))
         db.session.flush()
 
 
@@ -58,17 +59,28 @@ def user_for(login_id: str, key: str | None, *, now: datetime, lifetime: timedel
     """
     if not key or len(key) > 128:
         return None
-    user = user_for_login_id(login_id)
-    if user is None:
+    user_id, _, token = login_id.partition(":")
+    if not user_id.isdigit() or not token:
         return None
-    found = db.session.scalar(
-        select(LoginSession.id).where(
-            LoginSession.key_hash == _digest(key),
-            LoginSession.user_id == user.id,
-            LoginSession.created_at > now - lifetime,
+    # One query for every signed-in request: the user, their memberships (every page's
+    # menu needs them) and the session, which must hold this key and not have expired.
+    user = (
+        db.session.scalars(
+            select(User)
+            .options(joinedload(User.memberships))
+            .join(LoginSession, LoginSession.user_id == User.id)
+            .where(
+                User.id == int(user_id),
+                LoginSession.key_hash == digest(key),
+                LoginSession.created_at > now - lifetime,
+            )
         )
+        .unique()
+        .one_or_none()
     )
-    return user if found is not None else None
+    if user is None or not secrets.compare_digest(user.session_token, token):
+        return None
+    return user
 
 
 def user_for_login_id(login_id: str) -> User | None:
@@ -82,5 +94,6 @@ def user_for_login_id(login_id: str) -> User | None:
     return user
 
 
-def _digest(key: str) -> str:
+def digest(key: str) -> str:
+    """What is stored of a session key: its SHA-256 (a stolen table signs nobody in)."""
     return hashlib.sha256(key.encode()).hexdigest()

@@ -36,10 +36,34 @@ def catalog(root: Path) -> dict[str, Program]:
         if entry.kind != "file" or entry.path.suffix != ".yml":
             continue
         before = len(problems.errors)
-        program = files.load(folder, entry.path.name, known, courses, problems)
+        program = _load(folder, entry.path.name, known, courses, problems)
         if program is not None and len(problems.errors) == before and program.id not in found:
             found[program.id] = program
     return found
+
+
+# Programs read, by file (name, size, time) and what they were checked against: reading and
+# checking a file was most of a dashboard's time. An edited file is read again at once.
+_read: dict = {}
+
+
+def _load(folder: Path, name: str, known: dict, courses: dict, problems: Problems):
+    """``files.load``, once per version of the file and of the database's frameworks and
+    courses; a file with errors is read (and its errors reported) every time."""
+    try:
+        stat = (folder / name).stat()
+        key = (str(folder), name, stat.st_mtime_ns, stat.st_size,
+               tuple(sorted(known.items())), tuple(sorted(courses.items())))  # fmt: skip
+        hash(key)
+    except (OSError, TypeError):
+        return files.load(folder, name, known, courses, problems)
+    if key in _read:
+        return _read[key]
+    before = len(problems.errors)
+    program = files.load(folder, name, known, courses, problems)
+    if program is not None and len(problems.errors) == before:
+        _read[key] = program
+    return program
 
 
 def get(root: Path, program_id: str) -> Program:

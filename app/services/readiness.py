@@ -4,6 +4,10 @@ Each check runs on a thread of its own and all share one deadline, so a database
 stops answering (a dropped connection, a full pool) makes the answer "not ready" in time
 instead of holding the probe. Details say what failed in general terms (the exception's class),
 never a URL, host name or message from a driver: the answer is public.
+
+``Answers`` keeps the last answer for a short while and lets one set of checks run at a time:
+a hundred probes (or a flood of requests to a public URL) in the same second cost one
+``SELECT 1``, one ``PING`` and one look at the kernel hosts, not a hundred of each.
 """
 
 from __future__ import annotations
@@ -14,6 +18,7 @@ import threading
 import time
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
+from typing import Generic, TypeVar
 
 from sqlalchemy import text
 from sqlalchemy.engine import Engine
@@ -22,6 +27,7 @@ logger = logging.getLogger(__name__)
 
 # A check answers with its results: (name, ok, detail) for each thing it looked at.
 Results = list[tuple[str, bool, str]]
+T = TypeVar("T")
 
 
 @dataclass(frozen=True)
@@ -104,3 +110,59 @@ def _guarded(name: str, run: Callable[[], Results]) -> Callable[[], Results]:
             return [(name, False, f"failed: {type(exc).__name__}")]
 
     return guarded
+
+
+class Answers(Generic[T]):
+    """The last answer, kept for *seconds*, with one computation of it in flight at a time.
+
+    ``get(compute)`` returns the kept answer while it is younger than *seconds*; otherwise the
+    first caller computes a new one while the others wait for it and share it, however long it
+    took (with *seconds* 0 that is the only sharing). *compute* should not raise: if it does,
+    the caller that ran it gets the exception, and one of those waiting computes again.
+    """
+
+    def __init__(self, seconds: float, *, clock: Callable[[], float] = time.monotonic) -> None:
+        self.seconds = seconds
+        self.clock = clock
+        self._answer: T | None = None
+        self._expires = float("-inf")
+        self._running = False
+        self._round = 0  # bumped each time a computation finishes with an answer
+        self._waiting = 0
+        self._changed = threading.Condition()
+
+    @property
+    def waiting(self) -> int:
+        """How many callers are waiting for the computation in flight."""
+        with self._changed:
+            return self._waiting
+
+    def get(self, compute: Callable[[], T]) -> T:
+        with self._changed:
+            if self._answer is not None and self.clock() < self._expires:
+                return self._answer
+            if self._running:
+                started = self._round
+                self._waiting += 1
+                try:
+                    while self._running:
+                        self._changed.wait()
+                finally:
+                    self._waiting -= 1
+                if self._round != started:
+                    return self._answer
+            # Nobody is computing (or the computation waited for failed): this caller computes.
+            self._running = True
+        try:
+            answer = compute()
+        except BaseException:
+            with self._changed:
+                self._running = False
+                self._changed.notify_all()
+            raise
+        with self._changed:
+            self._answer, self._expires = answer, self.clock() + self.seconds
+            self._running = False
+            self._round += 1
+            self._changed.notify_all()
+        return answer

@@ -39,6 +39,7 @@ from app.web import (
     ops,
     org_admin,
     orgs,
+    page_cache,
     prior_learning,
     program,
     security,
@@ -59,6 +60,7 @@ def init_app(app: Flask) -> None:
     access.init_app(app)
     filters.init_app(app)
     lesson_render.init_app(app)
+    page_cache.init_app(app)
     login_manager.user_loader(sessions.load_user)
     app.before_request(lambda: engine.current().start())  # graders start with the first request
     app.context_processor(lambda: {"sandbox_unprotected": not engine.current().sandboxed})

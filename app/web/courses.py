@@ -25,6 +25,7 @@ from app.extensions import db
 from app.services import courses, quizzes
 from app.web import awarding, lesson_render
 from app.web.access import require
+from app.web.page_cache import cached_page
 from app.web.quiz_answers import answer_from_form, answer_from_json, feedback_json
 
 bp = Blueprint("courses", __name__)
@@ -50,9 +51,14 @@ def detail(slug: str):
 
 
 @bp.get("/courses/<slug>/lessons/<lesson_slug>")
+@cached_page(vary=lambda: courses.labs_stamp(_labs_root()))  # a class reads lessons at once
 @login_required
 def lesson(slug: str, lesson_slug: str):
-    course, lesson = _readable_lesson(slug, lesson_slug)
+    course = courses.get_course(slug)
+    require(policy.can_read_lesson(current_user, course))
+    # What depends only on the content is kept per content version (the course's map, the
+    # render cache); the learner's own progress and answers cost two small queries.
+    lesson = courses.lesson_ref(course, lesson_slug)
     previous, following = courses.neighbours(course, lesson)
     return render_template(
         "courses/lesson.html",

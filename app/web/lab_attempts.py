@@ -90,6 +90,7 @@ def stream(public_id: str):
                 return
             db.session.rollback()  # end the read so the connection is not held open
             pause.wait(POLL_SECONDS)
+        yield "event: again\ndata: {}\n\n"  # ended on purpose: the page follows on at once
 
     response = Response(stream_with_context(generate()), mimetype="text/event-stream")
     response.headers["X-Accel-Buffering"] = "no"

@@ -326,6 +326,10 @@ def _event_stream(lab_engine: engine.LabEngine, workspace_id: int, after: int) -
                 yield f"event: kernel\ndata: {json.dumps({'status': status})}\n\n"
             if not batch:
                 yield ": still here\n\n"
+        # The stream ends on purpose (so no request holds a thread for long): the page opens
+        # the next one at once, where it left off, rather than after the retry delay that
+        # a broken connection waits.
+        yield "event: again\ndata: {}\n\n"
 
     response = Response(stream_with_context(generate()), mimetype="text/event-stream")
     response.headers["X-Accel-Buffering"] = "no"  # nginx: pass events on as they come

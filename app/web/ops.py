@@ -33,9 +33,13 @@ def healthz():
 
 @bp.get("/readyz")
 def readyz():
-    """Readiness: the database, Redis (when configured) and the lab engine's kernel hosts."""
+    """Readiness: the database, Redis (when configured) and the lab engine's kernel hosts.
+
+    One set of checks at a time, its answer kept READINESS_CACHE_SECONDS (readiness.Answers).
+    """
     timeout = float(current_app.config["READINESS_TIMEOUT_SECONDS"])
-    results = readiness.run_checks(_readiness_checks(timeout), timeout=timeout)
+    answers: readiness.Answers = current_app.extensions["readiness"]
+    results = answers.get(lambda: readiness.run_checks(_readiness_checks(timeout), timeout=timeout))
     checks = {name: {"ok": ok, "detail": detail} for name, (ok, detail) in results.items()}
     failing = {name: check for name, check in checks.items() if not check["ok"]}
     if failing:
@@ -131,6 +135,7 @@ def _loggable_path() -> str:
 
 
 def init_app(app: Flask) -> None:
+    app.extensions["readiness"] = readiness.Answers(float(app.config["READINESS_CACHE_SECONDS"]))
     # First in and last out, so that requests stopped by another hook (a CSRF failure, a rate
     # limit) are counted, timed and given a request id too.
     app.before_request_funcs.setdefault(None, []).insert(0, _begin)

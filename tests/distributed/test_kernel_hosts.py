@@ -6,14 +6,9 @@ the tests are about placement, the protocol, events and failover, not about Jupy
 
 from __future__ import annotations
 
-import contextlib
-import json
-import os
 import signal
 import subprocess
-import sys
 import uuid
-from pathlib import Path
 
 import nbformat
 import pytest
@@ -24,12 +19,11 @@ from app.engine.hosts import LOST_TEXT, place
 from app.extensions import db
 from app.services import lab_workspaces
 from tests import factories
+from tests.distributed.processes import Children, child_config
 from tests.sandbox.labs_fixture import source_notebook
 from tests.waiting import poll
 
 pytestmark = pytest.mark.distributed
-REDIS_URL = os.environ.get("TEST_REDIS_URL", "redis://127.0.0.1:6379/0")
-ROOT = Path(__file__).resolve().parent.parent.parent
 
 
 def test_placement_is_the_same_everywhere_and_moves_only_a_lost_hosts_workspaces():
@@ -51,7 +45,7 @@ def test_a_full_host_is_passed_over_while_another_has_room():
 
 
 @pytest.fixture
-def site(make_app, tmp_path):
+def site(make_app, tmp_path, redis_url):
     """A distributed app whose kernels live on hosts, and a way to start hosts for it."""
     prefix = f"shopfloor-test-{uuid.uuid4().hex[:10]}:"
     labs_root = tmp_path / "labs"
@@ -60,32 +54,24 @@ def site(make_app, tmp_path):
     settings = {
         "LAB_ENGINE": "distributed",
         "LAB_KERNELS": "hosts",
-        "REDIS_URL": REDIS_URL,
+        "REDIS_URL": redis_url,
         "CELERY_TRANSPORT_OPTIONS": {"global_keyprefix": prefix},
         "LABS_ROOT": str(labs_root),
         "SANDBOX": {"backend": "fake", "fake_seconds_per_cell": 1.5},
         "REDIS_PREFIX": prefix,
     }
     app = make_app(**settings)
-    client = redis.Redis.from_url(REDIS_URL)
+    client = redis.Redis.from_url(redis_url)
     engine = app.extensions["lab_engine"]
-    config = {
-        **{k: v for k, v in app.config.items() if k in settings},
-        **{k: app.config[k] for k in ("SQLALCHEMY_DATABASE_URI", "SECRET_KEY", "TESTING",
-                                      "INSTANCE_PATH", "MIGRATIONS_DIR")},
-    }  # fmt: skip
+    children = Children(child_config(app, settings), tmp_path)
     hosts: dict[str, subprocess.Popen] = {}
 
-    def start_host(name: str) -> subprocess.Popen:
-        env = {**os.environ, "SHOPFLOOR_TEST_APP_CONFIG": json.dumps(config)}
-        hosts[name] = subprocess.Popen(
-            [sys.executable, "-m", "flask", "--app", "tests.distributed.worker_app:app",
-             "labs", "kernel-host", "--name", name, "--capacity", "4"],
-            cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-            start_new_session=True,
-        )  # fmt: skip
-        assert poll(lambda: name in engine.runs.registry.alive(), seconds=60), "host not up"
-        return hosts[name]
+    def start_hosts(*names: str) -> None:
+        """Start kernel hosts (at once: each takes a moment to boot) and wait for them."""
+        for name in names:
+            hosts[name] = children.kernel_host(name)
+        alive = engine.runs.registry.alive
+        assert poll(lambda: set(names) <= set(alive()), seconds=60), "hosts not up"
 
     with app.app_context():
         user = factories.make_user()
@@ -93,12 +79,9 @@ def site(make_app, tmp_path):
         space = lab_workspaces.open_workspace(user, lab, now=utcnow(), secret="s" * 32)
         db.session.commit()
         app.workspace = (space.id, space.seed, lab_workspaces.cells(space))
-    app.start_host, app.hosts = start_host, hosts
+    app.start_hosts, app.hosts = start_hosts, hosts
     yield app
-    for process in hosts.values():  # each host and its kernels
-        with contextlib.suppress(ProcessLookupError):
-            os.killpg(process.pid, signal.SIGKILL)
-        process.wait(30)
+    children.kill_all()  # each host and its kernels
     keys = list(client.scan_iter(match=f"{prefix}*"))
     if keys:
         client.delete(*keys)
@@ -116,7 +99,7 @@ def code_cell(app) -> tuple[str, str]:
 
 
 def test_a_cell_runs_on_a_kernel_host_and_its_events_reach_the_web(site):
-    site.start_host("alpha")
+    site.start_hosts("alpha")
     engine = site.extensions["lab_engine"]
     workspace_id, seed, _ = site.workspace
     cell_id, code = code_cell(site)
@@ -131,8 +114,7 @@ def test_a_cell_runs_on_a_kernel_host_and_its_events_reach_the_web(site):
 
 
 def test_a_learner_whose_kernel_host_dies_is_told_and_runs_again_elsewhere(site):
-    first = site.start_host("alpha")
-    site.start_host("beta")
+    site.start_hosts("alpha", "beta")
     engine = site.extensions["lab_engine"]
     workspace_id, seed, _ = site.workspace
     cell_id, code = code_cell(site)
@@ -153,7 +135,6 @@ def test_a_learner_whose_kernel_host_dies_is_told_and_runs_again_elsewhere(site)
     with site.app_context():  # the learner's code is what it was
         space = db.session.get(lab_workspaces.LabWorkspace, workspace_id)
         assert code in nbformat.writes(nbformat.reads(space.notebook, as_version=4))
-    assert first is not None
 
 
 def test_without_a_kernel_host_a_run_is_refused_with_a_reason(site):

@@ -8,9 +8,11 @@ WCAG 2.0-2.2 A and AA plus axe's best practices; serious and critical findings f
 
 from __future__ import annotations
 
+import contextlib
 import json
 import re
-from dataclasses import dataclass
+import time
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from playwright.sync_api import Error as PlaywrightError
@@ -24,17 +26,28 @@ FAILING = {"serious", "critical"}
 # searched) of findings that are known and owned elsewhere; each entry says why.
 EXCLUSIONS: list[tuple[str, str, str, str]] = []
 
-# Runs axe once at a time per document (two overlapping runs make axe throw) and
-# answers a summary small enough to send back.
-RUN = """async ([tags]) => {
+# Runs axe once at a time per document (two overlapping runs make axe throw) and answers a
+# summary small enough to send back. A document whose address, screen size, media and markup
+# are those of one this page already checked is not checked again (a screenshot right after
+# a load, a reload): its fingerprint is in *seen*, and the answer says so.
+RUN = """async ([tags, seen]) => {
   if (typeof window.axe !== 'object') { return null; }  // a new document: inject, ask again
+  const view = [innerWidth, innerHeight, matchMedia('print').matches].join(' ');
+  const text = [location.pathname + location.search, view, document.documentElement.outerHTML]
+    .join('\\n');
+  let hash = 0x811c9dc5;
+  for (let i = 0; i < text.length; i++) {
+    hash = Math.imul(hash ^ text.charCodeAt(i), 0x01000193);
+  }
+  const fingerprint = (hash >>> 0).toString(16) + ':' + text.length;
+  if (seen.includes(fingerprint)) { return {fingerprint, violations: null}; }
   const run = () => axe.run(document, {runOnly: {type: 'tag', values: tags}, iframes: false})
   window.__shopfloorAxe = (window.__shopfloorAxe || Promise.resolve()).then(run, run);
   const result = await window.__shopfloorAxe;
-  return result.violations.map(v => ({
+  return {fingerprint, violations: result.violations.map(v => ({
     id: v.id, impact: v.impact, help: v.help,
     targets: v.nodes.map(n => n.target.map(t => Array.isArray(t) ? t.join(' ') : t).join(' >>> ')),
-  }));
+  }))};
 }"""
 
 
@@ -59,31 +72,41 @@ def excluded(finding: Finding) -> bool:
     )
 
 
-def check(page: Page) -> list[Finding]:
-    """Every axe finding on the page as it is now (empty if the page went away meanwhile)."""
+def check(page: Page, seen: set[str] | frozenset[str] = frozenset()) -> Checked:
+    """Every axe finding on the page as it is now (none if the page went away meanwhile,
+    and none with ``ran`` false if its document is one of those *seen*)."""
     try:
         path = re.sub(r"^https?://[^/]+", "", page.url)
-        violations = page.evaluate(RUN, [TAGS])
+        answer = page.evaluate(RUN, [TAGS, sorted(seen)])
         for _ in range(3):  # a document loaded between injecting and running gets axe too
-            if violations is not None:
+            if answer is not None:
                 break
             page.evaluate(AXE_SOURCE)
             path = re.sub(r"^https?://[^/]+", "", page.url)
-            violations = page.evaluate(RUN, [TAGS])
-        if violations is None:
-            return []  # the page keeps changing documents; each one's load checks it
+            answer = page.evaluate(RUN, [TAGS, sorted(seen)])
+        if answer is None:
+            return Checked()  # the page keeps changing documents; each one's load checks it
     except PlaywrightError as error:
         # A navigation or a closed page destroys the document under the check; the next
         # document gets its own check.
         if re.search(r"context was destroyed|closed|navigat", str(error)):
-            return []
+            return Checked()
         raise
+    if answer["violations"] is None:
+        return Checked(answer["fingerprint"], ran=False)
     findings = [
         Finding(path, v["id"], v["impact"] or "minor", target, v["help"])
-        for v in violations
+        for v in answer["violations"]
         for target in v["targets"]
     ]
-    return [f for f in findings if not excluded(f)]
+    return Checked(answer["fingerprint"], [f for f in findings if not excluded(f)])
+
+
+@dataclass
+class Checked:
+    fingerprint: str | None = None
+    findings: list[Finding] = field(default_factory=list)
+    ran: bool = True
 
 
 class Auditor:
@@ -93,7 +116,10 @@ class Auditor:
         self.page = page
         self.findings: dict[tuple[str, str, str], Finding] = {}
         self.reported: set[tuple[str, str, str]] = set()
-        self.checks = 0
+        self.checks = 0  # times the page was checked
+        self.runs = 0  # times axe ran: a document checked before is not run again
+        self.seconds = 0.0
+        self.seen: set[str] = set()
         self.errors: list[str] = []
         page.on("load", self._on_load)
 
@@ -105,9 +131,21 @@ class Auditor:
             self.errors.append(repr(error))
 
     def audit(self) -> None:
-        for finding in check(self.page):
+        started = time.perf_counter()
+        # A page still loading has not applied all its stylesheets yet (a test may end, or
+        # take a screenshot, as soon as the heading shows): axe would judge unstyled boxes.
+        # (A closed page, or one that navigated away, raises: the next document's load
+        # checks that one.)
+        with contextlib.suppress(PlaywrightError):
+            self.page.wait_for_load_state("load")
+        checked = check(self.page, self.seen)
+        self.seconds += time.perf_counter() - started
+        for finding in checked.findings:
             self.findings.setdefault((finding.path, finding.rule, finding.target), finding)
+        if checked.fingerprint:
+            self.seen.add(checked.fingerprint)
         self.checks += 1
+        self.runs += checked.ran and checked.fingerprint is not None
 
     def failures(self) -> list[Finding]:
         """Serious and critical findings not yet reported."""
@@ -131,4 +169,5 @@ class Auditor:
     def save(self, path: Path) -> None:
         """Write every finding, minor ones included, for a person to read."""
         rows = [f.__dict__ for f in self.findings.values()]
-        path.write_text(json.dumps({"checks": self.checks, "findings": rows}, indent=1))
+        summary = {"checks": self.checks, "runs": self.runs, "seconds": round(self.seconds, 2)}
+        path.write_text(json.dumps({**summary, "findings": rows}, indent=1))

@@ -96,6 +96,24 @@ def viewport(request) -> str:
     return request.param
 
 
+def pytest_collection_modifyitems(config, items) -> None:
+    """Run a journey marked ``@pytest.mark.viewport("phone")`` at that screen size only.
+
+    Every page is seen at both sizes by some test; a journey that tests behaviour rather
+    than layout (a server restart, offline edits, keyboard paths) needs one run, at the size
+    its users use (phones for learners on the shop floor, desktops for staff and keyboard
+    work), not two.
+    """
+    keep, drop = [], []
+    for item in items:
+        marker = item.get_closest_marker("viewport")
+        size = getattr(getattr(item, "callspec", None), "params", {}).get("viewport")
+        (drop if marker and size and size not in marker.args else keep).append(item)
+    if drop:
+        config.hook.pytest_deselected(items=drop)
+        items[:] = keep
+
+
 @pytest.fixture
 def ui(browser, viewport, request, artifacts: Path):
     """A fresh browser page at the parametrized viewport, with a ``shot(name)`` helper.

@@ -15,6 +15,7 @@ from sqlalchemy import select
 
 from app.extensions import db
 from tests import factories
+from tests.e2e.layout import assert_no_sideways_scroll
 from tests.sandbox.labs_fixture import HIDDEN_CASES
 
 pytestmark = [pytest.mark.e2e, pytest.mark.kernel]
@@ -128,6 +129,7 @@ def test_do_a_lab_in_the_browser(lab_site, ui):
     assert ui.console_errors == [], ui.console_errors
 
 
+@pytest.mark.viewport("desktop")
 def test_a_kernel_that_dies_can_be_restarted_and_the_code_stays(lab_site, ui):
     sign_in(ui, lab_site)
     ui.goto(lab_site(LESSON + "/labs/lab-demo"))
@@ -148,6 +150,7 @@ def test_a_kernel_that_dies_can_be_restarted_and_the_code_stays(lab_site, ui):
     assert ui.console_errors == [], ui.console_errors
 
 
+@pytest.mark.viewport("desktop")
 def test_take_the_notebook_to_jupyter_and_bring_it_back(lab_site, ui, tmp_path):
     sign_in(ui, lab_site)
     ui.goto(lab_site(LESSON + "/labs/lab-demo"))
@@ -177,6 +180,7 @@ def test_take_the_notebook_to_jupyter_and_bring_it_back(lab_site, ui, tmp_path):
     expect(cell(ui, 3).get_by_role("textbox")).to_contain_text("done in Jupyter")
 
 
+@pytest.mark.viewport("phone")
 def test_an_edit_the_server_never_got_is_kept_in_the_browser_and_saved_later(lab_site, ui):
     sign_in(ui, lab_site)
     ui.goto(lab_site(LESSON + "/labs/lab-demo"))
@@ -210,6 +214,7 @@ def test_an_edit_the_server_never_got_is_kept_in_the_browser_and_saved_later(lab
     assert [e for e in ui.console_errors if "ERR_INTERNET_DISCONNECTED" not in e] == []
 
 
+@pytest.mark.viewport("phone")
 def test_without_server_sent_events_the_page_polls(lab_site, ui):
     """Browsers or proxies without EventSource still see outputs and grading progress."""
     ui.add_init_script("delete window.EventSource;")
@@ -236,6 +241,7 @@ def saved_answer(site, cell_id: str = "answer-oee") -> tuple[int, str]:
         return space.revision, sources[cell_id]
 
 
+@pytest.mark.viewport("desktop")
 def test_edits_made_on_an_older_version_are_never_saved_over_a_newer_one(lab_site, ui):
     """Two tabs on one lab: the newer work is never overwritten without the learner choosing."""
     sign_in(ui, lab_site)
@@ -296,6 +302,7 @@ def test_edits_made_on_an_older_version_are_never_saved_over_a_newer_one(lab_sit
     assert ui.console_errors == [], ui.console_errors
 
 
+@pytest.mark.viewport("phone")
 def test_edits_kept_offline_meet_a_newer_save_and_the_learner_chooses(lab_site, ui):
     """A device loses the connection (or the server restarts) while another device saves."""
     sign_in(ui, lab_site)
@@ -400,6 +407,7 @@ def test_long_outputs_fold_into_a_box_that_scrolls_and_outputs_can_be_cleared(la
     assert ui.console_errors == [], ui.console_errors
 
 
+@pytest.mark.viewport("desktop")
 def test_execution_counts_are_the_kernels_as_in_jupyter(lab_site, ui):
     sign_in(ui, lab_site)
     ui.goto(lab_site(LESSON + "/labs/lab-demo"))
@@ -458,8 +466,7 @@ def test_wide_tables_keep_numbers_whole_and_scroll_in_their_own_box(lab_site, ui
     expect(table.get_by_role("columnheader", name="Row", exact=True)).to_have_count(1)
     line = height(table.get_by_role("columnheader", name="availability 0"))
     assert height(header) <= line * 1.2 and height(number) <= line * 1.2  # one line each
-    page_width = ui.evaluate("document.documentElement.scrollWidth")
-    assert page_width <= ui.viewport_size["width"]  # the page itself never scrolls sideways
+    assert_no_sideways_scroll(ui)  # the page itself never scrolls sideways
     if ui.viewport_size["width"] < 600:
         assert table.evaluate("box => box.scrollWidth > box.clientWidth")
         expect(table).to_have_attribute("tabindex", "0")  # it scrolls: a keyboard can reach it
@@ -480,6 +487,7 @@ def workspaces(site) -> int:
         return db.session.query(LabWorkspace).count()
 
 
+@pytest.mark.viewport("phone")
 def test_opening_the_lab_writes_nothing_until_the_learner_works(lab_site, ui):
     sign_in(ui, lab_site)
     ui.goto(lab_site(LESSON + "/labs/lab-demo"))
@@ -530,6 +538,7 @@ def tab_to(ui, name: str, *, limit: int = 80) -> None:
     raise AssertionError(f"Tab never reached {name}, only {seen}")
 
 
+@pytest.mark.viewport("desktop")
 def test_every_workspace_action_is_reachable_by_keyboard(lab_site, ui):
     sign_in(ui, lab_site)
     ui.goto(lab_site(LESSON + "/labs/lab-demo"))
@@ -570,6 +579,7 @@ def scratch(ui, number: int):
     return ui.locator("li.cell-scratch").nth(number - 1)
 
 
+@pytest.mark.viewport("phone")
 def test_scratch_cells_of_the_learners_own_are_kept_run_and_deleted(lab_site, ui):
     """A learner adds code and notes of their own below a cell, runs them, reloads, deletes."""
     sign_in(ui, lab_site)
@@ -630,6 +640,7 @@ def test_scratch_cells_of_the_learners_own_are_kept_run_and_deleted(lab_site, ui
     assert ui.console_errors == [], ui.console_errors
 
 
+@pytest.mark.viewport("desktop")
 def test_cells_added_in_another_tab_appear_here_and_lose_no_edit(lab_site, ui):
     sign_in(ui, lab_site)
     lab = lab_site(LESSON + "/labs/lab-demo")
@@ -666,6 +677,7 @@ def test_cells_added_in_another_tab_appear_here_and_lose_no_edit(lab_site, ui):
     assert [e for e in ui.console_errors if not any(x in e for x in expected)] == []
 
 
+@pytest.mark.viewport("desktop")
 def test_tab_completes_from_the_kernel_and_shift_tab_shows_help(lab_site, ui):
     sign_in(ui, lab_site)
     ui.goto(lab_site(LESSON + "/labs/lab-demo"))
@@ -698,6 +710,7 @@ def test_tab_completes_from_the_kernel_and_shift_tab_shows_help(lab_site, ui):
     assert ui.console_errors == [], ui.console_errors
 
 
+@pytest.mark.viewport("phone")
 def test_a_server_restart_loses_no_edit_and_the_page_carries_on(lab_site, ui):
     """The server process goes away mid-lesson and a new one starts: edits typed meanwhile
     are saved when it is back, saved outputs stay, and a new kernel starts from In[1]."""

@@ -14,7 +14,7 @@ import threading
 
 import pytest
 
-from app.sandbox.kernel import INSPECT_CHARS, MATCH_CHARS, MATCHES_MAX
+from app.sandbox.replies import INSPECT_CHARS, MATCH_CHARS, MATCHES_MAX
 from app.sandbox.sessions import SessionManager
 from tests.waiting import poll
 

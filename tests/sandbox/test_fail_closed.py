@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import nbformat
 
-from app.sandbox import Environment, JupyterExecutor, bwrap
+from app.sandbox import Environment, JupyterExecutor, bwrap, kernel
 from tests.sandbox.conftest import FAST, LAB_PYTHON
 
 
@@ -41,3 +41,16 @@ def test_cli_exits_non_zero_with_the_reason(app, tmp_path, monkeypatch):
     finally:
         bwrap._probe.cache_clear()
     assert result.exit_code == 1 and "not installed" in result.output
+
+
+def test_a_sandbox_that_cannot_be_built_says_why_and_leaves_nothing(tmp_path, monkeypatch):
+    """bubblewrap's own error reaches the message, and the kernel's host folder goes."""
+    monkeypatch.setattr(kernel, "RUNTIME_ROOT", tmp_path / "kernels")
+    missing = tmp_path / "not-there"
+    environment = Environment(LAB_PYTHON, read_only=(missing,))
+    notebook = nbformat.v4.new_notebook()
+    notebook.cells = [nbformat.v4.new_code_cell("1")]
+    result = JupyterExecutor(environment, FAST, sandboxed=True).run(notebook)
+    assert result.status == "failed"
+    assert "Can't find source path" in result.message and str(missing) in result.message
+    assert list((tmp_path / "kernels").iterdir()) == []

@@ -1,12 +1,12 @@
 """Pages following a kernel or a grade get every event once, in order, or a reload.
 
 The behaviour is the same whether the log lives in this process (embedded) or in Redis
-Streams (distributed, on the machine's Redis under a key prefix of the test's own).
+Streams (distributed, on the suite's Redis under a key prefix of the test's own).
 """
 
 from __future__ import annotations
 
-import os
+import json
 import threading
 import uuid
 
@@ -15,13 +15,11 @@ import redis
 
 from app.engine.events import RELOAD, EventLog, RedisEventLog
 
-REDIS_URL = os.environ.get("TEST_REDIS_URL", "redis://127.0.0.1:6379/0")
-
 
 @pytest.fixture
-def redis_log():
+def redis_log(redis_url):
     """Make Redis-backed logs that share one prefix (as processes of one site do)."""
-    client = redis.Redis.from_url(REDIS_URL)
+    client = redis.Redis.from_url(redis_url)
     prefix = f"shopfloor-test-{uuid.uuid4().hex[:10]}:"
     yield lambda **options: RedisEventLog(client, prefix=prefix, **options)
     keys = list(client.scan_iter(match=f"{prefix}*"))
@@ -140,3 +138,25 @@ def test_a_run_is_over_before_its_last_done_event_goes_out():
         runs.run(1, 7, [("a", "1")])  # at once, no Conflict
     finally:
         runs.close()
+
+
+def test_a_key_keeps_only_the_newest_events_within_its_byte_budget(make_log):
+    """A page printing in a loop: the log keeps the newest events that fit its budget,
+    never more; a reader at an event that was dropped reloads, one that kept up reads on."""
+    log = make_log(budget=10_000)
+    events = [{"n": n, "text": "x" * 990} for n in range(50)]
+    for event in events:
+        log.publish("k", event)
+    fit = 10_000 // len(json.dumps(events[-1]))  # 9 events of ~1 kB
+    oldest_kept = 50 - fit + 1  # events are numbered from 1
+    kept = log.since("k", oldest_kept - 1)
+    assert [e["n"] for _, e in kept] == list(range(50 - fit, 50))
+    assert log.since("k", oldest_kept - 2) == [(50, RELOAD)]
+    assert log.since("k", 1) == [(50, RELOAD)]
+
+
+def test_an_event_bigger_than_the_budget_is_still_delivered(make_log):
+    log = make_log(budget=1_000)
+    log.publish("k", {"n": 0})
+    log.publish("k", {"n": 1, "text": "y" * 5_000})
+    assert [e["n"] for _, e in log.since("k", 1)] == [1]

@@ -173,10 +173,13 @@ def test_figures_are_served_sandboxed(synced, client):
 
 
 def test_rendered_lessons_are_cached_by_content(synced, client):
+    """Two learners' pages differ, but the lesson's rendered text is made once for both."""
+    other = synced.test_client()
     learner(synced, client)
+    learner(synced, other)
     cache = synced.extensions["lesson_cache"]
     client.get(LESSON)
-    client.get(LESSON)
+    other.get(LESSON)
     assert (cache.misses, cache.hits) == (1, 1)
 
 

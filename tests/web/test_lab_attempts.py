@@ -141,6 +141,25 @@ def test_attempts_a_learner_follows_their_own_attempt(app, client, people, labs_
     assert "3 / 5 points" in page and "Re-grade" not in page
 
 
+def test_attempts_a_stream_that_ends_on_time_tells_the_page_to_follow_on_at_once(
+    app, client, people, monkeypatch
+):
+    """A stream of an attempt still waiting ends after a while, with an ``again`` event:
+    the page opens the next stream at once instead of after the 2 s retry delay, so a
+    grade that lands meanwhile is shown without that delay."""
+    from app.web import lab_attempts as views
+
+    monkeypatch.setattr(views, "STREAM_SECONDS", 0.3)
+    monkeypatch.setattr(views, "POLL_SECONDS", 0.1)
+    as_user(app, client, people["ana"])
+    with client.get(f"/labs/attempts/{people['ana-attempt']}/stream") as streamed:
+        body = streamed.get_data(as_text=True)
+    events = [e for e in body.split("\n\n") if e.strip()]
+    assert events[0] == "retry: 2000"
+    assert json.loads(events[1][6:])["status"] == "queued"
+    assert events[-1] == "event: again\ndata: {}"
+
+
 @pytest.mark.parametrize("path", ["", "/progress", "/stream"])
 def test_attempts_another_learners_attempt_is_404(app, client, people, path):
     as_user(app, client, people["ben"])

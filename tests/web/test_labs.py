@@ -679,6 +679,26 @@ def data_of(event: str) -> dict:
     return json.loads(next(line[6:] for line in event.splitlines() if line.startswith("data: ")))
 
 
+def test_labs_a_stream_that_ends_on_time_tells_the_page_to_follow_on_at_once(
+    app, client, monkeypatch
+):
+    """Streams end now and then so no request holds a thread for long; the last event says
+    so, and the page opens the next stream at once rather than after the retry delay (an
+    output that came meanwhile would wait 2 s)."""
+    from app.web import labs as views
+
+    monkeypatch.setattr(views, "STREAM_SECONDS", 0.3)
+    learner(app, client)
+    token, _ = open_lab(client)
+    post(client, token, "run", {"cells": ["given"]})
+    events_until_done(client, "given")
+    with client.get(f"{LAB}/stream?after=0") as streamed:
+        body = streamed.get_data(as_text=True)
+    events = [e for e in body.split("\n\n") if e.strip()]
+    assert events[0] == "retry: 2000"
+    assert events[-1] == "event: again\ndata: {}"
+
+
 def test_labs_stream_sends_the_run_events_and_resumes_after_an_id(app, client):
     learner(app, client)
     token, _ = open_lab(client)

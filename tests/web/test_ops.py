@@ -8,15 +8,15 @@ import re
 import threading
 
 import pytest
-import redis
 from prometheus_client.parser import text_string_to_metric_families
+from sqlalchemy import event
 
 from app import logs, metrics
-from app.extensions import limiter
+from app.extensions import db, limiter
+from tests.waiting import poll
 
 UNREACHABLE_DB = "postgresql://nobody@127.0.0.1:1/nothing"
 UNREACHABLE_REDIS = "redis://127.0.0.1:1/0"
-LOCAL_REDIS = "redis://127.0.0.1:6379/0"
 ELSEWHERE = {"REMOTE_ADDR": "203.0.113.9"}
 
 
@@ -52,12 +52,8 @@ def test_readyz_reports_an_unreachable_database_without_its_address(make_app):
     assert "nobody" not in response.get_data(as_text=True)
 
 
-def test_readyz_checks_redis_when_configured(make_app):
-    try:
-        redis.Redis.from_url(LOCAL_REDIS, socket_connect_timeout=2).ping()
-    except redis.exceptions.ConnectionError:
-        pytest.skip("no Redis on 127.0.0.1:6379 (CI always has one)")
-    response = make_app(REDIS_URL=LOCAL_REDIS).test_client().get("/readyz")
+def test_readyz_checks_redis_when_configured(make_app, redis_url):
+    response = make_app(REDIS_URL=redis_url).test_client().get("/readyz")
     assert response.status_code == 200
     assert response.get_json()["checks"]["redis"] == {"ok": True, "detail": "ok"}
 
@@ -69,7 +65,8 @@ def test_readyz_names_only_the_failing_check_when_redis_is_unreachable(make_app)
     assert response.get_json()["checks"]["redis"]["ok"] is False
 
 
-def test_readyz_includes_the_lab_engines_kernel_hosts(app, monkeypatch):
+def test_readyz_includes_the_lab_engines_kernel_hosts(make_app, monkeypatch):
+    app = make_app(READINESS_CACHE_SECONDS=0)  # every probe checks again
     hosts = [("kernel-host:a", True, "3 kernels"), ("kernel-host:b", False, "no answer")]
     monkeypatch.setattr(app.extensions["lab_engine"], "readiness", lambda: hosts, raising=False)
     response = app.test_client().get("/readyz")
@@ -98,6 +95,80 @@ def test_readyz_gives_up_on_a_check_that_hangs(make_app, monkeypatch):
         "ok": False,
         "detail": "no answer within 0.2 s",
     }
+
+
+def _count_checks(app, monkeypatch, hosts: list) -> dict:
+    """Count the database's ``SELECT 1`` and the lab engine's checks; *hosts* is its answer.
+
+    The engine's check waits while ``counts["hold"]`` is set (an Event), so a test can keep
+    one set of checks in flight.
+    """
+    counts = {"database": 0, "engine": 0, "hold": None}
+
+    def engine_readiness():
+        counts["engine"] += 1
+        if counts["hold"] is not None:
+            counts["hold"].wait(30)
+        return list(hosts)
+
+    def statement(_conn, _cursor, sql, *_args):
+        if sql.strip().upper() == "SELECT 1":
+            counts["database"] += 1
+
+    monkeypatch.setattr(app.extensions["lab_engine"], "readiness", engine_readiness, raising=False)
+    with app.app_context():
+        event.listen(db.engine, "before_cursor_execute", statement)
+    return counts
+
+
+def test_concurrent_readiness_probes_share_one_set_of_checks(make_app, monkeypatch):
+    """Review finding: every /readyz opened its own database, Redis and kernel-host checks, so
+    a burst of probes (or of anonymous requests) multiplied the load on all three."""
+    app = make_app(READINESS_CACHE_SECONDS=0, READINESS_TIMEOUT_SECONDS=30)
+    counts = _count_checks(app, monkeypatch, [("kernel-host:a", True, "2 kernels")])
+    counts["hold"] = release = threading.Event()
+    statuses: list[int] = []
+
+    def probe():
+        statuses.append(app.test_client().get("/readyz").status_code)
+
+    probes = [threading.Thread(target=probe) for _ in range(8)]
+    for thread in probes:
+        thread.start()
+    answers = app.extensions["readiness"]
+    try:
+        # One probe runs the checks (held in the engine's); the seven others wait for it.
+        assert poll(lambda: answers.waiting == 7 and counts["engine"] == 1, seconds=20)
+    finally:
+        release.set()
+        for thread in probes:
+            thread.join(30)
+    assert statuses == [200] * 8
+    assert (counts["engine"], counts["database"]) == (1, 1)
+    counts["hold"] = None
+    assert app.test_client().get("/readyz").status_code == 200  # a later probe checks again
+    assert (counts["engine"], counts["database"]) == (2, 2)
+
+
+def test_readyz_keeps_its_answer_for_the_cache_time_then_sees_a_failure(make_app, monkeypatch):
+    app = make_app(READINESS_CACHE_SECONDS=5)
+    hosts = [("kernel-host:a", True, "1 kernel")]
+    counts = _count_checks(app, monkeypatch, hosts)
+    now = [1000.0]
+    app.extensions["readiness"].clock = lambda: now[0]
+    client = app.test_client()
+    assert client.get("/readyz").status_code == 200
+    hosts[0] = ("kernel-host:a", False, "no heartbeat")
+    now[0] += 4.9
+    assert client.get("/readyz").status_code == 200  # the kept answer: no new checks
+    assert (counts["engine"], counts["database"]) == (1, 1)
+    now[0] += 0.2
+    response = client.get("/readyz")
+    assert response.status_code == 503
+    assert response.get_json()["checks"] == {
+        "kernel-host:a": {"ok": False, "detail": "no heartbeat"}
+    }
+    assert (counts["engine"], counts["database"]) == (2, 2)
 
 
 def test_ops_endpoints_have_no_rate_limit_csrf_or_session(make_app):

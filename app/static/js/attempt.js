@@ -35,18 +35,25 @@
 
   if (!window.EventSource) { poll(); return; }
   var failures = 0;
-  var source = new EventSource(box.dataset.streamUrl);
-  source.onopen = function () { failures = 0; };
-  source.onmessage = function (message) {
-    var state = JSON.parse(message.data);
-    show(state);
-    if (state.done) { source.close(); }
-  };
-  source.onerror = function () {
-    if (finished) { return; }
-    if (source.readyState === EventSource.CLOSED || ++failures >= 3) {
-      source.close();
-      poll();
-    }
-  };
+  var source;
+  function follow() {
+    source = new EventSource(box.dataset.streamUrl);
+    source.onopen = function () { failures = 0; };
+    source.onmessage = function (message) {
+      var state = JSON.parse(message.data);
+      show(state);
+      if (state.done) { source.close(); }
+    };
+    // The server ends a stream on purpose now and then: open the next one at once, not
+    // after the retry delay of a broken connection.
+    source.addEventListener("again", function () { source.close(); follow(); });
+    source.onerror = function () {
+      if (finished) { return; }
+      if (source.readyState === EventSource.CLOSED || ++failures >= 3) {
+        source.close();
+        poll();
+      }
+    };
+  }
+  follow();
 })();

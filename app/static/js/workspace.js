@@ -143,6 +143,16 @@
     return state.saving;
   }
 
+  // The server answered again (the event stream reopened, a poll got through) or the
+  // device is back online: edits waiting for their next retry are saved now, not after
+  // the back-off.
+  function reconnected() {
+    if (!state.retry || state.saving || state.conflict) { return; }
+    if (!Object.keys(state.dirty).length) { return; }
+    save().catch(function () {});  // a failure schedules the next retry itself
+  }
+  window.addEventListener("online", reconnected);
+
   function restoreFromDevice() {
     var stored;
     try {
@@ -418,7 +428,7 @@
   function listen() {
     if (!window.EventSource || failures >= 3) { poll(); return; }
     source = new EventSource(data.streamUrl + "?after=" + state.after);
-    source.onopen = function () { failures = 0; };
+    source.onopen = function () { failures = 0; reconnected(); };
     source.onmessage = function (message) {
       var number = Number(message.lastEventId);
       if (number && number <= state.after) { return; }
@@ -427,6 +437,11 @@
     };
     source.addEventListener("kernel", function (message) {
       showKernel(JSON.parse(message.data).status);
+    });
+    source.addEventListener("again", function () {  // ended on purpose: follow on at once
+      source.close();
+      source = null;
+      listen();
     });
     source.onerror = function () {
       if (source.readyState === EventSource.CLOSED || ++failures >= 3) {
@@ -447,6 +462,7 @@
         if (reply) {
           reply.events.forEach(function (pair) { state.after = pair[0]; handle(pair[1]); });
           showKernel(reply.kernel);
+          reconnected();
         }
       }, function () {})
       .finally(function () {

@@ -1,0 +1,80 @@
+#!/usr/bin/env bash
+# `make test`: lint, then the whole suite on SQLite, and, when TEST_DATABASE_URL names a
+# PostgreSQL server, the tests that use a database again on PostgreSQL.
+#
+# The suite runs in two lanes at once:
+#   browser and kernel tests, one at a time: they time real work (a kernel starting, a page
+#       reconnecting) and spend most of their time waiting on it, not on the CPU;
+#   every other test on TEST_WORKERS processes (pytest-xdist), on SQLite, then on
+#       PostgreSQL: these keep the CPU busy while the first lane waits; then the shipped
+#       labs' robustness pass (marker `labs`: every lab's reference, learner version and
+#       pitfalls on two seeds, two kernels per process), also on TEST_WORKERS processes.
+#       It is most of the kernels' work and times nothing, so it waits for the cores the
+#       database tests free rather than lengthening the one-at-a-time lane.
+# The second lane prints as it goes; the first lane's report follows when both are done
+# (tests/artifacts/browser-and-kernel.log keeps it). The status is a failure if any fails.
+#
+#   TEST_WORKERS   processes for the second lane (default 2)
+#   PYTEST_ARGS    passed to every pytest run, e.g. PYTEST_ARGS="-x -k lessons"
+set -uo pipefail
+cd "$(dirname "$0")/.."
+
+BIN=.venv/bin
+WORKERS=${TEST_WORKERS:-2}
+read -r -a ARGS <<<"${PYTEST_ARGS:-}"
+POSTGRES=${TEST_DATABASE_URL:-}
+LOG=tests/artifacts/browser-and-kernel.log
+mkdir -p tests/artifacts
+
+"$BIN/ruff" check app plcsim tests migrations wsgi.py benchmarks || exit 1
+"$BIN/ruff" format --check --quiet app plcsim tests wsgi.py benchmarks || exit 1
+
+started=$SECONDS
+# Lane 1: browser and kernel tests, serially, on SQLite. Its own process group, so that
+# Ctrl+C or a failure of this script stops it and everything it started.
+set -m
+env -u TEST_DATABASE_URL "$BIN/python" -m pytest -m "(e2e or kernel) and not labs" "${ARGS[@]}" \
+  >"$LOG" 2>&1 &
+lane1=$!
+set +m
+trap 'kill -- -$lane1 2>/dev/null' EXIT
+
+echo "== Browser and kernel tests: running beside the others, reported at the end ($LOG)"
+echo "== Tests without a browser or kernel, on SQLite ($WORKERS processes)"
+env -u TEST_DATABASE_URL "$BIN/python" -m pytest -n "$WORKERS" -m "not e2e and not kernel" \
+  "${ARGS[@]}"
+sqlite=$?
+postgres=0
+if [ -n "$POSTGRES" ]; then
+  echo "== The tests that use a database, again on PostgreSQL ($WORKERS processes)"
+  TEST_DATABASE_URL=$POSTGRES "$BIN/python" -m pytest -n "$WORKERS" \
+    -m "not e2e and not kernel" --database-only "${ARGS[@]}"
+  postgres=$?
+fi
+echo "== The shipped labs on two learner seeds ($WORKERS processes)"
+env -u TEST_DATABASE_URL "$BIN/python" -m pytest -n "$WORKERS" -m labs "${ARGS[@]}"
+labs=$?
+
+wait "$lane1"
+browser=$?
+trap - EXIT
+echo
+echo "== Browser and kernel tests (one at a time, beside the others)"
+cat "$LOG"
+echo
+echo "== Summary after $((SECONDS - started)) s"
+status=0
+for lane in "sqlite:$sqlite" "postgresql:$postgres" "shipped labs:$labs" "browser and kernel:$browser"; do
+  name=${lane%:*}
+  code=${lane##*:}
+  if [ "$name" = postgresql ] && [ -z "$POSTGRES" ]; then
+    echo "   $name: not run (TEST_DATABASE_URL is not set)"
+    continue
+  fi
+  case $code in
+    0) echo "   $name: passed" ;;
+    5) echo "   $name: no test selected" ;;  # PYTEST_ARGS chose tests of the other lanes only
+    *) echo "   $name: FAILED (pytest exit status $code)"; status=1 ;;
+  esac
+done
+exit $status
