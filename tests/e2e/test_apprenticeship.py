@@ -12,6 +12,7 @@ from playwright.sync_api import expect
 
 from app.database import latest_today
 from tests import factories
+from tests.e2e.layout import assert_no_sideways_scroll
 
 pytestmark = pytest.mark.e2e
 
@@ -24,12 +25,6 @@ def sign_in(ui, site, email: str, name: str) -> None:
     ui.get_by_label("Password").fill(factories.PASSWORD)
     ui.get_by_role("button", name="Sign in").click()
     expect(ui.get_by_role("heading", level=1)).to_have_text(f"Hello, {name}")
-
-
-def assert_fits(ui) -> None:
-    """The page never scrolls sideways (a wide table scrolls in its own box)."""
-    width = ui.evaluate("document.documentElement.scrollWidth")
-    assert width <= ui.viewport_size["width"], width
 
 
 def log(ui, day: str, hours: str, process: str, what: str) -> None:
@@ -66,7 +61,7 @@ def test_hours_logged_signed_off_and_counted(program_site, ui):
     expect(ui.get_by_role("status").first).to_contain_text("Logged 7 h 30 min. Mo Okafor signs")
     log(ui, earlier, "4", "Second process", "Calibrated the scale on the filler.")
     expect(ui.get_by_text("11 h 30 min waiting for sign-off")).to_be_visible()
-    assert_fits(ui)
+    assert_no_sideways_scroll(ui)
     ui.shot("logged")
 
     # The mentor approves one and rejects the other, saying why.
@@ -86,7 +81,7 @@ def test_hours_logged_signed_off_and_counted(program_site, ui):
     # The apprentice sees the approved hours counted and why the other was rejected.
     ui.reload()
     expect(ui.get_by_text("7 h 30 min approved")).to_be_visible()
-    assert_fits(ui)
+    assert_no_sideways_scroll(ui)
     rows = ui.get_by_role("region", name="Hours logged")
     expect(rows.get_by_role("row", name=re.compile("7 h 30 min.*Approved"))).to_be_visible()
     expect(rows.get_by_role("row", name=re.compile("4 h.*Rejected"))).to_be_visible()

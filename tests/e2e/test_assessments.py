@@ -12,7 +12,7 @@ from playwright.sync_api import expect
 
 from app.database import latest_today
 from tests import factories
-from tests.e2e.test_apprenticeship import assert_fits
+from tests.e2e.layout import assert_no_sideways_scroll
 
 pytestmark = pytest.mark.e2e
 
@@ -74,7 +74,7 @@ def test_an_instructor_records_a_rubric_assessment_and_sees_the_heatmap(site, ui
     expect(cell).to_have_count(1)
     expect(cell).to_have_attribute("title", re.compile(r"Ana Lopez, MINI\.A\.1: level 2, 85 %"))
     ui.shot("heatmap")
-    assert_fits(ui)
+    assert_no_sideways_scroll(ui)
     # The refused form answered 422 on purpose; nothing else may have failed.
     assert [e for e in ui.console_errors if "422" not in e] == []
 
@@ -111,7 +111,7 @@ def test_a_mentor_records_an_observation_the_apprentice_reads(site, ui):
     expect(ui.locator("ul.judgements")).to_contain_text("Mo Okafor")
     expect(ui.get_by_role("button", name="Record the observation")).to_have_count(0)
     ui.shot("apprentice")
-    assert_fits(ui)
+    assert_no_sideways_scroll(ui)
     # The refused form answered 422 on purpose; nothing else may have failed.
     assert [e for e in ui.console_errors if "422" not in e] == []
 

@@ -21,6 +21,7 @@ from app.services import organizations
 from tests import factories
 from tests.conftest import FIXTURE_CURRICULA, sync_tree
 from tests.e2e import fixtures
+from tests.e2e.layout import assert_no_sideways_scroll
 
 pytestmark = pytest.mark.e2e
 
@@ -82,12 +83,6 @@ def sign_out(ui) -> None:
     expect(ui.get_by_role("status")).to_contain_text("You are signed out.")
 
 
-def assert_fits(ui) -> None:
-    """The page never scrolls sideways (a wide table scrolls in its own box)."""
-    width = ui.evaluate("document.documentElement.scrollWidth")
-    assert width <= ui.viewport_size["width"], width
-
-
 def roster_csv() -> bytes:
     rows = [
         "Email,First Name,Last Name,Employer",
@@ -124,7 +119,7 @@ def test_cohort_roster_invitation_and_due_work(college, ui):
     expect(ui.get_by_role("heading", level=1)).to_have_text("Fall 2026 evening")
     expect(ui.get_by_role("status")).to_contain_text("Cohort Fall 2026 evening created.")
     expect(ui.locator(".org-logo")).to_be_visible()
-    assert_fits(ui)
+    assert_no_sideways_scroll(ui)
     ui.shot("cohort-created")
 
     # Import a roster: the preview names the rows in error and writes nothing.
@@ -139,7 +134,7 @@ def test_cohort_roster_invitation_and_due_work(college, ui):
     expect(errors).to_contain_text("is not a valid email address")
     expect(errors).to_contain_text("No employer \u201cNowhere Tooling\u201d")
     expect(errors).to_contain_text("The same email as row 3")
-    assert_fits(ui)
+    assert_no_sideways_scroll(ui)
     ui.shot("roster-preview")
     ui.get_by_role("button", name="Confirm import (2 changes)").click()
     expect(ui.get_by_role("heading", level=1)).to_have_text("People")
@@ -152,7 +147,7 @@ def test_cohort_roster_invitation_and_due_work(college, ui):
     expect(
         ui.get_by_role("region", name="Table: invitations to Fall 2026 evening")
     ).to_contain_text("Nia Brooks")
-    assert_fits(ui)
+    assert_no_sideways_scroll(ui)
     ui.shot("people")
 
     # Due dates: the first lesson's quiz was due yesterday, the lab is due in three days.
@@ -167,7 +162,7 @@ def test_cohort_roster_invitation_and_due_work(college, ui):
     ui.get_by_role("link", name="Cohorts of Lakeshore CC").click()
     table = ui.get_by_role("region", name="Table: cohorts of Lakeshore Community College")
     expect(table).to_contain_text("1 of 24")
-    assert_fits(ui)
+    assert_no_sideways_scroll(ui)
     ui.shot("cohort-list")
     sign_out(ui)
 
@@ -190,7 +185,7 @@ def test_cohort_roster_invitation_and_due_work(college, ui):
     expect(due.get_by_role("heading", name="Overdue (1)")).to_be_visible()
     expect(due.get_by_role("link", name="Quiz: The first lesson")).to_be_visible()
     expect(due.get_by_role("link", name="Availability and OEE")).to_be_visible()
-    assert_fits(ui)
+    assert_no_sideways_scroll(ui)
     ui.shot("learner-dashboard")
 
     # The cohort's page: branding, schedule, instructors, her work.
@@ -205,14 +200,14 @@ def test_cohort_roster_invitation_and_due_work(college, ui):
         "href", re.compile(r"/courses/demo-course/lessons/demo-second/labs/lab-availability$")
     )
     expect(ui.get_by_role("link", name="People")).to_have_count(0)  # no staff pages for her
-    assert_fits(ui)
+    assert_no_sideways_scroll(ui)
     ui.shot("learner-cohort-page")
 
     # The course outline marks the overdue quiz, and the lab opens from there too.
     ui.get_by_role("link", name="Demo Course").first.click()
     expect(ui.locator(".due-tag.due-overdue")).to_have_text("Overdue")
     expect(ui.get_by_role("link", name="Availability and OEE")).to_be_visible()
-    assert_fits(ui)
+    assert_no_sideways_scroll(ui)
     ui.shot("learner-course")
 
 
@@ -251,5 +246,5 @@ def test_joining_by_the_code_link(college, ui):
     ui.get_by_role("button", name="Join Spring day").click()
     expect(ui.get_by_role("status")).to_contain_text("You joined Spring day.")
     expect(ui.get_by_role("heading", level=1)).to_have_text("Spring day")
-    assert_fits(ui)
+    assert_no_sideways_scroll(ui)
     ui.shot("joined-by-code")

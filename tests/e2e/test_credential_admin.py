@@ -14,6 +14,7 @@ from playwright.sync_api import expect
 
 from app.extensions import db
 from tests import credential_site, factories
+from tests.e2e.layout import assert_no_sideways_scroll
 
 pytestmark = pytest.mark.e2e
 
@@ -38,16 +39,6 @@ def sign_in(ui, site, email: str, first_name: str) -> None:
 
 
 # The elements sticking out to the right, named for the assertion message.
-WIDE_ELEMENTS = """(limit) => [...document.querySelectorAll('body *')]
-  .filter((e) => e.getBoundingClientRect().right > limit)
-  .slice(0, 5).map((e) => e.tagName + '.' + e.className + ' ' + e.getBoundingClientRect().right)"""
-
-
-def assert_fits(ui) -> None:
-    """The page never scrolls sideways (a wide table scrolls in its own box)."""
-    width = ui.evaluate("document.documentElement.scrollWidth")
-    wide = ui.evaluate(WIDE_ELEMENTS, ui.viewport_size["width"])
-    assert width <= ui.viewport_size["width"], (width, wide)
 
 
 def test_instructor_approves_from_the_queue(college, ui):
@@ -61,7 +52,7 @@ def test_instructor_approves_from_the_queue(college, ui):
     )
     expect(card.get_by_text(re.compile("Best graded score in"))).to_be_visible()
     expect(card.get_by_role("link", name="Competency map")).to_be_visible()
-    assert_fits(ui)
+    assert_no_sideways_scroll(ui)
     ui.shot("queue")
 
     # Declining needs a reason: refused at the comment box, and nothing is decided.
@@ -90,7 +81,7 @@ def test_partner_admin_suspends_and_reinstates(college, ui):
     ui.get_by_label("Standing").select_option(label="Valid")
     ui.get_by_role("button", name="Show").click()
     expect(ui.get_by_role("heading", name="1 credential found")).to_be_visible()
-    assert_fits(ui)
+    assert_no_sideways_scroll(ui)
     ui.shot("register")
 
     ui.get_by_role("link", name="Ana Learner").click()
@@ -101,7 +92,7 @@ def test_partner_admin_suspends_and_reinstates(college, ui):
         "Suspended until reinstated. Verifiers will see this within 5 minutes (status list TTL)."
     )
     expect(ui.locator("header .standing")).to_have_text("Suspended")
-    assert_fits(ui)
+    assert_no_sideways_scroll(ui)
     ui.shot("suspended")
 
     # Revoking is permanent, so it asks first; the admin keeps the credential.
@@ -132,7 +123,7 @@ def test_partner_admin_suspends_and_reinstates(college, ui):
     card.get_by_role("button", name="Endorse and sign").click()
     expect(ui.get_by_role("status")).to_contain_text("Endorsed and signed: Lab Master.")
     expect(card.get_by_text("Our line technicians hold it; we hire for it.")).to_be_visible()
-    assert_fits(ui)
+    assert_no_sideways_scroll(ui)
     ui.shot("endorsed")
 
     ui.get_by_role("link", name="Branding").click()
@@ -140,7 +131,7 @@ def test_partner_admin_suspends_and_reinstates(college, ui):
     ui.get_by_role("button", name="Save branding").click()
     expect(ui.get_by_label("Primary colour", exact=True)).to_have_attribute("aria-invalid", "true")
     expect(ui.get_by_text("White text on #f2a900 has a contrast of only 2.00:1")).to_be_visible()
-    assert_fits(ui)
+    assert_no_sideways_scroll(ui)
     ui.shot("branding-refused")
 
     # A logo chosen as a file is stored as a PNG and shown where the college is named.
@@ -152,7 +143,7 @@ def test_partner_admin_suspends_and_reinstates(college, ui):
     logo = ui.get_by_role("img", name=re.compile("^Your logo"))
     expect(logo).to_be_visible()
     assert logo.evaluate("image => image.complete && image.naturalWidth > 0")
-    assert_fits(ui)
+    assert_no_sideways_scroll(ui)
     ui.shot("branding-logo")
 
 

@@ -18,6 +18,7 @@ from app.extensions import db
 from app.services import apprenticeships, consents, programs
 from tests import factories
 from tests.conftest import FIXTURE_CURRICULA, sync_tree
+from tests.e2e.layout import assert_no_sideways_scroll
 
 pytestmark = pytest.mark.e2e
 
@@ -70,8 +71,7 @@ def test_staff_download_the_rapids_csv_and_xapi_statements(program_site, ui):
     ui.goto(program_site("/exports/"))
     expect(ui.get_by_role("heading", level=1)).to_have_text("Exports")
     expect(ui.get_by_role("heading", name="RAPIDS apprentice file (CSV)")).to_be_visible()
-    width = ui.evaluate("document.documentElement.scrollWidth")
-    assert width <= ui.viewport_size["width"], width  # nothing scrolls sideways on a phone
+    assert_no_sideways_scroll(ui)
     ui.shot("page")
 
     with ui.expect_download() as caught:

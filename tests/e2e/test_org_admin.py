@@ -13,6 +13,7 @@ from app.domain.roles import OrgKind, Role
 from app.extensions import db
 from app.models import Organization
 from tests import factories
+from tests.e2e.layout import assert_no_sideways_scroll
 
 pytestmark = pytest.mark.e2e
 
@@ -20,16 +21,6 @@ PHONE = {"width": 390, "height": 844}
 PASSWORD = "lathe-copper-orbit-52"
 
 # The elements sticking out to the right, named for the assertion message.
-WIDE_ELEMENTS = """(limit) => [...document.querySelectorAll('body *')]
-  .filter((e) => e.getBoundingClientRect().right > limit)
-  .slice(0, 5).map((e) => e.tagName + '.' + e.className + ' ' + e.getBoundingClientRect().right)"""
-
-
-def assert_fits(ui) -> None:
-    """The page never scrolls sideways."""
-    width = ui.evaluate("document.documentElement.scrollWidth")
-    wide = ui.evaluate(WIDE_ELEMENTS, ui.viewport_size["width"])
-    assert width <= ui.viewport_size["width"], (width, wide)
 
 
 @pytest.fixture
@@ -90,7 +81,7 @@ def test_a_college_is_created_and_its_admin_runs_it(platform, ui, viewport):
     ui.get_by_label("First admin's name (optional)").fill("Pat Price")
     ui.get_by_role("button", name="Create and send the invitation").click()
     expect(ui.locator("#slug-error")).to_contain_text("Use lower-case letters")
-    assert_fits(ui)
+    assert_no_sideways_scroll(ui)
     ui.shot("new-org-refused")
     ui.get_by_label("Web address name").fill("lakeshore-cc")
     ui.get_by_role("button", name="Create and send the invitation").click()
@@ -99,7 +90,7 @@ def test_a_college_is_created_and_its_admin_runs_it(platform, ui, viewport):
         "it as a partner admin."
     )
     expect(ui.get_by_role("heading", name="Open invitations (1)")).to_be_visible()
-    assert_fits(ui)
+    assert_no_sideways_scroll(ui)
     ui.shot("created")
     add_people(site)
     sign_out(ui)
@@ -113,7 +104,7 @@ def test_a_college_is_created_and_its_admin_runs_it(platform, ui, viewport):
     expect(ui.get_by_role("heading", level=1)).to_have_text("Join Lakeshore Community College")
     expect(ui.get_by_text("Partner admin", exact=True)).to_be_visible()
     expect(ui.get_by_label("Full name")).to_have_value("Pat Price")
-    assert_fits(ui)
+    assert_no_sideways_scroll(ui)
     ui.shot("invitation")
     ui.get_by_label("Password", exact=True).fill(PASSWORD)
     ui.get_by_label("Repeat the password").fill(PASSWORD)
@@ -147,14 +138,14 @@ def test_a_college_is_created_and_its_admin_runs_it(platform, ui, viewport):
         "Mo Okafor is now an instructor at Lakeshore Community College."
     )
     expect(ui.get_by_label("New role of Mo Okafor")).to_have_value("instructor")
-    assert_fits(ui)
+    assert_no_sideways_scroll(ui)
     ui.shot("members")
 
     # She deactivates Ana, who left, after a confirmation.
     ui.get_by_role("link", name="Deactivate Ana Lopez").click()
     expect(ui.get_by_role("heading", level=1)).to_have_text("Deactivate Ana Lopez?")
     ui.get_by_label("Reason (optional)").fill("Moved to another plant in May.")
-    assert_fits(ui)
+    assert_no_sideways_scroll(ui)
     ui.shot("deactivate-confirm")
     ui.get_by_role("button", name="Yes, deactivate Ana Lopez").click()
     expect(ui.get_by_role("status")).to_contain_text("Ana Lopez is deactivated")
@@ -171,7 +162,7 @@ def test_a_college_is_created_and_its_admin_runs_it(platform, ui, viewport):
     ui.get_by_label("Description").fill(
         "Two-year college: machining, mechatronics, welding and industrial maintenance."
     )
-    assert_fits(ui)
+    assert_no_sideways_scroll(ui)
     ui.shot("details")
     ui.get_by_role("button", name="Save details").click()
     expect(ui.get_by_role("status")).to_contain_text("Saved: description.")
@@ -202,7 +193,7 @@ def test_a_college_is_created_and_its_admin_runs_it(platform, ui, viewport):
         expect(row.locator('[data-label="Subject"]')).to_have_text(subject)
         expect(row.locator('[data-label="Note"]')).to_have_text(note)
     expect(ui.get_by_role("cell", name="Created the organization")).to_be_visible()
-    assert_fits(ui)
+    assert_no_sideways_scroll(ui)
     ui.shot("audit")
 
     # The link she used works once.

@@ -17,6 +17,7 @@ from app.extensions import db
 from app.services import curriculum_sync, demo, demo_credentials, demo_program
 from tests.badge_trees import REPO
 from tests.e2e import axe
+from tests.e2e.layout import assert_no_sideways_scroll
 
 pytestmark = pytest.mark.e2e
 
@@ -98,7 +99,7 @@ def test_program_staff_read_filter_and_download_the_program_figures(demo_program
         "North Coast Union Training Center (demo)",
     ])  # fmt: skip
     # Nothing is wider than the screen: wide charts and tables scroll inside their box.
-    assert page.evaluate("document.documentElement.scrollWidth") <= SIZES[page.size]["width"]
+    assert_no_sideways_scroll(page)
     page.shot("dashboard")
 
     # Competency attainment, on a page of its own with the same filters.
@@ -108,7 +109,7 @@ def test_program_staff_read_filter_and_download_the_program_figures(demo_program
     expect(chart).to_be_visible()
     attained = page.get_by_role("region", name="Table: competency attainment")
     expect(attained.get_by_role("row").filter(has_text="SM.NET.1")).to_contain_text("of 17")
-    assert page.evaluate("document.documentElement.scrollWidth") <= SIZES[page.size]["width"]
+    assert_no_sideways_scroll(page)
     page.shot("competencies")
     page.get_by_role("navigation", name="Breadcrumb").get_by_role("link").click()
 

@@ -16,6 +16,7 @@ from app.database import utcnow
 from app.extensions import db
 from app.services import credentials, verify_requests
 from tests import credential_site
+from tests.e2e.layout import assert_no_sideways_scroll
 
 pytestmark = pytest.mark.e2e
 
@@ -45,30 +46,13 @@ def site(live_server, tmp_path):
     return live_server, url, document
 
 
-# The page's width once its fonts are in, and the elements that stick out, if any.
-MEASURE = """async () => {
-  await document.fonts.ready;
-  const limit = window.innerWidth;
-  const wide = [...document.querySelectorAll("body *")]
-    .filter((el) => el.getBoundingClientRect().right > limit + 1)
-    .map((el) => el.tagName + "." + el.className + ": " + (el.textContent || "").slice(0, 60));
-  return [document.documentElement.scrollWidth, wide.slice(-3)];
-}"""
-
-
-def no_sideways_scroll(ui) -> None:
-    ui.wait_for_load_state()  # the stylesheets too: a layout read before them is too wide
-    width, wide = ui.evaluate(MEASURE)
-    assert width <= ui.viewport_size["width"], (width, wide)
-
-
 def test_employer_verifies_by_address_and_by_file(site, ui, tmp_path):
     live, url, document = site
     ui.goto(live("/"))
     main_nav = ui.get_by_role("navigation", name="Main")
     main_nav.get_by_role("link", name="Verify a credential").click()
     expect(ui.get_by_role("heading", level=1)).to_have_text("Verify a credential")
-    no_sideways_scroll(ui)
+    assert_no_sideways_scroll(ui)
     ui.shot("page")
 
     ui.get_by_label("Address of the credential").fill(url)
@@ -78,7 +62,7 @@ def test_employer_verifies_by_address_and_by_file(site, ui, tmp_path):
     expect(ui.get_by_text("the credential was not issued to", exact=False)).to_be_visible()
     expect(ui.locator(".check-fail")).to_have_count(0)
     expect(ui.locator(".check-pass")).to_have_count(10)
-    no_sideways_scroll(ui)
+    assert_no_sideways_scroll(ui)
     ui.shot("verified")
 
     forged = json.loads(json.dumps(document))
@@ -92,7 +76,7 @@ def test_employer_verifies_by_address_and_by_file(site, ui, tmp_path):
     failed = ui.locator(".check-fail")
     expect(failed).to_have_count(1)
     expect(failed).to_contain_text("Signature")
-    no_sideways_scroll(ui)
+    assert_no_sideways_scroll(ui)
     ui.shot("not-verified")
 
 
@@ -130,7 +114,7 @@ def test_employer_checks_a_list_and_downloads_the_results(site, ui, tmp_path, mo
     expect(ui.get_by_text(f"{ROWS} of {ROWS} verified; 1 row not checked")).to_be_visible()
     expect(ui.locator("table.bulk-results tbody tr")).to_have_count(ROWS + 1)
     expect(ui.get_by_text(f"Row {ROWS + 3}: “not a link” is not a web address")).to_be_visible()
-    no_sideways_scroll(ui)
+    assert_no_sideways_scroll(ui)
     ui.shot("results")
 
     with ui.expect_download() as caught:
@@ -154,5 +138,5 @@ def test_employer_sees_a_suspended_credential_and_since_when(site, ui):
     expect(ui.get_by_role("heading", level=1)).to_have_text("Suspended")
     expect(ui.locator(".verdict")).to_contain_text("Suspended by its issuer on")
     expect(ui.locator(".verdict")).not_to_contain_text("Under review")  # not the employer's
-    no_sideways_scroll(ui)
+    assert_no_sideways_scroll(ui)
     ui.shot("suspended")

@@ -204,15 +204,15 @@ def test_warnings_on_stderr_do_not_fail_a_cell(run):
     assert "careful" in "".join(o.text for o in result.cells[0].outputs)
 
 
-def test_host_has_no_leftover_kernel_state(run):
-    from app.sandbox.kernel import RUNTIME_ROOT
+def test_host_has_no_leftover_kernel_state(run, tmp_path, monkeypatch):
+    # A folder of this test's own: other test processes start kernels in the shared one.
+    from app.sandbox import kernel
 
-    def leftovers() -> set[str]:
-        return set(os.listdir(RUNTIME_ROOT)) if RUNTIME_ROOT.exists() else set()
-
-    before = leftovers()
-    run("import os; open('/home/learner/x', 'w').write('x'); print(1)")
-    assert leftovers() - before == set()  # sockets, connection file and home are gone
+    monkeypatch.setattr(kernel, "RUNTIME_ROOT", tmp_path / "kernels")
+    result = run("import os; open('/home/learner/x', 'w').write('x'); print(1)")
+    assert result.cells[0].status == "ok"
+    assert (tmp_path / "kernels").is_dir()  # the kernel did keep its files there
+    assert os.listdir(tmp_path / "kernels") == []  # sockets, connection file and home are gone
 
 
 def test_a_100_mb_image_is_dropped_and_the_kernel_goes_on(run):
