@@ -10,7 +10,7 @@ TEST_WORKERS ?= 2
 BENCH_ARGS ?=
 LAB_SEEDS ?= 20
 
-.PHONY: run test test-db setup setup-dev system-deps system-deps-test lint vendor clean bench-curriculum bench-lab bench-plcsim bench-workspace bench-workspace-browser bench-mastery bench-credentials bench-verify-page bench-load
+.PHONY: run preview test test-db setup setup-dev system-deps system-deps-test lint vendor clean bench-curriculum bench-lab bench-plcsim bench-workspace bench-workspace-browser bench-mastery bench-credentials bench-verify-page bench-load
 
 ## run: set everything up, migrate, load the curriculum and demo data, serve on http://127.0.0.1:5000
 run: export SHOPFLOOR_PUBLIC_BASE_URL ?= http://$(HOST):$(PORT)
@@ -21,6 +21,11 @@ run: setup
 	SHOPFLOOR_DEV_MODE=true $(BIN)/flask seed-demo
 	@echo "\nShopfloor is starting on http://$(HOST):$(PORT)  (Ctrl+C stops it)\n"
 	SHOPFLOOR_DEV_MODE=true $(BIN)/flask run --host $(HOST) --port $(PORT)
+
+## preview: serve curricula/ and labs/ with live reload and problems shown inline, as you edit
+## them (flask curriculum preview, on http://127.0.0.1:5001; open the link it prints)
+preview: setup
+	SHOPFLOOR_DEV_MODE=true $(BIN)/flask curriculum preview --host $(HOST)
 
 ## test: set up the test tools (Chromium included), lint, and run the whole suite on SQLite:
 ## browser and kernel tests one at a time, beside the others on $(TEST_WORKERS) processes; with

@@ -33,6 +33,10 @@ class Config:
     # Development conveniences: the mail outbox viewer at /dev/outbox and a banner.
     # `make run` turns it on; never on in production.
     DEV_MODE = False
+    # Set by `flask curriculum preview` on the app it serves, never by hand: it registers
+    # the preview's pages (token sign-in, live reload, problems, lab checks; app/preview/)
+    # and the problems banner on every page.
+    PREVIEW = False
     # Database; None means instance/shopfloor.db (SQLite). DATABASE_URL overrides.
     SQLALCHEMY_DATABASE_URI: str | None = None
     SQLALCHEMY_ENGINE_OPTIONS: dict[str, Any] = {"pool_pre_ping": True}

@@ -10,6 +10,7 @@ import click
 from flask import current_app
 from flask.cli import AppGroup
 
+from app.cli import preview
 from app.content import case, confined, hours, limits, validate
 from app.content import version as content_version
 from app.content.labs import Lab, LabError
@@ -19,6 +20,7 @@ from app.extensions import db
 from app.services import curriculum_sync, frameworks, lab_catalog
 
 group = AppGroup("curriculum", help="Check and load course content from curricula/.")
+group.add_command(preview.command)
 
 ROOT = click.Path(exists=True, file_okay=False, path_type=Path)
 

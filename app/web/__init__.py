@@ -95,3 +95,7 @@ def init_app(app: Flask) -> None:
         program,
     ):
         app.register_blueprint(module.bp)
+    if app.config["PREVIEW"]:  # `flask curriculum preview` only: never on a served site
+        from app.web import preview
+
+        app.register_blueprint(preview.bp)
