@@ -6,9 +6,11 @@ thing the page shows and asserts the learner sees the change at once.
 
 from __future__ import annotations
 
+import re
 import shutil
 
 import pytest
+from flask import template_rendered
 from sqlalchemy import select, update
 
 from app.database import utcnow
@@ -21,6 +23,7 @@ from tests import factories
 from tests.conftest import csrf_token, sign_in
 
 LESSON = "/courses/demo-course/lessons/demo-first"
+TOKEN = re.compile(r'name="csrf_token"[^>]*value="[^"]+"')
 
 
 def learner(app, client, name="Ana Learner", role=Role.APPRENTICE) -> int:
@@ -200,7 +203,17 @@ def test_the_cache_can_be_turned_off(make_app):
     client = app.test_client()
     learner(app, client)
     assert app.extensions["page_cache"] is None
-    assert client.get(LESSON).get_data() == client.get(LESSON).get_data()
+    rendered = []
+
+    def note(sender, template, context, **extra):
+        rendered.append(template.name)
+
+    with template_rendered.connected_to(note, app):
+        pages = [client.get(LESSON).get_data(as_text=True) for _ in range(2)]
+    assert rendered.count("courses/lesson.html") == 2  # each read rendered the page anew
+    # The same page both times, but for the CSRF token, which carries the second it was made in.
+    assert TOKEN.sub("", pages[0]) == TOKEN.sub("", pages[1])
+    assert "The first lesson" in pages[1]
 
 
 class Clock:
