@@ -224,6 +224,17 @@ class Filler(Machine):
             status=bottle.status,
         )
 
+    def bowl_low_between(self, start_s: float, end_s: float) -> None:
+        """The bowl runs low from *start_s* until it is refilled at *end_s* (LSL-101 made,
+        product flows at half rate meanwhile)."""
+        self.at(start_s, lambda: setattr(self, "bowl_is_low", True))
+        self.at(end_s, lambda: setattr(self, "bowl_is_low", False))
+
+    def no_bottles_between(self, start_s: float, end_s: float) -> None:
+        """The infeed brings no new bottle from *start_s* to *end_s* (the one under the head,
+        if any, stays until released)."""
+        self.at(start_s, lambda: setattr(self, "supply_from", max(self.supply_from, end_s)))
+
     def remove_bottle(self, *, away_s: float) -> None:
         """An operator takes the bottle away; the next arrives no sooner than *away_s*."""
         if self.bottle is not None:

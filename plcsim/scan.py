@@ -225,7 +225,11 @@ class Machine:
         on_timeout: Callable[[], None] | None = None,
     ) -> None:
         """Call *do* at the first scan from *not_before* on at which *condition()* holds;
-        after *timeout* more seconds without it, call *on_timeout* instead (if given)."""
+        after *timeout* more seconds without it, call *on_timeout* instead (if given).
+
+        *do* runs after that scan's scheduled actions, so an ``operate``/``press`` it makes
+        for the current time takes effect at the next scan: schedule ``self.clock + scan_s``
+        (or later) to say so plainly."""
         deadline = not_before + timeout
         self._watches.append(_Watch(condition, do, not_before, deadline, on_timeout))
 

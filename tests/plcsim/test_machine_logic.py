@@ -615,3 +615,19 @@ def test_the_state_output_takes_only_packml_states():
 
     with pytest.raises(LogicError, match="state takes one of UNDEFINED"):
         machine("packml-unit", 1).run(1, wild)
+
+
+def test_a_low_bowl_and_a_gap_in_the_infeed_come_and_go_when_scheduled():
+    filler = machine("filler", 4, start_at=None)
+    filler.bowl_low_between(2.0, 3.0)
+    filler.no_bottles_between(5.0, 9.0)
+
+    def release_at_once(io, mem, fb):  # every bottle leaves as soon as it arrives
+        io.release = io.bottle_present
+
+    filler.run(12.0, release_at_once)
+    low = filler.historian.series("bowl_low")
+    assert low == [(0.0, False), (2.0, True), (3.0, False)]
+    arrivals = [b.arrived_s for b in filler.bottles]
+    assert not any(5.0 < t < 9.0 - 1e-9 for t in arrivals)  # none while the infeed is empty
+    assert any(t >= 9.0 - 1e-9 for t in arrivals) and any(t <= 5.0 for t in arrivals)
