@@ -66,8 +66,12 @@ def lab_notebook(
     cells: list[nbformat.NotebookNode],
     checks: list[dict],
     pitfalls: list[Pitfall] = (),
+    limits: dict | None = None,
 ) -> nbformat.NotebookNode:
-    """A source notebook: the cells plus the lab and checks metadata `flask labs` reads."""
+    """A source notebook: the cells plus the lab and checks metadata `flask labs` reads.
+
+    *limits* overrides the sandbox's defaults for this lab (``app.sandbox.base.Limits``:
+    ``cell_seconds``, ``notebook_seconds``, ``cpu_seconds``, ``memory_mb``)."""
     notebook = nbformat.v4.new_notebook()
     notebook.cells = cells
     notebook.metadata["kernelspec"] = {
@@ -94,6 +98,8 @@ def lab_notebook(
         },
         "checks": checks,
     }
+    if limits:
+        notebook.metadata["shopfloor"]["lab"]["limits"] = dict(limits)
     return notebook
 
 
