@@ -109,9 +109,17 @@ class LabEngine:
         return lab_catalog.load(Path(self.app.config["LABS_ROOT"]), lab_id)
 
     # -- the workspace's kernel ----------------------------------------------------------
-    def run_cells(self, workspace_id: int, seed: int, cells: list[tuple[str, str]]) -> None:
-        """Run *cells* (id, code) in order in the workspace's kernel; Conflict while busy."""
-        self.runs.run(workspace_id, seed, cells)
+    def run_cells(
+        self, workspace_id: int, seed: int, cells: list[tuple[str, str]], lab: Lab | None = None
+    ) -> None:
+        """Run *cells* (id, code) in order in the workspace's kernel; Conflict while busy.
+
+        A *lab* that sets its own ``cell_seconds`` (a long simulation in its set-up) gets
+        that limit in the workspace too, as its grading does."""
+        cell_seconds = None
+        if lab is not None and "cell_seconds" in lab.limits:
+            cell_seconds = self.executor.limits.merged(lab.limits).cell_seconds
+        self.runs.run(workspace_id, seed, cells, cell_seconds)
         self.culler.start()  # kernels exist from now on
         self._stop_at_exit()
 

@@ -172,9 +172,18 @@ class RemoteRuns:
         return body.get("value")
 
     # -- the CellRuns interface ------------------------------------------------------------
-    def run(self, workspace_id: int, seed: int, cells: list[tuple[str, str]]) -> None:
+    def run(
+        self,
+        workspace_id: int,
+        seed: int,
+        cells: list[tuple[str, str]],
+        cell_seconds: float | None = None,
+    ) -> None:
         host = self.host_of(workspace_id, start=True)
-        self._ask(host, "run", workspace_id=workspace_id, seed=seed, cells=cells)
+        self._ask(
+            host, "run", workspace_id=workspace_id, seed=seed, cells=cells,
+            cell_seconds=cell_seconds,
+        )  # fmt: skip
 
     def interrupt(self, workspace_id: int) -> None:
         host = self.host_of(workspace_id, start=False)
@@ -355,7 +364,9 @@ class KernelHost:
         workspace = int(args["workspace_id"])
         if op == "run":
             cells = [(str(c), str(code)) for c, code in args["cells"]]
-            return self.runs.run(workspace, int(args["seed"]), cells)
+            limit = args.get("cell_seconds")
+            limit = float(limit) if limit is not None else None
+            return self.runs.run(workspace, int(args["seed"]), cells, limit)
         if op == "interrupt":
             return self.runs.interrupt(workspace)
         if op == "restart":

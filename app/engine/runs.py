@@ -28,7 +28,7 @@ SaveOutputs = Callable[[int, str, list[dict[str, Any]], str, int | None], None]
 class Sessions(Protocol):
     def start(self, key: str) -> str: ...
     def execute(
-        self, key: str, code: str, *, on_output=None, history: bool = True
+        self, key: str, code: str, *, on_output=None, history: bool = True, timeout=None
     ) -> CellResult: ...
     def interrupt(self, key: str) -> None: ...
     def restart(self, key: str) -> str: ...
@@ -63,11 +63,18 @@ class CellRuns:
     def key(workspace_id: int) -> str:
         return f"workspace-{workspace_id}"
 
-    def run(self, workspace_id: int, seed: int, cells: list[tuple[str, str]]) -> None:
+    def run(
+        self,
+        workspace_id: int,
+        seed: int,
+        cells: list[tuple[str, str]],
+        cell_seconds: float | None = None,
+    ) -> None:
         """Start running *cells* (id, code) in order; Conflict while this workspace runs.
 
         "Run all" passes every code cell: the run stops at the first cell that does not end
-        "ok", as in Jupyter, and the rest are reported as skipped.
+        "ok", as in Jupyter, and the rest are reported as skipped. *cell_seconds* is the
+        lab's own limit per cell, when it sets one.
         """
         key = self.key(workspace_id)
         with self.lock:
@@ -79,19 +86,21 @@ class CellRuns:
             self.run_starts[key] = self.events.last(key)
             for cell_id, _ in cells:
                 self.events.publish(key, {"type": "queued", "cell": cell_id})
-            self.pool.submit(self._run_all, workspace_id, seed, list(cells))
+            self.pool.submit(self._run_all, workspace_id, seed, list(cells), cell_seconds)
         except BaseException:
             with self.lock:
                 self.running.discard(key)
                 self.run_starts.pop(key, None)
             raise
 
-    def _run_all(self, workspace_id: int, seed: int, cells: list[tuple[str, str]]) -> None:
+    def _run_all(
+        self, workspace_id: int, seed: int, cells: list[tuple[str, str]], cell_seconds=None
+    ) -> None:
         key = self.key(workspace_id)
         last_events: list[dict[str, Any]] = []
         try:
             for position, (cell_id, code) in enumerate(cells):
-                done = self._run(workspace_id, seed, cell_id, code)
+                done = self._run(workspace_id, seed, cell_id, code, cell_seconds)
                 rest = cells[position + 1 :]
                 if rest and done["status"] == "ok" and key not in self.cancelled:
                     self.events.publish(key, done)
@@ -106,7 +115,9 @@ class CellRuns:
             for event in last_events:
                 self.events.publish(key, event)
 
-    def _run(self, workspace_id: int, seed: int, cell_id: str, code: str) -> dict[str, Any]:
+    def _run(
+        self, workspace_id: int, seed: int, cell_id: str, code: str, cell_seconds=None
+    ) -> dict[str, Any]:
         """Run one cell; return its "done" event (the caller publishes it)."""
         key = self.key(workspace_id)
         outputs: list[dict[str, Any]] = []
@@ -119,7 +130,7 @@ class CellRuns:
                 outputs.append(data)
                 self.events.publish(key, {"type": "output", "cell": cell_id, "output": data})
 
-            result = self.sessions.execute(key, code, on_output=on_output)
+            result = self.sessions.execute(key, code, on_output=on_output, timeout=cell_seconds)
         except Exception as exc:  # the kernel could not start: say why, keep the code
             logger.warning("workspace %s: run failed: %s", workspace_id, exc)
             message = str(exc) or "The kernel could not be started."

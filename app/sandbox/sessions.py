@@ -75,14 +75,16 @@ class SessionManager:
         *,
         on_output: Callable[[Output], None] | None = None,
         history: bool = True,
+        timeout: float | None = None,
     ) -> CellResult:
         """Run *code* in session *key*; *on_output* sees each output as it is produced.
 
         Without *history* the run takes no execution count (the set-up code of a session).
+        *timeout* replaces the per-cell limit for this cell (a lab's own ``cell_seconds``).
         """
-        return self._call(self._execute(key, code, on_output, history))
+        return self._call(self._execute(key, code, on_output, history, timeout))
 
-    async def _execute(self, key, code, on_output, history) -> CellResult:
+    async def _execute(self, key, code, on_output, history, timeout=None) -> CellResult:
         await self._start(key)
         session = self.sessions[key]
         session.busy = True
@@ -90,7 +92,7 @@ class SessionManager:
             return await session.kernel.run_code(
                 code,
                 0,
-                timeout=self.config.limits.cell_seconds,
+                timeout=timeout or self.config.limits.cell_seconds,
                 on_output=on_output,
                 history=history,
             )
@@ -206,13 +208,15 @@ class SessionManager:
 class FakeSessions:
     """Pretends to run cells: each ends "ok" with no output. For tests of pages only.
 
-    It keeps the code it was given (``ran``), so a test can see what would have run, and
-    counts executions per kernel as a kernel does.
+    It keeps the code it was given (``ran``) and each run's per-cell limit (``timeouts``,
+    None for the default), so a test can see what would have run, and counts executions per
+    kernel as a kernel does.
     """
 
     def __init__(self, seconds_per_cell: float = 0.0) -> None:
         self.kernels: dict[str, str] = {}
         self.ran: list[tuple[str, str]] = []
+        self.timeouts: list[float | None] = []
         self.started = 0
         self.counts: dict[str, int] = {}
         self.seconds_per_cell = seconds_per_cell  # how long each pretend cell takes
@@ -223,9 +227,12 @@ class FakeSessions:
             self.kernels[key] = f"fake-{self.started}"
         return self.kernels[key]
 
-    def execute(self, key: str, code: str, *, on_output=None, history: bool = True) -> CellResult:
+    def execute(
+        self, key: str, code: str, *, on_output=None, history: bool = True, timeout=None
+    ) -> CellResult:
         self.start(key)
         self.ran.append((key, code))
+        self.timeouts.append(timeout)
         if not history:
             return CellResult(index=0, status="ok")
         self.counts[key] = self.counts.get(key, 0) + 1

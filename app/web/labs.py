@@ -173,12 +173,12 @@ def _kernel_question(slug: str, lesson_slug: str, lab_id: str) -> tuple[int | No
 @bp.post(f"{LAB}/run")
 @login_required
 def run(slug: str, lesson_slug: str, lab_id: str):
-    _, space = _workspace(slug, lesson_slug, lab_id)
+    lab, space = _workspace(slug, lesson_slug, lab_id)
     cells = _json().get("cells")
     if not isinstance(cells, list) or not all(isinstance(c, str) for c in cells):
         raise InvalidInput("cells", "Send the ids of the cells to run.")
     db.session.commit()  # a first run makes the workspace its outputs are saved to
-    engine.current().run_cells(space.id, space.seed, lab_workspaces.code_of(space, cells))
+    engine.current().run_cells(space.id, space.seed, lab_workspaces.code_of(space, cells), lab=lab)
     return {"queued": cells}, 202
 
 

@@ -15,7 +15,7 @@ import pytest
 import redis
 
 from app.database import utcnow
-from app.engine.hosts import LOST_TEXT, place
+from app.engine.hosts import LOST_TEXT, KernelHost, place
 from app.extensions import db
 from app.services import lab_workspaces
 from tests import factories
@@ -42,6 +42,22 @@ def test_a_full_host_is_passed_over_while_another_has_room():
     assert {place(f"workspace-{w}", hosts) for w in range(50)} == {"b"}
     hosts["b"]["kernels"] = 1  # all full: still placed (the host makes room itself)
     assert place("workspace-1", hosts) in {"a", "b"}
+
+
+def test_a_host_runs_cells_with_the_labs_own_cell_limit_when_it_is_asked_to():
+    class Runs:
+        def __init__(self):
+            self.asked = []
+
+        def run(self, workspace_id, seed, cells, cell_seconds=None):
+            self.asked.append((workspace_id, seed, cells, cell_seconds))
+
+    runs = Runs()
+    host = KernelHost(None, runs, "host-a", 4)
+    request = {"workspace_id": 7, "seed": 3, "cells": [["c1", "print(1)"]]}
+    host.handle("run", request)
+    host.handle("run", {**request, "cell_seconds": 90})
+    assert runs.asked == [(7, 3, [("c1", "print(1)")], None), (7, 3, [("c1", "print(1)")], 90.0)]
 
 
 @pytest.fixture

@@ -32,7 +32,9 @@ class PrintingSessions(FakeSessions):
         self.line_seconds = line_seconds
         self.namespaces: dict[str, dict] = {}
 
-    def execute(self, key: str, code: str, *, on_output=None, history: bool = True) -> CellResult:
+    def execute(
+        self, key: str, code: str, *, on_output=None, history: bool = True, timeout=None
+    ) -> CellResult:
         self.start(key)
         namespace = self.namespaces.setdefault(key, {})
         pause = threading.Event()

@@ -336,6 +336,23 @@ def test_labs_run_executes_the_saved_source_and_reports_events(app, client):
     assert client.get(f"{LAB}/events?after=0").get_json()["kernel"] == "idle"
 
 
+def test_labs_a_lab_with_its_own_cell_limit_runs_with_it_in_the_workspace(app, client, labs_root):
+    """A lab whose set-up simulates a long run sets ``cell_seconds``: the workspace's kernel
+    uses it, as grading does; other labs keep the default."""
+    learner(app, client)
+    token, _ = open_lab(client)
+    post(client, token, "run", {"cells": ["answer-oee"]})
+    events_until_done(client, "answer-oee")
+    assert sessions_of(app).timeouts[-1] is None  # the default limit
+    slow = source_notebook()
+    slow.metadata["shopfloor"]["lab"]["limits"] = {"cell_seconds": 90}
+    nbformat.write(slow, labs_root / "lab-availability.ipynb")
+    token, _ = open_lab(client)
+    assert post(client, token, "run", {"cells": ["answer-oee"]}).status_code == 202
+    events_until_done(client, "answer-oee")
+    assert sessions_of(app).timeouts[-1] == 90.0
+
+
 class BlockingSessions(FakeSessions):
     """A cell runs until the test releases it, or until it is interrupted (then "error")."""
 
@@ -345,7 +362,7 @@ class BlockingSessions(FakeSessions):
         self.interrupted = threading.Event()
         self.busy = threading.Event()
 
-    def execute(self, key, code, *, on_output=None, history=True):
+    def execute(self, key, code, *, on_output=None, history=True, timeout=None):
         if code.startswith("SHOPFLOOR_SEED"):
             return super().execute(key, code, history=history)
         self.busy.set()
@@ -475,7 +492,7 @@ def test_labs_clear_outputs_of_unknown_cells_is_422(app, client, body):
 class PrintingSessions(FakeSessions):
     """Each cell prints one line, like a kernel would."""
 
-    def execute(self, key, code, *, on_output=None, history=True):
+    def execute(self, key, code, *, on_output=None, history=True, timeout=None):
         result = super().execute(key, code, history=history)
         if on_output is not None:
             on_output(Output("stream", "stdout", f"ran {len(code)} characters\n"))
