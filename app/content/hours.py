@@ -39,8 +39,9 @@ from dataclasses import dataclass
 from functools import cache
 from typing import TYPE_CHECKING, Any, Protocol
 
+from app.content.limits import MARKDOWN_NESTING
 from app.content.markdown import ADMONITIONS
-from app.content.model import Course, Question
+from app.content.model import Course, Prose, Question
 
 if TYPE_CHECKING:
     from markdown_it import MarkdownIt
@@ -68,16 +69,6 @@ class TimedLab(Protocol):
 
 
 _WORD = re.compile(r"\w")  # a word is a run of non-space characters with a letter or digit
-
-
-@dataclass(frozen=True)
-class Prose:
-    """What one lesson body holds, outside its quiz and lab blocks."""
-
-    words: int = 0  # headings, paragraphs, lists, tables, admonitions; inline maths = 1 word
-    figures: int = 0
-    equations: int = 0  # display maths ($$ … $$)
-    code_blocks: int = 0
 
 
 @dataclass(frozen=True)
@@ -196,7 +187,7 @@ def measure(course: Course, labs: Mapping[str, TimedLab]) -> CourseHours:
     names that is not in it counts as not written yet (no minutes, no competencies).
     """
     lessons = course.lessons()
-    prose = _sum(prose_of(lesson.body) for lesson in lessons)
+    prose = _sum(lesson.prose for lesson in lessons)
     questions = [question for lesson in lessons for question in lesson.questions]
     lab_times = tuple(
         LabTime(ident, labs[ident].minutes, True) if ident in labs else LabTime(ident, 0, False)
@@ -264,9 +255,14 @@ def prose_of(body: str) -> Prose:
     display maths (timed as worked examples), image alt text (a figure), raw HTML, and
     footnote definitions: those are citations a learner looks up, not text to study.
     """
+    return prose_of_tokens(block_parser().parse(body))
+
+
+def prose_of_tokens(tokens) -> Prose:
+    """``prose_of`` for a body ``block_parser`` has parsed already."""
     words = figures = equations = code_blocks = 0
     in_footnotes = False
-    for token in _parser().parse(body):
+    for token in tokens:
         if token.type == "footnote_block_open":
             in_footnotes = True
         elif token.type == "footnote_block_close":
@@ -315,14 +311,20 @@ def _sum(items: Iterable[Prose]) -> Prose:
 
 
 @cache
-def _parser() -> MarkdownIt:
-    # The block syntax of app.content.markdown (footnotes, maths, admonitions), parse only.
+def block_parser() -> MarkdownIt:
+    """The block syntax of app.content.markdown (footnotes, maths, admonitions), parse only.
+
+    Raw HTML is parsed as HTML (``html`` on), so that a lesson's checks can find it and warn
+    (rendering keeps it off), and nesting is capped as when rendering. Lessons are parsed
+    once with it: the checks and the prose counts read the same tokens.
+    """
     from markdown_it import MarkdownIt
     from mdit_py_plugins.container import container_plugin
     from mdit_py_plugins.dollarmath import dollarmath_plugin
     from mdit_py_plugins.footnote import footnote_plugin
 
-    md = MarkdownIt("js-default").use(footnote_plugin)
+    md = MarkdownIt("js-default", {"html": True, "maxNesting": MARKDOWN_NESTING})
+    md.use(footnote_plugin)
     md.use(dollarmath_plugin, allow_space=True, double_inline=True)
     for name in ADMONITIONS:
         md.use(container_plugin, name=name)

@@ -9,15 +9,15 @@ from functools import cache
 from pathlib import Path, PurePosixPath
 from typing import TYPE_CHECKING
 
-from app.content import confined, quizzes, yamlfiles
+from app.content import confined, hours, quizzes, yamlfiles
 from app.content.fields import Fields
 from app.content.lexers import lexer_for
-from app.content.limits import LESSON_BYTES, MARKDOWN_NESTING
+from app.content.limits import LESSON_BYTES
 from app.content.model import LabRef, Lesson, Question, QuizPolicy
 from app.content.problems import Problems
 
 if TYPE_CHECKING:
-    from markdown_it import MarkdownIt
+    pass
 
 UNSAFE_SCHEME = re.compile(r"^\s*(javascript|vbscript|data|file):", re.IGNORECASE)
 SPECIAL_LANGS = {"quiz", "lab", "text", "plain", "mermaid"}
@@ -68,7 +68,8 @@ def load(path: Path, ctx: Context, problems: Problems) -> Lesson | None:
     if minutes <= 0 or minutes > 600:
         fields.problem("minutes", None, "minutes must be between 1 and 600")
     policy = quizzes.parse_lesson_policy(fields)
-    questions, labs = _scan_body(path, body, body_line, ctx, problems, policy)
+    tokens = hours.block_parser().parse(body)
+    questions, labs = _scan_body(path, tokens, body_line, ctx, problems, policy)
     return Lesson(
         id=fields.slug(),
         title=fields.text("title"),
@@ -82,6 +83,7 @@ def load(path: Path, ctx: Context, problems: Problems) -> Lesson | None:
         questions=tuple(questions),
         labs=tuple(labs),
         id_line=fields.mark("id").line,
+        prose=hours.prose_of_tokens(tokens),
     )
 
 
@@ -105,20 +107,12 @@ def _check_codes(fields: Fields, key: str, codes, ctx: Context) -> None:
             )
 
 
-@cache
-def _scanner() -> MarkdownIt:
-    # html on, only to find raw HTML and warn about it; rendering keeps it off.
-    from markdown_it import MarkdownIt
-
-    return MarkdownIt("js-default", {"html": True, "maxNesting": MARKDOWN_NESTING})
-
-
 def _scan_body(
-    path: Path, body: str, body_line: int, ctx: Context, problems: Problems, policy: QuizPolicy
+    path: Path, tokens, body_line: int, ctx: Context, problems: Problems, policy: QuizPolicy
 ):
     questions: list[Question] = []
     labs: list[LabRef] = []
-    for token in _scanner().parse(body):
+    for token in tokens:
         line = body_line + (token.map[0] if token.map else 0)
         if token.type == "fence":
             info = token.info.strip().split()[0] if token.info.strip() else ""

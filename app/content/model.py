@@ -116,6 +116,16 @@ class LabRef:
 
 
 @dataclass(frozen=True)
+class Prose:
+    """What one lesson body holds, outside its quiz and lab blocks (``content.hours``)."""
+
+    words: int = 0  # headings, paragraphs, lists, tables, admonitions; inline maths = 1 word
+    figures: int = 0
+    equations: int = 0  # display maths ($$ … $$)
+    code_blocks: int = 0
+
+
+@dataclass(frozen=True)
 class Lesson:
     id: str
     title: str
@@ -129,6 +139,7 @@ class Lesson:
     questions: tuple[Question, ...] = ()
     labs: tuple[LabRef, ...] = ()
     id_line: int = 1
+    prose: Prose = Prose()  # counted from the same parse as the checks
 
 
 @dataclass(frozen=True)
