@@ -169,7 +169,7 @@ def parse(notebook: nbformat.NotebookNode) -> Lab:
         checks=checks,
         competencies=tuple(lab.get("competencies") or ()),
         minutes=int(lab.get("minutes") or 30),
-        limits=dict(lab.get("limits") or {}),
+        limits=_limits(lab.get("limits")),
         max_attempts=lab.get("max_attempts"),
         version=_version(notebook),
         pitfalls=pitfalls,
@@ -211,6 +211,36 @@ def _check(raw: dict, index: int) -> Check:
     except SyntaxError as exc:
         raise LabError(f"check {check.id}: not a Python expression ({exc.msg})") from None
     return check
+
+
+# The sandbox limits a lab may set for itself, each with the largest value it may ask for
+# (app.sandbox.base.Limits holds the defaults; content never imports the sandbox).
+LIMIT_CEILINGS = {"cell_seconds": 600, "notebook_seconds": 3600, "cpu_seconds": 3600,
+                  "memory_mb": 4096}  # fmt: skip
+
+
+def _limits(raw: Any) -> dict[str, float]:
+    """A lab's own limits: known names, positive numbers within LIMIT_CEILINGS."""
+    if raw is None:
+        return {}
+    if not isinstance(raw, dict):
+        raise LabError("shopfloor.lab.limits must be a mapping of limit names to numbers")
+    found = {}
+    for name, value in raw.items():
+        if name not in LIMIT_CEILINGS:
+            known = ", ".join(LIMIT_CEILINGS)
+            raise LabError(f"shopfloor.lab.limits: no limit {str(name)[:40]!r} (known: {known})")
+        ceiling = LIMIT_CEILINGS[name]
+        if (
+            isinstance(value, bool)
+            or not isinstance(value, int | float)
+            or not 0 < value <= ceiling
+        ):
+            raise LabError(
+                f"shopfloor.lab.limits.{name} must be a number above 0, at most {ceiling}"
+            )
+        found[name] = value
+    return found
 
 
 def _pitfalls(raw: Any, answer_ids: list[str]) -> tuple[Pitfall, ...]:

@@ -184,3 +184,24 @@ def test_no_pitfall_notebook_is_left_undeclared():
         for pitfall in parse(nbformat.read(path, as_version=4)).pitfalls
     }
     assert set((LABS / "pitfalls").rglob("*.ipynb")) == declared
+
+
+@pytest.mark.parametrize(
+    ("limits", "message"),
+    [
+        ([30], "limits must be a mapping"),
+        ({"wall_seconds": 30}, "no limit 'wall_seconds'"),
+        ({"cell_seconds": "90"}, "cell_seconds must be a number above 0, at most 600"),
+        ({"cell_seconds": True}, "cell_seconds must be a number above 0"),
+        ({"cell_seconds": -1}, "cell_seconds must be a number above 0"),
+        ({"memory_mb": 10**9}, "memory_mb must be a number above 0, at most 4096"),
+    ],
+)
+def test_a_labs_own_limits_are_refused_unless_known_positive_and_bounded(limits, message):
+    """A lab's limits reach the sandbox for grading and the workspace: nothing else may."""
+    notebook = source_notebook()
+    notebook.metadata["shopfloor"]["lab"]["limits"] = limits
+    with pytest.raises(LabError, match=re.escape(message)):
+        parse(notebook)
+    notebook.metadata["shopfloor"]["lab"]["limits"] = {"cell_seconds": 90}
+    assert parse(notebook).limits == {"cell_seconds": 90}
