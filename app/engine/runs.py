@@ -26,12 +26,19 @@ SaveOutputs = Callable[[int, str, list[dict[str, Any]], str, int | None], None]
 
 
 class Sessions(Protocol):
-    def start(self, key: str) -> str: ...
+    def start(self, key: str, *, setup: str = "") -> str: ...
     def execute(
-        self, key: str, code: str, *, on_output=None, history: bool = True, timeout=None
+        self,
+        key: str,
+        code: str,
+        *,
+        on_output=None,
+        history: bool = True,
+        timeout=None,
+        setup: str = "",
     ) -> CellResult: ...
     def interrupt(self, key: str) -> None: ...
-    def restart(self, key: str) -> str: ...
+    def restart(self, key: str, *, setup: str = "") -> str: ...
     def status(self, key: str) -> str: ...
     def complete(self, key: str, code: str, cursor: int) -> dict[str, Any]: ...
     def inspect(self, key: str, code: str, cursor: int) -> dict[str, Any]: ...
@@ -45,6 +52,11 @@ def shown(output: Output) -> dict[str, Any]:
     return data
 
 
+def seed_code(seed: int) -> str:
+    """What a workspace's kernel runs when it starts: the learner's seed, as grading sets it."""
+    return f"SHOPFLOOR_SEED = {int(seed)}"
+
+
 class CellRuns:
     def __init__(
         self, sessions: Sessions, events: EventLog, save: SaveOutputs, *, threads: int = 8
@@ -52,10 +64,10 @@ class CellRuns:
         self.sessions = sessions
         self.events = events
         self.save = save
-        self.kernels: dict[str, str] = {}  # session key → id of the kernel that got its seed
         self.running: set[str] = set()
         self.cancelled: set[str] = set()  # interrupted: the cells still queued do not run
         self.run_starts: dict[str, int] = {}  # the last event number before the current run
+        self.restarting: set[str] = set()
         self.lock = threading.Lock()
         self.pool = ThreadPoolExecutor(max_workers=threads, thread_name_prefix="lab-run")
 
@@ -122,7 +134,6 @@ class CellRuns:
         key = self.key(workspace_id)
         outputs: list[dict[str, Any]] = []
         try:
-            self._seeded(key, seed)
             self.events.publish(key, {"type": "running", "cell": cell_id})
 
             def on_output(output: Output) -> None:
@@ -130,7 +141,9 @@ class CellRuns:
                 outputs.append(data)
                 self.events.publish(key, {"type": "output", "cell": cell_id, "output": data})
 
-            result = self.sessions.execute(key, code, on_output=on_output, timeout=cell_seconds)
+            result = self.sessions.execute(
+                key, code, on_output=on_output, timeout=cell_seconds, setup=seed_code(seed)
+            )
         except Exception as exc:  # the kernel could not start: say why, keep the code
             logger.warning("workspace %s: run failed: %s", workspace_id, exc)
             message = str(exc) or "The kernel could not be started."
@@ -153,13 +166,6 @@ class CellRuns:
             "execution_count": count,
         }
 
-    def _seeded(self, key: str, seed: int) -> None:
-        kernel = self.sessions.start(key)
-        if self.kernels.get(key) != kernel:
-            # No history: the learner's first cell is In[1], as in Jupyter.
-            self.sessions.execute(key, f"SHOPFLOOR_SEED = {int(seed)}", history=False)
-            self.kernels[key] = kernel
-
     def interrupt(self, workspace_id: int) -> None:
         """Stop the running cell (the kernel and its variables live on) and the queued ones."""
         key = self.key(workspace_id)
@@ -169,10 +175,16 @@ class CellRuns:
         self.sessions.interrupt(key)
 
     def restart(self, workspace_id: int, seed: int) -> None:
+        """A new kernel with the learner's seed; runs asked for meanwhile wait for it."""
         key = self.key(workspace_id)
-        self.kernels.pop(key, None)
-        self.sessions.restart(key)
-        self._seeded(key, seed)
+        with self.lock:
+            self.restarting.add(key)
+        self.events.publish(key, {"type": "kernel", "status": "restarting"})
+        try:
+            self.sessions.restart(key, setup=seed_code(seed))
+        finally:
+            with self.lock:
+                self.restarting.discard(key)
         self.events.publish(key, {"type": "kernel", "status": "idle", "restarted": True})
 
     def complete(self, workspace_id: int, code: str, cursor: int) -> dict[str, Any]:
@@ -206,8 +218,10 @@ class CellRuns:
         return self.events.last(key)
 
     def status(self, workspace_id: int) -> str:
-        """none, starting, busy, idle or dead (dead: 'kernel died — restart')."""
+        """none, starting, restarting, busy, idle or dead (dead: 'kernel died — restart')."""
         key = self.key(workspace_id)
+        if key in self.restarting:
+            return "restarting"
         status = self.sessions.status(key)
         if status == "none" and key in self.running:
             return "starting"
@@ -217,7 +231,6 @@ class CellRuns:
         """Shut down kernels left idle too long; their learners' next run starts a new one."""
         culled = self.sessions.cull_idle()
         for key in culled:
-            self.kernels.pop(key, None)
             self.events.publish(key, {"type": "kernel", "status": "none", "culled": True})
         return culled
 

@@ -12,6 +12,7 @@ import contextlib
 import re
 import threading
 import time
+import weakref
 from collections.abc import Callable
 from dataclasses import dataclass
 
@@ -45,6 +46,8 @@ class SessionManager:
         self.idle_seconds = idle_seconds
         self.max_sessions = max_sessions  # 0: no cap
         self.sessions: dict[str, Session] = {}
+        # Per session; weak, so a lock lives as long as someone holds or awaits it.
+        self.locks: weakref.WeakValueDictionary[str, asyncio.Lock] = weakref.WeakValueDictionary()
         self.runner = pool.runner if pool else LoopThread("lab-sessions")
 
     def _call(self, coroutine, timeout: float | None = None):
@@ -52,11 +55,27 @@ class SessionManager:
             self.pool.start()
         return self.runner.call(coroutine, timeout)
 
-    def start(self, key: str) -> str:
-        """Start (or keep) the kernel of session *key*; return the kernel's id."""
-        return self._call(self._start(key))
+    def start(self, key: str, *, setup: str = "") -> str:
+        """Start (or keep) the kernel of session *key*; return the kernel's id.
 
-    async def _start(self, key: str) -> str:
+        A new kernel runs *setup* first, without history (the learner's first cell is In[1],
+        as in Jupyter), before anything else can reach it.
+        """
+        return self._call(self._start(key, setup))
+
+    def _lock(self, key: str) -> asyncio.Lock:
+        """The lock that orders the starts and restarts of session *key* (on the loop)."""
+        lock = self.locks.get(key)
+        if lock is None:
+            lock = self.locks[key] = asyncio.Lock()
+        return lock
+
+    async def _start(self, key: str, setup: str = "") -> str:
+        async with self._lock(key):
+            return await self._ensure(key, setup)
+
+    async def _ensure(self, key: str, setup: str) -> str:
+        """A live kernel for *key*, set up; the caller holds the session's lock."""
         session = self.sessions.get(key)
         if session is not None and await session.kernel.is_alive():
             return session.kernel.id
@@ -65,7 +84,14 @@ class SessionManager:
             self.sessions.pop(key, None)
         await self._make_room()
         kernel = await (self.pool.acquire() if self.pool else SandboxKernel.start(self.config))
-        self.sessions[key] = Session(kernel)
+        session = self.sessions[key] = Session(kernel, busy=bool(setup))
+        if setup:
+            try:
+                await kernel.run_code(
+                    setup, 0, timeout=self.config.limits.cell_seconds, history=False
+                )
+            finally:
+                session.busy = False
         return kernel.id
 
     def execute(
@@ -76,18 +102,22 @@ class SessionManager:
         on_output: Callable[[Output], None] | None = None,
         history: bool = True,
         timeout: float | None = None,
+        setup: str = "",
     ) -> CellResult:
         """Run *code* in session *key*; *on_output* sees each output as it is produced.
 
-        Without *history* the run takes no execution count (the set-up code of a session).
-        *timeout* replaces the per-cell limit for this cell (a lab's own ``cell_seconds``).
+        Without *history* the run takes no execution count. *timeout* replaces the per-cell
+        limit for this cell (a lab's own ``cell_seconds``). A kernel started for this run
+        runs *setup* first (see :meth:`start`); a run asked for during a restart waits for
+        the new kernel and its set-up, as a queued cell does in Jupyter.
         """
-        return self._call(self._execute(key, code, on_output, history, timeout))
+        return self._call(self._execute(key, code, on_output, history, timeout, setup))
 
-    async def _execute(self, key, code, on_output, history, timeout=None) -> CellResult:
-        await self._start(key)
-        session = self.sessions[key]
-        session.busy = True
+    async def _execute(self, key, code, on_output, history, timeout, setup) -> CellResult:
+        async with self._lock(key):
+            await self._ensure(key, setup)
+            session = self.sessions[key]
+            session.busy = True
         try:
             return await session.kernel.run_code(
                 code,
@@ -152,10 +182,18 @@ class SessionManager:
             with contextlib.suppress(Exception):
                 await session.kernel.interrupt()
 
-    def restart(self, key: str) -> str:
-        """A fresh kernel for the session: nothing of the old one survives."""
-        self.shutdown(key)
-        return self.start(key)
+    def restart(self, key: str, *, setup: str = "") -> str:
+        """A fresh kernel for the session, set up: nothing of the old one survives.
+
+        Starts, runs and restarts of one session never interleave: a run asked for while
+        the restart is under way runs on the new kernel, once its *setup* has run.
+        """
+        return self._call(self._restart(key, setup))
+
+    async def _restart(self, key: str, setup: str) -> str:
+        async with self._lock(key):
+            await self._shutdown(key)
+            return await self._ensure(key, setup)
 
     def shutdown(self, key: str) -> None:
         self._call(self._shutdown(key))
@@ -221,16 +259,26 @@ class FakeSessions:
         self.counts: dict[str, int] = {}
         self.seconds_per_cell = seconds_per_cell  # how long each pretend cell takes
 
-    def start(self, key: str) -> str:
+    def start(self, key: str, *, setup: str = "") -> str:
         if key not in self.kernels:
             self.started += 1
             self.kernels[key] = f"fake-{self.started}"
+            if setup:
+                self.ran.append((key, setup))
+                self.timeouts.append(None)
         return self.kernels[key]
 
     def execute(
-        self, key: str, code: str, *, on_output=None, history: bool = True, timeout=None
+        self,
+        key: str,
+        code: str,
+        *,
+        on_output=None,
+        history: bool = True,
+        timeout=None,
+        setup: str = "",
     ) -> CellResult:
-        self.start(key)
+        self.start(key, setup=setup)
         self.ran.append((key, code))
         self.timeouts.append(timeout)
         if not history:
@@ -271,10 +319,10 @@ class FakeSessions:
     def interrupt(self, key: str) -> None:
         """Nothing runs, so there is nothing to stop."""
 
-    def restart(self, key: str) -> str:
+    def restart(self, key: str, *, setup: str = "") -> str:
         self.kernels.pop(key, None)
         self.counts.pop(key, None)
-        return self.start(key)
+        return self.start(key, setup=setup)
 
     def status(self, key: str) -> str:
         return "idle" if key in self.kernels else "none"

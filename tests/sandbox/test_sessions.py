@@ -10,6 +10,7 @@ import pytest
 from app.sandbox.base import SandboxUnavailable
 from app.sandbox.sessions import SessionManager
 from tests.sandbox.conftest import text
+from tests.waiting import poll
 
 
 @pytest.fixture
@@ -62,6 +63,29 @@ def test_restart_forgets_everything(sessions):
     sessions.execute("ana", "secret = 42")
     sessions.restart("ana")
     assert text(sessions.execute("ana", "print(globals().get('secret'))")) == "None\n"
+
+
+def test_a_new_kernel_runs_its_setup_before_the_first_cell(sessions):
+    result = sessions.execute("ana", "print(seed)", setup="seed = 7")
+    assert text(result) == "7\n" and result.execution_count == 1  # the set-up took no number
+    sessions.execute("ana", "seed = 8", setup="seed = 7")  # a kept kernel is not set up again
+    assert text(sessions.execute("ana", "print(seed)", setup="seed = 7")) == "8\n"
+
+
+def test_a_run_asked_for_during_a_restart_waits_for_the_new_kernel(sessions):
+    sessions.execute("ana", "secret = 42", setup="seed = 1")
+    restarted = {}
+    restart = threading.Thread(
+        target=lambda: restarted.update(id=sessions.restart("ana", setup="seed = 2"))
+    )
+    restart.start()
+    # The old kernel is gone and the new one not started yet: the learner presses Run.
+    assert poll(lambda: "ana" not in sessions.sessions, seconds=30)
+    result = sessions.execute("ana", "print(globals().get('secret'), seed)", setup="seed = 2")
+    restart.join(timeout=60)
+    assert text(result) == "None 2\n" and result.execution_count == 1
+    # One kernel for the session: the run did not start one of its own beside the restart's.
+    assert sessions.sessions["ana"].kernel.id == restarted["id"]
 
 
 def test_idle_sessions_are_culled(sessions):

@@ -362,13 +362,11 @@ class BlockingSessions(FakeSessions):
         self.interrupted = threading.Event()
         self.busy = threading.Event()
 
-    def execute(self, key, code, *, on_output=None, history=True, timeout=None):
-        if code.startswith("SHOPFLOOR_SEED"):
-            return super().execute(key, code, history=history)
+    def execute(self, key, code, *, on_output=None, history=True, timeout=None, setup=""):
         self.busy.set()
         try:
             self.release.wait(10)
-            super().execute(key, code)
+            super().execute(key, code, setup=setup)
         finally:
             self.busy.clear()
         return CellResult(index=0, status="error" if self.interrupted.is_set() else "ok")
@@ -426,7 +424,42 @@ def test_labs_restart_and_interrupt_answer_with_the_kernel_status(app, client):
     seed = saved(app, user_id).seed
     assert [code for _, code in sessions_of(app).ran] == [f"SHOPFLOOR_SEED = {seed}"]
     events = client.get(f"{LAB}/events?after=0").get_json()["events"]
-    assert [e for _, e in events] == [{"type": "kernel", "status": "idle", "restarted": True}]
+    assert [e for _, e in events] == [
+        {"type": "kernel", "status": "restarting"},  # other tabs on this lab see it too
+        {"type": "kernel", "status": "idle", "restarted": True},
+    ]
+
+
+class SlowRestartSessions(FakeSessions):
+    """A restart that lasts until the test lets it end."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.restarting = threading.Event()
+        self.release = threading.Event()
+
+    def restart(self, key, *, setup=""):
+        self.restarting.set()
+        self.release.wait(20)
+        return super().restart(key, setup=setup)
+
+
+def test_labs_a_page_loaded_during_a_restart_says_the_kernel_is_restarting(app, client):
+    engine = app.extensions["lab_engine"]
+    sessions = engine.runs.sessions = SlowRestartSessions()
+    user_id = learner(app, client)
+    open_and_make(client)
+    space = saved(app, user_id)
+    restart = threading.Thread(target=engine.restart, args=(space.id, space.seed))
+    restart.start()
+    try:
+        assert poll(sessions.restarting.is_set)
+        assert "Kernel: restarting…" in client.get(LAB).get_data(as_text=True)
+        assert client.get(f"{LAB}/events?after=0").get_json()["kernel"] == "restarting"
+    finally:
+        sessions.release.set()
+        restart.join(20)
+    assert client.get(f"{LAB}/events?after=0").get_json()["kernel"] == "idle"
 
 
 def test_labs_each_run_shows_the_kernels_execution_count_and_a_restart_counts_again(app, client):
@@ -492,8 +525,8 @@ def test_labs_clear_outputs_of_unknown_cells_is_422(app, client, body):
 class PrintingSessions(FakeSessions):
     """Each cell prints one line, like a kernel would."""
 
-    def execute(self, key, code, *, on_output=None, history=True, timeout=None):
-        result = super().execute(key, code, history=history)
+    def execute(self, key, code, *, on_output=None, history=True, timeout=None, setup=""):
+        result = super().execute(key, code, history=history, setup=setup)
         if on_output is not None:
             on_output(Output("stream", "stdout", f"ran {len(code)} characters\n"))
         return result

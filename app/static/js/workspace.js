@@ -19,6 +19,7 @@
   var KERNEL_TEXT = {
     none: "Kernel: not started (it starts when you run a cell)",
     starting: "Kernel: starting",
+    restarting: "Kernel: restarting…",
     idle: "Kernel: idle",
     busy: "Kernel: busy",
     dead: "Kernel died — restart"
@@ -816,6 +817,8 @@
     }
     if (action === "interrupt") { control(data.interruptUrl); }
     if (action === "restart") {
+      // Cells run meanwhile wait for the new kernel (the server orders them after it).
+      showKernel("restarting");
       control(data.restartUrl, function () { showProblem(""); });
     }
     if (action === "reset") {
