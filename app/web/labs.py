@@ -41,6 +41,7 @@ def workspace(slug: str, lesson_slug: str, lab_id: str):
     """The workspace page; a GET writes nothing (the first POST makes the workspace)."""
     course, lesson, lab = _lab(slug, lesson_slug, lab_id)
     found = lab_workspaces.find(current_user, lab.id)
+    kernel, events_after = _kernel_view(found.id if found else None)
     space = lab_workspaces.as_opened(
         current_user, lab, found, now=utcnow(), secret=current_app.secret_key
     )
@@ -58,9 +59,30 @@ def workspace(slug: str, lesson_slug: str, lab_id: str):
         cells=lab_workspaces.cells(space),
         attempts=attempts,
         feedback=lab_feedback.for_workspace(current_user, lab, attempts),
-        kernel=lab_engine.kernel_status(space.id) if space.id else "none",
-        events_after=lab_engine.follow_from(space.id) if space.id else 0,
+        kernel=kernel,
+        events_after=events_after,
     )
+
+
+def _kernel_view(workspace_id: int | None) -> tuple[str, int]:
+    """The kernel's status and the event number a page loaded now follows from."""
+    if workspace_id is None:
+        return "none", 0
+    _let_go_of_the_database()
+    lab_engine = engine.current()
+    return lab_engine.kernel_status(workspace_id), lab_engine.follow_from(workspace_id)
+
+
+def _let_go_of_the_database() -> None:
+    """Commit and hand this request's connection back to the pool before it waits on the
+    kernels' machine.
+
+    Under load a kernel host can take seconds to answer; a request holding a connection
+    meanwhile keeps it from every other page (the pool has a few per process, and a page
+    that waits 30 s for one fails). Whatever is read after this loads again on a short
+    checkout of its own, so callers take the ids they need first.
+    """
+    db.session.commit()
 
 
 def _first_notice(lab) -> bool:
@@ -146,6 +168,7 @@ def _cells_changed(space, body: dict) -> None:
 def complete(slug: str, lesson_slug: str, lab_id: str):
     """Tab: completions from the learner's kernel for ``{code, cursor}`` (code points)."""
     workspace_id, code, cursor = _kernel_question(slug, lesson_slug, lab_id)
+    _let_go_of_the_database()
     return engine.current().complete(workspace_id, code, cursor)
 
 
@@ -154,6 +177,7 @@ def complete(slug: str, lesson_slug: str, lab_id: str):
 def inspect(slug: str, lesson_slug: str, lab_id: str):
     """Shift+Tab: the kernel's help for the name at ``cursor`` in ``code``."""
     workspace_id, code, cursor = _kernel_question(slug, lesson_slug, lab_id)
+    _let_go_of_the_database()
     return engine.current().inspect(workspace_id, code, cursor)
 
 
@@ -177,8 +201,10 @@ def run(slug: str, lesson_slug: str, lab_id: str):
     cells = _json().get("cells")
     if not isinstance(cells, list) or not all(isinstance(c, str) for c in cells):
         raise InvalidInput("cells", "Send the ids of the cells to run.")
-    db.session.commit()  # a first run makes the workspace its outputs are saved to
-    engine.current().run_cells(space.id, space.seed, lab_workspaces.code_of(space, cells), lab=lab)
+    db.session.flush()  # a first run makes the workspace its outputs are saved to
+    workspace_id, seed, code = space.id, space.seed, lab_workspaces.code_of(space, cells)
+    _let_go_of_the_database()
+    engine.current().run_cells(workspace_id, seed, code, lab=lab)
     return {"queued": cells}, 202
 
 
@@ -188,15 +214,19 @@ def interrupt(slug: str, lesson_slug: str, lab_id: str):
     _, space = _saved_workspace(slug, lesson_slug, lab_id, missing_ok=True)
     if space is None:  # nothing ever ran: nothing to stop, and nothing to make
         return {"kernel": "none"}
-    return {"kernel": engine.current().interrupt(space.id)}
+    workspace_id = space.id
+    _let_go_of_the_database()
+    return {"kernel": engine.current().interrupt(workspace_id)}
 
 
 @bp.post(f"{LAB}/restart")
 @login_required
 def restart(slug: str, lesson_slug: str, lab_id: str):
     _, space = _workspace(slug, lesson_slug, lab_id)
-    db.session.commit()
-    return {"kernel": engine.current().restart(space.id, space.seed)}
+    db.session.flush()
+    workspace_id, seed = space.id, space.seed
+    _let_go_of_the_database()
+    return {"kernel": engine.current().restart(workspace_id, seed)}
 
 
 @bp.post(f"{LAB}/reset-cell")
@@ -239,9 +269,11 @@ def events(slug: str, lesson_slug: str, lab_id: str):
     if space is None:
         return {"events": [], "kernel": "none", "saved": False}
     after = request.args.get("after", 0, type=int)
+    workspace_id = space.id
+    _let_go_of_the_database()
     lab_engine = engine.current()
-    batch = lab_engine.events_since(space.id, after)
-    return {"events": [[n, e] for n, e in batch], "kernel": lab_engine.kernel_status(space.id)}
+    batch = lab_engine.events_since(workspace_id, after)
+    return {"events": [[n, e] for n, e in batch], "kernel": lab_engine.kernel_status(workspace_id)}
 
 
 @bp.get(f"{LAB}/stream")

@@ -430,6 +430,48 @@ def test_labs_restart_and_interrupt_answer_with_the_kernel_status(app, client):
     ]
 
 
+class WatchingSessions(FakeSessions):
+    """Notes, each time the kernels are asked something, whether the request asking still
+    holds a database connection (a transaction keeps one checked out)."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.holding: dict[str, bool] = {}
+
+    def _note(self, what: str) -> None:
+        self.holding[what] = db.session().in_transaction()
+
+    def status(self, key):
+        self._note("status")
+        return super().status(key)
+
+    def restart(self, key, *, setup=""):
+        self._note("restart")
+        return super().restart(key, setup=setup)
+
+    def interrupt(self, key):
+        self._note("interrupt")
+        return super().interrupt(key)
+
+    def complete(self, key, code, cursor):
+        self._note("complete")
+        return super().complete(key, code, cursor)
+
+
+def test_labs_requests_hold_no_database_connection_while_they_wait_on_a_kernel(app, client):
+    """A kernel's machine may take seconds to answer under load: a page waiting on it must
+    not keep a connection every other page needs."""
+    sessions = app.extensions["lab_engine"].runs.sessions = WatchingSessions()
+    learner(app, client)
+    token, _ = open_and_make(client)
+    assert client.get(LAB).status_code == 200
+    assert client.get(f"{LAB}/events?after=0").status_code == 200
+    assert post(client, token, "restart").status_code == 200
+    assert post(client, token, "interrupt").status_code == 200
+    assert post(client, token, "complete", {"code": "le", "cursor": 2}).status_code == 200
+    assert sessions.holding == dict.fromkeys(["status", "restart", "interrupt", "complete"], False)
+
+
 class SlowRestartSessions(FakeSessions):
     """A restart that lasts until the test lets it end."""
 
