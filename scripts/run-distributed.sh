@@ -10,6 +10,9 @@
 #
 # How many of each process (the defaults are what `make run-distributed` starts):
 #   WEB_WORKERS=2 WEB_THREADS=32 KERNEL_HOSTS=2 KERNEL_CAPACITY=12 GRADERS=2 GRADER_THREADS=2
+# and each web worker's database connections (docs/operations.md, "How many database
+# connections"): WEB_DB_POOL=10 WEB_DB_OVERFLOW=20 WEB_DB_WAIT=60 (seconds a request waits
+# for one before it fails).
 #
 # --serve-only starts the processes alone, on a database and Redis that are ready (migrated
 # and seeded), with the environment as given: what `make bench-load` does for its
@@ -35,6 +38,9 @@ KERNEL_HOSTS=${KERNEL_HOSTS:-2}
 KERNEL_CAPACITY=${KERNEL_CAPACITY:-12}
 GRADERS=${GRADERS:-2}
 GRADER_THREADS=${GRADER_THREADS:-2}
+WEB_DB_POOL=${WEB_DB_POOL:-10}
+WEB_DB_OVERFLOW=${WEB_DB_OVERFLOW:-20}
+WEB_DB_WAIT=${WEB_DB_WAIT:-60}
 INSTANCE=${SHOPFLOOR_INSTANCE_PATH:-instance}
 export DATABASE_URL=${DATABASE_URL:-postgresql://postgres@127.0.0.1:5432/shopfloor_dev}
 export REDIS_URL=${REDIS_URL:-redis://127.0.0.1:6379/3}
@@ -96,8 +102,12 @@ stop() {
 }
 trap stop INT TERM EXIT
 
-# gthread: each open lab page holds a thread for its event stream (docs/operations.md).
-"$BIN/gunicorn" --workers "$WEB_WORKERS" --worker-class gthread --threads "$WEB_THREADS" \
+# gthread: each open lab page holds a thread for its event stream (docs/operations.md). A
+# worker's ordinary requests share its database connections; under a burst they queue for
+# one, and a request that waits longer than WEB_DB_WAIT fails.
+web_db="{\"pool_pre_ping\": true, \"pool_size\": $WEB_DB_POOL, \"max_overflow\": $WEB_DB_OVERFLOW, \"pool_timeout\": $WEB_DB_WAIT}"
+SHOPFLOOR_SQLALCHEMY_ENGINE_OPTIONS=${SHOPFLOOR_SQLALCHEMY_ENGINE_OPTIONS:-$web_db} \
+  "$BIN/gunicorn" --workers "$WEB_WORKERS" --worker-class gthread --threads "$WEB_THREADS" \
   --bind "$HOST:$PORT" wsgi:app & pids+=($!)
 for n in $(seq 1 "$KERNEL_HOSTS"); do
   "$BIN/flask" labs kernel-host --name "kernels$n" --capacity "$KERNEL_CAPACITY" & pids+=($!)

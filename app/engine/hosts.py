@@ -31,7 +31,7 @@ from app.errors import Conflict
 logger = logging.getLogger(__name__)
 PREFIX = "shopfloor:kernels:"
 HEARTBEAT_SECONDS = 2.0  # how often a host renews its registration
-HOST_TTL_SECONDS = 6  # a host silent this long is presumed gone
+HOST_TTL_SECONDS = 15  # silent this long, a host is presumed gone (a starved one misses beats)
 LOST_TEXT = (
     "The machine running your kernel stopped. Your code is saved: run the cell again and a "
     "new kernel starts on another machine."
