@@ -1,9 +1,11 @@
 """plcsim: a deterministic simulated packaging line to learn smart manufacturing on.
 
 A top-level package of its own: it imports nothing from Flask or from the Shopfloor app,
-uses only the standard library (pandas only to export a DataFrame), and is importable
-inside the lab sandbox. The exception is ``plcsim.serve`` (``flask plcsim serve``), which
-needs pymodbus and asyncua and is never imported by the rest of the package. The same
+uses only the standard library (pandas only to export a DataFrame; numpy in
+``plcsim.vibration``, the accelerometer signal generator, which the lab environment has),
+and is importable inside the lab sandbox. The exception is ``plcsim.serve`` (``flask plcsim
+serve``), which needs pymodbus and asyncua and is never imported by the rest of the
+package. The same
 seed and scenario give the same data on any machine.
 """
 
