@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import threading
 from collections.abc import Coroutine
 from typing import Any, TypeVar
@@ -32,12 +33,31 @@ class LoopThread:
         self.start()
         return asyncio.run_coroutine_threadsafe(coroutine, self.loop).result(timeout)
 
-    def stop(self) -> None:
+    def stop(self, grace: float = 10.0) -> None:
+        """Cancel what still runs on the loop, give it *grace* seconds to clean up (a run
+        shuts its kernel down), then stop the loop.
+
+        Whoever waits in :meth:`call` meanwhile gets ``CancelledError`` rather than waiting
+        for ever: a process ending must not hang on a run nobody will read (a reference
+        computed ahead of time, a learner's cell).
+        """
         with self.lock:
             if self.loop is None:
                 return
+            if self.loop.is_running():
+                with contextlib.suppress(Exception):
+                    wind_down = asyncio.run_coroutine_threadsafe(_cancel_all(grace), self.loop)
+                    wind_down.result(grace + 5)
             self.loop.call_soon_threadsafe(self.loop.stop)
             self.thread.join(timeout=10)
             if not self.loop.is_running():
                 self.loop.close()
             self.loop = None
+
+
+async def _cancel_all(grace: float) -> None:
+    tasks = [task for task in asyncio.all_tasks() if task is not asyncio.current_task()]
+    for task in tasks:
+        task.cancel()
+    if tasks:
+        await asyncio.wait(tasks, timeout=grace)
