@@ -20,6 +20,11 @@ if TYPE_CHECKING:
     pass
 
 UNSAFE_SCHEME = re.compile(r"^\s*(javascript|vbscript|data|file):", re.IGNORECASE)
+# What two dollar amounts in one paragraph look like once read as maths between them:
+# "$0.15 each: ... at $18" is the formula "0.15 each: ... at ". Real formulas start with a
+# symbol, or a number and an operator, not a number and a word.
+MONEY_AS_MATHS = re.compile(r"^\d[\d,.]*\s+[A-Za-z(]")
+MONEY_MESSAGE = "'${}…$' is read as maths between two dollar signs; write \\$ for a dollar amount"
 SPECIAL_LANGS = {"quiz", "lab", "text", "plain", "mermaid"}
 
 
@@ -143,7 +148,25 @@ def _block(kind, content, path, line, ctx, problems, found: list, policy: QuizPo
     if question:
         fields = Fields(data, path, problems, "a quiz", code="E-QUIZ")
         _check_codes(fields, "competencies", question.competencies, ctx)
+        texts = [question.prompt, question.explanation, *(c.text for c in question.choices)]
+        for maths in _inline_maths(texts):
+            if MONEY_AS_MATHS.match(maths):
+                message = MONEY_MESSAGE.format(maths[:24].replace("\n", " "))
+                problems.add(path, line, 1, "E-MONEY-AS-MATHS", f"in quiz {question.id}: {message}")
         found.append(question)
+
+
+def _inline_maths(texts) -> list[str]:
+    """The inline formulas in quiz texts, as the page's renderer reads them."""
+    parser = hours.block_parser()
+    return [
+        child.content
+        for text in texts
+        if text and "$" in text
+        for token in parser.parse(text)
+        for child in token.children or ()
+        if child.type == "math_inline"
+    ]
 
 
 def _check_inline(token, path: Path, first_line: int, ctx: Context, problems: Problems) -> None:
@@ -157,6 +180,9 @@ def _check_inline(token, path: Path, first_line: int, ctx: Context, problems: Pr
             problems.add(
                 path, line, 1, "W-RAW-HTML", f"raw HTML {child.content!r} is shown as text"
             )
+        elif child.type == "math_inline" and MONEY_AS_MATHS.match(child.content):
+            message = MONEY_MESSAGE.format(child.content[:24].replace("\n", " "))
+            problems.add(path, line_of(child.content), 1, "E-MONEY-AS-MATHS", message)
         elif child.type == "link_open":
             _check_link(str(child.attrGet("href") or ""), path, line, ctx, problems)
         elif child.type == "image":

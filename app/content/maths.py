@@ -92,7 +92,11 @@ def to_mathml(latex: str, *, block: bool) -> Markup:
     _clean(root)
     ET.register_namespace("", NS[1:-1])
     # Safe: rebuilt from an element and attribute allowlist; ElementTree escapes all text.
-    return Markup(ET.tostring(root, encoding="unicode", method="xml"))  # noqa: S704
+    xml = ET.tostring(root, encoding="unicode", method="xml")
+    if block:
+        return Markup(xml)  # noqa: S704
+    # Inline maths wider than a phone scrolls in a box of its own (app.css, scrollable.js).
+    return Markup(f'<span class="math inline">{xml}</span>')  # noqa: S704
 
 
 def _clean(element: ET.Element) -> None:

@@ -27,6 +27,7 @@ CODES: dict[str, str] = {
     "E-BROKEN-LINK": "a link points to a lesson file that does not exist",
     "E-MISSING-ASSET": "a figure or asset file does not exist",
     "E-UNSAFE-LINK": "a link uses a scheme that is never followed (javascript:, data:, ...)",
+    "E-MONEY-AS-MATHS": "two dollar amounts in one paragraph are read as a formula between them",
     "E-QUIZ": "a quiz block is malformed",
     "E-QUIZ-POLICY": "a quiz policy (policy, attempts, counts) is unknown or inconsistent",
     "E-LAB": "a lab block is malformed",

@@ -95,7 +95,7 @@ Energy $E = P t$ and a note.[^1]
     assert 'class="admonition admonition-safety"' in html and "Lock out first" in html
     assert 'src="/static-assets/assets/dot.svg"' in html and 'class="figcaption">One dot<' in html
     assert '<span class="n">x</span>' in html  # highlighted by Pygments
-    assert "<math" in html and "<mi>E</mi>" in html
+    assert '<span class="math inline"><math' in html and "<mi>E</mi>" in html  # scrolls alone
     assert 'href="https://example.org/spec"' in html  # bare URL in a footnote becomes a link
     assert [(h.level, h.id, h.text) for h in result.toc] == [(2, "s-scan-cycle", "Scan cycle")]
     assert "Reach in only when locked out" in result.text

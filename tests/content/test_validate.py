@@ -30,6 +30,8 @@ course-a/m1/b.md:28:7: E-QUIZ unknown quiz type 'essay'; use single, multiple, n
 course-a/m1/b.md:37:1: E-YAML in quiz block: expected ',' or ']', but got '<stream end>'
 course-a/m1/b.md:39:1: E-MISSING-LAB no notebook labs/lab-nowhere.ipynb
 course-a/m1/b.md:57:11: E-QUIZ-POLICY 3 attempts: say which one counts, 'counts: first' or {LAST}
+course-a/m1/b.md:64:1: E-MONEY-AS-MATHS '$0.40 each, and a fault c…$' {MONEY}
+course-a/m1/b.md:67:1: E-MONEY-AS-MATHS in quiz b-q5: '$12 and a minute …$' {MONEY}
 course-a/m1/c.md:2:1: E-DUP-ID lesson id 'lesson-b' is already used in course-a/m1/b.md
 course-a/m1/c.md:2:5: W-NO-COMPETENCY this lesson is mapped to no competency
 course-a/m1/module.yml:7:5: E-MISSING-FILE no lesson file 'missing.md'
@@ -38,7 +40,10 @@ frameworks/bad.yml:2:6: E-YAML expected ',' or ']', but got ':'
 frameworks/fw.yml:13:19: E-UNKNOWN-COMPETENCY 'FW.A.2' precedes unknown 'FW.NOPE'
 frameworks/fw.yml:10:19: E-CYCLE prerequisites go round in a circle: FW.A.1 → FW.A.2 → FW.A.1
 frameworks/fw.yml:14:13: E-DUP-ID competency 'FW.A.1' is defined twice
-""".format(LAST="'counts: last'")
+""".format(
+    LAST="'counts: last'",
+    MONEY="is read as maths between two dollar signs; write \\$ for a dollar amount",
+)
 
 
 def test_broken_tree_reports_every_problem_with_its_location():

@@ -144,6 +144,7 @@ def test_the_real_course_needs_no_sideways_scrolling_and_passes_axe(live_server,
 
     from app.content import validate
     from app.database import utcnow
+    from app.domain.roles import Role
     from app.models import Lesson
     from app.services import curriculum_sync
     from tests.e2e.fixtures import VIEWPORTS
@@ -153,7 +154,9 @@ def test_the_real_course_needs_no_sideways_scrolling_and_passes_axe(live_server,
         curriculum, problems = validate.load(root / "curricula", labs_root=root / "labs")
         assert problems.errors == []
         curriculum_sync.sync(curriculum, version="test", now=utcnow())
-        factories.make_user(email="ana@plant.example", name="Ana Lopez")
+        # An instructor, who may preview the draft courses: every lesson shipped is seen.
+        factories.make_user(email="ana@plant.example", name="Ana Lopez", role=Role.INSTRUCTOR,
+                            org=factories.make_org())  # fmt: skip
         db.session.commit()
         pages = [
             f"/courses/{lesson.course.slug}/lessons/{lesson.slug}"
@@ -166,7 +169,8 @@ def test_the_real_course_needs_no_sideways_scrolling_and_passes_axe(live_server,
         try:
             sign_in(ui, live_server)
             for path in pages:
-                ui.goto(live_server(path))
+                response = ui.goto(live_server(path))
+                assert response.ok, f"{path}: {response.status}"
                 width, wide = page_width(ui)
                 if width > size["width"]:
                     too_wide.append(f"{path}: {width} px on a {viewport} ({wide})")
@@ -176,5 +180,5 @@ def test_the_real_course_needs_no_sideways_scrolling_and_passes_axe(live_server,
                 ]
         finally:
             context.close()
-    assert pages and too_wide == [], too_wide
+    assert pages and too_wide == [], "\n".join(too_wide)
     assert findings == [], "\n".join(findings)
