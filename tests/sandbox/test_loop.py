@@ -17,7 +17,7 @@ def test_stopping_the_loop_cancels_a_run_in_progress_and_lets_it_clean_up():
     async def long_run():
         started.set()
         try:
-            await asyncio.sleep(3600)  # a reference nobody will read, still running
+            await asyncio.Event().wait()  # a reference nobody will read, still running
         finally:
             cleaned.set()  # where a run shuts its kernel down
 
