@@ -33,10 +33,20 @@ class PrintingSessions(FakeSessions):
         self.namespaces: dict[str, dict] = {}
 
     def execute(
-        self, key: str, code: str, *, on_output=None, history: bool = True, timeout=None
+        self,
+        key: str,
+        code: str,
+        *,
+        on_output=None,
+        history: bool = True,
+        timeout=None,
+        setup: str = "",
     ) -> CellResult:
-        self.start(key)
+        new = key not in self.kernels
+        self.start(key, setup=setup)
         namespace = self.namespaces.setdefault(key, {})
+        if new and setup:
+            exec(setup, namespace)  # noqa: S102 - the seed line the engine sets up with
         pause = threading.Event()
 
         def emit(*values, sep=" ", end="\n", **_ignored) -> None:
