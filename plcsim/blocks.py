@@ -35,7 +35,7 @@ class Scan:
     bit, such as Rockwell's S:FS): the machine's first scan, or the first with a new logic.
     """
 
-    __slots__ = ("dt", "number", "start")
+    __slots__ = ("dt", "number", "start", "_timed", "_time")
 
     def __init__(self, dt: float) -> None:
         if isinstance(dt, bool) or not isinstance(dt, numbers.Real) or not dt > 0:
@@ -43,11 +43,14 @@ class Scan:
         self.dt = float(dt)
         self.number = 0
         self.start = 0  # the scan a new program started at (its first scan)
+        self._timed, self._time = 0, 0.0  # the scan number the time was worked out for
 
     @property
     def time(self) -> float:
         """This scan's time, in seconds from the first scan."""
-        return round(self.number * self.dt, 9)
+        if self._timed != self.number:  # read many times a scan: work it out once
+            self._timed, self._time = self.number, round(self.number * self.dt, 9)
+        return self._time
 
     @property
     def first(self) -> bool:
@@ -62,16 +65,20 @@ class Scan:
 
 def is_bool(value: Any) -> bool:
     """True for True and False, numpy's booleans included (not for 0, 1 or None)."""
-    return isinstance(value, bool) or type(value).__name__ in ("bool", "bool_")
+    return value is True or value is False or type(value).__name__ in ("bool", "bool_")
 
 
 def _bool(block: str, name: str, value: Any) -> bool:
+    if value is True or value is False:  # the usual case, first: called every scan
+        return value
     if is_bool(value):
         return bool(value)
     raise TypeError(f"{block}.{name} is a BOOL input: pass True or False, not {value!r}")
 
 
 def _time(block: str, name: str, value: Any) -> float:
+    if type(value) is float and 0.0 <= value < math.inf:  # the usual case, first
+        return value
     if isinstance(value, bool) or not isinstance(value, numbers.Real):
         raise TypeError(f"{block}.{name} is a TIME in seconds, not {value!r}")
     value = float(value)

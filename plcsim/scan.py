@@ -119,6 +119,8 @@ class IO:
     def _checked(self, point: Point, value: Any) -> Any:
         name = point.name
         if point.kind == "bool":
+            if value is True or value is False:  # the usual case, first: every scan
+                return value
             if is_bool(value):
                 return bool(value)
             raise self._fail(

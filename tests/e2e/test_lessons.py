@@ -139,7 +139,8 @@ def test_search_from_the_catalog(course_site, ui):
 
 def test_the_real_course_needs_no_sideways_scrolling_and_passes_axe(live_server, browser):
     """On a phone and a desktop, wide formulas, tables and code scroll inside their own
-    boxes, never the whole page, and a keyboard reaches those boxes."""
+    boxes, never the whole page; on a phone, axe finds nothing on any lesson (a keyboard
+    reaches the boxes that scroll)."""
     from pathlib import Path
 
     from app.content import validate
@@ -174,10 +175,12 @@ def test_the_real_course_needs_no_sideways_scrolling_and_passes_axe(live_server,
                 width, wide = page_width(ui)
                 if width > size["width"]:
                     too_wide.append(f"{path}: {width} px on a {viewport} ({wide})")
-                # Boxes that scroll must be reachable by keyboard (axe, as in `ui`).
-                findings += [
-                    f"{f} ({viewport})" for f in axe.check(ui).findings if f.impact in axe.FAILING
-                ]
+                # Boxes that scroll must be reachable by keyboard (axe, as in `ui`). A lesson's
+                # content is the same at both sizes; on a phone more of it scrolls in its own
+                # box, so axe runs there (the page frame is checked at both sizes by the other
+                # lesson tests). That keeps this check of ~110 lessons to about two minutes.
+                if viewport == "phone":
+                    findings += [f for f in axe.check(ui).findings if f.impact in axe.FAILING]
         finally:
             context.close()
     assert pages and too_wide == [], "\n".join(too_wide)
