@@ -8,6 +8,7 @@ from collections.abc import Callable
 from app.sandbox.base import Limits, Output
 
 IMAGE_TYPES = ("image/png", "image/jpeg", "image/svg+xml")
+WIDGET_TYPE = "application/vnd.jupyter.widget-view+json"
 
 
 class OutputCollector:
@@ -40,6 +41,20 @@ class OutputCollector:
             self.text_bytes = 0
 
     def _rich(self, kind: str, data: dict) -> None:
+        if WIDGET_TYPE in data:
+            # An ipywidgets control needs a live link to the kernel that the workspace does
+            # not offer: say so, rather than print its text form ("IntSlider(value=50)").
+            plain = data.get("text/plain")
+            name = plain.split("(", 1)[0] if isinstance(plain, str) else ""
+            shown = f"{name} " if name.isidentifier() else ""
+            self._emit(
+                Output(
+                    "note",
+                    text=f"[an interactive {shown}widget: widgets are not shown in this "
+                    "workspace; set the value in your code and run the cell again]",
+                )
+            )
+            return
         for mime in IMAGE_TYPES:
             if mime in data:
                 payload = data[mime]

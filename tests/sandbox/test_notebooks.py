@@ -27,6 +27,37 @@ def test_a_scientific_notebook_works(run):
     assert text(result.cells[2]) == "9.0\n" and text(result.cells[3]) == "[9.]\n"
 
 
+def test_engineering_libraries_of_the_lab_environment_work(run):
+    """What control-loop, statistics and plotting notebooks import (requirements-lab.txt):
+    python-control, statsmodels and seaborn run; an ipywidgets control is named, not
+    printed as its text form."""
+    result = run(
+        "import control as ct\n"
+        "plant = ct.tf([-0.24], [45, 1]) * ct.tf(*ct.pade(12, 3))\n"
+        "pi = ct.tf([5.21 * 45, 5.21], [45, 0])\n"
+        "loop = ct.feedback(pi * plant, 1)\n"
+        "print(round(float(ct.dcgain(ct.feedback(ct.tf([0.5], [10, 1]), 1))), 4))\n"
+        "margin = ct.stability_margins(-pi * plant)[0]\n"
+        "print(margin > 1)",
+        "import numpy as np, pandas as pd, statsmodels.formula.api as smf\n"
+        "rng = np.random.default_rng(1)\n"
+        "df = pd.DataFrame({'speed': np.arange(40.0)})\n"
+        "df['kwh'] = 2.0 + 0.5 * df.speed + rng.normal(0, 0.1, 40)\n"
+        "fit = smf.ols('kwh ~ speed', data=df).fit()\n"
+        "print(round(fit.params['speed'], 1), fit.rsquared > 0.99)",
+        "import seaborn as sns, matplotlib.pyplot as plt\n"
+        "sns.lineplot(data=df, x='speed', y='kwh')\nplt.show()",
+        "import ipywidgets as widgets\nwidgets.IntSlider(value=50, description='Kc')",
+    )
+    assert [c.status for c in result.cells] == ["ok"] * 4, [c.error for c in result.cells]
+    assert text(result.cells[0]) == "0.3333\nTrue\n"
+    assert text(result.cells[1]) == "0.5 True\n"
+    assert [o.mime for o in result.cells[2].outputs] == ["image/png"]
+    [widget] = result.cells[3].outputs
+    assert widget.type == "note" and "interactive IntSlider widget" in widget.text
+    assert "IntSlider(value=50" not in widget.text
+
+
 def test_a_dataframe_is_shown_as_an_html_table_with_its_text_form(run):
     cell = run(
         "import pandas as pd\npd.DataFrame({'state': ['EXECUTE'], 'seconds': [3600]})"
