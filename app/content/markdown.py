@@ -134,9 +134,13 @@ def _image(self, tokens: list[Token], idx: int, options, env) -> str:
     if not title:
         return img
     caption = escape(str(title))
+    # The frame scrolls a wide figure on a phone at a size its labels can be read
+    # (scrollable.js marks it), and the link opens it alone, to zoom.
     return (
         f'<span class="figure" role="figure" aria-label="{caption}">'
-        f'{img}<span class="figcaption">{caption}</span></span>'
+        f'<span class="figure-frame">{img}</span><span class="figcaption">{caption} '
+        f'<a class="figure-full" href="{escape(src)}">Open the figure full size</a>'
+        "</span></span>"
     )
 
 

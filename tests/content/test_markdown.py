@@ -93,7 +93,8 @@ Energy $E = P t$ and a note.[^1]
     assert '<h2 id="s-scan-cycle">Scan cycle</h2>' in html
     assert '<div class="table-scroll"' in html and "<td>2</td>" in html
     assert 'class="admonition admonition-safety"' in html and "Lock out first" in html
-    assert 'src="/static-assets/assets/dot.svg"' in html and 'class="figcaption">One dot<' in html
+    assert 'src="/static-assets/assets/dot.svg"' in html and 'class="figcaption">One dot <a' in html
+    assert '<a class="figure-full" href="/static-assets/assets/dot.svg">' in html  # to zoom
     assert '<span class="n">x</span>' in html  # highlighted by Pygments
     assert '<span class="math inline"><math' in html and "<mi>E</mi>" in html  # scrolls alone
     assert 'href="https://example.org/spec"' in html  # bare URL in a footnote becomes a link

@@ -137,10 +137,10 @@ def test_search_from_the_catalog(course_site, ui):
     ui.shot("results")
 
 
-def test_the_real_course_needs_no_sideways_scrolling_and_passes_axe(live_server, browser):
-    """On a phone and a desktop, wide formulas, tables and code scroll inside their own
-    boxes, never the whole page; on a phone, axe finds nothing on any lesson (a keyboard
-    reaches the boxes that scroll)."""
+@pytest.fixture
+def shipped_site(live_server):
+    """The shipped curricula, and an instructor, who may preview the draft courses (so every
+    lesson shipped can be seen): the site and the paths of all its lessons."""
     from pathlib import Path
 
     from app.content import validate
@@ -148,14 +148,12 @@ def test_the_real_course_needs_no_sideways_scrolling_and_passes_axe(live_server,
     from app.domain.roles import Role
     from app.models import Lesson
     from app.services import curriculum_sync
-    from tests.e2e.fixtures import VIEWPORTS
 
     root = Path(__file__).resolve().parents[2]
     with live_server.app.app_context():
         curriculum, problems = validate.load(root / "curricula", labs_root=root / "labs")
         assert problems.errors == []
         curriculum_sync.sync(curriculum, version="test", now=utcnow())
-        # An instructor, who may preview the draft courses: every lesson shipped is seen.
         factories.make_user(email="ana@plant.example", name="Ana Lopez", role=Role.INSTRUCTOR,
                             org=factories.make_org())  # fmt: skip
         db.session.commit()
@@ -163,6 +161,47 @@ def test_the_real_course_needs_no_sideways_scrolling_and_passes_axe(live_server,
             f"/courses/{lesson.course.slug}/lessons/{lesson.slug}"
             for lesson in db.session.scalars(db.select(Lesson))
         ]
+    return live_server, pages
+
+
+def test_a_wide_figure_stays_readable_on_a_phone_and_opens_full_size(shipped_site, ui, viewport):
+    """A figure drawn 760 px wide keeps its size on a phone and scrolls in its own frame (by
+    keyboard too), rather than shrinking its labels past reading; on a desktop it fits the
+    column. Its link opens the drawing alone."""
+    site, pages = shipped_site
+    [path] = [p for p in pages if p.endswith("/pc-dynamics-step-tests")]
+    sign_in(ui, site)
+    ui.goto(site(path))
+    figure = ui.get_by_role("figure", name="A step test on the chiller's product-temperature")
+    figure.scroll_into_view_if_needed()
+    image, frame = figure.get_by_role("img"), figure.locator(".figure-frame")
+    expect(image).to_have_js_property("complete", True)
+    shown = image.bounding_box()["width"]
+    if viewport == "phone":
+        expect(image).to_have_class(re.compile(r"\bwide\b"))
+        assert shown >= 560, shown  # not 330 px, where its 12 px labels would be 5 px high
+        expect(frame).to_have_attribute("tabindex", "0")
+        frame.focus()
+        ui.keyboard.press("ArrowRight")
+        ui.wait_for_function("f => f.scrollLeft > 0", arg=frame.element_handle())
+    else:
+        assert shown <= frame.bounding_box()["width"] + 1
+        expect(frame).not_to_have_attribute("tabindex", "0")
+    assert page_width(ui)[0] <= ui.viewport_size["width"]
+    ui.shot("wide-figure")
+    full = figure.get_by_role("link", name="Open the figure full size")
+    response = ui.request.get(site(full.get_attribute("href")))
+    assert response.ok and response.headers["content-type"].startswith("image/svg+xml")
+    assert ui.console_errors == []
+
+
+def test_the_real_course_needs_no_sideways_scrolling_and_passes_axe(shipped_site, browser):
+    """On a phone and a desktop, wide formulas, tables and code scroll inside their own
+    boxes, never the whole page; on a phone, axe finds nothing on any lesson (a keyboard
+    reaches the boxes that scroll)."""
+    from tests.e2e.fixtures import VIEWPORTS
+
+    live_server, pages = shipped_site
     too_wide, findings = [], []
     for viewport, size in VIEWPORTS.items():
         context = browser.new_context(viewport=size, reduced_motion="reduce")

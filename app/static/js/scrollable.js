@@ -1,9 +1,10 @@
-// Boxes that scroll sideways (wide maths, code, tables) must be reachable by keyboard, so
+// Boxes that scroll sideways (wide maths, code, tables, figures) must be reachable by keyboard, so
 // that arrow keys can scroll them (WCAG 2.1.1). Each box that can scroll right now gets
 // tabindex="0"; one that fits again loses it, so short code adds no extra tab stops.
 (() => {
   "use strict";
-  const SELECTOR = "pre, math[display='block'], .math.inline";
+  const SELECTOR = "pre, math[display='block'], .math.inline, .figure-frame";
+  const WIDE_FIGURE = 480; // px: a figure drawn wider than this shrinks past reading on a phone
   const added = new WeakSet();
 
   function update(box) {
@@ -17,7 +18,17 @@
     }
   }
 
+  function markWide(img) {
+    const mark = () => {
+      img.classList.toggle("wide", img.naturalWidth > WIDE_FIGURE);
+      update(img.closest(".figure-frame"));
+    };
+    if (img.complete) mark();
+    else img.addEventListener("load", mark, { once: true });
+  }
+
   function start() {
+    document.querySelectorAll(".figure-frame img").forEach(markWide);
     const observer = new ResizeObserver((entries) => entries.forEach((e) => update(e.target)));
     document.querySelectorAll(SELECTOR).forEach((box) => {
       update(box);
