@@ -20,12 +20,13 @@ import threading
 import time
 from collections import OrderedDict
 from collections.abc import Callable
+from pathlib import Path
 from typing import Any
 
 from flask import Flask, current_app, url_for
 from markupsafe import Markup
 
-from app.content import markdown
+from app.content import lexers, markdown, maths
 from app.models import Course
 from app.services import courses
 
@@ -115,7 +116,8 @@ class SharedRenders:
         self._call(lambda: self.client.set(self._name(key), value, ex=self.seconds))
 
     def _name(self, key: Key) -> str:
-        return self.prefix + hashlib.sha256(json.dumps(list(key)).encode()).hexdigest()
+        named = [RENDERER, *key]  # a new renderer never reads what an older one stored
+        return self.prefix + hashlib.sha256(json.dumps(named).encode()).hexdigest()
 
     def _signature(self, body: bytes) -> bytes:
         return hmac.new(self.secret, body, hashlib.sha256).hexdigest().encode()
@@ -233,6 +235,11 @@ def _render(course: Course, lesson: courses.LessonRef) -> markdown.Rendered:
 # -- The shared tier's values: JSON with the exact shape of markdown.Rendered ----------------
 
 FORMAT = 1
+# The code that turns a lesson into HTML: a release that changes it (a figure gets a frame,
+# say) renders again rather than serve what the last release left in Redis.
+RENDERER = hashlib.sha256(
+    b"".join(Path(module.__file__).read_bytes() for module in (markdown, maths, lexers))
+).hexdigest()[:16]
 
 
 def _encode(value: markdown.Rendered) -> dict:

@@ -89,6 +89,28 @@ def test_a_lesson_rendered_by_one_process_is_not_rendered_again_by_another(
     assert (cache.shared_hits, cache.rendered) == (1, 0)
 
 
+def test_a_new_release_of_the_renderer_renders_again_rather_than_serve_the_old_html(
+    make_app, shared_redis, renders, monkeypatch
+):
+    """What an older renderer left in Redis (a release ago, same lesson, same secret) is not
+    served once the rendering code has changed: the lesson is rendered by the new code."""
+    from app.web import lesson_render
+
+    url, prefix, client = shared_redis
+    config = {"REDIS_URL": url, "REDIS_PREFIX": prefix, "LESSON_CACHE_REDIS_SECONDS": 600}
+    old = make_app(**config)
+    with old.app_context():
+        sync_tree(FIXTURE_CURRICULA / "good")
+    monkeypatch.setattr(lesson_render, "RENDERER", "an-older-renderer")
+    signed_in_client(old).get(FIRST)
+    monkeypatch.undo()
+    calls = renders()
+    new = make_app(**config)
+    signed_in_client(new).get(FIRST)
+    assert len(calls) == 1  # rendered again by this release
+    assert len(list(client.scan_iter(f"{prefix}lesson-render:*"))) == 2
+
+
 def test_a_value_in_redis_that_this_site_did_not_sign_is_never_served(
     make_app, shared_redis, renders
 ):
