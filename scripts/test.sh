@@ -52,7 +52,8 @@ if [ -n "$POSTGRES" ]; then
   postgres=$?
 fi
 echo "== The shipped labs on two learner seeds ($WORKERS processes)"
-env -u TEST_DATABASE_URL "$BIN/python" -m pytest -n "$WORKERS" -m labs "${ARGS[@]}"
+# Every lab's time is printed: the labs are most of this lane, and it is CI's longest.
+env -u TEST_DATABASE_URL "$BIN/python" -m pytest -n "$WORKERS" -m labs --durations=60 "${ARGS[@]}"
 labs=$?
 
 wait "$lane1"
