@@ -27,6 +27,16 @@ npx --no-install esbuild scripts/editor/editor.mjs --bundle --format=iife --mini
   --banner:js="/* Shopfloor lab editor: CodeMirror 6 (MIT), see LICENSE.txt */" \
   --metafile="$meta" --outfile="$dest/codemirror/editor.js"
 node scripts/editor/licenses.mjs "$meta" "$dest/codemirror/LICENSE.txt"
+# Live ipywidgets in the workspace: @jupyter-widgets' models and views with our manager, one
+# IIFE (window.ShopfloorWidgets) and its stylesheet and icon font, loaded only by a page that
+# shows a widget.
+mkdir -p "$dest/widgets"
+npx --no-install esbuild scripts/widgets/widgets.mjs --bundle --format=iife --minify \
+  --target=es2020 --legal-comments=none --log-level=warning --loader:.woff2=file \
+  --asset-names=[name] \
+  --banner:js="/* Shopfloor lab widgets: Jupyter widgets (BSD-3-Clause) and what they use, see LICENSE.txt */" \
+  --metafile="$meta" --outfile="$dest/widgets/widgets.js"
+node scripts/editor/licenses.mjs "$meta" "$dest/widgets/LICENSE.txt"
 echo "vendored: $(find "$dest" -type f | wc -l) files into $dest"
 # axe-core checks every page the browser tests visit. It is test-only, so it lives
 # beside the tests and is never served; the tests read it from disk (no network, no Node).

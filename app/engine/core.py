@@ -38,9 +38,9 @@ from app.engine.hosts import KernelHost, RemoteRuns
 from app.engine.references import References, SharedReferences
 from app.engine.runs import CellRuns
 from app.engine.workers import GradingWorkers, KernelCuller
-from app.errors import Conflict
+from app.errors import Conflict, InvalidInput
 from app.extensions import db
-from app.sandbox import build_executor, build_sessions
+from app.sandbox import build_executor, build_sessions, widgets
 from app.sandbox.base import RunResult
 from app.sandbox.executor import Executor
 from app.services import lab_catalog, lab_grading, lab_submissions, lab_workspaces
@@ -122,6 +122,18 @@ class LabEngine:
         self.runs.run(workspace_id, seed, cells, cell_seconds)
         self.culler.start()  # kernels exist from now on
         self._stop_at_exit()
+
+    def send_widget(self, workspace_id: int, cell_id: str, message: dict[str, Any]) -> None:
+        """Deliver *message* (``{comm_id, data, buffers}``) from a widget in the page shown
+        in *cell_id* to its model in the workspace's kernel (CellRuns.send_widget).
+
+        InvalidInput if it is not a message a Jupyter front end may send; Conflict while a
+        cell runs."""
+        try:
+            comm_id, data, buffers = widgets.from_page(message)
+        except ValueError as exc:
+            raise InvalidInput("widget", str(exc)) from None
+        self.runs.send_widget(workspace_id, cell_id, comm_id, data, buffers)
 
     def interrupt(self, workspace_id: int) -> str:
         self.runs.interrupt(workspace_id)

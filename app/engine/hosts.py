@@ -15,6 +15,7 @@ code is saved) and the next run lands on another host.
 
 from __future__ import annotations
 
+import base64
 import contextlib
 import hashlib
 import json
@@ -183,6 +184,20 @@ class RemoteRuns:
         self._ask(
             host, "run", workspace_id=workspace_id, seed=seed, cells=cells,
             cell_seconds=cell_seconds,
+        )  # fmt: skip
+
+    def send_widget(
+        self, workspace_id: int, cell_id: str, comm_id: str, data: dict, buffers: list[bytes]
+    ) -> None:
+        host = self.host_of(workspace_id, start=False)
+        if host is None:  # the kernel that made the widget is gone; a message never starts one
+            event = {"type": "widget-done", "cell": cell_id, "comm": comm_id, "status": "gone"}
+            self.events.publish(self.key(workspace_id), event)
+            return
+        encoded = [base64.b64encode(b).decode("ascii") for b in buffers]
+        self._ask(
+            host, "widget", workspace_id=workspace_id, cell=cell_id, comm=comm_id, data=data,
+            buffers=encoded,
         )  # fmt: skip
 
     def interrupt(self, workspace_id: int) -> None:
@@ -367,6 +382,11 @@ class KernelHost:
             limit = args.get("cell_seconds")
             limit = float(limit) if limit is not None else None
             return self.runs.run(workspace, int(args["seed"]), cells, limit)
+        if op == "widget":
+            buffers = [base64.b64decode(b) for b in args.get("buffers") or []]
+            return self.runs.send_widget(
+                workspace, str(args["cell"]), str(args["comm"]), dict(args["data"]), buffers
+            )
         if op == "interrupt":
             return self.runs.interrupt(workspace)
         if op == "restart":

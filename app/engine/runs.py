@@ -37,6 +37,9 @@ class Sessions(Protocol):
         timeout=None,
         setup: str = "",
     ) -> CellResult: ...
+    def send_comm(
+        self, key: str, comm_id: str, data: dict, buffers: list[bytes], *, on_output=None
+    ) -> CellResult | None: ...
     def interrupt(self, key: str) -> None: ...
     def restart(self, key: str, *, setup: str = "") -> str: ...
     def status(self, key: str) -> str: ...
@@ -44,12 +47,39 @@ class Sessions(Protocol):
     def inspect(self, key: str, code: str, cursor: int) -> dict[str, Any]: ...
 
 
-def shown(output: Output) -> dict[str, Any]:
-    """An output as the page receives it: HTML sanitised, everything else as produced."""
+# Outputs that live only while the page that shows them does: never saved with a cell.
+LIVE_ONLY = ("comm", "captured")
+# ipywidgets models whose "value" the page shows as HTML.
+HTML_MODELS = ("HTMLModel", "HTMLMathModel")
+
+
+def shown(output: Output, html_models: set[str] | None = None) -> dict[str, Any]:
+    """An output as the page receives it: HTML sanitised, in an Output widget and in an
+    HTML widget's value too (*html_models*: the comm ids of the workspace's HTML widgets,
+    kept up to date here), everything else as produced."""
     data = output.as_dict()
     if output.mime == "text/html":
         data["data"] = clean(output.data)
+    message = output.message or {}
+    inner = message.get("output") if output.type == "captured" else None
+    if inner and inner.get("mime") == "text/html":
+        data["message"] = {**message, "output": {**inner, "data": clean(inner["data"])}}
+    if output.type == "comm" and html_models is not None:
+        data["message"] = _clean_html_widget(message, html_models)
     return data
+
+
+def _clean_html_widget(message: dict[str, Any], html_models: set[str]) -> dict[str, Any]:
+    payload = message.get("data")
+    state = payload.get("state") if isinstance(payload, dict) else None
+    if not isinstance(state, dict):
+        return message
+    if message.get("op") == "open" and state.get("_model_name") in HTML_MODELS:
+        html_models.add(message["comm_id"])
+    if message["comm_id"] not in html_models or not isinstance(state.get("value"), str):
+        return message
+    state = {**state, "value": clean(state["value"])}
+    return {**message, "data": {**payload, "state": state}}
 
 
 def seed_code(seed: int) -> str:
@@ -68,6 +98,7 @@ class CellRuns:
         self.cancelled: set[str] = set()  # interrupted: the cells still queued do not run
         self.run_starts: dict[str, int] = {}  # the last event number before the current run
         self.restarting: set[str] = set()
+        self.html_models: dict[str, set[str]] = {}  # per workspace: see shown()
         self.lock = threading.Lock()
         self.pool = ThreadPoolExecutor(max_workers=threads, thread_name_prefix="lab-run")
 
@@ -137,8 +168,9 @@ class CellRuns:
             self.events.publish(key, {"type": "running", "cell": cell_id})
 
             def on_output(output: Output) -> None:
-                data = shown(output)
-                outputs.append(data)
+                data = shown(output, self.html_models.setdefault(key, set()))
+                if output.type not in LIVE_ONLY:
+                    outputs.append(data)
                 self.events.publish(key, {"type": "output", "cell": cell_id, "output": data})
 
             result = self.sessions.execute(
@@ -166,6 +198,49 @@ class CellRuns:
             "execution_count": count,
         }
 
+    def send_widget(
+        self, workspace_id: int, cell_id: str, comm_id: str, data: dict, buffers: list[bytes]
+    ) -> None:
+        """Deliver a widget's message from the page (a slider moved) to the kernel.
+
+        It runs as a cell does, one request at a time per workspace (Conflict while a cell
+        runs: the page sends it again when that cell is done), and what the widget's handlers
+        output goes to *cell_id*, the cell showing the widget, without being saved: it lives
+        as long as the widget. A "widget-done" event ends it, with the status of the run:
+        "gone" when the kernel that made the widget is no longer there.
+        """
+        key = self.key(workspace_id)
+        with self.lock:
+            if key in self.running:
+                raise Conflict("A cell is still running. The widget waits for it.")
+            self.running.add(key)
+        try:
+            self.pool.submit(self._send_widget, key, cell_id, comm_id, data, buffers)
+        except BaseException:
+            with self.lock:
+                self.running.discard(key)
+            raise
+
+    def _send_widget(self, key, cell_id, comm_id, data, buffers) -> None:
+        status = "failed"
+        try:
+
+            def on_output(output: Output) -> None:
+                data = shown(output, self.html_models.setdefault(key, set()))
+                event = {"type": "output", "cell": cell_id, "output": data}
+                self.events.publish(key, event)
+
+            result = self.sessions.send_comm(key, comm_id, data, buffers, on_output=on_output)
+            status = "gone" if result is None else result.status
+        except Exception as exc:
+            logger.warning("%s: widget message not delivered: %s", key, exc)
+        finally:
+            with self.lock:
+                self.running.discard(key)
+            self.events.publish(
+                key, {"type": "widget-done", "cell": cell_id, "comm": comm_id, "status": status}
+            )
+
     def interrupt(self, workspace_id: int) -> None:
         """Stop the running cell (the kernel and its variables live on) and the queued ones."""
         key = self.key(workspace_id)
@@ -179,6 +254,7 @@ class CellRuns:
         key = self.key(workspace_id)
         with self.lock:
             self.restarting.add(key)
+        self.html_models.pop(key, None)  # the new kernel's widgets start afresh
         self.events.publish(key, {"type": "kernel", "status": "restarting"})
         try:
             self.sessions.restart(key, setup=seed_code(seed))
@@ -231,6 +307,7 @@ class CellRuns:
         """Shut down kernels left idle too long; their learners' next run starts a new one."""
         culled = self.sessions.cull_idle()
         for key in culled:
+            self.html_models.pop(key, None)
             self.events.publish(key, {"type": "kernel", "status": "none", "culled": True})
         return culled
 

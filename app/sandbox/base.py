@@ -61,14 +61,21 @@ STATUS_TEXT = {
 
 @dataclass
 class Output:
-    type: str  # stream | execute_result | display_data | error | note
+    # stream | execute_result | display_data | error | note; in a live workspace also
+    # widget (a widget's view; *text* says what it was once the page is reloaded), comm (a
+    # message between the kernel and the page's widgets) and captured (an output sent to an
+    # ipywidgets Output widget): see app.sandbox.widgets.
+    type: str
     name: str = ""  # stdout / stderr for streams
     text: str = ""
     mime: str = ""  # image/png, image/jpeg, image/svg+xml, or text/html
     data: str = ""  # base64 image data, or the HTML (unsanitised: clean it before showing)
+    message: dict[str, Any] | None = None  # widget, comm and captured outputs: plain JSON
 
     def as_dict(self) -> dict[str, Any]:
         out: dict[str, Any] = {"type": self.type}
+        if self.message is not None:
+            out["message"] = self.message
         if self.name:
             out["name"] = self.name
         if self.mime:

@@ -98,9 +98,6 @@ def command(env: Environment, limits: Limits, connection_file: Path, info_fd: in
         "/etc/ld.so.cache",
         "/etc/ld.so.cache",
         "--ro-bind-try",
-        "/etc/localtime",
-        "/etc/localtime",
-        "--ro-bind-try",
         "/etc/fonts",
         "/etc/fonts",
         "--proc",
@@ -124,6 +121,9 @@ def command(env: Environment, limits: Limits, connection_file: Path, info_fd: in
         "HOME": HOME,
         "PATH": f"{env.prefix}/bin:/usr/bin:/bin",
         "LANG": "C.UTF-8",
+        # Every kernel keeps UTC, whatever the server's zone: a learner's code (SQLite's
+        # 'localtime', time.localtime) gives the same answer wherever it is graded.
+        "TZ": "UTC",
         "MPLBACKEND": "module://matplotlib_inline.backend_inline",
         "MPLCONFIGDIR": f"{HOME}/.config/matplotlib",
         "PYTHONDONTWRITEBYTECODE": "1",

@@ -200,18 +200,49 @@ class SandboxKernel:
         timeout: float,
         on_output: Callable[[Output], None] | None = None,
         history: bool = True,
+        widgets: bool = False,
     ) -> CellResult:
         """Execute one cell, streaming outputs to *on_output*; never raises for learner errors.
 
         With *history* (as in Jupyter) the run takes the kernel's next execution count, which
         its traceback names ("Cell In[n]"); without, the count is left for the next cell.
+        With *widgets* (a live workspace) the cell's widgets come as outputs too
+        (OutputCollector).
         """
-        result = CellResult(index=index, status="ok")
-        collector = OutputCollector(self.config.limits, on_output)
         start = time.monotonic()
         msg_id = self.client.execute(code, store_history=history, allow_stdin=False)
-        deadline = start + timeout
-        status = await self._drain(msg_id, collector, deadline)
+        return await self._collect(msg_id, index, start, timeout, on_output, history, widgets)
+
+    async def send_comm(
+        self,
+        comm_id: str,
+        data: dict,
+        buffers: list[bytes],
+        *,
+        timeout: float,
+        on_output: Callable[[Output], None] | None = None,
+    ) -> CellResult:
+        """Deliver a widget's message from the page to its model in the kernel.
+
+        It is a comm message on the shell channel, as a Jupyter front end sends: the model's
+        handlers run (an ``observe`` callback, ``interact``'s function) and what they output
+        streams to *on_output* like a cell's outputs, within the cell's time limit.
+        """
+        start = time.monotonic()
+        message = self.client.session.msg("comm_msg", {"comm_id": comm_id, "data": data})
+        message["buffers"] = buffers
+        self.client.shell_channel.send(message)
+        msg_id = message["header"]["msg_id"]
+        return await self._collect(msg_id, 0, start, timeout, on_output, False, True)
+
+    async def _collect(
+        self, msg_id, index, start, timeout, on_output, history, widgets
+    ) -> CellResult:
+        """The result of request *msg_id*, sent at *start*: its outputs until the kernel is
+        idle again, or until *timeout* seconds have passed (then it is interrupted)."""
+        result = CellResult(index=index, status="ok")
+        collector = OutputCollector(self.config.limits, on_output, widgets=widgets, parent=msg_id)
+        status = await self._drain(msg_id, collector, start + timeout)
         if status == "timeout":
             status = await self._interrupt(msg_id, collector)
         result.outputs = collector.outputs
@@ -364,7 +395,7 @@ class SandboxKernel:
             kind = msg["msg_type"]
             if kind == "status" and msg["content"]["execution_state"] == "idle":
                 return "error" if collector.error else "ok"
-            collector.add(kind, msg["content"])
+            collector.add(kind, msg["content"], msg.get("buffers"), msg.get("metadata"))
 
     async def _interrupt(self, msg_id: str, collector: OutputCollector) -> str:
         with contextlib.suppress(Exception):

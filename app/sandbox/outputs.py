@@ -5,14 +5,30 @@ from __future__ import annotations
 import re
 from collections.abc import Callable
 
+from app.sandbox import widgets
 from app.sandbox.base import Limits, Output
 
 IMAGE_TYPES = ("image/png", "image/jpeg", "image/svg+xml")
-WIDGET_TYPE = "application/vnd.jupyter.widget-view+json"
+OUTPUT_KINDS = ("stream", "execute_result", "display_data", "error", "clear_output")
 
 
 class OutputCollector:
-    def __init__(self, limits: Limits, on_output: Callable[[Output], None] | None) -> None:
+    """The outputs of one request to a kernel, within its limits.
+
+    With *widgets* (a live workspace) ipywidgets work: comm messages become ``comm``
+    outputs, a displayed widget a ``widget`` output, and what the request outputs inside an
+    Output widget a ``captured`` output (app.sandbox.widgets). Without, comm messages are
+    ignored and a displayed widget is a note. *parent* is the request's msg_id.
+    """
+
+    def __init__(
+        self,
+        limits: Limits,
+        on_output: Callable[[Output], None] | None,
+        *,
+        widgets: bool = False,
+        parent: str = "",
+    ) -> None:
         self.limits = limits
         self.on_output = on_output or (lambda _: None)
         self.outputs: list[Output] = []
@@ -20,8 +36,26 @@ class OutputCollector:
         self.text_bytes = 0
         self.cut = False
         self.execution_count: int | None = None  # In[n], from the kernel's execute_input
+        self.widgets = widgets
+        self.parent = parent
+        self.capturing: dict[str, str] = {}  # Output widget's comm id → the msg_id it takes
+        self.into: str | None = None  # the Output widget the current output goes to
 
-    def add(self, kind: str, content: dict) -> None:
+    def add(self, kind: str, content: dict, buffers=(), metadata: dict | None = None) -> None:
+        """One iopub message of the request: its type, content, buffers and metadata."""
+        if kind in widgets.COMM_KINDS:
+            if self.widgets:
+                self._comm(kind, content, buffers, metadata)
+            return
+        self.into = self._capturer() if kind in OUTPUT_KINDS else None
+        if self.into and kind == "clear_output":
+            message = {"model_id": self.into, "clear": True, "wait": bool(content.get("wait"))}
+            self.on_output(Output("captured", message=message))
+            return
+        if self.into and kind == "error":  # shown in the widget; the request did not fail
+            traceback = "\n".join(content.get("traceback", []))
+            self._emit(Output("error", text=_strip_ansi(traceback)))
+            return
         if kind == "execute_input":
             count = content.get("execution_count")
             self.execution_count = count if isinstance(count, int) else None
@@ -40,20 +74,31 @@ class OutputCollector:
             self.outputs = [o for o in self.outputs if o.type == "error"]
             self.text_bytes = 0
 
+    def _comm(self, kind: str, content: dict, buffers, metadata) -> None:
+        output = widgets.comm_output(kind, content, buffers, metadata, self.limits.image_bytes)
+        if output is None:
+            return
+        capture = widgets.output_capture(output.message) if output.message else None
+        if capture:
+            comm_id, msg_id = capture
+            self.capturing.pop(comm_id, None)
+            if msg_id:
+                self.capturing[comm_id] = msg_id  # the latest is the innermost `with`
+        elif kind == "comm_close":
+            self.capturing.pop(content.get("comm_id"), None)
+        self.on_output(output)  # not kept with the cell's outputs: it is live only
+
+    def _capturer(self) -> str | None:
+        """The Output widget that this request's outputs go to now, if any."""
+        inside = [c for c, msg_id in self.capturing.items() if msg_id == self.parent]
+        return inside[-1] if inside else None
+
     def _rich(self, kind: str, data: dict) -> None:
-        if WIDGET_TYPE in data:
-            # An ipywidgets control needs a live link to the kernel that the workspace does
-            # not offer: say so, rather than print its text form ("IntSlider(value=50)").
-            plain = data.get("text/plain")
-            name = plain.split("(", 1)[0] if isinstance(plain, str) else ""
-            shown = f"{name} " if name.isidentifier() else ""
-            self._emit(
-                Output(
-                    "note",
-                    text=f"[an interactive {shown}widget: widgets are not shown in this "
-                    "workspace; set the value in your code and run the cell again]",
-                )
-            )
+        if widgets.VIEW_TYPE in data:
+            # A widget needs its live link to the kernel: only a live workspace has one.
+            # Elsewhere say so, rather than print its text form ("IntSlider(value=50)").
+            view = widgets.view_output(data) if self.widgets else None
+            self._emit(view or widgets.note_for(data))
             return
         for mime in IMAGE_TYPES:
             if mime in data:
@@ -102,6 +147,10 @@ class OutputCollector:
             )
 
     def _emit(self, output: Output) -> None:
+        if self.into:  # inside an Output widget: the page draws it there
+            message = {"model_id": self.into, "output": output.as_dict()}
+            self.on_output(Output("captured", message=message))
+            return
         if (
             self.outputs
             and output.type == "stream"

@@ -125,6 +125,41 @@ class SessionManager:
                 timeout=timeout or self.config.limits.cell_seconds,
                 on_output=on_output,
                 history=history,
+                widgets=True,
+            )
+        finally:
+            session.busy = False
+
+    def send_comm(
+        self,
+        key: str,
+        comm_id: str,
+        data: dict,
+        buffers: list[bytes],
+        *,
+        on_output: Callable[[Output], None] | None = None,
+        timeout: float | None = None,
+    ) -> CellResult | None:
+        """Deliver a widget's message from the page to session *key*'s kernel (see
+        SandboxKernel.send_comm); None when the session has no kernel: the widget is gone
+        with the kernel that made it. Never starts a kernel."""
+        if key not in self.sessions:  # asking must not start the pool or its event loop
+            return None
+        return self._call(self._send_comm(key, comm_id, data, buffers, on_output, timeout))
+
+    async def _send_comm(self, key, comm_id, data, buffers, on_output, timeout):
+        async with self._lock(key):
+            session = self.sessions.get(key)
+            if session is None or not await session.kernel.is_alive():
+                return None
+            session.busy = True
+        try:
+            return await session.kernel.send_comm(
+                comm_id,
+                data,
+                buffers,
+                timeout=timeout or self.config.limits.cell_seconds,
+                on_output=on_output,
             )
         finally:
             session.busy = False
@@ -258,6 +293,7 @@ class FakeSessions:
         self.started = 0
         self.counts: dict[str, int] = {}
         self.seconds_per_cell = seconds_per_cell  # how long each pretend cell takes
+        self.comms: list[tuple[str, str, dict]] = []  # widget messages: key, comm id, data
 
     def start(self, key: str, *, setup: str = "") -> str:
         if key not in self.kernels:
@@ -287,6 +323,15 @@ class FakeSessions:
         if self.seconds_per_cell:
             threading.Event().wait(self.seconds_per_cell)
         return CellResult(index=0, status="ok", execution_count=self.counts[key])
+
+    def send_comm(
+        self, key: str, comm_id: str, data: dict, buffers, *, on_output=None, timeout=None
+    ) -> CellResult | None:
+        """Keeps the message (``comms``); None, as with no kernel, before a first run."""
+        if key not in self.kernels:
+            return None
+        self.comms.append((key, comm_id, data))
+        return CellResult(index=0, status="ok")
 
     # What the fake kernel knows: names to complete, and the help on one of them.
     NAMES = ("len", "list", "math", "max", "min", "print", "range", "round", "sorted", "sum")

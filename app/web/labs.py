@@ -208,6 +208,22 @@ def run(slug: str, lesson_slug: str, lab_id: str):
     return {"queued": cells}, 202
 
 
+@bp.post(f"{LAB}/widget")
+@login_required
+def widget(slug: str, lesson_slug: str, lab_id: str):
+    """A message from a widget in the page to its model in the kernel:
+    ``{cell, comm_id, data, buffers}`` (app.sandbox.widgets.from_page); 409 while a cell runs."""
+    _, space = _saved_workspace(slug, lesson_slug, lab_id, missing_ok=True)
+    body = _json()
+    cell_id = body.get("cell")
+    if space is None or not any(c.id == cell_id for c in lab_workspaces.cells(space)):
+        raise InvalidInput("cell", "Name the cell that shows the widget.")
+    workspace_id = space.id
+    _let_go_of_the_database()
+    engine.current().send_widget(workspace_id, cell_id, body)
+    return {"sent": True}, 202
+
+
 @bp.post(f"{LAB}/interrupt")
 @login_required
 def interrupt(slug: str, lesson_slug: str, lab_id: str):

@@ -60,6 +60,22 @@ def test_a_host_runs_cells_with_the_labs_own_cell_limit_when_it_is_asked_to():
     assert runs.asked == [(7, 3, [("c1", "print(1)")], None), (7, 3, [("c1", "print(1)")], 90.0)]
 
 
+def test_a_host_hands_a_widgets_message_with_its_buffers_to_the_workspaces_kernel():
+    class Runs:
+        def __init__(self):
+            self.asked = []
+
+        def send_widget(self, workspace_id, cell_id, comm_id, data, buffers):
+            self.asked.append((workspace_id, cell_id, comm_id, data, buffers))
+
+    runs = Runs()
+    host = KernelHost(None, runs, "host-a", 4)
+    data = {"method": "update", "state": {"value": 3}, "buffer_paths": [["image"]]}
+    request = {"workspace_id": 7, "cell": "c1", "comm": "ab12", "data": data}
+    host.handle("widget", {**request, "buffers": ["AAEC"]})
+    assert runs.asked == [(7, "c1", "ab12", data, [b"\x00\x01\x02"])]
+
+
 @pytest.fixture
 def site(make_app, tmp_path, redis_url):
     """A distributed app whose kernels live on hosts, and a way to start hosts for it."""
@@ -127,6 +143,30 @@ def test_a_cell_runs_on_a_kernel_host_and_its_events_reach_the_web(site):
     with site.app_context():  # as the host's next heartbeat reports it
         assert poll(lambda: engine.stats()["kernels"] == {"alpha": 1}, seconds=10)
     assert ("kernel_hosts", True, "1 alive") in engine.readiness()
+
+
+def test_a_widgets_change_reaches_the_kernel_on_its_host_and_never_starts_one(site):
+    site.start_hosts("alpha")
+    engine = site.extensions["lab_engine"]
+    workspace_id, seed, _ = site.workspace
+    cell_id, code = code_cell(site)
+    moved = {"comm_id": "ab12", "data": {"method": "update", "state": {"value": 3}}}
+
+    def widget_done():
+        return [e for e in events_of(site, workspace_id) if e["type"] == "widget-done"]
+
+    engine.send_widget(workspace_id, cell_id, moved)  # no kernel yet: nothing to reach
+    assert poll(widget_done, seconds=30)
+    assert widget_done()[-1]["status"] == "gone"
+    assert engine.kernel_status(workspace_id) == "none"
+
+    engine.run_cells(workspace_id, seed, [(cell_id, code)])
+    assert poll(lambda: any(e["type"] == "done" for e in events_of(site, workspace_id)), seconds=60)
+    engine.send_widget(workspace_id, cell_id, moved)
+    assert poll(lambda: len(widget_done()) == 2, seconds=30)
+    assert widget_done()[-1] == {
+        "type": "widget-done", "cell": cell_id, "comm": "ab12", "status": "ok"
+    }  # fmt: skip
 
 
 def test_a_learner_whose_kernel_host_dies_is_told_and_runs_again_elsewhere(site):

@@ -54,7 +54,7 @@ def test_engineering_libraries_of_the_lab_environment_work(run):
     assert text(result.cells[1]) == "0.5 True\n"
     assert [o.mime for o in result.cells[2].outputs] == ["image/png"]
     [widget] = result.cells[3].outputs
-    assert widget.type == "note" and "interactive IntSlider widget" in widget.text
+    assert widget.type == "note" and "[IntSlider widget: widgets are not shown here" in widget.text
     assert "IntSlider(value=50" not in widget.text
 
 
@@ -223,3 +223,14 @@ def test_a_burst_beyond_the_pool_does_not_wait_for_kernels_that_are_not_coming()
         assert pool.stats["warm"] + pool.stats["cold"] == 5
     finally:
         pool.close()
+
+
+def test_kernels_keep_utc_whatever_the_servers_zone(run):
+    """A learner's local time is UTC everywhere, so a result never depends on the grader."""
+    result = run(
+        "import os, sqlite3, time\n"
+        "print(os.environ.get('TZ'), time.strftime('%Z'), time.timezone)\n"
+        "db = sqlite3.connect(':memory:')\n"
+        "print(db.execute(\"SELECT datetime('2026-03-08 08:30', 'localtime')\").fetchone()[0])"
+    )
+    assert text(result.cells[0]) == "UTC UTC 0\n2026-03-08 08:30:00\n"

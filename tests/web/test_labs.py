@@ -34,6 +34,7 @@ STARTING = "raise NotImplementedError()"
 POSTS = [
     *("save", "run", "interrupt", "restart", "reset-cell", "clear-outputs"),
     *("cells", "cells/delete", "cells/render", "complete", "inspect", "submit", "upload"),
+    "widget",
 ]
 
 
@@ -915,6 +916,63 @@ def test_labs_a_malformed_question_to_the_kernel_is_422(app, client, body):
         assert post(client, token, action, body).status_code == 422
 
 
+def widget_done(client) -> dict:
+    def fetch():
+        found = [e for _, e in client.get(f"{LAB}/events?after=0").get_json()["events"]]
+        return next((e for e in reversed(found) if e["type"] == "widget-done"), None)
+
+    event = poll(fetch)
+    assert event, "the widget message never ended"
+    return event
+
+
+SLIDER_MOVED = {"method": "update", "state": {"value": 72}, "buffer_paths": []}
+
+
+def test_labs_a_widgets_change_reaches_the_kernel_that_made_it_and_never_starts_one(app, client):
+    learner(app, client)
+    token, _ = open_and_make(client)
+    message = {"cell": "given", "comm_id": "6f1c2a", "data": SLIDER_MOVED}
+    assert post(client, token, "widget", message).status_code == 202
+    assert widget_done(client) == {
+        "type": "widget-done", "cell": "given", "comm": "6f1c2a", "status": "gone"
+    }  # fmt: skip
+    assert sessions_of(app).kernels == {} and sessions_of(app).comms == []
+
+    post(client, token, "run", {"cells": ["given"]})
+    events_until_done(client, "given")
+    assert post(client, token, "widget", message).status_code == 202
+    poll(lambda: sessions_of(app).comms)
+    [(_, comm_id, data)] = sessions_of(app).comms
+    assert (comm_id, data) == ("6f1c2a", SLIDER_MOVED)
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        {"cell": "given", "comm_id": "6f1c2a", "data": {"method": "exec", "code": "1"}},
+        {"cell": "given", "comm_id": "../6f1c2a", "data": SLIDER_MOVED},
+        {"cell": "given", "comm_id": "6f1c2a", "data": SLIDER_MOVED, "buffers": ["%%%"]},
+        {"cell": "given", "comm_id": "6f1c2a", "data": SLIDER_MOVED, "buffers": ["AAAA"]},
+        {"cell": "given", "comm_id": "6f1c2a", "data": {**SLIDER_MOVED, "state": float("nan")}},
+        {"cell": "no-such-cell", "comm_id": "6f1c2a", "data": SLIDER_MOVED},
+        {"cell": "given", "comm_id": "6f1c2a", "data": "update"},
+    ],
+)
+def test_labs_a_malformed_widget_message_is_422_and_reaches_no_kernel(app, client, body):
+    learner(app, client)
+    token, _ = open_and_make(client)
+    post(client, token, "run", {"cells": ["given"]})
+    events_until_done(client, "given")
+    response = client.post(
+        f"{LAB}/widget",
+        data=json.dumps(body),  # NaN as JavaScript would never send it, but an attacker may
+        headers={"X-CSRFToken": token, "Content-Type": "application/json", **JSON},
+    )
+    assert response.status_code == 422
+    assert sessions_of(app).comms == []
+
+
 # CSRF ------------------------------------------------------------------------------------
 
 
@@ -932,3 +990,4 @@ def test_labs_every_post_without_a_csrf_token_is_400(app, client, action):
     after = saved(app, user_id)
     assert (after.revision, after.notebook) == (before.revision, before.notebook)
     assert submissions(app) == [] and sessions_of(app).ran == []
+    assert sessions_of(app).comms == []

@@ -272,7 +272,8 @@
     } else {
       node = document.createElement("pre");
       var kind = output.type === "error" ? " out-error"
-        : (output.type === "note" || output.name === "stderr") ? " out-stderr" : "";
+        : (output.type === "note" || output.type === "widget" || output.name === "stderr")
+          ? " out-stderr" : "";
       node.className = "out" + kind;
       node.textContent = output.text;
     }
@@ -376,8 +377,15 @@
       fitOutputs(cell);
       showKernel("busy");
     } else if (event.type === "output") {
-      cell.outputs.appendChild(outputNode(event.output, cell.name));
+      if (event.output.type === "comm" || event.output.type === "captured") {
+        widgetMessage(event.cell, event.output);
+        return;
+      }
+      cell.outputs.appendChild(event.output.type === "widget" ? widgetNode(event, cell)
+        : outputNode(event.output, cell.name));
       fitSoon(cell);
+    } else if (event.type === "widget-done") {
+      widgetDone(event, cell);
     } else if (event.type === "done") {
       cell.li.classList.remove("is-queued", "is-running");
       // The count of this run, as the traceback names it; a cell that did not run keeps
@@ -394,7 +402,102 @@
       if (event.status === "failed") { showProblem(event.message); }
       if (event.status === "killed") { showKernel("dead"); }
       fitOutputs(cell);
+      sendWidgetMessages();  // the kernel is free: a widget's change may go now
     }
+  }
+
+  // ---- live widgets (ipywidgets) -------------------------------------------------------------
+  // The kernel's comm messages arrive as "comm" outputs, a displayed widget as a "widget"
+  // output and what a cell prints inside an Output widget as "captured"; the widgets' code
+  // (vendor/widgets, about 250 KB compressed) loads with the first of them. A widget's
+  // changes (a slider moved) go back one message at a time, each once the kernel is free.
+  var widgets = { loading: null, queue: [], sending: null, cellOf: {}, retry: null };
+
+  function widgetManager() {
+    if (!widgets.loading) {
+      widgets.loading = new Promise(function (resolve, reject) {
+        var link = document.createElement("link");
+        link.rel = "stylesheet";
+        link.href = data.widgetsCss;
+        document.head.appendChild(link);
+        var script = document.createElement("script");
+        script.src = data.widgetsJs;
+        script.onload = function () {
+          resolve(window.ShopfloorWidgets.create({
+            send: queueWidgetMessage,
+            drawOutput: function (output) { return outputNode(output, "a widget"); }
+          }));
+        };
+        script.onerror = function () { reject(new Error("The widgets could not be loaded.")); };
+        document.head.appendChild(script);
+      });
+    }
+    return widgets.loading;
+  }
+
+  function widgetMessage(cellId, output) {
+    var message = output.message;
+    if (output.type === "comm" && message.op === "open") { widgets.cellOf[message.comm_id] = cellId; }
+    widgetManager().then(function (manager) {
+      return output.type === "comm" ? manager.handle(message) : manager.capture(message);
+    }, function () {});
+  }
+
+  // A widget's place in a cell: what it was (a note) until its view is drawn in it.
+  function widgetNode(event, cell) {
+    var box = document.createElement("div");
+    box.className = "out out-widget";
+    box.appendChild(outputNode(event.output, cell.name));
+    var modelId = event.output.message.model_id;
+    widgets.cellOf[modelId] = event.cell;  // its changes' outputs go to the cell showing it
+    widgetManager().then(function (manager) { return manager.show(modelId, box); })
+      .then(function (shown) { if (shown) { fitSoon(cell); } }, function () {});
+    return box;
+  }
+
+  function queueWidgetMessage(commId, message, buffers) {
+    return new Promise(function (resolve) {
+      widgets.queue.push({ cell: widgets.cellOf[commId], comm_id: commId, data: message,
+                           buffers: buffers, done: resolve });
+      sendWidgetMessages();
+    });
+  }
+
+  function sendWidgetMessages() {
+    clearTimeout(widgets.retry);
+    if (widgets.sending || !widgets.queue.length) { return; }
+    var next = widgets.sending = widgets.queue.shift();
+    post(data.widgetUrl, { cell: next.cell, comm_id: next.comm_id, data: next.data,
+                           buffers: next.buffers }).then(startListening, function (error) {
+      widgets.sending = null;
+      if (error.status === 409) {  // a cell is running: send it when that cell is done
+        widgets.queue.unshift(next);
+        widgets.retry = setTimeout(sendWidgetMessages, 1000);
+        return;
+      }
+      next.done();
+      showProblem(error.status ? error.message
+        : "Cannot reach the server, so the widget's change did not reach the kernel.");
+    });
+  }
+
+  function widgetDone(event, cell) {
+    var sent = widgets.sending;
+    if (sent && sent.comm_id === event.comm) {
+      widgets.sending = null;
+      sent.done();
+    }
+    if (cell && event.status !== "ok" && event.status !== "error") {
+      var note = document.createElement("p");
+      note.className = "cell-message";
+      note.textContent = event.status === "gone"
+        ? "This widget's kernel is no longer running, so the change went nowhere: run the " +
+          "cell again to use its widgets."
+        : "The widget's code: " + (DONE_TEXT[event.status] || event.status);
+      cell.outputs.appendChild(note);
+      fitSoon(cell);
+    }
+    sendWidgetMessages();
   }
 
   function reloadSoon() {
