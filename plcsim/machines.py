@@ -62,7 +62,7 @@ MACHINES = {
 
 def machine(name: str, seed: int | str = 0, **options: Any) -> Machine:
     """Build the named machine for *seed* (options: ``scan_s``, and per machine
-    ``start_at`` or ``jams``)."""
+    ``start_at``, ``jams`` or ``fault_in``)."""
     try:
         cls = MACHINES[name]
     except KeyError:

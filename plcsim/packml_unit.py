@@ -14,6 +14,10 @@ state (``io.state``, a `plcsim.packml.State`; the unit powers up STOPPED). The c
 An operator works through a seeded script that waits for the states the logic reports:
 an illegal Start while stopped (to be ignored), reset, start, hold and unhold, a starved
 spell, stop, reset and start, a fault (abort, then clear), reset, start, complete, reset.
+The script's fault strikes in Execute; ``fault_in=`` moves it to another state the model
+aborts from (`FAULT_ROUTES`: Starting, Holding, Held, Suspended, ...), reached through the
+commands and conditions the route lists, so that a logic which aborts only from Execute
+is found out. The rest of the script, and its seeded delays, stay the same.
 The unit checks every transition the logic makes: that `plcsim.packml.is_legal` allows
 it, that something caused it (the command, SC or condition), and that no legal command or
 condition was ignored for longer than `RESPOND_S`.
@@ -60,6 +64,44 @@ SCRIPT: tuple[tuple[State, tuple[float, float], Any], ...] = (
     (State.COMPLETE, (0.5, 1.0), Command.RESET),
     (State.IDLE, (0.0, 0.0), None),  # the end
 )
+FAULT_STEP = 10  # SCRIPT's fault, struck in EXECUTE; `fault_in` replaces this step
+
+_STRIKE = ("fault", True)
+_ACTING_DELAY = (0.2, 0.6)  # strike before the shortest SC struck (Suspending, 0.8 s at least)
+_STARVE = (State.EXECUTE, (2.0, 4.0), ("starved", True))
+_FED = (State.ABORTED, (0.3, 0.6), ("starved", False))  # material back before the clear
+# The state the script's fault strikes in -> the steps that replace SCRIPT[FAULT_STEP]. Each
+# route begins just after the Start in Idle (SCRIPT[FAULT_STEP - 1]) and ends with the unit
+# Aborted and not starved, where SCRIPT[FAULT_STEP + 1:] carries on.
+FAULT_ROUTES: dict[State, tuple[tuple[State, tuple[float, float], Any], ...]] = {
+    State.STARTING: ((State.STARTING, _ACTING_DELAY, _STRIKE),),
+    State.EXECUTE: (SCRIPT[FAULT_STEP],),
+    State.HOLDING: (
+        (State.EXECUTE, (2.0, 4.0), Command.HOLD),
+        (State.HOLDING, _ACTING_DELAY, _STRIKE),
+    ),
+    State.HELD: ((State.EXECUTE, (2.0, 4.0), Command.HOLD), (State.HELD, (1.0, 2.0), _STRIKE)),
+    State.UNHOLDING: (
+        (State.EXECUTE, (2.0, 4.0), Command.HOLD),
+        (State.HELD, (1.0, 2.0), Command.UNHOLD),
+        (State.UNHOLDING, _ACTING_DELAY, _STRIKE),
+    ),
+    State.SUSPENDING: (_STARVE, (State.SUSPENDING, _ACTING_DELAY, _STRIKE), _FED),
+    State.SUSPENDED: (_STARVE, (State.SUSPENDED, (1.0, 2.0), _STRIKE), _FED),
+    State.UNSUSPENDING: (
+        _STARVE,
+        (State.SUSPENDED, (1.5, 3.0), ("starved", False)),
+        (State.UNSUSPENDING, _ACTING_DELAY, _STRIKE),
+    ),
+    State.STOPPING: (
+        (State.EXECUTE, (2.0, 4.0), Command.STOP),
+        (State.STOPPING, _ACTING_DELAY, _STRIKE),
+    ),
+    State.COMPLETING: (
+        (State.EXECUTE, (2.0, 4.0), Command.COMPLETE),
+        (State.COMPLETING, _ACTING_DELAY, _STRIKE),
+    ),
+}
 
 
 def _due(state: State, command: Command) -> State | None:
@@ -81,14 +123,28 @@ class PackMLUnit(Machine):
         Point("state", "out", "int", "the unit's current state", enum=State, start=State.STOPPED),
     )
 
-    def __init__(self, seed: int | str = 0, *, scan_s: float = 0.01) -> None:
+    def __init__(
+        self, seed: int | str = 0, *, scan_s: float = 0.01, fault_in: State | str | None = None
+    ) -> None:
         super().__init__(scan_s=scan_s, seed=seed)
+        self.fault_in = _fault_state(fault_in)
         rng = random.Random(f"plcsim:packml-unit:{seed}")  # noqa: S311 (simulation)
         self.acting_s = {
             state: round(seconds * rng.uniform(0.8, 1.2), 2)
             for state, seconds in ACTING_SECONDS.items()
         }
-        self.delays = [round(rng.uniform(*span), 2) for _, span, _ in SCRIPT]
+        delays = [round(rng.uniform(*span), 2) for _, span, _ in SCRIPT]
+        self.script = SCRIPT
+        if self.fault_in is not State.EXECUTE:  # (Execute: the default script as it is)
+            route = FAULT_ROUTES[self.fault_in]
+            # The route's own delays come from a generator of their own, so the rest of the
+            # script keeps the delays it has without `fault_in`.
+            key = f"plcsim:packml-unit:{seed}:fault-in:{self.fault_in.name}"
+            more = random.Random(key)  # noqa: S311 (simulation)
+            self.script = SCRIPT[:FAULT_STEP] + route + SCRIPT[FAULT_STEP + 1 :]
+            route_delays = [round(more.uniform(*span), 2) for _, span, _ in route]
+            delays = delays[:FAULT_STEP] + route_delays + delays[FAULT_STEP + 1 :]
+        self.delays = delays
         self.field.update(fault=False, starved=False)
         self.transitions: list[dict[str, Any]] = []
         self.illegal: list[dict[str, Any]] = []
@@ -96,6 +152,7 @@ class PackMLUnit(Machine):
         self.ignored: list[dict[str, Any]] = []
         self.script_step = 0
         self.script_stuck: str | None = None
+        self.fault_struck_s: float | None = None  # when the script's fault struck
         self._command = Command.UNDEFINED
         self._state = State.STOPPED
         self._entered = 0.0
@@ -109,9 +166,9 @@ class PackMLUnit(Machine):
     # The operator's script ----------------------------------------------------------------
 
     def _next_step(self) -> None:
-        if self.script_step >= len(SCRIPT):
+        if self.script_step >= len(self.script):
             return
-        state, _, _ = SCRIPT[self.script_step]
+        state, _, _ = self.script[self.script_step]
         self.when(
             lambda: self.values["state"] == state,
             self._waited,
@@ -124,13 +181,15 @@ class PackMLUnit(Machine):
         self.at(self.clock + self.delays[self.script_step], self._act)
 
     def _act(self) -> None:
-        _, _, action = SCRIPT[self.script_step]
+        _, _, action = self.script[self.script_step]
         if isinstance(action, Command):
             self._command = action
             self.log("operator", f"command {action.name}", command=action.name)
         elif action is not None:
             name, value = action
             self.field[name] = value
+            if name == "fault" and value:
+                self.fault_struck_s = self.clock
             self.log("operator", f"{name} -> {value}", device=name, value=value)
         self.script_step += 1
         self._next_step()
@@ -199,8 +258,24 @@ class PackMLUnit(Machine):
             "illegal": list(self.illegal),
             "unexplained": list(self.unexplained),
             "ignored": list(self.ignored),
-            "script_steps": len(SCRIPT),
-            "script_done": self.script_step >= len(SCRIPT),
+            "script_steps": len(self.script),
+            "script_done": self.script_step >= len(self.script),
             "script_stuck": self.script_stuck,
             "states_visited": sorted({row["to"] for row in self.transitions}),
+            "fault_in": self.fault_in.name,
+            "fault_struck_s": self.fault_struck_s,
         }
+
+
+def _fault_state(fault_in: State | str | None) -> State:
+    """The state *fault_in* names (None: Execute, the default script's), or ValueError."""
+    if fault_in is None:
+        return State.EXECUTE
+    try:
+        state = State[fault_in.upper()] if isinstance(fault_in, str) else State(fault_in)
+    except (KeyError, ValueError):
+        state = None
+    if state not in FAULT_ROUTES:
+        names = ", ".join(s.name for s in FAULT_ROUTES)
+        raise ValueError(f"fault_in must be one of {names}, not {fault_in!r}")
+    return state
