@@ -36,6 +36,8 @@ import math
 import random
 from dataclasses import dataclass
 
+from plcsim.us_time import summer_time_ends, summer_time_starts
+
 FIRST_DAY = dt.date(2025, 3, 3)  # a Monday
 DAYS = 574  # to Sunday 27 September 2026
 BASELINE_WEEKS = range(0, 52)  # 3 March 2025 to 1 March 2026
@@ -94,23 +96,13 @@ def energy_model(seed: int) -> EnergyModel:
     )
 
 
-def _second_sunday_of_march(year: int) -> dt.date:
-    first = dt.date(year, 3, 1)
-    return first + dt.timedelta(days=(6 - first.weekday()) % 7 + 7)
-
-
-def _first_sunday_of_november(year: int) -> dt.date:
-    first = dt.date(year, 11, 1)
-    return first + dt.timedelta(days=(6 - first.weekday()) % 7)
-
-
 def utc_offset_hours(t: dt.datetime) -> int:
     """America/Chicago's offset from UTC at the instant *t* (aware, UTC): -5 in daylight
     time (from 02:00 local on the second Sunday of March to 02:00 on the first Sunday of
     November), else -6."""
     y = t.year
-    spring = dt.datetime.combine(_second_sunday_of_march(y), dt.time(8), dt.UTC)
-    autumn = dt.datetime.combine(_first_sunday_of_november(y), dt.time(7), dt.UTC)
+    spring = dt.datetime.combine(summer_time_starts(y), dt.time(8), dt.UTC)
+    autumn = dt.datetime.combine(summer_time_ends(y), dt.time(7), dt.UTC)
     return -5 if spring <= t < autumn else -6
 
 
@@ -153,7 +145,7 @@ def _intervals(model: EnergyModel, days, rng: random.Random):
     daylight = [  # (from, to) in seconds after _EPOCH, UTC
         tuple(
             int((dt.datetime.combine(d, dt.time(h), dt.UTC) - _EPOCH).total_seconds())
-            for d, h in ((_second_sunday_of_march(y), 8), (_first_sunday_of_november(y), 7))
+            for d, h in ((summer_time_starts(y), 8), (summer_time_ends(y), 7))
         )
         for y in (2025, 2026)
     ]

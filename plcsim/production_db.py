@@ -39,6 +39,8 @@ import sqlite3
 from dataclasses import dataclass
 from pathlib import Path
 
+from plcsim.us_time import summer_time_ends, summer_time_starts
+
 SCHEMA = """
 CREATE TABLE reason_codes (
   code        TEXT PRIMARY KEY,
@@ -104,22 +106,12 @@ ATTEMPTS = 50
 # ---- time -----------------------------------------------------------------------------
 
 
-def _second_sunday_of_march(year: int) -> dt.date:
-    first = dt.date(year, 3, 1)
-    return first + dt.timedelta(days=(6 - first.weekday()) % 7 + 7)
-
-
-def _first_sunday_of_november(year: int) -> dt.date:
-    first = dt.date(year, 11, 1)
-    return first + dt.timedelta(days=(6 - first.weekday()) % 7)
-
-
 def local_to_utc(local: dt.datetime) -> dt.datetime:
     """America/Chicago wall-clock time (naive) to UTC (naive), US rules since 2007: daylight
     time (UTC-5) from 02:00 on the second Sunday of March to 02:00 on the first Sunday of
     November, else UTC-6. A shift boundary never falls in the skipped or repeated hour."""
-    spring = dt.datetime.combine(_second_sunday_of_march(local.year), dt.time(2))
-    autumn = dt.datetime.combine(_first_sunday_of_november(local.year), dt.time(2))
+    spring = dt.datetime.combine(summer_time_starts(local.year), dt.time(2))
+    autumn = dt.datetime.combine(summer_time_ends(local.year), dt.time(2))
     offset = 5 if spring <= local < autumn else 6
     return local + dt.timedelta(hours=offset)
 
