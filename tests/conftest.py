@@ -25,15 +25,33 @@ def pytest_addoption(parser) -> None:
         action="store_true",
         help="run only the tests that use a database (CI runs these again on PostgreSQL)",
     )
+    parser.addoption(
+        "--lab-share",
+        metavar="K[,K...]/N",
+        help="of the shipped labs' checks (marker labs), in name order, run only those whose "
+        "position modulo N is one of the Ks: scripts/test.sh shares them between its lanes",
+    )
 
 
 def pytest_collection_modifyitems(config, items) -> None:
-    """With --database-only, deselect every test whose fixtures never reach a database."""
-    if not config.getoption("--database-only"):
-        return
+    """With --database-only, deselect every test whose fixtures never reach a database;
+    with --lab-share, the shipped labs' checks outside the share."""
+    if config.getoption("--database-only"):
+        _deselect(config, items, lambda item: "test_databases" in getattr(item, "fixturenames", ()))
+    share = config.getoption("--lab-share")
+    if share:
+        kept, _, of = share.partition("/")
+        keep, n = {int(k) for k in kept.split(",")}, int(of)
+        labs = sorted(item.nodeid for item in items if item.get_closest_marker("labs"))
+        place = {nodeid: position % n for position, nodeid in enumerate(labs)}
+        # Every other test stays.
+        _deselect(config, items, lambda item: place.get(item.nodeid, n) in keep | {n})
+
+
+def _deselect(config, items, wanted) -> None:
     keep, drop = [], []
     for item in items:
-        (keep if "test_databases" in getattr(item, "fixturenames", ()) else drop).append(item)
+        (keep if wanted(item) else drop).append(item)
     if drop:
         config.hook.pytest_deselected(items=drop)
         items[:] = keep
