@@ -194,7 +194,7 @@ POST_ONLY = {
     *(f"labs.{name}" for name in ("save", "run", "interrupt", "restart", "reset_cell")),
     "labs.clear_outputs",
     *(f"labs.{name}" for name in ("add_cell", "delete_cell", "render_cell")),
-    *(f"labs.{name}" for name in ("complete", "inspect")),
+    *(f"labs.{name}" for name in ("complete", "inspect", "widget")),
     *(f"labs.{name}" for name in ("submit", "upload")),
     "lab_attempts.regrade",
     "apprenticeship.withdraw_entry",
